@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { GitSha, IsoDateTime, Uuid } from "./primitives.js";
+
+/** How an agent attempt ended, beyond exit status: "exited 0 but committed nothing" is not a success. */
+export const AGENT_OUTCOMES = [
+  "committed",
+  "no_changes",
+  "uncommitted_changes",
+  "wrong_branch",
+  "agent_error",
+  "timed_out",
+  "cancelled",
+] as const;
+/** One of {@link AGENT_OUTCOMES}. */
+export const AgentOutcome = z.enum(AGENT_OUTCOMES);
+/** One of {@link AGENT_OUTCOMES}. */
+export type AgentOutcome = z.infer<typeof AgentOutcome>;
+
+/** One attempt of an agent on an assignment. */
+export const AgentExecution = z.object({
+  id: Uuid,
+  run_id: Uuid,
+  assignment_id: Uuid,
+  attempt: z.number().int().positive().default(1),
+  status: z.enum(["queued", "running", "completed", "failed", "cancelled"]),
+  outcome: AgentOutcome.nullable().default(null),
+  started_at: IsoDateTime.nullable(),
+  ended_at: IsoDateTime.nullable(),
+  summary: z.string().nullable().default(null),
+  error: z.string().nullable().default(null),
+});
+/** Parsed {@link AgentExecution}. */
+export type AgentExecution = z.infer<typeof AgentExecution>;
+
+/** A commit an agent made on its feature branch, as read back from git (never as claimed by the agent). */
+export const AgentCommit = z.object({
+  id: Uuid,
+  assignment_id: Uuid,
+  sha: GitSha,
+  branch: z.string().min(1),
+  message: z.string(),
+  committed_at: IsoDateTime,
+});
+/** Parsed {@link AgentCommit}. */
+export type AgentCommit = z.infer<typeof AgentCommit>;

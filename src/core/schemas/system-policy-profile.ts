@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { ApprovalType } from "./approval-type.js";
+import { RunCheckType } from "./check-type.js";
+import { IsoDateTime, Uuid } from "./primitives.js";
+
+/**
+ * What a run may do to dependencies. Unknown keys are kept (`looseObject`) so a host's own settings survive
+ * a round trip.
+ */
+export const DependencyPolicy = z
+  .looseObject({
+    /** May an agent add new dependencies at all? */
+    allow_new_dependencies: z.boolean().default(true),
+    /** Package names an agent may never add. */
+    blocked_packages: z.array(z.string().min(1)).default([]),
+    /** Does a change to a manifest or lock file need a `dependency_change` approval? */
+    require_approval_for_changes: z.boolean().default(false),
+  })
+  .default({ allow_new_dependencies: true, blocked_packages: [], require_approval_for_changes: false });
+/** Parsed {@link DependencyPolicy}. */
+export type DependencyPolicy = z.infer<typeof DependencyPolicy>;
+
+/** Security thresholds the `security` and `dependency` checks enforce. Extra keys are kept. */
+export const SecurityPolicy = z
+  .looseObject({
+    /** Lowest advisory severity that fails the `security` check. */
+    fail_on_severity: z.enum(["low", "moderate", "high", "critical"]).default("high"),
+    /** Fail when a committed file looks like it holds a secret. */
+    block_secrets: z.boolean().default(true),
+  })
+  .default({ fail_on_severity: "high", block_secrets: true });
+/** Parsed {@link SecurityPolicy}. */
+export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
+
+/** Architecture rules a `policy` check may enforce (layers that must not import each other). Extra keys are kept. */
+export const ArchitecturePolicy = z
+  .looseObject({
+    /** Each rule: code under `from` must not import code under `to` (globs). */
+    forbidden_imports: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).default([]),
+    /** Free text shown to agents in their task. */
+    notes: z.string().nullable().default(null),
+  })
+  .default({ forbidden_imports: [], notes: null });
+/** Parsed {@link ArchitecturePolicy}. */
+export type ArchitecturePolicy = z.infer<typeof ArchitecturePolicy>;
+
+/** Which approvals a person must grant, and for what. Extra keys are kept. */
+export const ApprovalPolicy = z
+  .looseObject({
+    /** Approvals needed before a draft PR candidate is created; `create_pr` is always implied. */
+    required_approvals: z.array(ApprovalType).default(["create_pr"]),
+    /** The approval a change to a protected path needs, on top of the required ones. */
+    protected_path_approval: ApprovalType.default("protected_path_change"),
+  })
+  .default({ required_approvals: ["create_pr"], protected_path_approval: "protected_path_change" });
+/** Parsed {@link ApprovalPolicy}. */
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
+
+/**
+ * A project's rules for every run: the checks that must pass, the paths no agent may write (`forbidden_paths`)
+ * or may write only with an approval (`protected_paths`), and the four policy sections. Paths are globs
+ * (picomatch, POSIX, relative to the repository root).
+ */
+export const SystemPolicyProfile = z.object({
+  id: Uuid,
+  project_id: Uuid,
+  required_checks: z.array(RunCheckType),
+  protected_paths: z.array(z.string()).default([]),
+  forbidden_paths: z.array(z.string()).default([]),
+  dependency_policy: DependencyPolicy,
+  security_policy: SecurityPolicy,
+  architecture_policy: ArchitecturePolicy,
+  approval_policy: ApprovalPolicy,
+  updated_at: IsoDateTime,
+});
+/** Parsed {@link SystemPolicyProfile}. */
+export type SystemPolicyProfile = z.infer<typeof SystemPolicyProfile>;
+/** What a host may pass in (defaults not yet applied). */
+export type SystemPolicyProfileInput = z.input<typeof SystemPolicyProfile>;
