@@ -1,7 +1,15 @@
 import { z } from "zod";
 
 /** The check types a run can execute, in the order they usually run. */
-export const CHECK_TYPES = ["dependency", "security", "policy", "lint", "unit", "integration", "e2e"] as const;
+export const CHECK_TYPES = [
+  "dependency",
+  "security",
+  "policy",
+  "lint",
+  "unit",
+  "integration",
+  "e2e",
+] as const;
 
 /** One kind of automated check on an assignment's head. */
 export const RunCheckType = z.enum(CHECK_TYPES);

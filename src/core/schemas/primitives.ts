@@ -13,7 +13,14 @@ export const GitSha = z.string().regex(/^[0-9a-f]{4,64}$/, "must be a hex git ob
 export const Version = z.number().int().nonnegative().default(0);
 
 /** The six stored statuses host apps already know, for runs and assignments alike. */
-export const LIFECYCLE_STATUSES = ["queued", "running", "blocked", "failed", "completed", "cancelled"] as const;
+export const LIFECYCLE_STATUSES = [
+  "queued",
+  "running",
+  "blocked",
+  "failed",
+  "completed",
+  "cancelled",
+] as const;
 
 /** Stored status of a run or an assignment. Finer phases live in `phase`, mapped onto these six. */
 export const LifecycleStatus = z.enum(LIFECYCLE_STATUSES);

@@ -1,0 +1,25 @@
+// Loads every public subpath of the built package through both module systems, so a broken `exports`
+// map or a missing build output fails CI rather than a user's install.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const require = createRequire(import.meta.url);
+let failures = 0;
+for (const [subpath, target] of Object.entries(pkg.exports)) {
+  if (typeof target === "string") continue;
+  const specifier = subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+  const esm = await import(specifier);
+  const cjs = require(specifier);
+  const esmNames = Object.keys(esm)
+    .filter((k) => k !== "default")
+    .sort();
+  const cjsNames = Object.keys(cjs).sort();
+  const same = JSON.stringify(esmNames) === JSON.stringify(cjsNames);
+  console.log(
+    `${specifier}: ${esmNames.length} ESM exports, ${cjsNames.length} CJS exports${same ? "" : "  MISMATCH"}`,
+  );
+  if (!same || esmNames.length === 0) failures++;
+}
+process.exit(failures === 0 ? 0 : 1);

@@ -1,0 +1,107 @@
+import { err, ok, type Result } from "neverthrow";
+import { type GateClosedError, type GateReason, rungateError } from "../errors.js";
+import type { ApprovalRequest } from "../schemas/approval-request.js";
+import type { ApprovalType } from "../schemas/approval-type.js";
+import type { CardAssignment } from "../schemas/card-assignment.js";
+import type { SystemPolicyProfile } from "../schemas/system-policy-profile.js";
+import { latestBy } from "./latest.js";
+
+/** What the pull-request gate needs to know about an assignment. */
+export type PullRequestGateSubject = Pick<CardAssignment, "id" | "run_id" | "head_sha">;
+
+/** Facts about the assignment's changes that decide which approvals are needed. */
+export interface PullRequestGateChanges {
+  /** Changed paths judged `protected` by the path rules; any one needs the policy's protected-path approval. */
+  readonly protected_paths: readonly string[];
+}
+
+/**
+ * The approval kinds a PR candidate for these changes needs: `create_pr`, the policy's
+ * `required_approvals`, and its `protected_path_approval` when a protected path changed. `merge_pr` is
+ * never needed here: merging is the person's own act on the PR host.
+ */
+export function requiredApprovalTypes(
+  policy: Pick<SystemPolicyProfile, "approval_policy">,
+  changes: PullRequestGateChanges,
+): ApprovalType[] {
+  const kinds = new Set<ApprovalType>(["create_pr", ...policy.approval_policy.required_approvals]);
+  if (changes.protected_paths.length > 0) kinds.add(policy.approval_policy.protected_path_approval);
+  kinds.delete("merge_pr");
+  return [...kinds];
+}
+
+/** The reasons the pull-request gate is closed (empty when open). */
+export function pullRequestGateReasons(
+  assignment: PullRequestGateSubject,
+  approvals: readonly ApprovalRequest[],
+  policy: Pick<SystemPolicyProfile, "approval_policy">,
+  changes: PullRequestGateChanges,
+): GateReason[] {
+  const head = assignment.head_sha;
+  if (head === null) {
+    return [{ code: "no_head", subject: assignment.id, message: "the assignment has no commit to propose" }];
+  }
+  const mine = approvals.filter((a) => a.assignment_id === assignment.id);
+  const reasons: GateReason[] = [];
+  for (const kind of requiredApprovalTypes(policy, changes)) {
+    const ofKind = mine.filter((a) => a.approval_type === kind);
+    const latest = latestBy(
+      ofKind.filter((a) => a.head_sha === head),
+      (a) => a.resolved_at ?? a.requested_at,
+    );
+    const why =
+      kind === policy.approval_policy.protected_path_approval && changes.protected_paths.length > 0
+        ? ` (protected paths changed: ${changes.protected_paths.slice(0, 3).join(", ")})`
+        : "";
+    if (latest === undefined) {
+      reasons.push(
+        ofKind.length > 0
+          ? {
+              code: "approval_stale",
+              subject: kind,
+              message: `"${kind}" was approved for an older head, not ${head.slice(0, 12)}${why}`,
+            }
+          : {
+              code: "approval_missing",
+              subject: kind,
+              message: `no "${kind}" approval has been requested${why}`,
+            },
+      );
+    } else if (latest.status === "pending") {
+      reasons.push({
+        code: "approval_pending",
+        subject: kind,
+        message: `"${kind}" approval is still pending${why}`,
+      });
+    } else if (latest.status === "rejected") {
+      reasons.push({
+        code: "approval_rejected",
+        subject: kind,
+        message: `"${kind}" was rejected by ${latest.resolved_by ?? "someone"}${latest.notes ? `: ${latest.notes}` : ""}`,
+      });
+    } else if (latest.resolved_by === null) {
+      reasons.push({
+        code: "approval_not_by_user",
+        subject: kind,
+        message: `"${kind}" is marked approved but no person decided it`,
+      });
+    }
+  }
+  return reasons;
+}
+
+/**
+ * The pull-request gate: open only when every approval kind the changes need ({@link requiredApprovalTypes})
+ * has an `approved` decision, made by a person, for the assignment's current head. Says why when closed.
+ */
+export function canCreatePullRequest(
+  assignment: PullRequestGateSubject,
+  approvals: readonly ApprovalRequest[],
+  policy: Pick<SystemPolicyProfile, "approval_policy">,
+  changes: PullRequestGateChanges = { protected_paths: [] },
+): Result<true, GateClosedError> {
+  const reasons = pullRequestGateReasons(assignment, approvals, policy, changes);
+  return reasons.length === 0
+    ? ok(true)
+    : err(rungateError("gate_closed", "pull_request_gate_closed", { gate: "create_pull_request", reasons }));
+}

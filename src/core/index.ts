@@ -1,0 +1,105 @@
+/**
+ * The pure domain core of rungate: schemas, policy validation, path rules, snapshots, lifecycle machines
+ * and gates. Nothing here performs I/O, reads a clock or makes ids; everything is a function of its inputs.
+ * Internal helpers (`rows`, `selectRule`, `latestBy`, the guard tables) stay unexported on purpose.
+ */
+
+export {
+  type CancelledError,
+  type ConflictError,
+  ERROR_KINDS,
+  type ErrorKind,
+  type ErrorOfKind,
+  type FieldIssue,
+  formatError,
+  formatPath,
+  GATE_REASON_CODES,
+  type GateClosedError,
+  type GateReason,
+  type GateReasonCode,
+  type InvalidTransitionError,
+  isRungateError,
+  type NotFoundError,
+  type PolicyViolation,
+  type PolicyViolationError,
+  type PortFailureError,
+  type RungateError,
+  rungateError,
+  type TimeoutError,
+  type ValidationError,
+  VIOLATION_CODES,
+  type ViolationCode,
+} from "./errors.js";
+export {
+  type ApprovalGateSubject,
+  approvalGateReasons,
+  canRequestApproval,
+} from "./gates/approval-gate.js";
+export {
+  canCreatePullRequest,
+  type PullRequestGateChanges,
+  type PullRequestGateSubject,
+  pullRequestGateReasons,
+  requiredApprovalTypes,
+} from "./gates/pull-request-gate.js";
+export { parseInput, toFieldIssues } from "./parse.js";
+export { type BranchNameIssue, checkBranchName, defaultFeatureBranch } from "./policy/branch-names.js";
+export { type ChangeEvaluation, evaluateChanges, type FileEvaluation } from "./policy/evaluate-changes.js";
+export { normaliseGlob, normaliseRepoPath, type PathIssue } from "./policy/path-normalise.js";
+export {
+  compilePathRules,
+  compilePolicyPathRules,
+  globBase,
+  globCoveredBy,
+  globsMayOverlap,
+  type PathRules,
+  type PathVerdict,
+} from "./policy/path-rules.js";
+export { repoUrlProblem } from "./policy/repo-url.js";
+export {
+  type ValidatedCard,
+  type ValidatedRunInput,
+  validateRunInputAgainstPolicy,
+} from "./policy/validate-run-input.js";
+export {
+  type NewRunContext,
+  newCardAssignment,
+  newOrchestrationRun,
+  verifyRunSnapshots,
+} from "./run/new-run.js";
+export * from "./schemas/index.js";
+export {
+  canonicalJson,
+  captureSnapshot,
+  type DeepReadonly,
+  deepFreeze,
+  hashSnapshotValue,
+  type Snapshot,
+  sha256Hex,
+  verifySnapshot,
+} from "./snapshot/index.js";
+export {
+  ASSIGNMENT_TRANSITIONS,
+  type AssignmentEvent,
+  type AssignmentEventType,
+  type AssignmentTransition,
+  allowedAssignmentEvents,
+  TERMINAL_ASSIGNMENT_PHASES,
+  type TransitionEffect,
+  transitionAssignment,
+} from "./state/assignment-machine.js";
+export {
+  allowedRunEvents,
+  RUN_TRANSITIONS,
+  type RunAssignmentView,
+  type RunEventInput,
+  type RunEventType,
+  type RunTransition,
+  TERMINAL_RUN_PHASES,
+  transitionRun,
+} from "./state/run-machine.js";
+export {
+  formatTransitionTable,
+  type TransitionRule,
+  type TransitionTable,
+} from "./state/transition-table.js";

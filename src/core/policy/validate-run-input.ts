@@ -1,0 +1,257 @@
+import { err, ok, type Result } from "neverthrow";
+import {
+  type PolicyViolation,
+  type PolicyViolationError,
+  rungateError,
+  type ValidationError,
+  type ViolationCode,
+} from "../errors.js";
+import { parseInput, toFieldIssues } from "../parse.js";
+import type { ApprovalType } from "../schemas/approval-type.js";
+import { isRunCheckType, type RunCheckType } from "../schemas/check-type.js";
+import { type CardInput, RunInput } from "../schemas/run-input.js";
+import { SystemPolicyProfile } from "../schemas/system-policy-profile.js";
+import { checkBranchName, defaultFeatureBranch } from "./branch-names.js";
+import { normaliseGlob } from "./path-normalise.js";
+import { globCoveredBy, globsMayOverlap } from "./path-rules.js";
+import { repoUrlProblem } from "./repo-url.js";
+
+/** A card after validation: normalised globs, the policy's forbidden globs merged in, its branch resolved. */
+export interface ValidatedCard extends CardInput {
+  /** Normalised allowed globs. */
+  readonly allowed_paths: string[];
+  /** The card's own forbidden globs plus the policy's, normalised, without duplicates. */
+  readonly forbidden_paths: string[];
+  /** The branch this card's agent commits to. */
+  readonly feature_branch: string;
+  /** Protected globs of the policy that this card's allowed globs may reach. */
+  readonly reaches_protected_paths: string[];
+}
+
+/** A run input that passed every rule of the policy, with what the rules resolved. */
+export interface ValidatedRunInput {
+  /** The parsed input, as given (defaults applied). */
+  readonly input: RunInput;
+  /** The parsed policy it was validated against. */
+  readonly policy: SystemPolicyProfile;
+  /** The checks this run executes: the planned ones, which include every required one. */
+  readonly planned_checks: RunCheckType[];
+  /** The cards, resolved. */
+  readonly cards: ValidatedCard[];
+}
+
+type Path = readonly (string | number)[];
+
+const MESSAGES: { readonly [C in ViolationCode]: (at: string, rule: string) => string } = {
+  invalid_input: (at, rule) => `${at}: ${rule}`,
+  project_mismatch: (at, rule) => `${at} is not the policy's project (${rule})`,
+  scope_workflow_requires_workflow_id: (at) => `${at} is required when scope is "workflow"`,
+  scope_workflow_forbids_card_id: (at) => `${at} must be null when scope is "workflow"`,
+  scope_card_requires_card_id: (at) => `${at} is required when scope is "card"`,
+  scope_card_requires_one_card: (at, rule) => `${at}: scope "card" runs exactly one card (${rule})`,
+  card_id_mismatch: (at, rule) => `${at} must be the run's card_id ${rule}`,
+  duplicate_card: (at, rule) => `${at}: card ${rule} appears more than once`,
+  unknown_check_type: (at, rule) => `${at} is not a check type (known: ${rule})`,
+  required_check_missing: (at, rule) => `${at} leaves out the required check "${rule}"`,
+  invalid_path: (at, rule) => `${at} is not a safe repository path (${rule})`,
+  invalid_glob: (at, rule) => `${at} is not a usable glob (${rule})`,
+  allowed_path_forbidden: (at, rule) => `${at} is entirely inside the forbidden glob "${rule}"`,
+  protected_path_without_approval: (at, rule) =>
+    `${at} may reach the protected glob ${rule}; plan that approval in planned_approvals`,
+  invalid_branch_name: (at, rule) => `${at} is a branch name git refuses (${rule})`,
+  unsafe_branch_name: (at, rule) => `${at} carries characters rungate refuses in branch names (${rule})`,
+  duplicate_branch: (at, rule) => `${at}: branch "${rule}" is used by more than one card`,
+  invalid_repo_url: (at, rule) => `${at} ${rule}`,
+};
+
+function violation(code: ViolationCode, path: Path, value: unknown, rule: string): PolicyViolation {
+  const at = path.reduce<string>(
+    (acc, s) => (typeof s === "number" ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s),
+    "",
+  );
+  return { code, path, value, rule, message: MESSAGES[code](at || "(input)", rule) };
+}
+
+/** Safety of every glob in a list; returns the normalised ones with their index (bad ones are reported and dropped). */
+function normaliseGlobs(
+  globs: readonly string[],
+  path: Path,
+  out: PolicyViolation[],
+): { glob: string; index: number }[] {
+  const good: { glob: string; index: number }[] = [];
+  globs.forEach((glob, index) => {
+    const n = normaliseGlob(glob);
+    if (n.isOk()) good.push({ glob: n.value, index });
+    else out.push(violation("invalid_path", [...path, index], glob, n.error.code));
+  });
+  return good;
+}
+
+const globsOf = (entries: readonly { glob: string }[]): string[] => entries.map((e) => e.glob);
+
+function checkBranch(name: string, path: Path, out: PolicyViolation[]): void {
+  const r = checkBranchName(name);
+  if (r.isErr()) out.push(violation(r.error.code, path, name, r.error.rule));
+}
+
+function scopeViolations(input: RunInput): PolicyViolation[] {
+  const out: PolicyViolation[] = [];
+  if (input.scope === "workflow") {
+    if (input.workflow_id === null)
+      out.push(violation("scope_workflow_requires_workflow_id", ["workflow_id"], null, "scope=workflow"));
+    if (input.card_id !== null)
+      out.push(violation("scope_workflow_forbids_card_id", ["card_id"], input.card_id, "scope=workflow"));
+  } else {
+    if (input.card_id === null)
+      out.push(violation("scope_card_requires_card_id", ["card_id"], null, "scope=card"));
+    if (input.cards.length !== 1) {
+      out.push(
+        violation(
+          "scope_card_requires_one_card",
+          ["cards"],
+          input.cards.length,
+          `${input.cards.length} given`,
+        ),
+      );
+    }
+    input.cards.forEach((card, i) => {
+      if (input.card_id !== null && card.card_id !== input.card_id) {
+        out.push(violation("card_id_mismatch", ["cards", i, "card_id"], card.card_id, input.card_id));
+      }
+    });
+  }
+  return out;
+}
+
+function checkPlan(input: RunInput, policy: SystemPolicyProfile, out: PolicyViolation[]): RunCheckType[] {
+  if (input.planned_checks === null) return [...new Set(policy.required_checks)];
+  const planned: RunCheckType[] = [];
+  input.planned_checks.forEach((name, i) => {
+    if (isRunCheckType(name)) planned.push(name);
+    else
+      out.push(
+        violation(
+          "unknown_check_type",
+          ["planned_checks", i],
+          name,
+          "dependency, security, policy, lint, unit, integration, e2e",
+        ),
+      );
+  });
+  for (const required of new Set(policy.required_checks)) {
+    if (!planned.includes(required))
+      out.push(violation("required_check_missing", ["planned_checks"], input.planned_checks, required));
+  }
+  return [...new Set(planned)];
+}
+
+function checkCard(
+  card: CardInput,
+  i: number,
+  policyGlobs: { forbidden: string[]; protected: string[] },
+  protectedApproval: ApprovalType,
+  out: PolicyViolation[],
+): ValidatedCard {
+  const at: Path = ["cards", i];
+  const allowedEntries = normaliseGlobs(card.allowed_paths, [...at, "allowed_paths"], out);
+  const allowed = globsOf(allowedEntries);
+  const forbidden = [
+    ...new Set([
+      ...globsOf(normaliseGlobs(card.forbidden_paths, [...at, "forbidden_paths"], out)),
+      ...policyGlobs.forbidden,
+    ]),
+  ];
+  for (const { glob, index } of allowedEntries) {
+    const cover = globCoveredBy(glob, forbidden);
+    if (cover !== null)
+      out.push(violation("allowed_path_forbidden", [...at, "allowed_paths", index], glob, cover));
+  }
+  const reaches = policyGlobs.protected.filter((p) => allowed.some((a) => globsMayOverlap(a, p)));
+  if (reaches.length > 0 && !card.planned_approvals.includes(protectedApproval)) {
+    out.push(
+      violation(
+        "protected_path_without_approval",
+        [...at, "planned_approvals"],
+        card.planned_approvals,
+        `"${reaches.join('", "')}" (needs "${protectedApproval}")`,
+      ),
+    );
+  }
+  const branch = card.feature_branch ?? defaultFeatureBranch(card.card_id);
+  checkBranch(branch, [...at, "feature_branch"], out);
+  return {
+    ...card,
+    allowed_paths: allowed,
+    forbidden_paths: forbidden,
+    feature_branch: branch,
+    reaches_protected_paths: reaches,
+  };
+}
+
+/**
+ * Judges a run input against a project's {@link SystemPolicyProfile} before anything runs, and returns
+ * every violation at once (each with a machine code, the offending value, the field path and the rule):
+ * project mismatch, scope rules (`workflow` needs `workflow_id` and no `card_id`; `card` needs `card_id`
+ * and exactly that one card), duplicate cards, unknown check types and required checks left out of the
+ * plan, unsafe paths and globs (absolute, `..`, NUL, backslash, negation), allowed globs that are forbidden
+ * anyway, protected globs reached without planning the approval the policy names, branch names git refuses
+ * or that carry shell metacharacters, duplicate branches, and unsafe repository URLs.
+ *
+ * Fails with `validation` (code `invalid_policy`) when the policy itself does not parse, and with
+ * `policy_violation` otherwise. Never throws.
+ */
+export function validateRunInputAgainstPolicy(
+  input: unknown,
+  policy: unknown,
+): Result<ValidatedRunInput, PolicyViolationError | ValidationError> {
+  const parsedPolicy = parseInput(SystemPolicyProfile, policy, "invalid_policy");
+  if (parsedPolicy.isErr()) return err(parsedPolicy.error);
+  const pol = parsedPolicy.value;
+
+  const parsed = RunInput.safeParse(input);
+  if (!parsed.success) {
+    const violations = toFieldIssues(parsed.error).map((issue) =>
+      violation("invalid_input", issue.path, undefined, issue.message),
+    );
+    return err(rungateError("policy_violation", "run_input_rejected", { violations }));
+  }
+  const run = parsed.data;
+  const out: PolicyViolation[] = [];
+
+  if (run.project_id !== pol.project_id)
+    out.push(violation("project_mismatch", ["project_id"], run.project_id, pol.project_id));
+  out.push(...scopeViolations(run));
+  const urlProblem = repoUrlProblem(run.repo_url);
+  if (urlProblem !== null) out.push(violation("invalid_repo_url", ["repo_url"], run.repo_url, urlProblem));
+  checkBranch(run.base_branch, ["base_branch"], out);
+  const planned_checks = checkPlan(run, pol, out);
+
+  const policyGlobs = {
+    forbidden: globsOf(normaliseGlobs(pol.forbidden_paths, ["policy", "forbidden_paths"], out)),
+    protected: globsOf(normaliseGlobs(pol.protected_paths, ["policy", "protected_paths"], out)),
+  };
+  const seenCards = new Set<string>();
+  const seenBranches = new Set<string>();
+  const cards = run.cards.map((card, i) => {
+    if (seenCards.has(card.card_id))
+      out.push(violation("duplicate_card", ["cards", i, "card_id"], card.card_id, card.card_id));
+    seenCards.add(card.card_id);
+    const checked = checkCard(card, i, policyGlobs, pol.approval_policy.protected_path_approval, out);
+    if (seenBranches.has(checked.feature_branch)) {
+      out.push(
+        violation(
+          "duplicate_branch",
+          ["cards", i, "feature_branch"],
+          checked.feature_branch,
+          checked.feature_branch,
+        ),
+      );
+    }
+    seenBranches.add(checked.feature_branch);
+    return checked;
+  });
+
+  return out.length > 0
+    ? err(rungateError("policy_violation", "run_input_rejected", { violations: out }))
+    : ok({ input: run, policy: pol, planned_checks, cards });
+}

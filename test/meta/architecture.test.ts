@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..", "..");
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : full.endsWith(".ts") ? [full] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [
+    ...text.matchAll(/(?:import|export)[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g),
+  ].map((m) => m[1] ?? m[2] ?? "");
+}
+
+const PURE_ALLOWED = new Set(["zod", "neverthrow", "picomatch"]);
+
+describe("architecture", () => {
+  it("keeps src/core pure: only zod, neverthrow, picomatch and relative imports inside core", () => {
+    const offenders: string[] = [];
+    for (const file of filesUnder(join(root, "src", "core"))) {
+      for (const spec of importsOf(file)) {
+        const inside =
+          spec.startsWith(".") &&
+          !relative(join(root, "src", "core"), join(file, "..", spec)).startsWith("..");
+        if (!inside && !PURE_ALLOWED.has(spec)) offenders.push(`${relative(root, file)} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("keeps core free of clocks and randomness", () => {
+    const code = (f: string) =>
+      readFileSync(f, "utf8")
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/^\s*\/\/.*$/gm, "");
+    const offenders = filesUnder(join(root, "src", "core")).filter((f) =>
+      /\bDate\.now\(|new Date\(\)|Math\.random\(|\bcrypto\.|\bprocess\./.test(code(f)),
+    );
+    expect(offenders.map((f) => relative(root, f))).toEqual([]);
+  });
+
+  it("never lets library code unwrap a Result (neverthrow's test-only escape hatch)", () => {
+    const offenders = filesUnder(join(root, "src")).filter((f) =>
+      /_unsafeUnwrap/.test(readFileSync(f, "utf8")),
+    );
+    expect(offenders.map((f) => relative(root, f))).toEqual([]);
+  });
+});

@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..", "..");
+
+describe("README", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+
+  it("gives the two set-up commands", () => {
+    expect(readme).toContain("npm ci && npm run demo");
+    expect(readme).toContain("npm ci && npm test");
+  });
+
+  it("shows exactly examples/readme-usage.ts (which the typecheck compiles and this suite runs)", async () => {
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+    const example = readFileSync(join(root, "examples", "readme-usage.ts"), "utf8")
+      .replace('"../src/index.js"', '"rungate"')
+      .replace('"../src/testing/index.js"', '"rungate/testing"');
+    expect(block).toBe(example);
+    const lines: unknown[][] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void lines.push(args);
+    try {
+      await import("../../examples/readme-usage.js");
+    } finally {
+      console.log = log;
+    }
+    expect(lines[0]).toEqual([false, ["src/.env: forbidden by **/.env"]]);
+    expect(lines[1]?.[0]).toEqual([
+      'required check "policy" has no result',
+      'required check "lint" has no result',
+      'required check "unit" has no result',
+    ]);
+  });
+});
