@@ -52,8 +52,11 @@ export {
   globBase,
   globCoveredBy,
   globsMayOverlap,
+  NO_ALLOWED_MATCH,
+  PATH_VERDICTS,
   type PathRules,
-  type PathVerdict,
+  PathVerdict,
+  PathVerdictKind,
 } from "./policy/path-rules.js";
 export { repoUrlProblem } from "./policy/repo-url.js";
 export {
