@@ -1,0 +1,35 @@
+import type { ResultAsync } from "neverthrow";
+import type { RunCheckType } from "../core/schemas/check-type.js";
+import type { PortCallOptions, PortError } from "./port-error.js";
+
+/** One check to run on one head, in the assignment's worktree. */
+export interface CheckRunRequest {
+  readonly run_id: string;
+  readonly assignment_id: string;
+  readonly check_type: RunCheckType;
+  readonly head_sha: string;
+  readonly worktree_path: string;
+}
+
+/** What a check produced. `error` means it could not run at all; neither it nor `skipped` ever passes. */
+export interface CheckRunResult {
+  readonly status: "passed" | "failed" | "skipped" | "error";
+  /** The tail of its output, secrets redacted. */
+  readonly output: string | null;
+  readonly duration_ms: number;
+}
+
+/** Options of a check run. */
+export interface CheckRunOptions extends PortCallOptions {
+  readonly timeout_ms?: number;
+}
+
+/**
+ * Runs automated checks. Implementations: `rungate/checks` (a child process per configured command) and the
+ * scripted fake. The `policy` check is rungate's own (the path rules on the real diff) and never reaches a
+ * runner. A check that ran and failed is an ok `failed` result; `port_failure` is for the runner itself.
+ */
+export interface CheckRunner {
+  readonly name: string;
+  run(request: CheckRunRequest, options?: CheckRunOptions): ResultAsync<CheckRunResult, PortError>;
+}

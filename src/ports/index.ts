@@ -1,0 +1,22 @@
+export type {
+  AgentDispatcher,
+  AgentDispatchOptions,
+  AgentDispatchOutcome,
+  AgentDispatchRequest,
+  AgentProgress,
+} from "./agent-dispatcher.js";
+export type { CheckRunner, CheckRunOptions, CheckRunRequest, CheckRunResult } from "./check-runner.js";
+export type { Clock } from "./clock.js";
+export type { EventSink } from "./event-sink.js";
+export type { GitClone, GitCommit, GitPort } from "./git-port.js";
+export type { IdGenerator } from "./id-generator.js";
+export type { PortCallOptions, PortError } from "./port-error.js";
+export type { RungatePorts } from "./ports.js";
+export type { DraftPullRequestInput, HostedPullRequest, PullRequestHost } from "./pull-request-host.js";
+export type {
+  RunEventDraft,
+  StoragePort,
+  StorageWrite,
+  StorageWriteResult,
+  VersionedWrite,
+} from "./storage-port.js";

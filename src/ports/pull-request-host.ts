@@ -1,0 +1,38 @@
+import type { ResultAsync } from "neverthrow";
+import type { PullRequestStatus } from "../core/schemas/pull-request-candidate.js";
+import type { PortCallOptions, PortError } from "./port-error.js";
+
+/** A draft pull request to open for an approved assignment. */
+export interface DraftPullRequestInput {
+  readonly base_branch: string;
+  readonly head_branch: string;
+  readonly head_sha: string;
+  readonly title: string;
+  readonly body: string;
+}
+
+/** A pull request as the host reports it. */
+export interface HostedPullRequest {
+  /** The host's URL (or the fake's name) of the PR; the key to read it back. */
+  readonly url: string;
+  readonly status: Exclude<PullRequestStatus, "not_created">;
+  readonly head_sha: string | null;
+  /** Who merged or closed it, when the host says. */
+  readonly decided_by: string | null;
+}
+
+/**
+ * Where pull requests live. Implementations: `rungate/github` (REST), a local host (records on disk) and the
+ * in-memory fake. It creates **draft** PRs and reads their state. There is deliberately no merge, approve or
+ * ready-for-review method: those are a person's acts, which rungate only observes.
+ */
+export interface PullRequestHost {
+  readonly name: string;
+  /** Opens a draft PR; an existing PR for the same head branch is returned as it is (idempotent). */
+  createDraftPullRequest(
+    input: DraftPullRequestInput,
+    options?: PortCallOptions,
+  ): ResultAsync<HostedPullRequest, PortError>;
+  /** Reads a PR's current state; `not_found` when the host has no such PR. */
+  getPullRequest(url: string, options?: PortCallOptions): ResultAsync<HostedPullRequest, PortError>;
+}

@@ -1,0 +1,83 @@
+import type { ResultAsync } from "neverthrow";
+import type { AgentCommit, AgentExecution } from "../core/schemas/agent-execution.js";
+import type { ApprovalRequest } from "../core/schemas/approval-request.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
+import type { RunCheck } from "../core/schemas/run-check.js";
+import type { RunEvent } from "../core/schemas/run-event.js";
+import type { PortCallOptions, PortError } from "./port-error.js";
+
+/**
+ * A versioned record to write. `expected_version: null` creates it (a `conflict` if the id exists);
+ * a number updates it only if the stored version is exactly that (else `conflict`, code `stale_version`,
+ * and nothing of the whole write is applied). The stored version becomes `expected_version + 1` (0 on create).
+ */
+export interface VersionedWrite<T> {
+  readonly record: T;
+  readonly expected_version: number | null;
+}
+
+/** An event to append; storage assigns `sequence` (per run, gap-free, in write order). */
+export type RunEventDraft = Omit<RunEvent, "sequence">;
+
+/**
+ * One atomic write: every record and every event in it is stored, or none is. This is how a state change
+ * and the event that describes it land together.
+ */
+export interface StorageWrite {
+  /** A key seen before makes the write a no-op that returns the first write's result (`replayed: true`). */
+  readonly idempotency_key?: string;
+  readonly runs?: readonly VersionedWrite<OrchestrationRun>[];
+  readonly assignments?: readonly VersionedWrite<CardAssignment>[];
+  readonly approvals?: readonly VersionedWrite<ApprovalRequest>[];
+  readonly pull_requests?: readonly VersionedWrite<PullRequestCandidate>[];
+  /** Check results are immutable: a new result is a new record; an existing id is a `conflict`. */
+  readonly checks?: readonly RunCheck[];
+  /** Agent executions are upserted by id (their status moves running → completed/failed). */
+  readonly executions?: readonly AgentExecution[];
+  /** Agent commits are inserted; an existing id is ignored (reading commits back twice is harmless). */
+  readonly commits?: readonly AgentCommit[];
+  readonly events?: readonly RunEventDraft[];
+}
+
+/** What a write stored, as stored (new versions, assigned sequences). */
+export interface StorageWriteResult {
+  readonly replayed: boolean;
+  readonly runs: readonly OrchestrationRun[];
+  readonly assignments: readonly CardAssignment[];
+  readonly approvals: readonly ApprovalRequest[];
+  readonly pull_requests: readonly PullRequestCandidate[];
+  readonly events: readonly RunEvent[];
+}
+
+/**
+ * Durable state of runs. Implementations: PGlite / Postgres (`rungate/postgres`) and the in-memory fake.
+ * Reads verify snapshot hashes: a run whose stored snapshot no longer matches its hash fails with
+ * `validation` (`snapshot_hash_mismatch`), never silently repaired. Every method fails with a
+ * {@link PortError} and never throws.
+ */
+export interface StoragePort {
+  /** Adapter name, used in errors. */
+  readonly name: string;
+  /** Applies one atomic {@link StorageWrite}. */
+  write(write: StorageWrite, options?: PortCallOptions): ResultAsync<StorageWriteResult, PortError>;
+  /** One run, snapshots verified; `not_found` when absent. */
+  getRun(run_id: string, options?: PortCallOptions): ResultAsync<OrchestrationRun, PortError>;
+  /** One assignment; `not_found` when absent. */
+  getAssignment(assignment_id: string, options?: PortCallOptions): ResultAsync<CardAssignment, PortError>;
+  /** A run's assignments, in creation order. */
+  listAssignments(run_id: string, options?: PortCallOptions): ResultAsync<CardAssignment[], PortError>;
+  /** A run's check results, in write order. */
+  listChecks(run_id: string, options?: PortCallOptions): ResultAsync<RunCheck[], PortError>;
+  /** A run's approval requests, in creation order. */
+  listApprovals(run_id: string, options?: PortCallOptions): ResultAsync<ApprovalRequest[], PortError>;
+  /** A run's PR candidates, in creation order. */
+  listPullRequests(run_id: string, options?: PortCallOptions): ResultAsync<PullRequestCandidate[], PortError>;
+  /** A run's agent executions, in creation order. */
+  listExecutions(run_id: string, options?: PortCallOptions): ResultAsync<AgentExecution[], PortError>;
+  /** An assignment's agent commits, in write order. */
+  listCommits(assignment_id: string, options?: PortCallOptions): ResultAsync<AgentCommit[], PortError>;
+  /** A run's events with `sequence` greater than `after` (default: all), in order. */
+  listEvents(run_id: string, after?: number, options?: PortCallOptions): ResultAsync<RunEvent[], PortError>;
+}
