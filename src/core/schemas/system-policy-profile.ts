@@ -47,10 +47,14 @@ export type ArchitecturePolicy = z.infer<typeof ArchitecturePolicy>;
 /** Which approvals a person must grant, and for what. Extra keys are kept. */
 export const ApprovalPolicy = z
   .looseObject({
-    /** Approvals needed before a draft PR candidate is created; `create_pr` is always implied. */
+    /** Approvals needed before a draft PR candidate is created; `create_pr` is always implied, `merge_pr` ignored. */
     required_approvals: z.array(ApprovalType).default(["create_pr"]),
     /** The approval a change to a protected path needs, on top of the required ones. */
-    protected_path_approval: ApprovalType.default("protected_path_change"),
+    /**
+     * `merge_pr` is refused here: merging is the person's own act on the PR host, so it could never guard the
+     * creation of a PR.
+     */
+    protected_path_approval: ApprovalType.exclude(["merge_pr"]).default("protected_path_change"),
   })
   .default({ required_approvals: ["create_pr"], protected_path_approval: "protected_path_change" });
 /** Parsed {@link ApprovalPolicy}. */

@@ -103,10 +103,12 @@ function reason(code: GateReason["code"], subject: string, message: string): Gat
   return [{ code, subject, message }];
 }
 
-function noAssignments(list: readonly RunAssignmentView[]): GateReason[] {
-  return list.length === 0
-    ? reason("changes_not_evaluated", "assignments", "the run has no assignments")
-    : [];
+/** Every aggregate guard first insists on a non-empty list of this run's own assignments. */
+function ownAssignments(run: OrchestrationRun, list: readonly RunAssignmentView[]): GateReason[] {
+  if (list.length === 0) return reason("changes_not_evaluated", "assignments", "the run has no assignments");
+  return list
+    .filter((a) => a.run_id !== run.id)
+    .flatMap((a) => reason("changes_not_evaluated", a.id, `assignment ${a.id} belongs to another run`));
 }
 
 function onlyUser(actor: Actor): GateReason[] {
@@ -128,11 +130,11 @@ function observed(actor: Actor): GateReason[] {
 type Guard = GuardFn<OrchestrationRun, RunEventInput>;
 
 const GUARDS: Record<string, Guard> = {
-  all_agents_finished: (_r, e) => {
+  all_agents_finished: (run, e) => {
     if (e.type !== "agents_finished") return [];
     const waiting = e.assignments.filter((a) => !AFTER_AGENTS.has(a.phase));
     return [
-      ...noAssignments(e.assignments),
+      ...ownAssignments(run, e.assignments),
       ...waiting.map((a) => ({
         code: "changes_not_evaluated" as const,
         subject: a.id,
@@ -143,19 +145,17 @@ const GUARDS: Record<string, Guard> = {
   approval_gate_open_for_every_assignment: (run, e) =>
     e.type === "request_approval"
       ? [
-          ...noAssignments(e.assignments),
-          ...e.assignments.flatMap((a) =>
-            a.run_id === run.id
-              ? approvalGateReasons(a, e.checks, e.policy)
-              : reason("changes_not_evaluated", a.id, `assignment ${a.id} belongs to another run`),
-          ),
+          ...ownAssignments(run, e.assignments),
+          ...e.assignments
+            .filter((a) => a.run_id === run.id)
+            .flatMap((a) => approvalGateReasons(a, e.checks, e.policy)),
         ]
       : [],
-  every_assignment_approved_by_user: (_r, e) =>
+  every_assignment_approved_by_user: (run, e) =>
     e.type === "approval_granted"
       ? [
           ...onlyUser(e.actor),
-          ...noAssignments(e.assignments),
+          ...ownAssignments(run, e.assignments),
           ...e.assignments
             .filter((a) => a.phase !== "approved")
             .flatMap((a) =>
@@ -163,20 +163,21 @@ const GUARDS: Record<string, Guard> = {
             ),
         ]
       : [],
-  decided_by_user: (_r, e) => (e.type === "approval_rejected" ? onlyUser(e.actor) : []),
-  every_assignment_has_pr: (_r, e) =>
+  decided_by_user: (_run, e) => (e.type === "approval_rejected" ? onlyUser(e.actor) : []),
+  every_assignment_has_pr: (run, e) =>
     e.type === "pr_created"
       ? [
-          ...noAssignments(e.assignments),
+          ...ownAssignments(run, e.assignments),
           ...e.assignments
             .filter((a) => a.phase !== "pr_open")
             .flatMap((a) => reason("approval_missing", a.id, `assignment ${a.id} has no open PR candidate`)),
         ]
       : [],
-  merge_observed: (_r, e) =>
+  merge_observed: (run, e) =>
     e.type === "pr_merged"
       ? [
           ...observed(e.actor),
+          ...ownAssignments(run, e.assignments),
           ...(e.assignments.some((a) => a.phase === "merged")
             ? []
             : reason("approval_missing", "merge", "no assignment's PR was merged")),
@@ -185,10 +186,11 @@ const GUARDS: Record<string, Guard> = {
             .flatMap((a) => reason("approval_pending", a.id, `assignment ${a.id} is still ${a.phase}`)),
         ]
       : [],
-  close_observed: (_r, e) =>
+  close_observed: (run, e) =>
     e.type === "pr_closed"
       ? [
           ...observed(e.actor),
+          ...ownAssignments(run, e.assignments),
           ...e.assignments
             .filter((a) => a.phase !== "closed")
             .flatMap((a) => reason("approval_pending", a.id, `assignment ${a.id} is ${a.phase}, not closed`)),

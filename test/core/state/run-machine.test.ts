@@ -358,8 +358,30 @@ describe("run machine", () => {
 
       it("is refused without assignments", () => {
         const error = refusal(inPhase("pr_open"), { type: "pr_merged", actor: prHost, assignments: [] });
-        expectGuardRefusal(error, "merge_observed", [["approval_missing", "merge"]]);
+        expectGuardRefusal(error, "merge_observed", [
+          ["changes_not_evaluated", "assignments"],
+          ["approval_missing", "merge"],
+        ]);
       });
+    });
+
+    it.each([
+      ["agents_finished", (a: RunAssignmentView[]) => ({ type: "agents_finished", assignments: a })],
+      ["pr_created", (a: RunAssignmentView[]) => ({ type: "pr_created", assignments: a })],
+      ["pr_closed", (a: RunAssignmentView[]) => ({ type: "pr_closed", actor: prHost, assignments: a })],
+    ] as const)("refuses %s when an assignment belongs to another run", (_name, make) => {
+      const phase = _name === "agents_finished" ? "checking" : _name === "pr_created" ? "pr_open" : "closed";
+      const from =
+        _name === "agents_finished" ? "agents_running" : _name === "pr_created" ? "approved" : "pr_open";
+      const foreign = views(phase).map((v) => ({ ...v, run_id: OTHER_RUN_ID }));
+      const error = refusal(inPhase(from), make(foreign) as RunEventInput);
+      expect(error.code).toBe("guard_refused");
+      expect(error.detail.reasons?.map((r) => r.message).join(" ")).toContain("belongs to another run");
+    });
+
+    it("refuses pr_closed without assignments", () => {
+      const error = refusal(inPhase("pr_open"), { type: "pr_closed", actor: prHost, assignments: [] });
+      expectGuardRefusal(error, "close_observed", [["changes_not_evaluated", "assignments"]]);
     });
 
     it("refuses pr_closed while an assignment is merged rather than closed", () => {
