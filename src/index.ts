@@ -7,3 +7,19 @@
  * @packageDocumentation
  */
 export * from "./core/index.js";
+export {
+  type ApprovalDecision,
+  ApprovalDecisionInput,
+  type ApprovalRequested,
+  type AssignmentChanges,
+  type BuildOutcome,
+  type CallOptions,
+  type ChecksOutcome,
+  type CreatedRun,
+  CreateRunRequest,
+  createOrchestrator,
+  type Orchestrator,
+  OrchestratorOptionsInput,
+  type RunState,
+} from "./orchestrator/index.js";
+export type * from "./ports/index.js";

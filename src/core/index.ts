@@ -43,6 +43,7 @@ export {
   requiredApprovalTypes,
 } from "./gates/pull-request-gate.js";
 export { parseInput, toFieldIssues } from "./parse.js";
+export { buildAgentTask } from "./policy/agent-task.js";
 export { type BranchNameIssue, checkBranchName, defaultFeatureBranch } from "./policy/branch-names.js";
 export { type ChangeEvaluation, evaluateChanges, type FileEvaluation } from "./policy/evaluate-changes.js";
 export { normaliseGlob, normaliseRepoPath, type PathIssue } from "./policy/path-normalise.js";
@@ -65,6 +66,11 @@ export {
   validateRunInputAgainstPolicy,
 } from "./policy/validate-run-input.js";
 export {
+  type PullRequestBodyInput,
+  pullRequestTitle,
+  renderPullRequestBody,
+} from "./pull-request/pull-request-body.js";
+export {
   type NewRunContext,
   newCardAssignment,
   newOrchestrationRun,
@@ -81,6 +87,7 @@ export {
   sha256Hex,
   verifySnapshot,
 } from "./snapshot/index.js";
+export { nameUuid } from "./snapshot/name-uuid.js";
 export {
   ASSIGNMENT_TRANSITIONS,
   type AssignmentEvent,
@@ -101,6 +108,7 @@ export {
   TERMINAL_RUN_PHASES,
   transitionRun,
 } from "./state/run-machine.js";
+export { nextRunEvent, type RunProgressContext } from "./state/run-progress.js";
 export {
   formatTransitionTable,
   type TransitionRule,

@@ -37,7 +37,9 @@ export interface AgentDispatchOptions extends PortCallOptions {
 }
 
 /**
- * Runs a coding agent on an assignment. Implementations: `rungate/dispatch` (agentic-flow or any command)
+ * Runs a coding agent on an assignment. **Idempotent per `execution_id`:** a second call with an execution
+ * id that already started returns that run's outcome (waiting for it if still running) and never starts the
+ * agent again. This is what lets a crashed orchestrator resume without repeating a recorded dispatch. Implementations: `rungate/dispatch` (agentic-flow or any command)
  * and the scripted fake. Fails with `cancelled` (signal), `timeout`, or `port_failure` (the agent could not
  * start); an agent that ran and failed is an ok outcome with `agent_error`.
  */

@@ -1,0 +1,163 @@
+import type { ResultAsync } from "neverthrow";
+import { z } from "zod";
+import type { RungateError } from "../core/errors.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
+import type { RunEvent } from "../core/schemas/run-event.js";
+import type { RungatePorts } from "../ports/ports.js";
+import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
+import { createAssignment } from "./create-assignment.js";
+import { createPullRequestCandidate } from "./create-pull-request-candidate.js";
+import { type CreatedRun, type CreateRunRequest, createRun } from "./create-run.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { dispatchAssignment } from "./dispatch-assignment.js";
+import { createEventHub } from "./event-hub.js";
+import { type ChecksOutcome, executeChecks } from "./execute-checks.js";
+import { loadRunState, type RunState } from "./load.js";
+import { observePullRequest } from "./observe-pull-request.js";
+import {
+  type ApprovalDecision,
+  type ApprovalDecisionInput,
+  recordApprovalDecision,
+} from "./record-approval-decision.js";
+import { type ApprovalRequested, requestApproval } from "./request-approval.js";
+import { type BuildOutcome, resumeRun, triggerBuild } from "./trigger-build.js";
+
+/** Options of {@link createOrchestrator}; every field has a default. */
+export const OrchestratorOptionsInput = z.object({
+  concurrency: z.number().int().min(1).max(256).default(4),
+  check_concurrency: z.number().int().min(1).max(64).default(4),
+  dispatch_timeout_ms: z.number().int().positive().optional(),
+  check_timeout_ms: z.number().int().positive().optional(),
+  system_actor: z.string().min(1).default("rungate"),
+});
+/** What a host may pass as orchestrator options. */
+export type OrchestratorOptionsInput = z.input<typeof OrchestratorOptionsInput>;
+
+/** Options of a call that may take long. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * rungate's use cases bound to one set of ports. Every method returns a `ResultAsync` whose error is a
+ * `RungateError`; none throws. There is no merge method, by design.
+ */
+export interface Orchestrator {
+  /** Validates and stores a run with its queued assignments. */
+  createRun(request: CreateRunRequest): ResultAsync<CreatedRun, RungateError>;
+  /** Prepares one card: feature branch and worktree in the clone at `clone_path`. */
+  createAssignment(
+    input: { assignment_id: string; clone_path: string },
+    options?: CallOptions,
+  ): ResultAsync<CardAssignment, RungateError>;
+  /** Dispatches a prepared card to its agent and collects what it changed. */
+  dispatchAssignment(
+    input: { assignment_id: string },
+    options?: CallOptions,
+  ): ResultAsync<AssignmentChanges, RungateError>;
+  /** What a card's agent actually changed, each file with its diff status and path-rule verdict. */
+  collectChanges(
+    input: { assignment_id: string },
+    options?: CallOptions,
+  ): ResultAsync<AssignmentChanges, RungateError>;
+  /** Runs the planned checks on a card's head, then asks for approval if the gate opens. */
+  executeChecks(
+    input: { assignment_id: string },
+    options?: CallOptions,
+  ): ResultAsync<ChecksOutcome, RungateError>;
+  /** Opens the approval requests of a checked card, only through the approval gate. */
+  requestApproval(input: { assignment_id: string }): ResultAsync<ApprovalRequested, RungateError>;
+  /** Records a user's decision on an approval request, once. */
+  recordApprovalDecision(
+    input: { run_id: string } & ApprovalDecisionInput,
+  ): ResultAsync<ApprovalDecision, RungateError>;
+  /** Proposes an approved card as a draft PR, only through the pull-request gate. */
+  createPullRequestCandidate(
+    input: { assignment_id: string },
+    options?: CallOptions,
+  ): ResultAsync<PullRequestCandidate, RungateError>;
+  /** Records what a person did on the PR host (merge, close, ready). */
+  observePullRequest(
+    input: { assignment_id: string },
+    options?: CallOptions,
+  ): ResultAsync<PullRequestCandidate, RungateError>;
+  /** The whole automated flow: create, prepare, dispatch, collect, check, request approval. */
+  triggerBuild(request: CreateRunRequest, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
+  /** Continues a run from what storage says, repeating nothing that was recorded. */
+  resumeRun(run_id: string, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
+  /** Everything stored about a run. */
+  getRun(run_id: string): ResultAsync<RunState, RungateError>;
+  /**
+   * Run events as they are stored. With `run_id`: that run's stored events first, then live ones, in
+   * `sequence` order without gaps or repeats. Without: live events of every run. Ends when `signal` aborts.
+   */
+  events(run_id?: string, options?: CallOptions): AsyncIterable<RunEvent>;
+}
+
+/**
+ * Binds rungate's use cases to `ports` (real adapters, the fakes of `rungate/testing`, or a mix). Options
+ * are parsed; a bad option is a programmer error and throws here, at construction, with the zod message.
+ */
+export function createOrchestrator(
+  ports: RungatePorts,
+  options: OrchestratorOptionsInput = {},
+): Orchestrator {
+  const parsed = OrchestratorOptionsInput.safeParse(options);
+  if (!parsed.success) throw new TypeError(`createOrchestrator: invalid options: ${parsed.error.message}`);
+  const { dispatch_timeout_ms, check_timeout_ms, ...rest } = parsed.data;
+  const deps: OrchestratorDeps = {
+    ...ports,
+    hub: createEventHub(),
+    options: {
+      ...rest,
+      ...(dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms }),
+      ...(check_timeout_ms === undefined ? {} : { check_timeout_ms }),
+    },
+  };
+  return {
+    createRun: (request) => createRun(deps, request),
+    createAssignment: (input, o) => createAssignment(deps, input, o?.signal),
+    dispatchAssignment: (input, o) => dispatchAssignment(deps, input, o?.signal),
+    collectChanges: (input, o) => collectChanges(deps, input, o?.signal),
+    executeChecks: (input, o) => executeChecks(deps, input, o?.signal),
+    requestApproval: (input) => requestApproval(deps, input),
+    recordApprovalDecision: (input) => recordApprovalDecision(deps, input),
+    createPullRequestCandidate: (input, o) => createPullRequestCandidate(deps, input, o?.signal),
+    observePullRequest: (input, o) => observePullRequest(deps, input, o?.signal),
+    triggerBuild: (request, o) => triggerBuild(deps, request, o?.signal),
+    resumeRun: (run_id, o) => resumeRun(deps, run_id, o?.signal),
+    getRun: (run_id) => loadRunState(deps, run_id),
+    events: (run_id, o) => replayThenLive(deps, run_id, o?.signal),
+  };
+}
+
+async function* replayThenLive(
+  deps: OrchestratorDeps,
+  run_id: string | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<RunEvent> {
+  // Subscribe before reading the log, so nothing stored in between is missed; repeats are dropped by sequence.
+  const live = deps.hub.subscribe(run_id, signal)[Symbol.asyncIterator]();
+  let last = 0;
+  if (run_id !== undefined) {
+    const stored = await deps.storage.listEvents(run_id);
+    if (stored.isOk()) {
+      for (const e of stored.value) {
+        last = e.sequence;
+        yield e;
+      }
+    }
+  }
+  try {
+    while (true) {
+      const next = await live.next();
+      if (next.done) return;
+      if (run_id !== undefined && next.value.sequence <= last) continue;
+      if (run_id !== undefined) last = next.value.sequence;
+      yield next.value;
+    }
+  } finally {
+    await live.return?.();
+  }
+}

@@ -1,0 +1,99 @@
+import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
+import { type RungateError, rungateError } from "../core/errors.js";
+import { canCreatePullRequest } from "../core/gates/pull-request-gate.js";
+import { pullRequestTitle, renderPullRequestBody } from "../core/pull-request/pull-request-body.js";
+import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
+import { readChanges } from "./collect-changes.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { loadAssignment } from "./load.js";
+import { observeHead } from "./observe-head.js";
+import { eventDraft, systemActor } from "./persist.js";
+import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+
+/**
+ * Proposes an approved assignment as a **draft** pull request, only through the pull-request gate: every
+ * approval its changes need must be granted by a person for the current head, or this fails with
+ * `gate_closed` and does nothing. Pushes the feature branch, asks the PR host for a draft (hosts return the
+ * existing one for the same branch), and stores the `PullRequestCandidate` with the move to `pr_open`.
+ * Nothing here, or anywhere in rungate, merges: a person does, and `observePullRequest` records it.
+ */
+export function createPullRequestCandidate(
+  deps: OrchestratorDeps,
+  input: { readonly assignment_id: string },
+  signal?: AbortSignal,
+): ResultAsync<PullRequestCandidate, RungateError> {
+  const opts = signal === undefined ? {} : { signal };
+  return safeTry<PullRequestCandidate, RungateError>(async function* () {
+    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const { run, policy } = loaded;
+    const assignment = yield* observeHead(deps, run, loaded.assignment, signal);
+    const existing = (yield* deps.storage.listPullRequests(run.id)).findLast(
+      (p) => p.assignment_id === assignment.id,
+    );
+    if (assignment.phase === "pr_open" && existing !== undefined) return ok(existing);
+    const head = assignment.head_sha;
+    const approvals = yield* deps.storage.listApprovals(run.id);
+    if (head === null)
+      return errAsync(
+        rungateError("gate_closed", "pull_request_gate_closed", {
+          gate: "create_pull_request",
+          reasons: [
+            { code: "no_head", subject: assignment.id, message: "the assignment has no commit to propose" },
+          ],
+        }),
+      );
+    const changes = yield* readChanges(deps, run, assignment, policy, head, signal);
+    yield* canCreatePullRequest(assignment, approvals, policy, changes);
+    const checks = yield* deps.storage.listChecks(run.id);
+    const clone_path = run.worktree_root ?? "";
+    yield* deps.git.push({ clone_path, branch: assignment.feature_branch }, opts);
+    const title = pullRequestTitle({ assignment });
+    const body = renderPullRequestBody({ run, assignment, checks, approvals, files: changes.files });
+    const hosted = yield* deps.pullRequests.createDraftPullRequest(
+      { base_branch: run.base_branch, head_branch: assignment.feature_branch, head_sha: head, title, body },
+      opts,
+    );
+    const now = deps.clock.now();
+    const candidate: PullRequestCandidate = {
+      id: deps.ids.next(),
+      run_id: run.id,
+      assignment_id: assignment.id,
+      base_branch: run.base_branch,
+      head_branch: assignment.feature_branch,
+      title,
+      description: body,
+      status: hosted.status,
+      pr_url: hosted.url,
+      head_sha: head,
+      created_at: now,
+      updated_at: now,
+      version: 0,
+    };
+    yield* applyAssignmentEvent(
+      deps,
+      run,
+      assignment,
+      { type: "pr_created", approvals, policy, protected_paths: changes.protected_paths },
+      systemActor(deps),
+      {
+        idempotency_key: `pull_request:${assignment.id}:${head}`,
+        pull_requests: [{ record: candidate, expected_version: null }],
+        events: [
+          eventDraft(deps, run, "pull_request.drafted", systemActor(deps), {
+            assignment_id: assignment.id,
+            pull_request_id: candidate.id,
+            pr_url: hosted.url,
+            host: deps.pullRequests.name,
+            head_sha: head,
+            status: hosted.status,
+          }),
+        ],
+      },
+    );
+    yield* advanceRun(deps, run.id, systemActor(deps));
+    const stored = (yield* deps.storage.listPullRequests(run.id)).findLast(
+      (p) => p.assignment_id === assignment.id,
+    );
+    return ok(stored ?? candidate);
+  });
+}

@@ -1,0 +1,22 @@
+import type { RungatePorts } from "../ports/ports.js";
+import type { EventHub } from "./event-hub.js";
+
+/** Tunables of an orchestrator. */
+export interface OrchestratorOptions {
+  /** How many cards are dispatched and checked at once (default 4). */
+  readonly concurrency: number;
+  /** How many checks of one card run at once (default 4). */
+  readonly check_concurrency: number;
+  /** Time an agent gets per dispatch (default: the dispatcher's own). */
+  readonly dispatch_timeout_ms?: number;
+  /** Time a check gets (default: the runner's own). */
+  readonly check_timeout_ms?: number;
+  /** The id rungate acts under in events (`system:<id>`), default `rungate`. */
+  readonly system_actor: string;
+}
+
+/** Everything a use case needs: the ports, the options, and the in-process event hub. */
+export interface OrchestratorDeps extends RungatePorts {
+  readonly options: OrchestratorOptions;
+  readonly hub: EventHub;
+}

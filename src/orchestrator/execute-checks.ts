@@ -1,0 +1,185 @@
+import { ok, type ResultAsync, safeTry } from "neverthrow";
+import type { RungateError } from "../core/errors.js";
+import { approvalGateReasons } from "../core/gates/approval-gate.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { RunCheckType } from "../core/schemas/check-type.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { RunCheck } from "../core/schemas/run-check.js";
+import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import type { CheckRunResult } from "../ports/check-runner.js";
+import { mapWithLimit } from "./bounded.js";
+import { readChanges } from "./collect-changes.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { loadAssignment, plannedChecksOf } from "./load.js";
+import { observeHead } from "./observe-head.js";
+import { commit, eventDraft, systemActor } from "./persist.js";
+import { type ApprovalRequested, requestApproval } from "./request-approval.js";
+import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+
+const FINAL = new Set<RunCheck["status"]>(["passed", "failed", "skipped", "error"]);
+
+/** What executing the checks of an assignment led to. */
+export type ChecksOutcome =
+  | {
+      readonly result: "awaiting_approval";
+      readonly checks: readonly RunCheck[];
+      readonly approval: ApprovalRequested;
+    }
+  | {
+      readonly result: "checks_failed";
+      readonly checks: readonly RunCheck[];
+      readonly assignment: CardAssignment;
+    }
+  | {
+      readonly result: "not_checking";
+      readonly checks: readonly RunCheck[];
+      readonly assignment: CardAssignment;
+    };
+
+/**
+ * Runs every planned check (the required ones always among them) on the assignment's current head, at most
+ * `check_concurrency` at once, and stores each result as it completes, bound to that head. A check that
+ * already has a final result for this head is not run again, so a resumed run loses nothing and repeats
+ * nothing. The `policy` check is rungate's own: the path rules on the real diff. A runner that fails is
+ * recorded as `error`, which never passes. Then the gate decides: open → {@link requestApproval}; closed
+ * → `checks_failed`, with the reasons in the event.
+ */
+export function executeChecks(
+  deps: OrchestratorDeps,
+  input: { readonly assignment_id: string },
+  signal?: AbortSignal,
+): ResultAsync<ChecksOutcome, RungateError> {
+  return safeTry<ChecksOutcome, RungateError>(async function* () {
+    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const { run, policy } = loaded;
+    const assignment = yield* observeHead(deps, run, loaded.assignment, signal);
+    const head = assignment.head_sha;
+    const mine = (all: readonly RunCheck[]) =>
+      all.filter((c) => c.assignment_id === assignment.id && c.head_sha === head);
+    if (assignment.phase !== "checking" || head === null) {
+      return ok({
+        result: "not_checking" as const,
+        assignment,
+        checks: mine(yield* deps.storage.listChecks(run.id)),
+      });
+    }
+    const done = new Set(
+      mine(yield* deps.storage.listChecks(run.id))
+        .filter((c) => FINAL.has(c.status))
+        .map((c) => c.check_type),
+    );
+    // The path rules always run as the `policy` check, required or not: what an agent or anyone else
+    // committed after the agent finished is judged too.
+    const planned = [...new Set<RunCheckType>([...plannedChecksOf(run, policy), "policy"])];
+    const todo = planned.filter((t) => !done.has(t));
+    const written = await mapWithLimit(todo, deps.options.check_concurrency, (type) =>
+      runOne(deps, run, policy, assignment, head, type, signal).andThen((check) =>
+        commit(deps, {
+          checks: [check],
+          events: [
+            eventDraft(deps, run, "check.completed", systemActor(deps), {
+              assignment_id: assignment.id,
+              check_id: check.id,
+              check_type: check.check_type,
+              status: check.status,
+              head_sha: head,
+              duration_ms: check.duration_ms,
+            }),
+          ],
+        }).map(() => check),
+      ),
+    );
+    for (const w of written) if (w.isErr()) yield* w;
+    const checks = yield* deps.storage.listChecks(run.id);
+    const policyCheck = mine(checks).findLast((c) => c.check_type === "policy");
+    const reasons = [
+      ...approvalGateReasons(assignment, checks, policy),
+      ...(policyCheck?.status === "passed" || policy.required_checks.includes("policy")
+        ? []
+        : [
+            {
+              code: "changes_violate_path_rules" as const,
+              subject: "policy",
+              message: "the changes break the path rules",
+            },
+          ]),
+    ];
+    if (reasons.length === 0) {
+      const approval = yield* requestApproval(deps, { assignment_id: assignment.id });
+      return ok({ result: "awaiting_approval" as const, checks: mine(checks), approval });
+    }
+    const failed = yield* applyAssignmentEvent(
+      deps,
+      run,
+      assignment,
+      { type: "checks_failed" },
+      systemActor(deps),
+      {
+        events: [
+          eventDraft(deps, run, "approval.gate_closed", systemActor(deps), {
+            assignment_id: assignment.id,
+            head_sha: head,
+            reasons: reasons.map((r) => ({ code: r.code, subject: r.subject, message: r.message })),
+          }),
+        ],
+      },
+    );
+    yield* advanceRun(deps, run.id, systemActor(deps));
+    return ok({ result: "checks_failed" as const, assignment: failed, checks: mine(checks) });
+  });
+}
+
+/** Runs one check and shapes its result as a stored {@link RunCheck}. */
+function runOne(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  policy: SystemPolicyProfile,
+  assignment: CardAssignment,
+  head: string,
+  type: RunCheckType,
+  signal: AbortSignal | undefined,
+): ResultAsync<RunCheck, RungateError> {
+  const started = Date.parse(deps.clock.now());
+  const result: ResultAsync<CheckRunResult, RungateError> =
+    type === "policy"
+      ? readChanges(deps, run, assignment, policy, head, signal).map((evaluation) => ({
+          status: evaluation.ok ? ("passed" as const) : ("failed" as const),
+          output: evaluation.ok
+            ? `${evaluation.files.length} changed file(s) within the path rules`
+            : evaluation.violations.map((v) => `${v.path}: ${v.verdict} (${v.rule})`).join("\n"),
+          duration_ms: Math.max(0, Date.parse(deps.clock.now()) - started),
+        }))
+      : deps.checks.run(
+          {
+            run_id: run.id,
+            assignment_id: assignment.id,
+            check_type: type,
+            head_sha: head,
+            worktree_path: assignment.worktree_path ?? "",
+          },
+          {
+            ...(signal === undefined ? {} : { signal }),
+            ...(deps.options.check_timeout_ms === undefined
+              ? {}
+              : { timeout_ms: deps.options.check_timeout_ms }),
+          },
+        );
+  return result
+    .orElse((error) =>
+      // An aborted run stops; any other runner failure is a result that can never pass.
+      error.kind === "cancelled"
+        ? result
+        : ok({ status: "error" as const, output: error.message, duration_ms: 0 }),
+    )
+    .map((r) => ({
+      id: deps.ids.next(),
+      run_id: run.id,
+      assignment_id: assignment.id,
+      check_type: type,
+      status: r.status,
+      output: r.output,
+      executed_at: deps.clock.now(),
+      head_sha: head,
+      duration_ms: r.duration_ms,
+    }));
+}

@@ -1,0 +1,70 @@
+import { ok, type ResultAsync, safeTry } from "neverthrow";
+import type { RungateError } from "../core/errors.js";
+import { parseInput } from "../core/parse.js";
+import type { AgentExecution } from "../core/schemas/agent-execution.js";
+import type { ApprovalRequest } from "../core/schemas/approval-request.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import { RunCheckType } from "../core/schemas/check-type.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
+import type { RunCheck } from "../core/schemas/run-check.js";
+import { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import type { OrchestratorDeps } from "./deps.js";
+
+/** Everything stored about one run, read together. */
+export interface RunState {
+  readonly run: OrchestrationRun;
+  readonly policy: SystemPolicyProfile;
+  readonly assignments: readonly CardAssignment[];
+  readonly checks: readonly RunCheck[];
+  readonly approvals: readonly ApprovalRequest[];
+  readonly pull_requests: readonly PullRequestCandidate[];
+  readonly executions: readonly AgentExecution[];
+}
+
+/** The policy a run was created under, from its frozen snapshot (never the current one). */
+export function policyOf(run: OrchestrationRun): ReturnType<typeof parseInput<typeof SystemPolicyProfile>> {
+  return parseInput(SystemPolicyProfile, run.system_policy_snapshot, "invalid_policy_snapshot");
+}
+
+/** The check types a run executes, from its input snapshot. */
+export function plannedChecksOf(run: OrchestrationRun, policy: SystemPolicyProfile): RunCheckType[] {
+  const planned = (run.run_input_snapshot as { planned_checks?: unknown }).planned_checks;
+  const parsed = RunCheckType.array().safeParse(planned);
+  return parsed.success
+    ? [...new Set([...parsed.data, ...policy.required_checks])]
+    : [...policy.required_checks];
+}
+
+/** Reads a run and everything recorded about it (snapshots verified by storage). */
+export function loadRunState(deps: OrchestratorDeps, run_id: string): ResultAsync<RunState, RungateError> {
+  return safeTry<RunState, RungateError>(async function* () {
+    const run = yield* deps.storage.getRun(run_id);
+    const policy = yield* policyOf(run);
+    const assignments = yield* deps.storage.listAssignments(run_id);
+    const checks = yield* deps.storage.listChecks(run_id);
+    const approvals = yield* deps.storage.listApprovals(run_id);
+    const pull_requests = yield* deps.storage.listPullRequests(run_id);
+    const executions = yield* deps.storage.listExecutions(run_id);
+    return ok({ run, policy, assignments, checks, approvals, pull_requests, executions });
+  });
+}
+
+/** Reads one assignment with its run and the run's policy. */
+export function loadAssignment(
+  deps: OrchestratorDeps,
+  assignment_id: string,
+): ResultAsync<
+  { run: OrchestrationRun; policy: SystemPolicyProfile; assignment: CardAssignment },
+  RungateError
+> {
+  return safeTry<
+    { run: OrchestrationRun; policy: SystemPolicyProfile; assignment: CardAssignment },
+    RungateError
+  >(async function* () {
+    const assignment = yield* deps.storage.getAssignment(assignment_id);
+    const run = yield* deps.storage.getRun(assignment.run_id);
+    const policy = yield* policyOf(run);
+    return ok({ run, policy, assignment });
+  });
+}

@@ -1,0 +1,105 @@
+import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
+import { type RungateError, rungateError } from "../core/errors.js";
+import { canRequestApproval } from "../core/gates/approval-gate.js";
+import { requiredApprovalTypes } from "../core/gates/pull-request-gate.js";
+import type { ApprovalRequest } from "../core/schemas/approval-request.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import { readChanges } from "./collect-changes.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { loadAssignment } from "./load.js";
+import { observeHead } from "./observe-head.js";
+import { eventDraft, systemActor } from "./persist.js";
+import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+
+/** An assignment awaiting a person, with the approval requests put to them. */
+export interface ApprovalRequested {
+  readonly assignment: CardAssignment;
+  readonly approvals: readonly ApprovalRequest[];
+}
+
+/**
+ * Opens the approval requests of a checked assignment, only through the approval gate: every required
+ * check must have passed on the current head, or this fails with `gate_closed` naming each reason and
+ * stores nothing. One pending request per approval kind the changes need (`create_pr`, the policy's
+ * required approvals, and its protected-path approval when a protected path changed), all bound to the
+ * head, stored with the move to `awaiting_approval`. Repeating it for the same head returns the same
+ * requests.
+ */
+export function requestApproval(
+  deps: OrchestratorDeps,
+  input: { readonly assignment_id: string },
+): ResultAsync<ApprovalRequested, RungateError> {
+  return safeTry<ApprovalRequested, RungateError>(async function* () {
+    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const { run, policy } = loaded;
+    const assignment = yield* observeHead(deps, run, loaded.assignment);
+    const head = assignment.head_sha;
+    const existing = (yield* deps.storage.listApprovals(run.id)).filter(
+      (a) => a.assignment_id === assignment.id && a.head_sha === head,
+    );
+    if (assignment.phase === "awaiting_approval") return ok({ assignment, approvals: existing });
+    const checks = yield* deps.storage.listChecks(run.id);
+    yield* canRequestApproval(assignment, checks, policy);
+    if (head === null) return errAsync(unreachableNoHead(assignment.id));
+    const changes = yield* readChanges(deps, run, assignment, policy, head);
+    if (!changes.ok) {
+      return errAsync(
+        rungateError("gate_closed", "approval_gate_closed", {
+          gate: "request_approval",
+          reasons: changes.violations.map((v) => ({
+            code: "changes_violate_path_rules" as const,
+            subject: v.path,
+            message: `${v.path} is ${v.verdict} (${v.rule})`,
+          })),
+        }),
+      );
+    }
+    const now = deps.clock.now();
+    const approvals: ApprovalRequest[] = requiredApprovalTypes(policy, changes).map((kind) => ({
+      id: deps.ids.next(),
+      run_id: run.id,
+      assignment_id: assignment.id,
+      approval_type: kind,
+      status: "pending",
+      requested_by: `system:${deps.options.system_actor}`,
+      requested_at: now,
+      resolved_by: null,
+      resolved_at: null,
+      notes: null,
+      head_sha: head,
+      version: 0,
+    }));
+    const next = yield* applyAssignmentEvent(
+      deps,
+      run,
+      assignment,
+      { type: "request_approval", checks, policy },
+      systemActor(deps),
+      {
+        idempotency_key: `request_approval:${assignment.id}:${head}`,
+        approvals: approvals.map((record) => ({ record, expected_version: null })),
+        events: approvals.map((a) =>
+          eventDraft(deps, run, "approval.requested", systemActor(deps), {
+            assignment_id: assignment.id,
+            approval_id: a.id,
+            approval_type: a.approval_type,
+            head_sha: head,
+            protected_paths: changes.protected_paths,
+          }),
+        ),
+      },
+    );
+    yield* advanceRun(deps, run.id, systemActor(deps));
+    return ok({ assignment: next, approvals });
+  });
+}
+
+function unreachableNoHead(id: string): RungateError {
+  // canRequestApproval already refuses a missing head; this keeps the types honest without a cast.
+  return {
+    kind: "gate_closed",
+    code: "approval_gate_closed",
+    message: `assignment ${id} has no head`,
+    detail: { gate: "request_approval", reasons: [] },
+  };
+}

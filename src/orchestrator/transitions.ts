@@ -1,0 +1,81 @@
+import { errAsync, okAsync, type ResultAsync } from "neverthrow";
+import type { RungateError } from "../core/errors.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { Actor } from "../core/schemas/primitives.js";
+import { type AssignmentEvent, transitionAssignment } from "../core/state/assignment-machine.js";
+import { type RunEventInput, transitionRun } from "../core/state/run-machine.js";
+import { nextRunEvent } from "../core/state/run-progress.js";
+import type { StorageWrite } from "../ports/storage-port.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { loadRunState } from "./load.js";
+import { commit, effectEvents, storedAssignment } from "./persist.js";
+
+/**
+ * Moves an assignment through the core machine and stores the new state, its transition event and any
+ * `extra` records and events in one atomic write (optimistic on the assignment's version).
+ */
+export function applyAssignmentEvent(
+  deps: OrchestratorDeps,
+  run: Pick<OrchestrationRun, "id" | "project_id">,
+  assignment: CardAssignment,
+  event: AssignmentEvent,
+  actor: Actor,
+  extra: Omit<StorageWrite, "assignments"> = {},
+): ResultAsync<CardAssignment, RungateError> {
+  const moved = transitionAssignment(assignment, event, deps.clock.now());
+  if (moved.isErr()) return errAsync(moved.error);
+  const { assignment: next, effects } = moved.value;
+  return commit(deps, {
+    ...extra,
+    assignments: [{ record: next, expected_version: assignment.version }],
+    events: [...effectEvents(deps, run, effects, actor), ...(extra.events ?? [])],
+  }).map((result) => storedAssignment(result, next));
+}
+
+/** Moves a run through the core machine and stores it with its event (optimistic on its version). */
+export function applyRunEvent(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  event: RunEventInput,
+  actor: Actor,
+): ResultAsync<OrchestrationRun, RungateError> {
+  const moved = transitionRun(run, event, deps.clock.now());
+  if (moved.isErr()) return errAsync(moved.error);
+  const { run: next, effects } = moved.value;
+  return commit(deps, {
+    runs: [{ record: next, expected_version: run.version }],
+    events: effectEvents(deps, run, effects, actor),
+  }).map((result) => result.runs.find((r) => r.id === run.id) ?? next);
+}
+
+const MAX_ADVANCE_STEPS = 16;
+
+/**
+ * Brings a run's phase up to what its assignments call for ({@link nextRunEvent}), one guarded move at a
+ * time. Concurrent callers may race on the run's version: a lost race re-reads and decides again.
+ */
+export function advanceRun(
+  deps: OrchestratorDeps,
+  run_id: string,
+  actor: Actor,
+  step = 0,
+): ResultAsync<OrchestrationRun, RungateError> {
+  return loadRunState(deps, run_id).andThen((state) => {
+    const event = nextRunEvent(state.run, state.assignments, {
+      checks: state.checks,
+      policy: state.policy,
+      actor,
+    });
+    if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state.run);
+    return applyRunEvent(deps, state.run, event, actor)
+      .andThen(() => advanceRun(deps, run_id, actor, step + 1))
+      .orElse((error) => {
+        if (error.kind === "conflict" && error.code === "stale_version")
+          return advanceRun(deps, run_id, actor, step + 1);
+        // A guard that says no means the run stays where it is; that is an answer, not a failure.
+        if (error.kind === "invalid_transition") return okAsync(state.run);
+        return errAsync(error);
+      });
+  });
+}

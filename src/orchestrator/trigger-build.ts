@@ -1,0 +1,113 @@
+import { ok, type Result, type ResultAsync, safeTry } from "neverthrow";
+import type { RungateError } from "../core/errors.js";
+import { TERMINAL_RUN_PHASES } from "../core/state/run-machine.js";
+import { mapWithLimit } from "./bounded.js";
+import { createAssignment } from "./create-assignment.js";
+import { type CreateRunRequest, createRun } from "./create-run.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { dispatchAssignment } from "./dispatch-assignment.js";
+import { executeChecks } from "./execute-checks.js";
+import { loadRunState, type RunState } from "./load.js";
+import { systemActor } from "./persist.js";
+import { advanceRun, applyRunEvent } from "./transitions.js";
+
+/** Where a build stands when `triggerBuild` or `resumeRun` returns: everything stored about the run. */
+export type BuildOutcome = RunState;
+
+const PREPARING = new Set(["queued", "preparing"]);
+
+/** One card's automated part: dispatch (and collect) if not done, then checks (and the approval request). */
+function cardPipeline(
+  deps: OrchestratorDeps,
+  assignment_id: string,
+  signal?: AbortSignal,
+): ResultAsync<void, RungateError> {
+  return safeTry<void, RungateError>(async function* () {
+    let assignment = yield* deps.storage.getAssignment(assignment_id);
+    if (assignment.phase === "ready" || assignment.phase === "agent_running") {
+      assignment = (yield* dispatchAssignment(deps, { assignment_id }, signal)).assignment;
+    }
+    if (assignment.phase === "checking") yield* executeChecks(deps, { assignment_id }, signal);
+    return ok(undefined);
+  });
+}
+
+/**
+ * Carries a stored run as far as rungate may take it without a person: clone (or reuse), branches and
+ * worktrees, agents (at most `concurrency` cards at once), changes judged, checks, and approval requests.
+ * Starts from whatever storage says, so it is also how a run resumes after a crash: prepared cards are not
+ * prepared again, a recorded dispatch is not repeated, a recorded check result is not run again.
+ */
+export function driveRun(
+  deps: OrchestratorDeps,
+  run_id: string,
+  signal?: AbortSignal,
+): ResultAsync<BuildOutcome, RungateError> {
+  const opts = signal === undefined ? {} : { signal };
+  return safeTry<BuildOutcome, RungateError>(async function* () {
+    let state = yield* loadRunState(deps, run_id);
+    if (TERMINAL_RUN_PHASES.includes(state.run.phase)) return ok(state);
+    const clone = yield* deps.git.ensureClone(
+      { project_id: state.run.project_id, repo_url: state.run.repo_url },
+      opts,
+    );
+    if (state.run.phase === "queued")
+      yield* applyRunEvent(deps, state.run, { type: "start_preparing" }, systemActor(deps));
+
+    const toPrepare = state.assignments.filter((a) => PREPARING.has(a.phase));
+    const prepared = await mapWithLimit(toPrepare, deps.options.concurrency, (a) =>
+      createAssignment(deps, { assignment_id: a.id, clone_path: clone.clone_path }, signal),
+    );
+    yield* firstError(prepared);
+
+    state = yield* loadRunState(deps, run_id);
+    if (state.run.phase === "preparing" && state.assignments.every((a) => !PREPARING.has(a.phase))) {
+      if (state.assignments.some((a) => a.phase === "failed")) {
+        yield* advanceRun(deps, run_id, systemActor(deps));
+      } else {
+        yield* applyRunEvent(
+          deps,
+          state.run,
+          { type: "workspaces_ready", worktree_root: clone.clone_path },
+          systemActor(deps),
+        );
+      }
+      state = yield* loadRunState(deps, run_id);
+    }
+    if (TERMINAL_RUN_PHASES.includes(state.run.phase)) return ok(state);
+
+    const piped = await mapWithLimit(state.assignments, deps.options.concurrency, (a) =>
+      cardPipeline(deps, a.id, signal),
+    );
+    yield* advanceRun(deps, run_id, systemActor(deps));
+    yield* firstError(piped);
+    return loadRunState(deps, run_id);
+  });
+}
+
+function firstError(results: readonly Result<unknown, RungateError>[]): Result<void, RungateError> {
+  for (const r of results) if (r.isErr()) return r.map(() => undefined);
+  return ok(undefined);
+}
+
+/**
+ * The whole automated flow for a card or a workflow: {@link createRun}, then {@link driveRun}. Returns when
+ * every card waits on a person (approval requested), or failed, or checks failed. With an
+ * `idempotency_key`, calling it again after a crash continues the same run instead of starting another.
+ */
+export function triggerBuild(
+  deps: OrchestratorDeps,
+  request: CreateRunRequest,
+  signal?: AbortSignal,
+): ResultAsync<BuildOutcome, RungateError> {
+  return createRun(deps, request).andThen((created) => driveRun(deps, created.run.id, signal));
+}
+
+/** Continues a run from what storage says (after a crash, a restart, or a fixed port). */
+export function resumeRun(
+  deps: OrchestratorDeps,
+  run_id: string,
+  signal?: AbortSignal,
+): ResultAsync<BuildOutcome, RungateError> {
+  return driveRun(deps, run_id, signal);
+}

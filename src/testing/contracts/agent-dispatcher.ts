@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { AgentOutcome } from "../../core/schemas/agent-execution.js";
+import type { AgentDispatcher, AgentDispatchRequest, AgentProgress } from "../../ports/agent-dispatcher.js";
+
+/** What {@link describeAgentDispatcherContract} needs from the adapter under test, fresh for every case. */
+export interface AgentDispatcherContractHarness {
+  /** The adapter under test. */
+  readonly dispatcher: AgentDispatcher;
+  /**
+   * A request for a ready assignment whose worktree exists (clone, feature branch and worktree set up), with
+   * a fresh `execution_id`.
+   */
+  prepare(): Promise<AgentDispatchRequest>;
+  /** The current head sha of the request's feature branch. */
+  readHead(request: AgentDispatchRequest): Promise<string>;
+  /**
+   * Optional: arranges that the next dispatch of `request` commits at least once on its feature branch (a
+   * scripted step, a command that commits). Without it the "head moves" case is skipped.
+   */
+  scriptCommit?(request: AgentDispatchRequest): void | Promise<void>;
+}
+
+/** Options of {@link describeAgentDispatcherContract}. */
+export interface AgentDispatcherContractOptions {
+  /** The adapter's name, shown in the suite title. */
+  readonly name: string;
+  /** Builds a fresh harness; called once per case. */
+  readonly make: () => AgentDispatcherContractHarness | Promise<AgentDispatcherContractHarness>;
+}
+
+/**
+ * The behaviour every {@link AgentDispatcher} must show, as a vitest suite titled
+ * `AgentDispatcher contract: <name>`: a dispatch ends with an ok outcome of a known kind; a commit the
+ * agent makes moves the feature branch's head; a repeated call with the same execution id starts nothing
+ * and answers the same outcome; an already-aborted signal fails with `cancelled`; progress lines carry the
+ * execution id. Call it at the top level of a test file.
+ */
+export function describeAgentDispatcherContract(options: AgentDispatcherContractOptions): void {
+  describe(`AgentDispatcher contract: ${options.name}`, () => {
+    it("has a name", async () => {
+      const { dispatcher } = await options.make();
+      expect(typeof dispatcher.name).toBe("string");
+      expect(dispatcher.name.length).toBeGreaterThan(0);
+    });
+
+    it("answers a dispatch with an ok outcome of a known kind", async () => {
+      const harness = await options.make();
+      const request = await harness.prepare();
+      const result = await harness.dispatcher.dispatch(request);
+      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
+      if (result.isErr()) return;
+      expect(AgentOutcome.safeParse(result.value.outcome).success).toBe(true);
+      const { exit_code, summary } = result.value;
+      expect(exit_code === null || Number.isInteger(exit_code)).toBe(true);
+      expect(summary === null || typeof summary === "string").toBe(true);
+    });
+
+    it("moves the feature branch head when the agent commits", async (ctx) => {
+      const harness = await options.make();
+      const scriptCommit = harness.scriptCommit;
+      if (!scriptCommit) return ctx.skip();
+      const request = await harness.prepare();
+      const before = await harness.readHead(request);
+      await scriptCommit.call(harness, request);
+      const result = await harness.dispatcher.dispatch(request);
+      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
+      expect(await harness.readHead(request)).not.toBe(before);
+    });
+
+    it("starts the agent once per execution id: a repeated call answers the first run's outcome", async () => {
+      const harness = await options.make();
+      const request = await harness.prepare();
+      await harness.scriptCommit?.(request);
+      const first = await harness.dispatcher.dispatch(request);
+      expect(first.isOk(), first.isErr() ? first.error.message : "").toBe(true);
+      const head = await harness.readHead(request);
+      const again = await harness.dispatcher.dispatch(request);
+      expect(again.isOk(), again.isErr() ? again.error.message : "").toBe(true);
+      if (first.isErr() || again.isErr()) return;
+      expect(again.value).toEqual(first.value);
+      expect(await harness.readHead(request)).toBe(head);
+    });
+
+    it("fails with cancelled when the signal is already aborted", async () => {
+      const harness = await options.make();
+      const request = await harness.prepare();
+      const controller = new AbortController();
+      controller.abort();
+      const result = await harness.dispatcher.dispatch(request, { signal: controller.signal });
+      expect(result.isErr()).toBe(true);
+      if (result.isOk()) return;
+      expect(result.error.kind).toBe("cancelled");
+    });
+
+    it("reports progress lines that carry the execution id", async () => {
+      const harness = await options.make();
+      const request = await harness.prepare();
+      const lines: AgentProgress[] = [];
+      const result = await harness.dispatcher.dispatch(request, { onProgress: (p) => lines.push(p) });
+      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect(line.execution_id).toBe(request.execution_id);
+        expect(typeof line.message).toBe("string");
+      }
+    });
+  });
+}

@@ -1,0 +1,50 @@
+import {
+  createOrchestrator,
+  type OrchestratorOptionsInput,
+  type SystemPolicyProfileInput,
+} from "../../src/index.js";
+import {
+  createInMemoryPorts,
+  fixtureId,
+  type InMemoryPorts,
+  type InMemoryPortsOptions,
+  policyFixture,
+  runInputFixture,
+} from "../../src/testing/index.js";
+
+export const CARD = fixtureId(100);
+
+/** A card run request on the fixture remote; override anything. */
+export function cardRequest(
+  overrides: Record<string, unknown> = {},
+  policy: SystemPolicyProfileInput = policyFixture(),
+) {
+  return { ...runInputFixture(), policy, ...overrides };
+}
+
+/** A workflow of `n` cards, card i allowed under `src/card<i>/**`. */
+export function workflowRequest(n: number, policy: SystemPolicyProfileInput = policyFixture()) {
+  return {
+    ...runInputFixture({
+      scope: "workflow",
+      workflow_id: fixtureId(50),
+      card_id: null,
+      trigger_type: "workflow",
+      cards: Array.from({ length: n }, (_, i) => ({
+        card_id: fixtureId(100 + i),
+        title: `Card ${i}`,
+        allowed_paths: [`src/card${i}/**`],
+      })),
+    }),
+    policy,
+  };
+}
+
+/** Ports plus an orchestrator on them. */
+export function setup(
+  options: InMemoryPortsOptions = {},
+  orchestratorOptions: OrchestratorOptionsInput = {},
+) {
+  const ports: InMemoryPorts = createInMemoryPorts(options);
+  return { ports, orchestrator: createOrchestrator(ports, orchestratorOptions) };
+}
