@@ -30,7 +30,11 @@ export function createPullRequestCandidate(
     const existing = (yield* deps.storage.listPullRequests(run.id)).findLast(
       (p) => p.assignment_id === assignment.id,
     );
-    if (assignment.phase === "pr_open" && existing !== undefined) return ok(existing);
+    if (assignment.phase === "pr_open" && existing !== undefined) {
+      // Already drafted (a retry): make sure the run caught up, then answer with the stored candidate.
+      yield* advanceRun(deps, run.id, systemActor(deps));
+      return ok(existing);
+    }
     const head = assignment.head_sha;
     const approvals = yield* deps.storage.listApprovals(run.id);
     if (head === null)

@@ -37,7 +37,10 @@ export function requestApproval(
     const existing = (yield* deps.storage.listApprovals(run.id)).filter(
       (a) => a.assignment_id === assignment.id && a.head_sha === head,
     );
-    if (assignment.phase === "awaiting_approval") return ok({ assignment, approvals: existing });
+    if (assignment.phase === "awaiting_approval") {
+      yield* advanceRun(deps, run.id, systemActor(deps));
+      return ok({ assignment, approvals: existing });
+    }
     const checks = yield* deps.storage.listChecks(run.id);
     yield* canRequestApproval(assignment, checks, policy);
     if (head === null) return errAsync(unreachableNoHead(assignment.id));

@@ -1,5 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
+import type { ApprovalRequest } from "../core/schemas/approval-request.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { Actor } from "../core/schemas/primitives.js";
@@ -62,13 +63,21 @@ export function advanceRun(
   step = 0,
 ): ResultAsync<OrchestrationRun, RungateError> {
   return loadRunState(deps, run_id).andThen((state) => {
+    // A run catching up after an interruption attributes approval moves to the person who decided last.
+    const last = state.approvals
+      .filter((a) => a.resolved_by !== null && a.resolved_at !== null)
+      .reduce<ApprovalRequest | undefined>(
+        (acc, a) => (acc === undefined || (a.resolved_at ?? "") >= (acc.resolved_at ?? "") ? a : acc),
+        undefined,
+      );
     const event = nextRunEvent(state.run, state.assignments, {
       checks: state.checks,
       policy: state.policy,
       actor,
+      ...(last?.resolved_by ? { decider: { type: "user" as const, id: last.resolved_by } } : {}),
     });
     if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state.run);
-    return applyRunEvent(deps, state.run, event, actor)
+    return applyRunEvent(deps, state.run, event, "actor" in event ? event.actor : actor)
       .andThen(() => advanceRun(deps, run_id, actor, step + 1))
       .orElse((error) => {
         if (error.kind === "conflict" && error.code === "stale_version")

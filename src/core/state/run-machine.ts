@@ -99,6 +99,11 @@ const AFTER_AGENTS = new Set<CardAssignment["phase"]>([
   "closed",
 ]);
 
+// A run may lag its assignments (its own write is separate and can be interrupted); its guards accept
+// assignments that have already moved further along the same path.
+const APPROVED_OR_LATER = new Set<CardAssignment["phase"]>(["approved", "pr_open", "merged", "closed"]);
+const PR_OR_LATER = new Set<CardAssignment["phase"]>(["pr_open", "merged", "closed"]);
+
 function reason(code: GateReason["code"], subject: string, message: string): GateReason[] {
   return [{ code, subject, message }];
 }
@@ -157,7 +162,7 @@ const GUARDS: Record<string, Guard> = {
           ...onlyUser(e.actor),
           ...ownAssignments(run, e.assignments),
           ...e.assignments
-            .filter((a) => a.phase !== "approved")
+            .filter((a) => !APPROVED_OR_LATER.has(a.phase))
             .flatMap((a) =>
               reason("approval_pending", a.id, `assignment ${a.id} is ${a.phase}, not approved`),
             ),
@@ -169,7 +174,7 @@ const GUARDS: Record<string, Guard> = {
       ? [
           ...ownAssignments(run, e.assignments),
           ...e.assignments
-            .filter((a) => a.phase !== "pr_open")
+            .filter((a) => !PR_OR_LATER.has(a.phase))
             .flatMap((a) => reason("approval_missing", a.id, `assignment ${a.id} has no open PR candidate`)),
         ]
       : [],

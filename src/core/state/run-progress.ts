@@ -10,7 +10,15 @@ export interface RunProgressContext {
   readonly policy: Pick<SystemPolicyProfile, "required_checks">;
   /** Who caused the assignment change being aggregated (a user's decision, a PR host's report). */
   readonly actor: Actor;
+  /**
+   * The person who made the latest approval decision, when `actor` is not that person (a run catching up
+   * after an interruption): run-level approval moves are attributed to them.
+   */
+  readonly decider?: Actor;
 }
+
+const APPROVED_OR_LATER = new Set<RunAssignmentView["phase"]>(["approved", "pr_open", "merged", "closed"]);
+const PR_OR_LATER = new Set<RunAssignmentView["phase"]>(["pr_open", "merged", "closed"]);
 
 const AT_OR_AFTER_CHECKS = new Set<RunAssignmentView["phase"]>([
   "checking",
@@ -54,18 +62,28 @@ export function nextRunEvent(
     case "checks_failed":
       if (any("agent_running")) return { type: "redispatch" };
       return !any("checks_failed") && any("checking") ? { type: "retry_checks" } : null;
-    case "awaiting_approval":
-      if (any("approval_rejected")) return { type: "approval_rejected", actor: ctx.actor };
-      return all("approved") ? { type: "approval_granted", actor: ctx.actor, assignments } : null;
+    case "awaiting_approval": {
+      const person = ctx.actor.type === "user" ? ctx.actor : (ctx.decider ?? ctx.actor);
+      if (any("approval_rejected")) return { type: "approval_rejected", actor: person };
+      return phases.every((p) => APPROVED_OR_LATER.has(p))
+        ? { type: "approval_granted", actor: person, assignments }
+        : null;
+    }
     case "approval_rejected":
       return any("agent_running") ? { type: "redispatch" } : null;
     case "approved":
-      return all("pr_open") ? { type: "pr_created", assignments } : null;
-    case "pr_open":
+      return phases.every((p) => PR_OR_LATER.has(p)) ? { type: "pr_created", assignments } : null;
+    case "pr_open": {
       if (!phases.every((p) => p === "merged" || p === "closed")) return null;
+      // Merges and closes are reported by the PR host; a run catching up attributes them to it.
+      const observer: Actor =
+        ctx.actor.type === "user" || ctx.actor.type === "pr_host"
+          ? ctx.actor
+          : { type: "pr_host", id: "observed" };
       return any("merged")
-        ? { type: "pr_merged", actor: ctx.actor, assignments }
-        : { type: "pr_closed", actor: ctx.actor, assignments };
+        ? { type: "pr_merged", actor: observer, assignments }
+        : { type: "pr_closed", actor: observer, assignments };
+    }
     default:
       return null;
   }

@@ -1,0 +1,392 @@
+import type { ResultAsync } from "neverthrow";
+import { describe, expect, it } from "vitest";
+import type { GitPort } from "../../ports/git-port.js";
+import type { PortError } from "../../ports/port-error.js";
+
+/**
+ * What {@link describeGitPortContract} needs to exercise a {@link GitPort}: the adapter plus the two things
+ * the port itself cannot do — make a remote repository, and commit in a worktree the way an agent would.
+ */
+export interface GitPortHarness {
+  /** The adapter under test. */
+  readonly port: GitPort;
+  /**
+   * Creates a fresh remote repository whose branch `main` holds `files` in one commit and returns the url to
+   * pass to `ensureClone`. Each call returns a new, unused url.
+   */
+  createRemote(files: Readonly<Record<string, string>>): Promise<string>;
+  /**
+   * Writes `files` (`null` deletes) in the worktree at `worktree_path` and commits everything on its branch
+   * with `message`. Returns the new commit's full sha.
+   */
+  commit(
+    worktree_path: string,
+    files: Readonly<Record<string, string | null>>,
+    message: string,
+  ): Promise<string>;
+  /** Releases what the harness created (temporary directories, servers). Called after each test. */
+  cleanup?(): Promise<void>;
+}
+
+/** Options of {@link describeGitPortContract}. */
+export interface GitPortContractOptions {
+  /** Adapter name, shown in the suite title so a failure says which implementation broke. */
+  readonly name: string;
+  /** Builds a fresh harness; called once per test. */
+  readonly make: () => Promise<GitPortHarness> | GitPortHarness;
+}
+
+/** The value of an ok result; fails the test with the error's message otherwise. */
+function expectOk<T>(result: ResultAsync<T, PortError>): Promise<T> {
+  return result.match(
+    (value) => value,
+    (error) => {
+      throw new Error(`expected ok, got ${error.kind} (${error.code}): ${error.message}`);
+    },
+  );
+}
+
+/** The error of a failed result; fails the test when it succeeded. */
+function expectErr<T>(result: ResultAsync<T, PortError>): Promise<PortError> {
+  return result.match(
+    (value) => {
+      throw new Error(`expected an error, got ok: ${JSON.stringify(value)}`);
+    },
+    (error) => error,
+  );
+}
+
+/** Run-unique prefix so adapters that share a root directory never see another run's projects. */
+const RUN_TOKEN = Math.floor(Math.random() * 0xffffff)
+  .toString(16)
+  .padStart(6, "0");
+let projectCounter = 0;
+
+/** A unique project id per call, shaped as a UUID (a safe path segment for any adapter). */
+function nextProjectId(): string {
+  projectCounter += 1;
+  return `00000000-0000-4000-8000-${RUN_TOKEN}${projectCounter.toString(16).padStart(6, "0")}`;
+}
+
+const BASE_FILES = {
+  "README.md": "# shop\n",
+  "src/cart.ts": "export const total = 0;\n",
+  "src/legacy.ts": "export const legacy = true;\n",
+  "docs/guide.md": "# Guide\n\nHow to use the shop.\nIt has a cart.\n",
+} as const;
+
+/**
+ * The behaviour rungate's orchestrator relies on from any {@link GitPort}, as a vitest suite. Call it from a
+ * test file with a factory for your adapter; every test gets a fresh harness, its own remote and its own
+ * project id.
+ *
+ * @example
+ * ```ts
+ * import { describeGitPortContract } from "rungate/testing";
+ * describeGitPortContract({ name: "my-git", make: () => makeMyGitHarness() });
+ * ```
+ */
+export function describeGitPortContract(options: GitPortContractOptions): void {
+  describe(`GitPort contract: ${options.name}`, () => {
+    /** Runs `body` with a fresh harness and always cleans up. */
+    function withHarness(body: (harness: GitPortHarness) => Promise<void>): () => Promise<void> {
+      return async () => {
+        const harness = await options.make();
+        try {
+          await body(harness);
+        } finally {
+          await harness.cleanup?.();
+        }
+      };
+    }
+
+    /** Clone of a fresh remote holding {@link BASE_FILES}. */
+    async function freshClone(harness: GitPortHarness) {
+      const repo_url = await harness.createRemote(BASE_FILES);
+      const project_id = nextProjectId();
+      const clone = await expectOk(harness.port.ensureClone({ project_id, repo_url }));
+      return { repo_url, project_id, clone_path: clone.clone_path };
+    }
+
+    /** A feature branch off main with a worktree. */
+    async function freshWorktree(harness: GitPortHarness, branch = "rungate/feature-1", assignment = "a-1") {
+      const { port } = harness;
+      const cloned = await freshClone(harness);
+      const { clone_path } = cloned;
+      const { base_sha } = await expectOk(
+        port.createFeatureBranch({ clone_path, branch, base_branch: "main" }),
+      );
+      const { worktree_path } = await expectOk(
+        port.createWorktree({ clone_path, branch, assignment_id: assignment }),
+      );
+      return { ...cloned, branch, base_sha, worktree_path };
+    }
+
+    describe("clones", () => {
+      it(
+        "clones once and reuses the clone of the same remote",
+        withHarness(async (harness) => {
+          const repo_url = await harness.createRemote(BASE_FILES);
+          const project_id = nextProjectId();
+          const first = await expectOk(harness.port.ensureClone({ project_id, repo_url }));
+          const second = await expectOk(harness.port.ensureClone({ project_id, repo_url }));
+          expect(first.reused).toBe(false);
+          expect(second).toEqual({ clone_path: first.clone_path, reused: true });
+        }),
+      );
+
+      it(
+        "refuses to reuse a project's clone for another remote",
+        withHarness(async (harness) => {
+          const { project_id } = await freshClone(harness);
+          const other = await harness.createRemote({ "other.txt": "other\n" });
+          const error = await expectErr(harness.port.ensureClone({ project_id, repo_url: other }));
+          expect(error.kind).toBe("conflict");
+        }),
+      );
+    });
+
+    describe("feature branches", () => {
+      it(
+        "creates a branch from the base and returns the base's head as base_sha",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path } = await freshClone(harness);
+          const main = await expectOk(port.headSha({ clone_path, ref: "main" }));
+          const created = await expectOk(
+            port.createFeatureBranch({ clone_path, branch: "rungate/card-1", base_branch: "main" }),
+          );
+          expect(created).toEqual({ base_sha: main, created: true });
+          expect(main).toMatch(/^[0-9a-f]{40}$/);
+          expect(await expectOk(port.headSha({ clone_path, ref: "rungate/card-1" }))).toBe(main);
+        }),
+      );
+
+      it(
+        "reuses an existing branch with the same base (created: false)",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path } = await freshClone(harness);
+          const input = { clone_path, branch: "rungate/card-1", base_branch: "main" };
+          const first = await expectOk(port.createFeatureBranch(input));
+          const second = await expectOk(port.createFeatureBranch(input));
+          expect(second).toEqual({ base_sha: first.base_sha, created: false });
+        }),
+      );
+
+      it(
+        "still reuses the branch after an agent committed on it",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, branch, base_sha, worktree_path } = await freshWorktree(harness);
+          await harness.commit(worktree_path, { "src/new.ts": "export {};\n" }, "Add new");
+          const again = await expectOk(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
+          expect(again).toEqual({ base_sha, created: false });
+        }),
+      );
+
+      it(
+        "answers not_found for a missing base branch",
+        withHarness(async (harness) => {
+          const { clone_path } = await freshClone(harness);
+          const error = await expectErr(
+            harness.port.createFeatureBranch({
+              clone_path,
+              branch: "rungate/x",
+              base_branch: "no-such-base",
+            }),
+          );
+          expect(error.kind).toBe("not_found");
+        }),
+      );
+    });
+
+    describe("worktrees", () => {
+      it(
+        "creates a worktree once and reuses it for the same branch",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path } = await freshClone(harness);
+          await expectOk(port.createFeatureBranch({ clone_path, branch: "rungate/a", base_branch: "main" }));
+          const input = { clone_path, branch: "rungate/a", assignment_id: "assignment-a" };
+          const first = await expectOk(port.createWorktree(input));
+          const second = await expectOk(port.createWorktree(input));
+          expect(first.created).toBe(true);
+          expect(second).toEqual({ worktree_path: first.worktree_path, created: false });
+        }),
+      );
+
+      it(
+        "gives two branches two distinct worktrees",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path } = await freshClone(harness);
+          for (const branch of ["rungate/a", "rungate/b"]) {
+            await expectOk(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
+          }
+          const a = await expectOk(
+            port.createWorktree({ clone_path, branch: "rungate/a", assignment_id: "assignment-a" }),
+          );
+          const b = await expectOk(
+            port.createWorktree({ clone_path, branch: "rungate/b", assignment_id: "assignment-b" }),
+          );
+          expect(a.worktree_path).not.toBe(b.worktree_path);
+        }),
+      );
+
+      it(
+        "removes a worktree, and removing it again succeeds",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, worktree_path, branch, base_sha } = await freshWorktree(harness);
+          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
+          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
+          expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(base_sha);
+        }),
+      );
+    });
+
+    describe("reading what an agent did", () => {
+      it(
+        "moves the branch head when a commit is made in its worktree, and leaves main alone",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, branch, base_sha, worktree_path } = await freshWorktree(harness);
+          const sha = await harness.commit(
+            worktree_path,
+            { "src/cart.ts": "export const total = 1;\n" },
+            "Tot",
+          );
+          expect(sha).not.toBe(base_sha);
+          expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(sha);
+          expect(await expectOk(port.headSha({ clone_path, ref: "main" }))).toBe(base_sha);
+        }),
+      );
+
+      it(
+        "reports added, modified, deleted and renamed files, sorted by path",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, base_sha, worktree_path } = await freshWorktree(harness);
+          const head = await harness.commit(
+            worktree_path,
+            {
+              "src/cart.ts": "export const total = 42;\n",
+              "src/legacy.ts": null,
+              "src/new.ts": "export const fresh = true;\n",
+              "docs/guide.md": null,
+              "docs/manual.md": BASE_FILES["docs/guide.md"],
+            },
+            "Change things",
+          );
+          const changes = await expectOk(port.changedFiles({ clone_path, base: base_sha, head }));
+          expect(changes).toEqual([
+            { path: "docs/manual.md", status: "renamed", previous_path: "docs/guide.md" },
+            { path: "src/cart.ts", status: "modified", previous_path: null },
+            { path: "src/legacy.ts", status: "deleted", previous_path: null },
+            { path: "src/new.ts", status: "added", previous_path: null },
+          ]);
+        }),
+      );
+
+      it(
+        "reads file content at base and head, null when the path is absent",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, base_sha, worktree_path } = await freshWorktree(harness);
+          const head = await harness.commit(
+            worktree_path,
+            { "src/cart.ts": "export const total = 2;\n", "src/legacy.ts": null },
+            "Edit",
+          );
+          const read = (ref: string, path: string) => expectOk(port.fileContent({ clone_path, ref, path }));
+          expect(await read(base_sha, "src/cart.ts")).toBe(BASE_FILES["src/cart.ts"]);
+          expect(await read(head, "src/cart.ts")).toBe("export const total = 2;\n");
+          expect(await read(base_sha, "src/legacy.ts")).toBe(BASE_FILES["src/legacy.ts"]);
+          expect(await read(head, "src/legacy.ts")).toBeNull();
+          expect(await read(head, "no/such/file.txt")).toBeNull();
+        }),
+      );
+
+      it(
+        "diffs a modified file and gives an empty diff for an untouched one",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, base_sha, worktree_path } = await freshWorktree(harness);
+          const head = await harness.commit(
+            worktree_path,
+            { "src/cart.ts": "export const total = 3;\n" },
+            "3",
+          );
+          const diff = (path: string) => expectOk(port.fileDiff({ clone_path, base: base_sha, head, path }));
+          const modified = await diff("src/cart.ts");
+          expect(modified).toContain("-export const total = 0;");
+          expect(modified).toContain("+export const total = 3;");
+          expect(modified).toContain("src/cart.ts");
+          expect(await diff("README.md")).toBe("");
+        }),
+      );
+
+      it(
+        "lists exactly the new commits, oldest first",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, branch, base_sha, worktree_path } = await freshWorktree(harness);
+          const first = await harness.commit(worktree_path, { "a.txt": "a\n" }, "First");
+          const second = await harness.commit(worktree_path, { "b.txt": "b\n" }, "Second");
+          const commits = await expectOk(port.commitsSince({ clone_path, base: base_sha, head: branch }));
+          expect(commits.map((c) => [c.sha, c.message.trim()])).toEqual([
+            [first, "First"],
+            [second, "Second"],
+          ]);
+          for (const commit of commits) expect(Number.isNaN(Date.parse(commit.committed_at))).toBe(false);
+          expect(await expectOk(port.commitsSince({ clone_path, base: second, head: second }))).toEqual([]);
+        }),
+      );
+
+      it(
+        "answers not_found for an unknown ref",
+        withHarness(async (harness) => {
+          const { clone_path } = await freshClone(harness);
+          const error = await expectErr(harness.port.headSha({ clone_path, ref: "no-such-branch" }));
+          expect(error.kind).toBe("not_found");
+        }),
+      );
+    });
+
+    describe("push", () => {
+      it(
+        "pushes a branch, idempotently, and a fresh clone of the remote sees it",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { clone_path, branch, worktree_path, repo_url } = await freshWorktree(harness);
+          const tip = await harness.commit(worktree_path, { "src/pushed.ts": "export {};\n" }, "Pushed");
+          await expectOk(port.push({ clone_path, branch }));
+          await expectOk(port.push({ clone_path, branch }));
+          const other = await expectOk(port.ensureClone({ project_id: nextProjectId(), repo_url }));
+          const seen = await expectOk(
+            port.headSha({ clone_path: other.clone_path, ref: `origin/${branch}` }),
+          );
+          expect(seen).toBe(tip);
+        }),
+      );
+    });
+
+    describe("cancellation", () => {
+      it(
+        "answers cancelled when the signal is already aborted",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const repo_url = await harness.createRemote(BASE_FILES);
+          const signal = AbortSignal.abort();
+          const project_id = nextProjectId();
+          const cloneError = await expectErr(port.ensureClone({ project_id, repo_url }, { signal }));
+          expect(cloneError.kind).toBe("cancelled");
+          const { clone_path } = await expectOk(port.ensureClone({ project_id, repo_url }));
+          const headError = await expectErr(port.headSha({ clone_path, ref: "main" }, { signal }));
+          expect(headError.kind).toBe("cancelled");
+        }),
+      );
+    });
+  });
+}

@@ -1,0 +1,779 @@
+import { err, errAsync, ok, okAsync, Result, type ResultAsync } from "neverthrow";
+import { rungateError } from "../../core/errors.js";
+import type { ChangedFile } from "../../core/schemas/changed-file.js";
+import type { GitClone, GitCommit, GitPort } from "../../ports/git-port.js";
+import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+
+/** Options of {@link createInMemoryGit}. */
+export interface InMemoryGitOptions {
+  /** Adapter name, used in errors and events. Default `"in-memory"`. */
+  readonly name?: string;
+  /**
+   * Where commit times come from (ISO-8601). Default: a fixed instant advanced by one second per commit, so
+   * runs are deterministic.
+   */
+  readonly now?: () => string;
+}
+
+/** One entry of {@link InMemoryGit.operations}: a port method that was called and its input. */
+export interface InMemoryGitOperation {
+  /** The {@link GitPort} method name, e.g. `"ensureClone"`. */
+  readonly op: string;
+  /** A copy of the input the method received (the `options` with the signal are not recorded). */
+  readonly args: unknown;
+}
+
+/** Options of {@link InMemoryGit.createRemote}. */
+export interface InMemoryRemoteOptions {
+  /** The branch of the first commit, which becomes the remote's default branch. Default `"main"`. */
+  readonly branch?: string;
+  /** Message of the first commit. Default `"Initial commit"`. */
+  readonly message?: string;
+}
+
+/** Input of {@link InMemoryGit.commit}. */
+export interface InMemoryCommitInput {
+  /** The worktree the commit is made in (as returned by `createWorktree`). */
+  readonly worktree_path: string;
+  /** Files to write; `null` deletes the path. */
+  readonly files: Readonly<Record<string, string | null>>;
+  /** Commit message. */
+  readonly message: string;
+  /**
+   * Commit on this branch of the same clone instead of the worktree's own branch, to simulate an agent that
+   * committed on the wrong branch. A branch that exists only on the remote is created locally from it.
+   */
+  readonly branch?: string;
+}
+
+/**
+ * The in-memory {@link GitPort}: a small but real model of git — content-addressed commits with parents,
+ * remotes, clones with remote-tracking branches refreshed by fetch, local branches, worktrees that lock their
+ * branch, ancestry checks, tree comparison with exact-content rename detection, unified diffs and
+ * fast-forward-only push. Everything happens in memory and deterministically.
+ *
+ * Besides the port, it has **test-facing helpers** that are not part of {@link GitPort} and that the
+ * orchestrator never calls: they set up remotes, play the agent (commit, leave files dirty), play other people
+ * (push to the remote), and let tests look inside.
+ */
+export interface InMemoryGit extends GitPort {
+  /**
+   * Test helper: creates a remote repository reachable at `repo_url` with one commit holding `files` on
+   * `options.branch` (default `"main"`). Returns the sha of that commit. Throws on misuse (a url that already
+   * exists, an invalid path or branch name), because it is test setup, not a port call.
+   */
+  createRemote(
+    repo_url: string,
+    files: Readonly<Record<string, string>>,
+    options?: InMemoryRemoteOptions,
+  ): string;
+  /**
+   * Test helper: writes `files` in a worktree and commits everything there (`git add -A && git commit`),
+   * advancing the worktree's branch (or `input.branch`). Uncommitted files written earlier in that worktree
+   * are included when committing on the worktree's own branch. Returns the new sha; fails with `not_found`
+   * for an unknown worktree or branch, `validation` for a bad path, `port_failure` (`nothing_to_commit`)
+   * when the tree would not change.
+   */
+  commit(input: InMemoryCommitInput): Result<string, PortError>;
+  /**
+   * Test helper: writes (or with `null` deletes) files in a worktree without committing them, like an agent
+   * that left its work dirty. `not_found` for an unknown worktree, `validation` for a bad path.
+   */
+  writeUncommitted(
+    worktree_path: string,
+    files: Readonly<Record<string, string | null>>,
+  ): Result<void, PortError>;
+  /**
+   * Test helper: the paths (sorted) whose content in the worktree differs from its branch tip, i.e. what
+   * `git status` would list. Empty for an unknown worktree.
+   */
+  uncommittedChanges(worktree_path: string): string[];
+  /**
+   * Test helper: someone else pushes a commit writing `files` (`null` deletes) on `branch` of the remote, so
+   * the base moves. Clones see it after their next fetch (`ensureClone`). Returns the new sha; `not_found`
+   * for an unknown remote or branch.
+   */
+  commitToRemote(
+    repo_url: string,
+    branch: string,
+    files: Readonly<Record<string, string | null>>,
+    message: string,
+  ): Result<string, PortError>;
+  /** Test helper: the tip of a local branch of a clone, `undefined` when absent. */
+  branchTip(clone_path: string, branch: string): string | undefined;
+  /** Test helper: the tip of a branch on a remote, `undefined` when absent. */
+  remoteBranchTip(repo_url: string, branch: string): string | undefined;
+  /** Test helper: every port call in order, aborted and failed ones included (helpers are not logged). */
+  readonly operations: readonly InMemoryGitOperation[];
+}
+
+interface CommitObject extends GitCommit {
+  readonly parents: readonly string[];
+  readonly files: ReadonlyMap<string, string>;
+  /** Creation order in this instance; parents always have a smaller one. */
+  readonly seq: number;
+}
+
+interface Remote {
+  readonly url: string;
+  readonly objects: Map<string, CommitObject>;
+  readonly branches: Map<string, string>;
+}
+
+interface Worktree {
+  readonly path: string;
+  readonly branch: string;
+  readonly assignment_id: string;
+  /** Uncommitted writes: content, or `null` for a deletion. */
+  readonly dirty: Map<string, string | null>;
+}
+
+interface Clone {
+  readonly path: string;
+  readonly project_id: string;
+  readonly remote_url: string;
+  readonly objects: Map<string, CommitObject>;
+  /** Local branches (`refs/heads/*`). */
+  readonly branches: Map<string, string>;
+  /** Remote-tracking branches (`refs/remotes/origin/*`) as of the last fetch. */
+  readonly tracking: Map<string, string>;
+  readonly worktrees: Map<string, Worktree>;
+}
+
+const PORT = "GitPort";
+const CLONE_ROOT = "/fake/repos";
+const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * Creates an {@link InMemoryGit}: the in-memory {@link GitPort} plus test helpers. Each instance is an
+ * isolated world of remotes and clones; shas are deterministic per instance (a hash of parents, tree, message
+ * and a counter) and unique within it.
+ *
+ * @example
+ * ```ts
+ * const git = createInMemoryGit();
+ * git.createRemote("https://example.invalid/acme/shop.git", { "src/a.ts": "export {};\n" });
+ * const clone = await git.ensureClone({ project_id: "p1", repo_url: "https://example.invalid/acme/shop.git" });
+ * ```
+ */
+export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit {
+  const name = options.name ?? "in-memory";
+  const remotes = new Map<string, Remote>();
+  const clonesByProject = new Map<string, Clone>();
+  const clonesByPath = new Map<string, Clone>();
+  const operations: InMemoryGitOperation[] = [];
+  const allShas = new Set<string>();
+  let seq = 0;
+
+  // ---- errors -------------------------------------------------------------------------------------------
+
+  const notFound = (entity: string, id: string, code = "not_found"): PortError =>
+    rungateError("not_found", code, { entity, id });
+  const conflict = (code: string, entity: string, id: string): PortError =>
+    rungateError("conflict", code, { entity, id });
+  const failure = (operation: string, code: string, cause: string, retryable = false): PortError =>
+    rungateError("port_failure", code, { port: PORT, adapter: name, operation, retryable, cause });
+  const invalid = (field: string, code: string, message: string): PortError =>
+    rungateError("validation", code, { issues: [{ path: [field], code, message }] });
+
+  // ---- the call wrapper: log, honour the signal, never throw --------------------------------------------
+
+  function call<T>(
+    op: string,
+    input: object,
+    callOptions: PortCallOptions | undefined,
+    body: () => Result<T, PortError>,
+  ): ResultAsync<T, PortError> {
+    operations.push({ op, args: Object.freeze({ ...input }) });
+    if (callOptions?.signal?.aborted)
+      return errAsync(rungateError("cancelled", "aborted", { operation: op }));
+    let result: Result<T, PortError>;
+    try {
+      result = body();
+    } catch (thrown) {
+      result = err(failure(op, "internal", thrown instanceof Error ? thrown.message : String(thrown)));
+    }
+    return result.isOk() ? okAsync(result.value) : errAsync(result.error);
+  }
+
+  // ---- objects ------------------------------------------------------------------------------------------
+
+  function makeCommit(parents: readonly string[], files: ReadonlyMap<string, string>, message: string) {
+    seq += 1;
+    const tree = JSON.stringify([...files.entries()].sort(([a], [b]) => compare(a, b)));
+    let sha = "";
+    for (let salt = 0; sha === "" || allShas.has(sha); salt += 1) {
+      sha = hash40(`${parents.join(",")}\u0000${tree}\u0000${message}\u0000${seq}\u0000${salt}`);
+    }
+    allShas.add(sha);
+    const committed_at = options.now ? options.now() : new Date(EPOCH_MS + seq * 1000).toISOString();
+    const commit: CommitObject = Object.freeze({
+      sha,
+      parents: Object.freeze([...parents]),
+      files: new Map(files),
+      message,
+      committed_at,
+      seq,
+    });
+    return commit;
+  }
+
+  /** Every commit reachable from `sha` (itself included), walking all parents. */
+  function reachable(objects: ReadonlyMap<string, CommitObject>, sha: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [sha];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      for (const parent of objects.get(next)?.parents ?? []) stack.push(parent);
+    }
+    return seen;
+  }
+
+  const isAncestor = (objects: ReadonlyMap<string, CommitObject>, ancestor: string, of: string) =>
+    reachable(objects, of).has(ancestor);
+
+  function copyReachable(
+    from: ReadonlyMap<string, CommitObject>,
+    to: Map<string, CommitObject>,
+    tip: string,
+  ): void {
+    for (const sha of reachable(from, tip)) {
+      const commit = from.get(sha);
+      if (commit) to.set(sha, commit);
+    }
+  }
+
+  function fetch(clone: Clone, remote: Remote): void {
+    for (const [sha, commit] of remote.objects) clone.objects.set(sha, commit);
+    clone.tracking.clear();
+    for (const [branch, sha] of remote.branches) clone.tracking.set(branch, sha);
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------------------
+
+  const getClone = (clone_path: string): Result<Clone, PortError> => {
+    const clone = clonesByPath.get(clone_path);
+    return clone ? ok(clone) : err(notFound("clone", clone_path));
+  };
+
+  function findWorktree(worktree_path: string): { clone: Clone; worktree: Worktree } | undefined {
+    for (const clone of clonesByPath.values()) {
+      const worktree = clone.worktrees.get(worktree_path);
+      if (worktree) return { clone, worktree };
+    }
+    return undefined;
+  }
+
+  /**
+   * Resolves a ref like `git rev-parse`: a full sha, a local branch (`x` or `refs/heads/x`), a
+   * remote-tracking branch (`origin/x`, `refs/remotes/origin/x`, or a bare `x` that only exists on the
+   * remote), then an unambiguous abbreviated sha of at least 4 hex digits.
+   */
+  function resolve(clone: Clone, ref: string): Result<string, PortError> {
+    if (/^[0-9a-f]{40}$/.test(ref) && clone.objects.has(ref)) return ok(ref);
+    const local = clone.branches.get(ref.replace(/^refs\/heads\//, ""));
+    if (local) return ok(local);
+    const remoteName = ref.replace(/^refs\/remotes\//, "").replace(/^origin\//, "");
+    const tracking = ref.startsWith("refs/heads/") ? undefined : clone.tracking.get(remoteName);
+    if (tracking) return ok(tracking);
+    if (/^[0-9a-f]{4,40}$/.test(ref)) {
+      const matches = [...clone.objects.keys()].filter((sha) => sha.startsWith(ref));
+      if (matches.length === 1 && matches[0]) return ok(matches[0]);
+      if (matches.length > 1) return err(notFound("ref", ref, "ambiguous_ref"));
+    }
+    return err(notFound("ref", ref));
+  }
+
+  function resolveCommit(clone: Clone, ref: string): Result<CommitObject, PortError> {
+    return resolve(clone, ref).andThen((sha) => {
+      const commit = clone.objects.get(sha);
+      return commit ? ok(commit) : err(notFound("commit", sha));
+    });
+  }
+
+  /** The base of a new branch: the remote-tracking tip as of the last fetch, else a local branch. */
+  function baseTip(clone: Clone, base_branch: string): Result<string, PortError> {
+    const tip = clone.tracking.get(base_branch) ?? clone.branches.get(base_branch);
+    return tip ? ok(tip) : err(notFound("branch", base_branch));
+  }
+
+  /** A local branch, created from its remote-tracking branch when it only exists there (git's DWIM). */
+  function localBranch(clone: Clone, branch: string): Result<string, PortError> {
+    const tip = clone.branches.get(branch);
+    if (tip) return ok(tip);
+    const tracking = clone.tracking.get(branch);
+    if (!tracking) return err(notFound("branch", branch));
+    clone.branches.set(branch, tracking);
+    return ok(tracking);
+  }
+
+  // ---- trees --------------------------------------------------------------------------------------------
+
+  function applyChanges(
+    base: ReadonlyMap<string, string>,
+    changes: Iterable<readonly [string, string | null]>,
+  ): Result<Map<string, string>, PortError> {
+    const files = new Map(base);
+    for (const [path, content] of changes) {
+      const problem = pathProblem(path);
+      if (problem) return err(invalid("files", "invalid_path", `${JSON.stringify(path)}: ${problem}`));
+      if (content === null) files.delete(path);
+      else files.set(path, content);
+    }
+    const clash = fileDirectoryClash(files);
+    return clash
+      ? err(invalid("files", "path_conflict", `${JSON.stringify(clash)} is both a file and a directory`))
+      : ok(files);
+  }
+
+  function commitOnto(
+    objects: Map<string, CommitObject>,
+    parentSha: string,
+    changes: Iterable<readonly [string, string | null]>,
+    message: string,
+    operation: string,
+  ): Result<CommitObject, PortError> {
+    const parent = objects.get(parentSha);
+    if (!parent) return err(notFound("commit", parentSha));
+    return applyChanges(parent.files, changes).andThen((files) => {
+      if (sameTree(parent.files, files)) {
+        return err(failure(operation, "nothing_to_commit", "nothing to commit, working tree clean"));
+      }
+      const commit = makeCommit([parent.sha], files, message);
+      objects.set(commit.sha, commit);
+      return ok(commit);
+    });
+  }
+
+  // ---- the port -----------------------------------------------------------------------------------------
+
+  const port: GitPort = {
+    name,
+
+    ensureClone(input, callOptions) {
+      return call("ensureClone", input, callOptions, () => {
+        const existing = clonesByProject.get(input.project_id);
+        if (existing && existing.remote_url !== input.repo_url) {
+          return err(conflict("clone_remote_mismatch", "clone", existing.path));
+        }
+        const remote = remotes.get(input.repo_url);
+        if (!remote) {
+          return err(
+            failure(
+              existing ? "fetch" : "clone",
+              "remote_not_found",
+              `repository '${input.repo_url}' not found`,
+            ),
+          );
+        }
+        if (existing) {
+          fetch(existing, remote);
+          return ok<GitClone>({ clone_path: existing.path, reused: true });
+        }
+        if (pathProblem(input.project_id) || input.project_id.includes("/")) {
+          return err(invalid("project_id", "invalid_project_id", "must be one safe path segment"));
+        }
+        const clone: Clone = {
+          path: `${CLONE_ROOT}/${input.project_id}`,
+          project_id: input.project_id,
+          remote_url: input.repo_url,
+          objects: new Map(),
+          branches: new Map(),
+          tracking: new Map(),
+          worktrees: new Map(),
+        };
+        fetch(clone, remote);
+        clonesByProject.set(clone.project_id, clone);
+        clonesByPath.set(clone.path, clone);
+        return ok<GitClone>({ clone_path: clone.path, reused: false });
+      });
+    },
+
+    createFeatureBranch(input, callOptions) {
+      return call("createFeatureBranch", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) => {
+          const problem = branchNameProblem(input.branch);
+          if (problem) return err(invalid("branch", "invalid_branch_name", problem));
+          return baseTip(clone, input.base_branch).andThen((base_sha) => {
+            const existing = clone.branches.get(input.branch) ?? clone.tracking.get(input.branch);
+            if (existing === undefined) {
+              clone.branches.set(input.branch, base_sha);
+              return ok({ base_sha, created: true });
+            }
+            if (!isAncestor(clone.objects, base_sha, existing)) {
+              return err(conflict("branch_diverged", "branch", input.branch));
+            }
+            // The base tip is an ancestor of the branch, so it is their merge-base.
+            clone.branches.set(input.branch, existing);
+            return ok({ base_sha, created: false });
+          });
+        }),
+      );
+    },
+
+    createWorktree(input, callOptions) {
+      return call("createWorktree", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) => {
+          if (pathProblem(input.assignment_id) || input.assignment_id.includes("/")) {
+            return err(invalid("assignment_id", "invalid_assignment_id", "must be one safe path segment"));
+          }
+          const worktree_path = `${clone.path}/.worktrees/${input.assignment_id}`;
+          const existing = clone.worktrees.get(worktree_path);
+          if (existing) {
+            return existing.branch === input.branch
+              ? ok({ worktree_path, created: false })
+              : err(conflict("worktree_branch_mismatch", "worktree", worktree_path));
+          }
+          const holder = [...clone.worktrees.values()].find((w) => w.branch === input.branch);
+          if (holder) return err(conflict("branch_checked_out", "branch", input.branch));
+          return localBranch(clone, input.branch).map(() => {
+            clone.worktrees.set(worktree_path, {
+              path: worktree_path,
+              branch: input.branch,
+              assignment_id: input.assignment_id,
+              dirty: new Map(),
+            });
+            return { worktree_path, created: true };
+          });
+        }),
+      );
+    },
+
+    removeWorktree(input, callOptions) {
+      return call("removeWorktree", input, callOptions, () =>
+        getClone(input.clone_path).map((clone) => {
+          clone.worktrees.delete(input.worktree_path);
+          return undefined;
+        }),
+      );
+    },
+
+    headSha(input, callOptions) {
+      return call("headSha", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) => resolve(clone, input.ref)),
+      );
+    },
+
+    changedFiles(input, callOptions) {
+      return call("changedFiles", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) =>
+          Result.combine([resolveCommit(clone, input.base), resolveCommit(clone, input.head)]).map(
+            ([base, head]) => diffTrees(base.files, head.files),
+          ),
+        ),
+      );
+    },
+
+    fileDiff(input, callOptions) {
+      return call("fileDiff", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) =>
+          Result.combine([resolveCommit(clone, input.base), resolveCommit(clone, input.head)]).map(
+            ([base, head]) =>
+              unifiedDiff(input.path, base.files.get(input.path) ?? null, head.files.get(input.path) ?? null),
+          ),
+        ),
+      );
+    },
+
+    fileContent(input, callOptions) {
+      return call("fileContent", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) =>
+          resolveCommit(clone, input.ref).map((commit) => commit.files.get(input.path) ?? null),
+        ),
+      );
+    },
+
+    commitsSince(input, callOptions) {
+      return call("commitsSince", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) =>
+          Result.combine([resolve(clone, input.base), resolve(clone, input.head)]).map(([base, head]) => {
+            const excluded = reachable(clone.objects, base);
+            return [...reachable(clone.objects, head)]
+              .filter((sha) => !excluded.has(sha))
+              .flatMap((sha) => {
+                const commit = clone.objects.get(sha);
+                return commit ? [commit] : [];
+              })
+              .sort((a, b) => a.seq - b.seq)
+              .map(({ sha, message, committed_at }): GitCommit => ({ sha, message, committed_at }));
+          }),
+        ),
+      );
+    },
+
+    push(input, callOptions) {
+      return call("push", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) => {
+          const tip = clone.branches.get(input.branch);
+          if (!tip) return err(notFound("branch", input.branch));
+          const remote = remotes.get(clone.remote_url);
+          if (!remote)
+            return err(failure("push", "remote_not_found", `repository '${clone.remote_url}' not found`));
+          const remoteTip = remote.branches.get(input.branch);
+          if (remoteTip !== undefined && !isAncestor(clone.objects, remoteTip, tip)) {
+            return err(conflict("non_fast_forward", "branch", input.branch));
+          }
+          copyReachable(clone.objects, remote.objects, tip);
+          remote.branches.set(input.branch, tip);
+          clone.tracking.set(input.branch, tip);
+          return ok(undefined);
+        }),
+      );
+    },
+  };
+
+  // ---- test helpers -------------------------------------------------------------------------------------
+
+  return {
+    ...port,
+
+    get operations() {
+      return operations;
+    },
+
+    createRemote(repo_url, files, remoteOptions = {}) {
+      if (remotes.has(repo_url)) throw new Error(`createRemote: a remote at ${repo_url} already exists`);
+      const branch = remoteOptions.branch ?? "main";
+      const problem = branchNameProblem(branch);
+      if (problem) throw new Error(`createRemote: invalid branch ${JSON.stringify(branch)}: ${problem}`);
+      const tree = applyChanges(new Map(), Object.entries(files));
+      if (tree.isErr()) throw new Error(`createRemote: ${tree.error.message}`);
+      const commit = makeCommit([], tree.value, remoteOptions.message ?? "Initial commit");
+      remotes.set(repo_url, {
+        url: repo_url,
+        objects: new Map([[commit.sha, commit]]),
+        branches: new Map([[branch, commit.sha]]),
+      });
+      return commit.sha;
+    },
+
+    commit(input) {
+      const found = findWorktree(input.worktree_path);
+      if (!found) return err(notFound("worktree", input.worktree_path));
+      const { clone, worktree } = found;
+      const branch = input.branch ?? worktree.branch;
+      const ownBranch = branch === worktree.branch;
+      const changes = ownBranch
+        ? [...worktree.dirty, ...Object.entries(input.files)]
+        : Object.entries(input.files);
+      return localBranch(clone, branch)
+        .andThen((parent) => commitOnto(clone.objects, parent, changes, input.message, "commit"))
+        .map((commit) => {
+          clone.branches.set(branch, commit.sha);
+          if (ownBranch) worktree.dirty.clear();
+          return commit.sha;
+        });
+    },
+
+    writeUncommitted(worktree_path, files) {
+      const found = findWorktree(worktree_path);
+      if (!found) return err(notFound("worktree", worktree_path));
+      const entries = Object.entries(files);
+      return applyChanges(new Map(), entries).map(() => {
+        for (const [path, content] of entries) found.worktree.dirty.set(path, content);
+        return undefined;
+      });
+    },
+
+    uncommittedChanges(worktree_path) {
+      const found = findWorktree(worktree_path);
+      if (!found) return [];
+      const tip = found.clone.branches.get(found.worktree.branch);
+      const committed = (tip && found.clone.objects.get(tip)?.files) || new Map<string, string>();
+      return [...found.worktree.dirty]
+        .filter(([path, content]) => (committed.get(path) ?? null) !== content)
+        .map(([path]) => path)
+        .sort(compare);
+    },
+
+    commitToRemote(repo_url, branch, files, message) {
+      const remote = remotes.get(repo_url);
+      if (!remote) return err(notFound("remote", repo_url));
+      const tip = remote.branches.get(branch);
+      if (!tip) return err(notFound("branch", branch));
+      return commitOnto(remote.objects, tip, Object.entries(files), message, "commitToRemote").map(
+        (commit) => {
+          remote.branches.set(branch, commit.sha);
+          return commit.sha;
+        },
+      );
+    },
+
+    branchTip(clone_path, branch) {
+      return clonesByPath.get(clone_path)?.branches.get(branch);
+    },
+
+    remoteBranchTip(repo_url, branch) {
+      return remotes.get(repo_url)?.branches.get(branch);
+    },
+  };
+}
+
+// ---- pure helpers ---------------------------------------------------------------------------------------
+
+/** Code-unit order, like git's byte order for ASCII paths (and stable across locales). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** FNV-1a over UTF-16 code units with a per-lane seed. Not cryptographic; testing only. */
+function fnv1a(input: string, seed: number): number {
+  let hash = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < input.length; i += 1) {
+    hash ^= input.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** 40 hex characters from five independently seeded FNV-1a lanes. */
+function hash40(input: string): string {
+  let out = "";
+  for (let lane = 0; lane < 5; lane += 1) {
+    out += fnv1a(`${lane}\u0000${input}`, Math.imul(lane + 1, 0x9e3779b9))
+      .toString(16)
+      .padStart(8, "0");
+  }
+  return out;
+}
+
+/** Why `path` is not a path git could store (relative, POSIX, no empty, `.`, `..` or `.git` segment). */
+function pathProblem(path: string): string | undefined {
+  if (path.length === 0) return "empty path";
+  if (path.includes("\u0000")) return "contains NUL";
+  if (path.startsWith("/")) return "absolute path";
+  const segments = path.split("/");
+  if (segments.some((s) => s === "")) return "empty segment";
+  if (segments.some((s) => s === "." || s === "..")) return "'.' or '..' segment";
+  if (segments.some((s) => s.toLowerCase() === ".git")) return "'.git' segment";
+  return undefined;
+}
+
+/** A path that is both a file and the directory of another file, which a git tree cannot hold. */
+function fileDirectoryClash(files: ReadonlyMap<string, string>): string | undefined {
+  for (const path of files.keys()) {
+    const segments = path.split("/");
+    for (let i = 1; i < segments.length; i += 1) {
+      const dir = segments.slice(0, i).join("/");
+      if (files.has(dir)) return dir;
+    }
+  }
+  return undefined;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A rough `git check-ref-format --branch`. */
+function branchNameProblem(branch: string): string | undefined {
+  if (branch.length === 0) return "empty branch name";
+  if (branch === "@" || branch === "HEAD") return "reserved name";
+  if (branch.startsWith("-") || branch.startsWith("/") || branch.endsWith("/")) return "bad start or end";
+  if (branch.endsWith(".") || branch.endsWith(".lock")) return "bad ending";
+  if (/\.\.|\/\/|@\{|[\s~^:?*[\\]/.test(branch) || hasControlCharacter(branch)) {
+    return "forbidden character sequence";
+  }
+  if (branch.split("/").some((s) => s.startsWith("."))) return "segment starting with '.'";
+  return undefined;
+}
+
+function sameTree(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, content] of a) if (b.get(path) !== content) return false;
+  return true;
+}
+
+/**
+ * Compares two trees like `git diff --name-status -M100%`: added, modified, deleted, and a deleted + added
+ * pair with identical non-empty content as one `renamed` entry (git skips empty files when pairing renames).
+ * Deleted paths are paired in path order with the first unpaired added path of the same content. Sorted by
+ * path.
+ */
+function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, string>): ChangedFile[] {
+  const changes: ChangedFile[] = [];
+  const deleted = [...base.keys()].filter((p) => !head.has(p)).sort(compare);
+  const added = [...head.keys()].filter((p) => !base.has(p)).sort(compare);
+  for (const [path, content] of head) {
+    const before = base.get(path);
+    if (before !== undefined && before !== content)
+      changes.push({ path, status: "modified", previous_path: null });
+  }
+  const paired = new Set<string>();
+  for (const previous_path of deleted) {
+    const content = base.get(previous_path);
+    const target = content
+      ? added.find((path) => !paired.has(path) && head.get(path) === content)
+      : undefined;
+    if (target === undefined) {
+      changes.push({ path: previous_path, status: "deleted", previous_path: null });
+    } else {
+      paired.add(target);
+      changes.push({ path: target, status: "renamed", previous_path });
+    }
+  }
+  for (const path of added) {
+    if (!paired.has(path)) changes.push({ path, status: "added", previous_path: null });
+  }
+  return changes.sort((a, b) => compare(a.path, b.path));
+}
+
+/** Lines with their line endings; the last one may lack `\n`. */
+function lines(content: string | null): string[] {
+  return content === null ? [] : (content.match(/[^\n]*\n|[^\n]+$/g) ?? []);
+}
+
+/**
+ * A unified diff of one file with a single whole-file hunk (`diff --git`, `---`, `+++`, `@@`, then context,
+ * `-` and `+` lines from a longest-common-subsequence alignment). Empty when the content is identical.
+ */
+function unifiedDiff(path: string, before: string | null, after: string | null): string {
+  if (before === after) return "";
+  const a = lines(before);
+  const b = lines(after);
+  // lcs[i][j] = length of the LCS of a[i..] and b[j..]
+  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i -= 1) {
+    const row = lcs[i] as number[];
+    const below = lcs[i + 1] as number[];
+    for (let j = b.length - 1; j >= 0; j -= 1) {
+      row[j] = a[i] === b[j] ? (below[j + 1] ?? 0) + 1 : Math.max(below[j] ?? 0, row[j + 1] ?? 0);
+    }
+  }
+  const body: string[] = [];
+  const emit = (prefix: string, line: string) => {
+    body.push(`${prefix}${line.replace(/\n$/, "")}`);
+    if (!line.endsWith("\n")) body.push("\\ No newline at end of file");
+  };
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const ai = a[i];
+    const bj = b[j];
+    if (ai !== undefined && bj !== undefined && ai === bj) {
+      emit(" ", ai);
+      i += 1;
+      j += 1;
+    } else if (ai !== undefined && (bj === undefined || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) {
+      emit("-", ai);
+      i += 1;
+    } else if (bj !== undefined) {
+      emit("+", bj);
+      j += 1;
+    }
+  }
+  const range = (start: number, count: number) => `${count === 0 ? 0 : start},${count}`;
+  return [
+    `diff --git a/${path} b/${path}`,
+    before === null ? "--- /dev/null" : `--- a/${path}`,
+    after === null ? "+++ /dev/null" : `+++ b/${path}`,
+    `@@ -${range(1, a.length)} +${range(1, b.length)} @@`,
+    ...body,
+    "",
+  ].join("\n");
+}
