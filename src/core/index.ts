@@ -60,6 +60,7 @@ export {
   PathVerdictKind,
 } from "./policy/path-rules.js";
 export { repoUrlProblem } from "./policy/repo-url.js";
+export { resolveLink, treeSafetyVerdicts } from "./policy/tree-safety.js";
 export {
   type ValidatedCard,
   type ValidatedRunInput,

@@ -46,7 +46,7 @@ export function runInputFixture(overrides: Partial<RunInputInput> = {}): RunInpu
     card_id: fixtureId(100),
     trigger_type: "card",
     initiated_by: "user:demo",
-    repo_url: "https://example.invalid/acme/shop.git",
+    repo_url: "https://example.invalid/acme/shop.git", // FIXTURE_REPO_URL of in-memory-ports.ts
     base_branch: "main",
     planned_checks: null,
     cards: [

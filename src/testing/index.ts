@@ -1,7 +1,99 @@
 /**
- * `rungate/testing`: what you need to unit-test your own policies in milliseconds. Fixtures today; the
- * in-memory ports and the adapter contract suites join them as they land.
+ * `rungate/testing`: unit-test your policies and your adapters in milliseconds. In-memory ports that model
+ * the real semantics (`createInMemoryPorts`), fixtures, and one contract suite per port that every adapter,
+ * ours and yours, must pass (`describeGitPortContract`, …; they use vitest's `describe`/`it`).
  *
  * @packageDocumentation
  */
+export {
+  type AgentDispatcherContractHarness,
+  type AgentDispatcherContractOptions,
+  describeAgentDispatcherContract,
+} from "./contracts/agent-dispatcher.js";
+export {
+  type CheckRunnerContractHarness,
+  type CheckRunnerContractOptions,
+  describeCheckRunnerContract,
+} from "./contracts/check-runner.js";
+export { type ClockContractOptions, describeClockContract } from "./contracts/clock.js";
+export {
+  describeGitPortContract,
+  type GitPortContractOptions,
+  type GitPortHarness,
+} from "./contracts/git-port.js";
+export { describeIdGeneratorContract, type IdGeneratorContractOptions } from "./contracts/ids.js";
+export {
+  describePullRequestHostContract,
+  FORBIDDEN_HOST_METHOD,
+  type PullRequestHostContractHarness,
+  type PullRequestHostContractOptions,
+} from "./contracts/pull-request-host.js";
+export {
+  describeStoragePortContract,
+  type StoragePortContractCapabilities,
+  type StoragePortContractOptions,
+} from "./contracts/storage-port.js";
+export {
+  type CollectingEventSink,
+  type CollectingEventSinkOptions,
+  createCollectingEventSink,
+} from "./fakes/collecting-event-sink.js";
+export {
+  createInMemoryGit,
+  type InMemoryCommitInput,
+  type InMemoryGit,
+  type InMemoryGitOperation,
+  type InMemoryGitOptions,
+  type InMemoryRemoteOptions,
+} from "./fakes/in-memory-git.js";
+export {
+  closeAsPerson,
+  createInMemoryPullRequestHost,
+  type FakePullRequest,
+  type InMemoryPullRequestHost,
+  markReadyAsPerson,
+  mergeAsPerson,
+  type PullRequestHostRequest,
+} from "./fakes/in-memory-pull-request-host.js";
+export {
+  createInMemoryStorage,
+  type InMemoryStorage,
+  type InMemoryStorageOptions,
+  type InMemoryStorageSnapshot,
+  type StorageOperation,
+} from "./fakes/in-memory-storage.js";
+export {
+  type AgentScript,
+  type AgentScriptCommit,
+  type AgentScriptStep,
+  createScriptedAgent,
+  defaultAgentFile,
+  type ScriptedAgent,
+  type ScriptedDispatch,
+} from "./fakes/scripted-agent.js";
+export {
+  type CheckRunnerScript,
+  createScriptedCheckRunner,
+  type ScriptedCheckEntry,
+  type ScriptedCheckOutcome,
+  type ScriptedCheckRun,
+  type ScriptedCheckRunner,
+  type ScriptedCheckRunnerOptions,
+} from "./fakes/scripted-check-runner.js";
+export {
+  createSequentialIds,
+  type SequentialIds,
+  type SequentialIdsOptions,
+} from "./fakes/sequential-ids.js";
+export {
+  createSimulatedClock,
+  type SimulatedClock,
+  type SimulatedClockOptions,
+} from "./fakes/simulated-clock.js";
 export { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "./fixtures.js";
+export {
+  createInMemoryPorts,
+  FIXTURE_REPO_URL,
+  type InMemoryPorts,
+  type InMemoryPortsOptions,
+} from "./in-memory-ports.js";

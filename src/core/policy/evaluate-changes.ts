@@ -5,6 +5,7 @@ import { parseInput } from "../parse.js";
 import { ApprovalType } from "../schemas/approval-type.js";
 import { ChangedFile } from "../schemas/changed-file.js";
 import { compilePolicyPathRules, PATH_VERDICTS, PathVerdict, PathVerdictKind } from "./path-rules.js";
+import { treeSafetyVerdicts } from "./tree-safety.js";
 
 /**
  * One changed file with what the path rules said: a verdict per path it touches (`path`, and `previous_path`
@@ -94,9 +95,10 @@ export function evaluateChanges(
     compilePolicyPathRules(assignment, policy).andThen((rules) =>
       protectedApproval(policy).map((approval): ChangeEvaluation => {
         const judged: FileEvaluation[] = files.map((file) => {
-          const verdicts = [file.path, ...(file.previous_path === null ? [] : [file.previous_path])].map(
-            rules.judge,
-          );
+          const verdicts = [
+            ...[file.path, ...(file.previous_path === null ? [] : [file.previous_path])].map(rules.judge),
+            ...treeSafetyVerdicts(file, rules.judge),
+          ];
           return { ...file, verdicts, verdict: worst(verdicts) };
         });
         const all = judged.flatMap((f) => f.verdicts);

@@ -7,11 +7,21 @@ export const ChangeStatus = z.enum(CHANGE_STATUSES);
 /** One of {@link CHANGE_STATUSES}. */
 export type ChangeStatus = z.infer<typeof ChangeStatus>;
 
-/** One changed file as git reports it; renames and copies carry the path they came from. */
+/** A git file mode: `100644` file, `100755` executable, `120000` symlink, `160000` submodule (gitlink). */
+export const GitFileMode = z.string().regex(/^[0-7]{6}$/, "must be a six-digit octal git mode");
+
+/**
+ * One changed file as git reports it; renames and copies carry the path they came from. `mode` is the mode
+ * at the head (`null` when deleted or unknown), `previous_mode` at the base; a symlink (`120000`) carries
+ * the path it points to in `symlink_target`, so the path rules can judge where it leads.
+ */
 export const ChangedFile = z.object({
   path: z.string(),
   status: ChangeStatus,
   previous_path: z.string().nullable().default(null),
+  mode: GitFileMode.nullable().default(null),
+  previous_mode: GitFileMode.nullable().default(null),
+  symlink_target: z.string().nullable().default(null),
 });
 /** Parsed {@link ChangedFile}. */
 export type ChangedFile = z.infer<typeof ChangedFile>;

@@ -280,12 +280,15 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
             "Change things",
           );
           const changes = await expectOk(port.changedFiles({ clone_path, base: base_sha, head }));
-          expect(changes).toEqual([
-            { path: "docs/manual.md", status: "renamed", previous_path: "docs/guide.md" },
-            { path: "src/cart.ts", status: "modified", previous_path: null },
-            { path: "src/legacy.ts", status: "deleted", previous_path: null },
-            { path: "src/new.ts", status: "added", previous_path: null },
-          ]);
+          // Modes and symlink targets are adapter-specific detail (a fake may not know them): compare the rest.
+          expect(changes.map(({ path, status, previous_path }) => ({ path, status, previous_path }))).toEqual(
+            [
+              { path: "docs/manual.md", status: "renamed", previous_path: "docs/guide.md" },
+              { path: "src/cart.ts", status: "modified", previous_path: null },
+              { path: "src/legacy.ts", status: "deleted", previous_path: null },
+              { path: "src/new.ts", status: "added", previous_path: null },
+            ],
+          );
         }),
       );
 

@@ -701,8 +701,7 @@ function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, 
   const added = [...head.keys()].filter((p) => !base.has(p)).sort(compare);
   for (const [path, content] of head) {
     const before = base.get(path);
-    if (before !== undefined && before !== content)
-      changes.push({ path, status: "modified", previous_path: null });
+    if (before !== undefined && before !== content) changes.push(change(path, "modified", null));
   }
   const paired = new Set<string>();
   for (const previous_path of deleted) {
@@ -711,14 +710,14 @@ function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, 
       ? added.find((path) => !paired.has(path) && head.get(path) === content)
       : undefined;
     if (target === undefined) {
-      changes.push({ path: previous_path, status: "deleted", previous_path: null });
+      changes.push(change(previous_path, "deleted", null));
     } else {
       paired.add(target);
-      changes.push({ path: target, status: "renamed", previous_path });
+      changes.push(change(target, "renamed", previous_path));
     }
   }
   for (const path of added) {
-    if (!paired.has(path)) changes.push({ path, status: "added", previous_path: null });
+    if (!paired.has(path)) changes.push(change(path, "added", null));
   }
   return changes.sort((a, b) => compare(a.path, b.path));
 }
@@ -776,4 +775,9 @@ function unifiedDiff(path: string, before: string | null, after: string | null):
     ...body,
     "",
   ].join("\n");
+}
+
+/** A change entry; the fake models plain files only, so modes and symlink targets are unknown (`null`). */
+function change(path: string, status: ChangedFile["status"], previous_path: string | null): ChangedFile {
+  return { path, status, previous_path, mode: null, previous_mode: null, symlink_target: null };
 }

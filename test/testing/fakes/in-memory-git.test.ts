@@ -119,9 +119,30 @@ describe("in-memory git", () => {
       const sha = git.commit({ worktree_path, files: { "src/c.ts": "c\n" }, message: "All" })._unsafeUnwrap();
       expect(git.uncommittedChanges(worktree_path)).toEqual([]);
       expect((await git.changedFiles({ clone_path, base: base_sha, head: sha }))._unsafeUnwrap()).toEqual([
-        { path: "README.md", status: "deleted", previous_path: null },
-        { path: "src/b.ts", status: "added", previous_path: null },
-        { path: "src/c.ts", status: "added", previous_path: null },
+        {
+          path: "README.md",
+          status: "deleted",
+          previous_path: null,
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
+        {
+          path: "src/b.ts",
+          status: "added",
+          previous_path: null,
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
+        {
+          path: "src/c.ts",
+          status: "added",
+          previous_path: null,
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
       ]);
     });
 
@@ -327,10 +348,38 @@ describe("in-memory git", () => {
         })
         ._unsafeUnwrap();
       expect((await git.changedFiles({ clone_path, base: base_sha, head }))._unsafeUnwrap()).toEqual([
-        { path: "empty.txt", status: "deleted", previous_path: null },
-        { path: "new/empty.txt", status: "added", previous_path: null },
-        { path: "new/x.txt", status: "renamed", previous_path: "old/a.txt" },
-        { path: "new/y.txt", status: "renamed", previous_path: "old/b.txt" },
+        {
+          path: "empty.txt",
+          status: "deleted",
+          previous_path: null,
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
+        {
+          path: "new/empty.txt",
+          status: "added",
+          previous_path: null,
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
+        {
+          path: "new/x.txt",
+          status: "renamed",
+          previous_path: "old/a.txt",
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
+        {
+          path: "new/y.txt",
+          status: "renamed",
+          previous_path: "old/b.txt",
+          mode: null,
+          previous_mode: null,
+          symlink_target: null,
+        },
       ]);
     });
   });

@@ -1,0 +1,660 @@
+import type { Result, ResultAsync } from "neverthrow";
+import { afterEach, describe, expect, it } from "vitest";
+import { validateRunInputAgainstPolicy } from "../../core/policy/validate-run-input.js";
+import { newCardAssignment, newOrchestrationRun, verifyRunSnapshots } from "../../core/run/new-run.js";
+import type { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
+import type { ApprovalRequest } from "../../core/schemas/approval-request.js";
+import type { CardAssignment } from "../../core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
+import type { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
+import type { RunCheck } from "../../core/schemas/run-check.js";
+import type { PortError } from "../../ports/port-error.js";
+import type {
+  RunEventDraft,
+  StoragePort,
+  StorageWrite,
+  StorageWriteResult,
+} from "../../ports/storage-port.js";
+import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../fixtures.js";
+
+/** Optional abilities of an adapter under test; each enables the contract cases that need it. */
+export interface StoragePortContractCapabilities {
+  /**
+   * Edits the stored raw form of run `run_id` behind the port's back (e.g. an UPDATE on the row's JSON
+   * columns), so the suite can check that `getRun` refuses a tampered snapshot.
+   */
+  readonly tamper?: (
+    port: StoragePort,
+    run_id: string,
+    mutate: (raw: Record<string, unknown>) => void,
+  ) => Promise<void>;
+}
+
+/** Options of {@link describeStoragePortContract}. */
+export interface StoragePortContractOptions {
+  /** Adapter name, shown in the suite title so a failure says which implementation broke. */
+  readonly name: string;
+  /** Makes a fresh, empty adapter; called once per test. */
+  readonly make: () => Promise<StoragePort> | StoragePort;
+  /** Optional abilities that enable more cases. */
+  readonly capabilities?: StoragePortContractCapabilities;
+  /** Releases what `make` acquired (a schema, a connection); called after each test for each adapter made. */
+  readonly cleanup?: (port: StoragePort) => Promise<void> | void;
+  /** Timeout of the concurrency cases, in ms (default 60 000; a networked database may need more). */
+  readonly concurrency_timeout_ms?: number;
+}
+
+/** The ok value of a result, or a thrown error naming the failure (the test then fails with it). */
+async function okOf<T>(result: ResultAsync<T, PortError> | Promise<Result<T, PortError>>): Promise<T> {
+  const settled = await result;
+  return settled.match(
+    (value) => value,
+    (error) => {
+      throw new Error(`expected ok, got ${error.kind}/${error.code}: ${error.message}`);
+    },
+  );
+}
+
+/** The error of a result, or a thrown error when it succeeded. */
+async function errOf<T>(
+  result: ResultAsync<T, PortError> | Promise<Result<T, PortError>>,
+): Promise<PortError> {
+  const settled = await result;
+  return settled.match(
+    () => {
+      throw new Error("expected an error, got ok");
+    },
+    (error) => error,
+  );
+}
+
+function fixtureValue<T, E extends { readonly message: string }>(result: Result<T, E>): T {
+  return result.match(
+    (value) => value,
+    (error) => {
+      throw new Error(`contract fixture failed: ${error.message}`);
+    },
+  );
+}
+
+/** Records for one realistic run: the run as `newOrchestrationRun` builds it and its card's assignment. */
+interface RunRecords {
+  readonly run: OrchestrationRun;
+  readonly assignment: CardAssignment;
+}
+
+/** Builds realistic records with the same ids per `n`, and fresh ids for everything else. */
+function makeFixtures() {
+  let next = 100_000;
+  const newId = () => fixtureId(next++);
+
+  const runRecords = (n: number): RunRecords => {
+    const validated = fixtureValue(validateRunInputAgainstPolicy(runInputFixture(), policyFixture()));
+    const run = fixtureValue(
+      newOrchestrationRun(validated, { run_id: fixtureId(10_000 + n), now: FIXTURE_TIME }),
+    );
+    const card = validated.cards[0];
+    if (!card) throw new Error("contract fixture failed: the run input has no card");
+    const assignment = fixtureValue(
+      newCardAssignment(run, card, { assignment_id: fixtureId(20_000 + n), now: FIXTURE_TIME }),
+    );
+    return { run, assignment };
+  };
+
+  const event = (
+    run: OrchestrationRun,
+    event_type = "run.updated",
+    payload: Record<string, string | number> = {},
+  ): RunEventDraft => ({
+    id: newId(),
+    run_id: run.id,
+    project_id: run.project_id,
+    event_type,
+    actor: "system:rungate",
+    payload,
+    created_at: FIXTURE_TIME,
+  });
+
+  const check = (records: RunRecords, overrides: Partial<RunCheck> = {}): RunCheck => ({
+    id: newId(),
+    run_id: records.run.id,
+    assignment_id: records.assignment.id,
+    check_type: "unit",
+    status: "passed",
+    output: "ok",
+    executed_at: FIXTURE_TIME,
+    head_sha: "abc1234",
+    duration_ms: 12,
+    ...overrides,
+  });
+
+  const approval = (records: RunRecords): ApprovalRequest => ({
+    id: newId(),
+    run_id: records.run.id,
+    assignment_id: records.assignment.id,
+    approval_type: "create_pr",
+    status: "pending",
+    requested_by: "system:rungate",
+    requested_at: FIXTURE_TIME,
+    resolved_by: null,
+    resolved_at: null,
+    notes: null,
+    head_sha: "abc1234",
+    version: 0,
+  });
+
+  const pullRequest = (records: RunRecords): PullRequestCandidate => ({
+    id: newId(),
+    run_id: records.run.id,
+    assignment_id: records.assignment.id,
+    base_branch: records.run.base_branch,
+    head_branch: records.assignment.feature_branch,
+    title: "Add a cart total",
+    description: "",
+    status: "not_created",
+    pr_url: null,
+    head_sha: "abc1234",
+    created_at: FIXTURE_TIME,
+    updated_at: FIXTURE_TIME,
+    version: 0,
+  });
+
+  const execution = (records: RunRecords, overrides: Partial<AgentExecution> = {}): AgentExecution => ({
+    id: newId(),
+    run_id: records.run.id,
+    assignment_id: records.assignment.id,
+    attempt: 1,
+    status: "running",
+    outcome: null,
+    started_at: FIXTURE_TIME,
+    ended_at: null,
+    summary: null,
+    error: null,
+    ...overrides,
+  });
+
+  const commit = (records: RunRecords, overrides: Partial<AgentCommit> = {}): AgentCommit => ({
+    id: newId(),
+    assignment_id: records.assignment.id,
+    sha: "abc1234",
+    branch: records.assignment.feature_branch,
+    message: "feat: cart total",
+    committed_at: FIXTURE_TIME,
+    ...overrides,
+  });
+
+  return { newId, runRecords, event, check, approval, pullRequest, execution, commit };
+}
+
+/** A write creating the run and its assignment, with a `run.created` event. */
+function createWrite(records: RunRecords, created: RunEventDraft, extra: StorageWrite = {}): StorageWrite {
+  return {
+    runs: [{ record: records.run, expected_version: null }],
+    assignments: [{ record: records.assignment, expected_version: null }],
+    events: [created],
+    ...extra,
+  };
+}
+
+/**
+ * The contract every {@link StoragePort} implementation must pass (in-memory fake, PGlite, Postgres, yours):
+ * atomic writes, optimistic versions, idempotency keys, gap-free event sequences, one-time approval decisions,
+ * immutable checks, snapshot hashes verified on read, cancellation, and 100 concurrent transitions on one run
+ * that lose nothing. Call it from your adapter's test file:
+ *
+ * ```ts
+ * describeStoragePortContract({ name: "my-db", make: () => createMyStorage(), cleanup: (p) => dropIt(p) });
+ * ```
+ *
+ * Each test gets a fresh adapter from `make`; the tamper case runs only when `capabilities.tamper` is given.
+ */
+export function describeStoragePortContract(options: StoragePortContractOptions): void {
+  const { name, capabilities = {} } = options;
+  const concurrencyTimeout = options.concurrency_timeout_ms ?? 60_000;
+
+  describe(`StoragePort contract: ${name}`, () => {
+    const made: StoragePort[] = [];
+    const fresh = async (): Promise<StoragePort> => {
+      const port = await options.make();
+      made.push(port);
+      return port;
+    };
+
+    afterEach(async () => {
+      const ports = made.splice(0);
+      for (const port of ports) await options.cleanup?.(port);
+    });
+
+    describe("atomic writes", () => {
+      it("stores a run, its assignment and its first event together and reads them back as written", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const created = f.event(records.run, "run.created", { by: "user:demo" });
+
+        const result = await okOf(port.write(createWrite(records, created)));
+        expect(result.replayed).toBe(false);
+        expect(result.runs).toEqual([records.run]);
+        expect(result.assignments).toEqual([records.assignment]);
+        expect(result.events).toEqual([{ ...created, sequence: 1 }]);
+
+        const run = await okOf(port.getRun(records.run.id));
+        expect(run).toEqual(records.run);
+        expect(verifyRunSnapshots(run).isOk()).toBe(true);
+        expect(Object.isFrozen(run.system_policy_snapshot)).toBe(true);
+        expect(Object.isFrozen(run.run_input_snapshot)).toBe(true);
+        expect(await okOf(port.getAssignment(records.assignment.id))).toEqual(records.assignment);
+        expect(await okOf(port.listAssignments(records.run.id))).toEqual([records.assignment]);
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([{ ...created, sequence: 1 }]);
+      });
+
+      it("refuses to create a run whose id is already stored (conflict already_exists)", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write({ runs: [{ record: records.run, expected_version: null }] }));
+
+        const error = await errOf(
+          port.write({
+            runs: [{ record: records.run, expected_version: null }],
+            events: [f.event(records.run)],
+          }),
+        );
+        expect(error).toMatchObject({
+          kind: "conflict",
+          code: "already_exists",
+          detail: { id: records.run.id },
+        });
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([]);
+      });
+
+      it("stores version expected + 1 on update, whatever the record's own version says", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(
+          port.write({ runs: [{ record: { ...records.run, version: 7 }, expected_version: null }] }),
+        );
+        expect((await okOf(port.getRun(records.run.id))).version).toBe(0);
+
+        const first = await okOf(
+          port.write({
+            runs: [{ record: { ...records.run, worktree_root: "/tmp/w", version: 42 }, expected_version: 0 }],
+          }),
+        );
+        expect(first.runs[0]?.version).toBe(1);
+        const second = await okOf(port.write({ runs: [{ record: records.run, expected_version: 1 }] }));
+        expect(second.runs[0]?.version).toBe(2);
+
+        const run = await okOf(port.getRun(records.run.id));
+        expect(run.version).toBe(2);
+        expect(run.worktree_root).toBe(records.run.worktree_root);
+      });
+
+      it("applies nothing of a write whose run update is stale (conflict stale_version)", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const created = f.event(records.run, "run.created");
+        await okOf(port.write(createWrite(records, created)));
+        await okOf(port.write({ runs: [{ record: records.run, expected_version: 0 }] }));
+
+        const other = f.runRecords(2);
+        const error = await errOf(
+          port.write({
+            runs: [
+              { record: other.run, expected_version: null },
+              { record: { ...records.run, worktree_root: "/stale" }, expected_version: 0 },
+            ],
+            events: [f.event(records.run), f.event(other.run, "run.created")],
+            checks: [f.check(records)],
+            approvals: [{ record: f.approval(records), expected_version: null }],
+          }),
+        );
+        expect(error).toMatchObject({
+          kind: "conflict",
+          code: "stale_version",
+          detail: { id: records.run.id, expected_version: 0, actual_version: 1 },
+        });
+
+        const run = await okOf(port.getRun(records.run.id));
+        expect(run.version).toBe(1);
+        expect(run.worktree_root).toBeNull();
+        expect(await errOf(port.getRun(other.run.id))).toMatchObject({ kind: "not_found" });
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([{ ...created, sequence: 1 }]);
+        expect(await okOf(port.listEvents(other.run.id))).toEqual([]);
+        expect(await okOf(port.listChecks(records.run.id))).toEqual([]);
+        expect(await okOf(port.listApprovals(records.run.id))).toEqual([]);
+      });
+
+      it("answers not_found to an update of a record that is not stored, and applies nothing", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const created = f.event(records.run, "run.created");
+        await okOf(port.write({ runs: [{ record: records.run, expected_version: null }] }));
+
+        const error = await errOf(
+          port.write({
+            assignments: [{ record: records.assignment, expected_version: 0 }],
+            events: [created],
+          }),
+        );
+        expect(error).toMatchObject({ kind: "not_found", detail: { id: records.assignment.id } });
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([]);
+      });
+
+      it("refuses an event for a run that is neither stored nor in the same write (not_found)", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const ghost = f.runRecords(2);
+        await okOf(port.write({ runs: [{ record: records.run, expected_version: null }] }));
+
+        const error = await errOf(port.write({ events: [f.event(records.run), f.event(ghost.run)] }));
+        expect(error).toMatchObject({ kind: "not_found", detail: { id: ghost.run.id } });
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([]);
+      });
+    });
+
+    describe("idempotency keys", () => {
+      it("answers a repeated key with the first result, replayed, and stores nothing new", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const created = f.event(records.run, "run.created");
+        const first = await okOf(port.write(createWrite(records, created, { idempotency_key: "create-1" })));
+        expect(first.replayed).toBe(false);
+
+        const other = f.runRecords(2);
+        const again = await okOf(
+          port.write({
+            idempotency_key: "create-1",
+            runs: [{ record: other.run, expected_version: null }],
+            events: [f.event(records.run), f.event(other.run)],
+            checks: [f.check(records)],
+          }),
+        );
+        const expected: StorageWriteResult = { ...first, replayed: true };
+        expect(again).toEqual(expected);
+
+        expect(await errOf(port.getRun(other.run.id))).toMatchObject({ kind: "not_found" });
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([{ ...created, sequence: 1 }]);
+        expect(await okOf(port.listChecks(records.run.id))).toEqual([]);
+        expect((await okOf(port.getRun(records.run.id))).version).toBe(0);
+      });
+
+      it("does not remember the key of a write that failed", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await errOf(port.write({ idempotency_key: "k", events: [f.event(records.run)] }));
+
+        const result = await okOf(
+          port.write({ idempotency_key: "k", runs: [{ record: records.run, expected_version: null }] }),
+        );
+        expect(result.replayed).toBe(false);
+        expect(result.runs).toEqual([records.run]);
+      });
+    });
+
+    describe("events", () => {
+      it("numbers each run's events 1..n, gap-free, in write order, and lists those after a sequence", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const a = f.runRecords(1);
+        const b = f.runRecords(2);
+        await okOf(port.write({ runs: [{ record: a.run, expected_version: null }] }));
+        await okOf(port.write({ runs: [{ record: b.run, expected_version: null }] }));
+
+        const drafts = Array.from({ length: 6 }, (_, i) => f.event(a.run, `step.${i + 1}`));
+        const batches = [drafts.slice(0, 2), drafts.slice(2, 3), drafts.slice(3, 6)];
+        const results: StorageWriteResult[] = [];
+        for (const batch of batches) {
+          results.push(await okOf(port.write({ events: [...batch, f.event(b.run, "other")] })));
+        }
+        expect(
+          results.flatMap((r) => r.events.filter((e) => e.run_id === a.run.id).map((e) => e.sequence)),
+        ).toEqual([1, 2, 3, 4, 5, 6]);
+
+        const listed = await okOf(port.listEvents(a.run.id));
+        expect(listed).toEqual(drafts.map((d, i) => ({ ...d, sequence: i + 1 })));
+        expect((await okOf(port.listEvents(a.run.id, 3))).map((e) => e.event_type)).toEqual([
+          "step.4",
+          "step.5",
+          "step.6",
+        ]);
+        expect(await okOf(port.listEvents(a.run.id, 6))).toEqual([]);
+        expect((await okOf(port.listEvents(b.run.id))).map((e) => e.sequence)).toEqual([1, 2, 3]);
+      });
+    });
+
+    describe("approvals, checks, executions, commits and PR candidates", () => {
+      it("records an approval decision once (a second, different decision is conflict already_decided)", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const pending = f.approval(records);
+        await okOf(port.write({ approvals: [{ record: pending, expected_version: null }] }));
+
+        const approved = {
+          ...pending,
+          status: "approved" as const,
+          resolved_by: "user:alice",
+          resolved_at: FIXTURE_TIME,
+        };
+        const decided = await okOf(port.write({ approvals: [{ record: approved, expected_version: 0 }] }));
+        expect(decided.approvals[0]).toMatchObject({ status: "approved", version: 1 });
+
+        const rejected = { ...approved, status: "rejected" as const, resolved_by: "user:bob" };
+        const error = await errOf(
+          port.write({
+            approvals: [{ record: rejected, expected_version: 1 }],
+            events: [f.event(records.run)],
+          }),
+        );
+        expect(error).toMatchObject({
+          kind: "conflict",
+          code: "already_decided",
+          detail: { id: pending.id },
+        });
+        const stale = await errOf(port.write({ approvals: [{ record: rejected, expected_version: 0 }] }));
+        expect(stale.kind).toBe("conflict");
+
+        expect(await okOf(port.listApprovals(records.run.id))).toEqual([{ ...approved, version: 1 }]);
+        expect(await okOf(port.listEvents(records.run.id))).toHaveLength(1);
+
+        const noted = await okOf(
+          port.write({ approvals: [{ record: { ...approved, notes: "looks good" }, expected_version: 1 }] }),
+        );
+        expect(noted.approvals[0]).toMatchObject({ status: "approved", notes: "looks good", version: 2 });
+      });
+
+      it("keeps check results immutable: a second result with a stored id is a conflict", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const passed = f.check(records);
+        const lint = f.check(records, { check_type: "lint" });
+        await okOf(port.write({ checks: [passed, lint] }));
+
+        const error = await errOf(
+          port.write({ checks: [{ ...passed, status: "failed" }], events: [f.event(records.run)] }),
+        );
+        expect(error).toMatchObject({ kind: "conflict", detail: { id: passed.id } });
+        expect(await okOf(port.listChecks(records.run.id))).toEqual([passed, lint]);
+        expect(await okOf(port.listEvents(records.run.id))).toHaveLength(1);
+      });
+
+      it("upserts agent executions by id and inserts agent commits once", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const running = f.execution(records);
+        const second = f.execution(records, { attempt: 2 });
+        await okOf(port.write({ executions: [running, second] }));
+        const completed = { ...running, status: "completed" as const, outcome: "committed" as const };
+        await okOf(port.write({ executions: [completed] }));
+        expect(await okOf(port.listExecutions(records.run.id))).toEqual([completed, second]);
+
+        const c1 = f.commit(records);
+        const c2 = f.commit(records, { sha: "def5678" });
+        await okOf(port.write({ commits: [c1] }));
+        await okOf(port.write({ commits: [{ ...c1, message: "rewritten" }, c2] }));
+        expect(await okOf(port.listCommits(records.assignment.id))).toEqual([c1, c2]);
+      });
+
+      it("versions PR candidates like runs", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const candidate = f.pullRequest(records);
+        await okOf(port.write({ pull_requests: [{ record: candidate, expected_version: null }] }));
+        const opened = { ...candidate, status: "draft_open" as const, pr_url: "https://prs.fake/1" };
+        await okOf(port.write({ pull_requests: [{ record: opened, expected_version: 0 }] }));
+        expect(
+          await errOf(port.write({ pull_requests: [{ record: opened, expected_version: 0 }] })),
+        ).toMatchObject({ kind: "conflict", code: "stale_version" });
+        expect(await okOf(port.listPullRequests(records.run.id))).toEqual([{ ...opened, version: 1 }]);
+      });
+    });
+
+    describe("reads", () => {
+      it("answers not_found for an unknown run or assignment, and [] from every list", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        expect(await errOf(port.getRun(records.run.id))).toMatchObject({
+          kind: "not_found",
+          detail: { id: records.run.id },
+        });
+        expect(await errOf(port.getAssignment(records.assignment.id))).toMatchObject({ kind: "not_found" });
+        const id = records.run.id;
+        expect(await okOf(port.listAssignments(id))).toEqual([]);
+        expect(await okOf(port.listChecks(id))).toEqual([]);
+        expect(await okOf(port.listApprovals(id))).toEqual([]);
+        expect(await okOf(port.listPullRequests(id))).toEqual([]);
+        expect(await okOf(port.listExecutions(id))).toEqual([]);
+        expect(await okOf(port.listCommits(records.assignment.id))).toEqual([]);
+        expect(await okOf(port.listEvents(id))).toEqual([]);
+        expect(await okOf(port.listEvents(id, 5))).toEqual([]);
+      });
+
+      it("answers cancelled to every call whose signal is already aborted, and stores nothing", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const controller = new AbortController();
+        controller.abort();
+        const call = { signal: controller.signal };
+
+        const cancelled = { kind: "cancelled" };
+        expect(await errOf(port.write(createWrite(records, f.event(records.run)), call))).toMatchObject(
+          cancelled,
+        );
+        expect(await errOf(port.getRun(records.run.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.getAssignment(records.assignment.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listAssignments(records.run.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listChecks(records.run.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listApprovals(records.run.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listPullRequests(records.run.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listExecutions(records.run.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listCommits(records.assignment.id, call))).toMatchObject(cancelled);
+        expect(await errOf(port.listEvents(records.run.id, undefined, call))).toMatchObject(cancelled);
+
+        expect(await errOf(port.getRun(records.run.id))).toMatchObject({ kind: "not_found" });
+      });
+
+      it.runIf(capabilities.tamper !== undefined)(
+        "refuses a run whose stored snapshot no longer matches its hash (snapshot_hash_mismatch), every time",
+        async () => {
+          const port = await fresh();
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+          await capabilities.tamper?.(port, records.run.id, (raw) => {
+            const snapshot = raw.run_input_snapshot as Record<string, unknown>;
+            snapshot.initiated_by = "user:mallory";
+          });
+
+          for (const _ of [1, 2]) {
+            expect(await errOf(port.getRun(records.run.id))).toMatchObject({
+              kind: "validation",
+              code: "snapshot_hash_mismatch",
+            });
+          }
+        },
+      );
+    });
+
+    describe("concurrency", () => {
+      it(
+        "lets exactly one of 100 concurrent transitions from the same version win; the 99 others apply nothing",
+        async () => {
+          const port = await fresh();
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write({ runs: [{ record: records.run, expected_version: null }] }));
+          const read = await okOf(port.getRun(records.run.id));
+
+          const outcomes = await Promise.all(
+            Array.from({ length: 100 }, (_, worker) =>
+              port.write({
+                runs: [{ record: { ...read, updated_at: FIXTURE_TIME }, expected_version: read.version }],
+                events: [f.event(read, "run.transitioned", { worker })],
+              }),
+            ),
+          );
+          const wins = outcomes.filter((o) => o.isOk());
+          const losses = outcomes.flatMap((o) => (o.isErr() ? [o.error] : []));
+          expect(wins).toHaveLength(1);
+          expect(losses).toHaveLength(99);
+          for (const loss of losses) expect(loss).toMatchObject({ kind: "conflict", code: "stale_version" });
+
+          expect((await okOf(port.getRun(read.id))).version).toBe(read.version + 1);
+          const events = await okOf(port.listEvents(read.id));
+          expect(events).toHaveLength(1);
+          expect(events[0]?.sequence).toBe(1);
+        },
+        concurrencyTimeout,
+      );
+
+      it(
+        "loses nothing when 100 workers each retry read → update → write until they win",
+        async () => {
+          const port = await fresh();
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write({ runs: [{ record: records.run, expected_version: null }] }));
+          const start = (await okOf(port.getRun(records.run.id))).version;
+
+          const worker = async (index: number): Promise<number> => {
+            for (let attempt = 1; attempt <= 1_000; attempt++) {
+              const run = await okOf(port.getRun(records.run.id));
+              const outcome = await port.write({
+                runs: [{ record: run, expected_version: run.version }],
+                events: [f.event(run, "run.transitioned", { worker: index })],
+              });
+              if (outcome.isOk()) return attempt;
+              expect(outcome.error).toMatchObject({ kind: "conflict", code: "stale_version" });
+            }
+            throw new Error(`worker ${index} never won`);
+          };
+          const attempts = await Promise.all(Array.from({ length: 100 }, (_, i) => worker(i)));
+          expect(attempts).toHaveLength(100);
+
+          expect((await okOf(port.getRun(records.run.id))).version).toBe(start + 100);
+          const events = await okOf(port.listEvents(records.run.id));
+          expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+          const workers = events.map((e) => e.payload.worker as number).sort((x, y) => x - y);
+          expect(workers).toEqual(Array.from({ length: 100 }, (_, i) => i));
+        },
+        concurrencyTimeout,
+      );
+    });
+  });
+}

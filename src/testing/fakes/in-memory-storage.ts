@@ -1,0 +1,583 @@
+import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import type { z } from "zod";
+import { rungateError } from "../../core/errors.js";
+import { toFieldIssues } from "../../core/parse.js";
+import { verifyRunSnapshots } from "../../core/run/new-run.js";
+import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
+import { ApprovalRequest } from "../../core/schemas/approval-request.js";
+import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
+import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
+import { RunCheck } from "../../core/schemas/run-check.js";
+import { RunEvent } from "../../core/schemas/run-event.js";
+import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import type {
+  StoragePort,
+  StorageWrite,
+  StorageWriteResult,
+  VersionedWrite,
+} from "../../ports/storage-port.js";
+
+/**
+ * A record as the fake stores it: the output of parsing what the caller wrote (zod builds new containers, so
+ * nothing mutable is shared with the caller), plain JSON data. Rows are never edited in place, only replaced;
+ * their snapshot fields are deep-frozen.
+ */
+type Raw = Record<string, unknown>;
+
+/** The list methods of the port that take a run id alone. */
+export type RunListOperation =
+  | "listAssignments"
+  | "listChecks"
+  | "listApprovals"
+  | "listPullRequests"
+  | "listExecutions";
+
+/** One call the fake received through the port, in call order, with a copy of its input. */
+export type StorageOperation =
+  | { readonly operation: "write"; readonly write: StorageWrite }
+  | { readonly operation: "getRun"; readonly run_id: string }
+  | { readonly operation: "getAssignment"; readonly assignment_id: string }
+  | { readonly operation: RunListOperation; readonly run_id: string }
+  | { readonly operation: "listCommits"; readonly assignment_id: string }
+  | { readonly operation: "listEvents"; readonly run_id: string; readonly after: number | undefined };
+
+/**
+ * Deep copies of everything the fake holds, in the raw stored form (plain JSON, as {@link InMemoryStorage.tamperRun}
+ * sees it), each table in creation/write order. Compare two of them to assert "nothing changed".
+ */
+export interface InMemoryStorageSnapshot {
+  readonly runs: readonly Raw[];
+  readonly assignments: readonly Raw[];
+  readonly approvals: readonly Raw[];
+  readonly pull_requests: readonly Raw[];
+  readonly checks: readonly Raw[];
+  readonly executions: readonly Raw[];
+  readonly commits: readonly Raw[];
+  readonly events: readonly Raw[];
+  /** Idempotency keys of the writes that were applied, in write order. */
+  readonly idempotency_keys: readonly string[];
+}
+
+/**
+ * The in-memory {@link StoragePort}, with the semantics of the Postgres adapter: atomic writes, optimistic
+ * versions, idempotency keys, gap-free event sequences, snapshot hashes verified on read. The three extra
+ * members are test-facing helpers, not part of the port.
+ */
+export interface InMemoryStorage extends StoragePort {
+  /** Test helper: every port call, in call order, with a deep-frozen copy of its input. */
+  readonly operations: readonly StorageOperation[];
+  /** Test helper: deep copies of all tables (see {@link InMemoryStorageSnapshot}). */
+  snapshot(): InMemoryStorageSnapshot;
+  /**
+   * Test helper: edits the stored raw form of run `run_id` (a mutable JSON copy of the row is handed to
+   * `mutate`, then stored in its place, as an UPDATE behind the port's back would), bypassing every rule, so
+   * tamper-detection tests can show that `getRun` refuses it. Throws when the run is not stored.
+   */
+  tamperRun(run_id: string, mutate: (raw: Record<string, unknown>) => void): void;
+}
+
+/** Options of {@link createInMemoryStorage}. */
+export interface InMemoryStorageOptions {
+  /** Adapter name, used in errors (default `"in-memory-storage"`). */
+  readonly name?: string;
+}
+
+type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
+type TableName = VersionedTable | "checks" | "executions" | "commits" | "events";
+
+type Tables = { readonly [T in TableName]: Map<string, Raw> };
+
+/** What a write stored, in raw form; replayed writes are answered from it. */
+interface RawWriteResult {
+  readonly runs: readonly Raw[];
+  readonly assignments: readonly Raw[];
+  readonly approvals: readonly Raw[];
+  readonly pull_requests: readonly Raw[];
+  readonly events: readonly Raw[];
+}
+
+interface State {
+  readonly name: string;
+  readonly tables: Tables;
+  readonly idempotency: Map<string, RawWriteResult>;
+}
+
+/** The schema and entity name of each versioned table: data, not an `if` ladder. */
+const VERSIONED: { readonly [T in VersionedTable]: { readonly entity: string; readonly schema: z.ZodType } } =
+  {
+    runs: { entity: "run", schema: OrchestrationRun },
+    assignments: { entity: "assignment", schema: CardAssignment },
+    approvals: { entity: "approval request", schema: ApprovalRequest },
+    pull_requests: { entity: "pull request candidate", schema: PullRequestCandidate },
+  };
+
+/** Approval statuses that are a decision: recorded once, never changed. */
+const DECIDED_APPROVAL_STATUSES: readonly unknown[] = ["approved", "rejected"];
+
+function copyJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * A deep-frozen copy of plain data, sharing the subtrees that are already frozen (a record's snapshot fields),
+ * so logging a write costs little. Like `deepFreeze`, a frozen object is taken as frozen all the way down.
+ */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  const copy = Array.isArray(value)
+    ? value.map(frozenCopy)
+    : Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, frozenCopy(inner)]));
+  return Object.freeze(copy) as T;
+}
+
+function cancelled(operation: string): PortError {
+  return rungateError("cancelled", "aborted", { operation });
+}
+
+function notFound(entity: string, id: string): PortError {
+  return rungateError("not_found", `${entity.replaceAll(" ", "_")}_not_found`, { entity, id });
+}
+
+function conflict(
+  code: string,
+  entity: string,
+  id: string,
+  versions: { readonly expected_version?: number; readonly actual_version?: number } = {},
+): PortError {
+  return rungateError("conflict", code, { entity, id, ...versions });
+}
+
+/** Parses a record with `schema`; issues are reported under `path` (e.g. `["runs", 0]`). */
+function parseAt<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  path: readonly (string | number)[],
+  code: string,
+): Result<z.infer<S>, PortError> {
+  const parsed = schema.safeParse(value);
+  return parsed.success
+    ? ok(parsed.data)
+    : err(
+        rungateError("validation", code, {
+          issues: toFieldIssues(parsed.error).map((issue) => ({ ...issue, path: [...path, ...issue.path] })),
+        }),
+      );
+}
+
+/**
+ * A fresh, parsed copy of a stored record (snapshot fields come back deep-frozen). zod builds new objects and
+ * arrays for every object, record and array it parses, so the result shares nothing with the stored row.
+ */
+function readStored<S extends z.ZodType>(
+  schema: S,
+  raw: Raw,
+  table: TableName,
+): Result<z.infer<S>, PortError> {
+  return parseAt(schema, raw, [table, String(raw.id)], "invalid_stored_record");
+}
+
+function readAll<S extends z.ZodType>(
+  schema: S,
+  raws: readonly Raw[],
+  table: TableName,
+): Result<z.infer<S>[], PortError> {
+  return raws.reduce<Result<z.infer<S>[], PortError>>(
+    (acc, raw) => acc.andThen((list) => readStored(schema, raw, table).map((value) => [...list, value])),
+    ok([]),
+  );
+}
+
+function readResult(raw: RawWriteResult, replayed: boolean): Result<StorageWriteResult, PortError> {
+  return readAll(OrchestrationRun, raw.runs, "runs").andThen((runs) =>
+    readAll(CardAssignment, raw.assignments, "assignments").andThen((assignments) =>
+      readAll(ApprovalRequest, raw.approvals, "approvals").andThen((approvals) =>
+        readAll(PullRequestCandidate, raw.pull_requests, "pull_requests").andThen((pull_requests) =>
+          readAll(RunEvent, raw.events, "events").map(
+            (events): StorageWriteResult => ({
+              replayed,
+              runs,
+              assignments,
+              approvals,
+              pull_requests,
+              events,
+            }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** One row to put into one table once the whole write has been validated. */
+interface Put {
+  readonly table: TableName;
+  readonly id: string;
+  readonly raw: Raw;
+}
+
+/** Everything a write will do, computed without touching the tables. */
+interface Plan {
+  readonly puts: readonly Put[];
+  readonly result: RawWriteResult;
+}
+
+/** Collects the puts of one write and answers "does this exist, counting what the write itself adds?". */
+class Planner {
+  readonly puts: Put[] = [];
+  readonly #tables: Tables;
+  readonly #pending = new Map<TableName, Map<string, Raw>>();
+  readonly #sequences = new Map<string, number>();
+
+  constructor(tables: Tables) {
+    this.#tables = tables;
+  }
+
+  pending(table: TableName, id: string): Raw | undefined {
+    return this.#pending.get(table)?.get(id);
+  }
+
+  current(table: TableName, id: string): Raw | undefined {
+    return this.pending(table, id) ?? this.#tables[table].get(id);
+  }
+
+  put(table: TableName, id: string, raw: Raw): void {
+    const pending = this.#pending.get(table) ?? new Map<string, Raw>();
+    pending.set(id, raw);
+    this.#pending.set(table, pending);
+    this.puts.push({ table, id, raw });
+  }
+
+  nextSequence(run_id: string): number {
+    const last =
+      this.#sequences.get(run_id) ??
+      [...this.#tables.events.values()]
+        .filter((e) => e.run_id === run_id)
+        .reduce((max, e) => Math.max(max, Number(e.sequence)), 0);
+    this.#sequences.set(run_id, last + 1);
+    return last + 1;
+  }
+}
+
+function requireRun(planner: Planner, run_id: unknown): Result<true, PortError> {
+  return planner.current("runs", String(run_id)) ? ok(true) : err(notFound("run", String(run_id)));
+}
+
+/** Validates one versioned write against the stored row and returns the row to store. */
+function planVersioned(
+  planner: Planner,
+  table: VersionedTable,
+  write: VersionedWrite<unknown>,
+  index: number,
+): Result<Raw, PortError> {
+  const { entity, schema } = VERSIONED[table];
+  return parseAt(schema, { ...(write.record as Raw), version: 0 }, [table, index, "record"], "invalid_record")
+    .map((parsed) => parsed as Raw)
+    .andThen((record): Result<Raw, PortError> => {
+      const id = String(record.id);
+      if (planner.pending(table, id)) return err(conflict("duplicate_in_write", entity, id));
+      const stored = planner.current(table, id);
+      const expected = write.expected_version;
+      if (expected === null) {
+        return stored ? err(conflict("already_exists", entity, id)) : ok({ ...record, version: 0 });
+      }
+      if (!stored) return err(notFound(entity, id));
+      if (
+        table === "approvals" &&
+        DECIDED_APPROVAL_STATUSES.includes(stored.status) &&
+        stored.status !== record.status
+      ) {
+        return err(conflict("already_decided", entity, id));
+      }
+      const actual = Number(stored.version);
+      if (actual !== expected) {
+        return err(
+          conflict("stale_version", entity, id, { expected_version: expected, actual_version: actual }),
+        );
+      }
+      return ok({ ...record, version: expected + 1 });
+    })
+    .andThen((record) =>
+      (table === "runs" ? ok(true as const) : requireRun(planner, record.run_id)).map(() => {
+        const raw = { ...record };
+        planner.put(table, String(raw.id), raw);
+        return raw;
+      }),
+    );
+}
+
+/** Runs `step` over `items` in order, stopping at the first error. */
+function each<T, U>(
+  items: readonly T[] | undefined,
+  step: (item: T, index: number) => Result<U, PortError>,
+): Result<U[], PortError> {
+  return (items ?? []).reduce<Result<U[], PortError>>(
+    (acc, item, index) => acc.andThen((list) => step(item, index).map((value) => [...list, value])),
+    ok([]),
+  );
+}
+
+function planVersionedTable(
+  planner: Planner,
+  table: VersionedTable,
+  writes: readonly VersionedWrite<unknown>[] | undefined,
+): Result<Raw[], PortError> {
+  return each(writes, (write, index) => planVersioned(planner, table, write, index));
+}
+
+/** Check results are immutable: an id seen before (stored or earlier in this write) is a conflict. */
+function planCheck(planner: Planner, check: unknown, index: number): Result<true, PortError> {
+  return parseAt(RunCheck, check, ["checks", index], "invalid_record").andThen((parsed) => {
+    if (planner.current("checks", parsed.id)) return err(conflict("already_exists", "check", parsed.id));
+    return requireRun(planner, parsed.run_id).map(() => {
+      planner.put("checks", parsed.id, parsed);
+      return true as const;
+    });
+  });
+}
+
+/** Agent executions are upserted by id (a later row of the same id wins). */
+function planExecution(planner: Planner, execution: unknown, index: number): Result<true, PortError> {
+  return parseAt(AgentExecution, execution, ["executions", index], "invalid_record").andThen((parsed) =>
+    requireRun(planner, parsed.run_id).map(() => {
+      planner.put("executions", parsed.id, parsed);
+      return true as const;
+    }),
+  );
+}
+
+/** Agent commits are inserted once; an id seen before is skipped. Their assignment must exist. */
+function planCommit(planner: Planner, commit: unknown, index: number): Result<true, PortError> {
+  return parseAt(AgentCommit, commit, ["commits", index], "invalid_record").andThen((parsed) => {
+    if (planner.current("commits", parsed.id)) return ok(true as const);
+    if (!planner.current("assignments", parsed.assignment_id)) {
+      return err(notFound("assignment", parsed.assignment_id));
+    }
+    planner.put("commits", parsed.id, parsed);
+    return ok(true as const);
+  });
+}
+
+/** Events get the next sequence of their run; the run must exist in storage or in this write. */
+function planEvent(planner: Planner, draft: unknown, index: number): Result<Raw, PortError> {
+  return parseAt(RunEvent, { ...(draft as Raw), sequence: 0 }, ["events", index], "invalid_record").andThen(
+    (parsed) => {
+      if (planner.current("events", parsed.id)) return err(conflict("already_exists", "event", parsed.id));
+      return requireRun(planner, parsed.run_id).map(() => {
+        const raw = { ...parsed, sequence: planner.nextSequence(parsed.run_id) };
+        planner.put("events", parsed.id, raw);
+        return raw;
+      });
+    },
+  );
+}
+
+/** Validates the whole write and computes its effects; the tables are not touched. */
+function planWrite(tables: Tables, write: StorageWrite): Result<Plan, PortError> {
+  const planner = new Planner(tables);
+  return planVersionedTable(planner, "runs", write.runs).andThen((runs) =>
+    planVersionedTable(planner, "assignments", write.assignments).andThen((assignments) =>
+      planVersionedTable(planner, "approvals", write.approvals).andThen((approvals) =>
+        planVersionedTable(planner, "pull_requests", write.pull_requests).andThen((pull_requests) =>
+          each(write.checks, (c, i) => planCheck(planner, c, i))
+            .andThen(() => each(write.executions, (e, i) => planExecution(planner, e, i)))
+            .andThen(() => each(write.commits, (c, i) => planCommit(planner, c, i)))
+            .andThen(() => each(write.events, (e, i) => planEvent(planner, e, i)))
+            .map(
+              (events): Plan => ({
+                puts: planner.puts,
+                result: { runs, assignments, approvals, pull_requests, events },
+              }),
+            ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The body of `write`, synchronous from validation to apply so that no other call can interleave. */
+function applyWrite(state: State, write: StorageWrite): Result<StorageWriteResult, PortError> {
+  const key = write.idempotency_key;
+  const seen = key === undefined ? undefined : state.idempotency.get(key);
+  if (seen) return readResult(seen, true);
+  return planWrite(state.tables, write).andThen((plan) =>
+    readResult(plan.result, false).map((result) => {
+      for (const { table, id, raw } of plan.puts) state.tables[table].set(id, raw);
+      if (key !== undefined) state.idempotency.set(key, plan.result);
+      return result;
+    }),
+  );
+}
+
+function portFailure(state: State, operation: string, cause: unknown): PortError {
+  return rungateError("port_failure", "unexpected", {
+    port: "StoragePort",
+    adapter: state.name,
+    operation,
+    retryable: false,
+    cause: cause instanceof Error ? cause.message : String(cause),
+  });
+}
+
+/**
+ * Answers on a later microtask, like a database round trip, so concurrent callers interleave; `body` itself
+ * runs synchronously (atomic). An aborted signal, before the call or before `body` runs, is `cancelled`.
+ */
+function respond<T>(
+  state: State,
+  operation: string,
+  options: PortCallOptions | undefined,
+  body: () => Result<T, PortError>,
+): ResultAsync<T, PortError> {
+  if (options?.signal?.aborted) return errAsync(cancelled(operation));
+  return ResultAsync.fromSafePromise(Promise.resolve()).andThen((): Result<T, PortError> => {
+    if (options?.signal?.aborted) return err(cancelled(operation));
+    try {
+      return body();
+    } catch (cause) {
+      return err(portFailure(state, operation, cause));
+    }
+  });
+}
+
+function rowsOf(table: Map<string, Raw>, field: "run_id" | "assignment_id", id: string): Raw[] {
+  return [...table.values()].filter((raw) => raw[field] === id);
+}
+
+/**
+ * An in-memory {@link StoragePort} that behaves as the Postgres adapter does:
+ *
+ * - `write` validates everything first (record shapes, versions, duplicate ids, referenced runs), then applies
+ *   all of it or nothing. Versioned records: `expected_version: null` creates (`conflict` `already_exists`), a
+ *   number must equal the stored version (`conflict` `stale_version`; `not_found` when absent); the stored
+ *   version is `expected + 1` (0 on create), whatever the record's own `version` says. A decided approval
+ *   (approved/rejected) cannot change status (`conflict` `already_decided`). Checks are immutable
+ *   (`already_exists`), executions upserted, commits inserted once. Events get per-run sequences from 1, gap-free,
+ *   in write order; an event, assignment, approval, PR candidate, check or execution for a run that is neither
+ *   stored nor in the same write is `not_found` (commits need their assignment). A repeated `idempotency_key`
+ *   returns the first write's result with `replayed: true` and applies nothing.
+ * - Records are stored as parsed copies that share nothing mutable with the caller; every read returns a fresh
+ *   copy parsed with its zod schema (snapshot
+ *   fields deep-frozen). `getRun` verifies the snapshot hashes (`validation`, `snapshot_hash_mismatch` or
+ *   `snapshot_unhashed`).
+ * - Lists come in creation/write order; an unknown run or assignment lists `[]`.
+ * - Every call answers on a later microtask; an aborted signal answers `cancelled` and changes nothing.
+ */
+export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InMemoryStorage {
+  const state: State = {
+    name: options.name ?? "in-memory-storage",
+    tables: {
+      runs: new Map(),
+      assignments: new Map(),
+      approvals: new Map(),
+      pull_requests: new Map(),
+      checks: new Map(),
+      executions: new Map(),
+      commits: new Map(),
+      events: new Map(),
+    },
+    idempotency: new Map(),
+  };
+  const { tables } = state;
+  const log: StorageOperation[] = [];
+  /**
+   * Rows whose snapshot hashes were verified. Rows are never edited in place (a write or `tamperRun` stores a
+   * new object), so a row verified once stays verified: the same answers as hashing on every read, cheaper.
+   */
+  const verified = new WeakSet<Raw>();
+  const logCall = (entry: StorageOperation): void => {
+    log.push(frozenCopy(entry));
+  };
+
+  const listByRun = <S extends z.ZodType>(
+    operation: RunListOperation,
+    table: TableName,
+    schema: S,
+    run_id: string,
+    call: PortCallOptions | undefined,
+  ): ResultAsync<z.infer<S>[], PortError> => {
+    logCall({ operation, run_id });
+    return respond(state, operation, call, () =>
+      readAll(schema, rowsOf(tables[table], "run_id", run_id), table),
+    );
+  };
+
+  return {
+    name: state.name,
+    get operations() {
+      return [...log];
+    },
+    snapshot(): InMemoryStorageSnapshot {
+      const copy = (table: TableName) => copyJson([...tables[table].values()]);
+      return {
+        runs: copy("runs"),
+        assignments: copy("assignments"),
+        approvals: copy("approvals"),
+        pull_requests: copy("pull_requests"),
+        checks: copy("checks"),
+        executions: copy("executions"),
+        commits: copy("commits"),
+        events: copy("events"),
+        idempotency_keys: [...state.idempotency.keys()],
+      };
+    },
+    tamperRun(run_id, mutate) {
+      const raw = tables.runs.get(run_id);
+      if (!raw) throw new Error(`tamperRun: no stored run ${run_id} in ${state.name}`);
+      const copy = copyJson(raw);
+      mutate(copy);
+      tables.runs.set(run_id, copy);
+    },
+    write(write, call) {
+      logCall({ operation: "write", write });
+      return respond(state, "write", call, () => applyWrite(state, write));
+    },
+    getRun(run_id, call) {
+      logCall({ operation: "getRun", run_id });
+      return respond(state, "getRun", call, () => {
+        const raw = tables.runs.get(run_id);
+        if (!raw) return err(notFound("run", run_id));
+        return readStored(OrchestrationRun, raw, "runs").andThen((run) =>
+          verified.has(raw)
+            ? ok(run)
+            : verifyRunSnapshots(run).map(() => {
+                verified.add(raw);
+                return run;
+              }),
+        );
+      });
+    },
+    getAssignment(assignment_id, call) {
+      logCall({ operation: "getAssignment", assignment_id });
+      return respond(state, "getAssignment", call, () => {
+        const raw = tables.assignments.get(assignment_id);
+        return raw
+          ? readStored(CardAssignment, raw, "assignments")
+          : err(notFound("assignment", assignment_id));
+      });
+    },
+    listAssignments: (run_id, call) =>
+      listByRun("listAssignments", "assignments", CardAssignment, run_id, call),
+    listChecks: (run_id, call) => listByRun("listChecks", "checks", RunCheck, run_id, call),
+    listApprovals: (run_id, call) => listByRun("listApprovals", "approvals", ApprovalRequest, run_id, call),
+    listPullRequests: (run_id, call) =>
+      listByRun("listPullRequests", "pull_requests", PullRequestCandidate, run_id, call),
+    listExecutions: (run_id, call) => listByRun("listExecutions", "executions", AgentExecution, run_id, call),
+    listCommits(assignment_id, call) {
+      logCall({ operation: "listCommits", assignment_id });
+      return respond(state, "listCommits", call, () =>
+        readAll(AgentCommit, rowsOf(tables.commits, "assignment_id", assignment_id), "commits"),
+      );
+    },
+    listEvents(run_id, after, call) {
+      logCall({ operation: "listEvents", run_id, after });
+      return respond(state, "listEvents", call, () =>
+        readAll(RunEvent, rowsOf(tables.events, "run_id", run_id), "events").map((events) =>
+          events
+            .filter((e) => after === undefined || e.sequence > after)
+            .sort((a, b) => a.sequence - b.sequence),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { RungatePorts } from "../ports/ports.js";
+import { type CollectingEventSink, createCollectingEventSink } from "./fakes/collecting-event-sink.js";
+import { createInMemoryGit, type InMemoryGit } from "./fakes/in-memory-git.js";
+import {
+  createInMemoryPullRequestHost,
+  type InMemoryPullRequestHost,
+} from "./fakes/in-memory-pull-request-host.js";
+import { createInMemoryStorage, type InMemoryStorage } from "./fakes/in-memory-storage.js";
+import { type AgentScript, createScriptedAgent, type ScriptedAgent } from "./fakes/scripted-agent.js";
+import {
+  type CheckRunnerScript,
+  createScriptedCheckRunner,
+  type ScriptedCheckRunner,
+} from "./fakes/scripted-check-runner.js";
+import { createSequentialIds, type SequentialIds } from "./fakes/sequential-ids.js";
+import { createSimulatedClock, type SimulatedClock } from "./fakes/simulated-clock.js";
+
+/** Options of {@link createInMemoryPorts}. */
+export interface InMemoryPortsOptions {
+  /** Where the simulated clock starts (default `2026-01-01T00:00:00.000Z`). */
+  readonly start?: string;
+  /** What the scripted agent does per card (default: one small commit inside the card's allowed paths). */
+  readonly agent?: AgentScript;
+  /** What the scripted checks answer per type (default: every check passes). */
+  readonly checks?: CheckRunnerScript;
+  /**
+   * Remote repositories to create, URL → files on `main` (default: the URL `runInputFixture` uses, with a
+   * README and a `src/` file).
+   */
+  readonly remotes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** A full set of in-memory ports, each with its test-facing helpers in reach. */
+export interface InMemoryPorts extends RungatePorts {
+  readonly git: InMemoryGit;
+  readonly storage: InMemoryStorage;
+  readonly dispatcher: ScriptedAgent;
+  readonly checks: ScriptedCheckRunner;
+  readonly pullRequests: InMemoryPullRequestHost;
+  readonly clock: SimulatedClock;
+  readonly ids: SequentialIds;
+  readonly eventSink: CollectingEventSink;
+}
+
+/** The remote `runInputFixture` points at. */
+export const FIXTURE_REPO_URL = "https://example.invalid/acme/shop.git";
+
+/**
+ * Every port rungate needs, in memory and deterministic (simulated clock, sequential ids): pass it to
+ * `createOrchestrator` and a whole run lifecycle takes milliseconds. The git fake keeps real files per
+ * branch, the storage fake enforces versions and idempotency keys as the Postgres adapter does, the agent
+ * writes what you script (forbidden files included), the checks answer what you script.
+ */
+export function createInMemoryPorts(options: InMemoryPortsOptions = {}): InMemoryPorts {
+  const clock = createSimulatedClock(options.start);
+  const git = createInMemoryGit({ now: () => clock.now() });
+  const remotes = options.remotes ?? {
+    [FIXTURE_REPO_URL]: { "README.md": "# shop\n", "src/index.ts": "export const shop = true;\n" },
+  };
+  for (const [url, files] of Object.entries(remotes)) git.createRemote(url, { ...files });
+  return {
+    git,
+    storage: createInMemoryStorage(),
+    dispatcher: createScriptedAgent(git, options.agent ?? {}),
+    checks: createScriptedCheckRunner(options.checks ?? {}),
+    pullRequests: createInMemoryPullRequestHost(),
+    clock,
+    ids: createSequentialIds(),
+    eventSink: createCollectingEventSink(),
+  };
+}

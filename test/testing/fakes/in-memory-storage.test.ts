@@ -1,0 +1,269 @@
+import { describe, expect, it } from "vitest";
+import { validateRunInputAgainstPolicy } from "../../../src/core/policy/validate-run-input.js";
+import { newCardAssignment, newOrchestrationRun } from "../../../src/core/run/new-run.js";
+import type { OrchestrationRun } from "../../../src/core/schemas/orchestration-run.js";
+import type { RunEventDraft } from "../../../src/ports/storage-port.js";
+import { describeStoragePortContract } from "../../../src/testing/contracts/storage-port.js";
+import { createInMemoryStorage, type InMemoryStorage } from "../../../src/testing/fakes/in-memory-storage.js";
+import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
+
+describeStoragePortContract({
+  name: "in-memory",
+  make: () => createInMemoryStorage(),
+  capabilities: {
+    tamper: async (port, run_id, mutate) => (port as InMemoryStorage).tamperRun(run_id, mutate),
+  },
+});
+
+const validated = validateRunInputAgainstPolicy(runInputFixture(), policyFixture())._unsafeUnwrap();
+const run = newOrchestrationRun(validated, { run_id: fixtureId(1), now: FIXTURE_TIME })._unsafeUnwrap();
+const [card] = validated.cards;
+if (!card) throw new Error("the fixture run input has a card");
+const assignment = newCardAssignment(run, card, {
+  assignment_id: fixtureId(2),
+  now: FIXTURE_TIME,
+})._unsafeUnwrap();
+
+function event(id: number, of: OrchestrationRun = run): RunEventDraft {
+  return {
+    id: fixtureId(id),
+    run_id: of.id,
+    project_id: of.project_id,
+    event_type: "run.created",
+    actor: "system:rungate",
+    payload: { note: "hello" },
+    created_at: FIXTURE_TIME,
+  };
+}
+
+async function seeded(): Promise<InMemoryStorage> {
+  const storage = createInMemoryStorage();
+  (
+    await storage.write({
+      runs: [{ record: run, expected_version: null }],
+      assignments: [{ record: assignment, expected_version: null }],
+      events: [event(10)],
+    })
+  )._unsafeUnwrap();
+  return storage;
+}
+
+describe("in-memory storage", () => {
+  it("is named after its options", () => {
+    expect(createInMemoryStorage().name).toBe("in-memory-storage");
+    expect(createInMemoryStorage({ name: "db-a" }).name).toBe("db-a");
+  });
+
+  it("hands out copies: mutating a returned record or the written one leaves storage as it was", async () => {
+    const storage = createInMemoryStorage();
+    const written = structuredClone(assignment);
+    const event10 = event(10);
+    (
+      await storage.write({
+        runs: [{ record: run, expected_version: null }],
+        assignments: [{ record: written, expected_version: null }],
+        events: [event10],
+      })
+    )._unsafeUnwrap();
+    const mutable = written as {
+      status: string;
+      allowed_paths: string[];
+      assignment_input_snapshot: unknown;
+    };
+    mutable.status = "failed";
+    mutable.allowed_paths.push("**");
+    (mutable.assignment_input_snapshot as Record<string, unknown>).title = "changed";
+    (event10.payload as Record<string, unknown>).note = "changed";
+
+    const read = (await storage.getRun(run.id))._unsafeUnwrap() as { status: string };
+    read.status = "failed";
+    const events = (await storage.listEvents(run.id))._unsafeUnwrap();
+    (events[0]?.payload as Record<string, unknown>).note = "changed";
+    const listed = (await storage.listAssignments(run.id))._unsafeUnwrap();
+    listed[0]?.allowed_paths.push("**");
+
+    expect((await storage.getRun(run.id))._unsafeUnwrap().status).toBe("queued");
+    expect((await storage.listEvents(run.id))._unsafeUnwrap()[0]?.payload).toEqual({ note: "hello" });
+    expect((await storage.getAssignment(assignment.id))._unsafeUnwrap()).toEqual(assignment);
+    expect((await storage.listAssignments(run.id))._unsafeUnwrap()).toEqual([assignment]);
+  });
+
+  it("shares nothing between what a read returns and what it stores: tampering after a read still works", async () => {
+    const storage = await seeded();
+    const read = (await storage.getRun(run.id))._unsafeUnwrap();
+    expect(Object.isFrozen(read.run_input_snapshot)).toBe(true);
+    expect(() =>
+      storage.tamperRun(run.id, (raw) => {
+        (raw.run_input_snapshot as Record<string, unknown>).initiated_by = "user:mallory";
+        (raw.system_policy_snapshot as { forbidden_paths: string[] }).forbidden_paths.push("x");
+      }),
+    ).not.toThrow();
+    expect((await storage.getRun(run.id))._unsafeUnwrapErr()).toMatchObject({
+      code: "snapshot_hash_mismatch",
+    });
+    expect(read.run_input_snapshot).toEqual(run.run_input_snapshot);
+  });
+
+  it("returns a fresh object on every read", async () => {
+    const storage = await seeded();
+    const a = (await storage.getRun(run.id))._unsafeUnwrap();
+    const b = (await storage.getRun(run.id))._unsafeUnwrap();
+    expect(a).toEqual(b);
+    expect(a).not.toBe(b);
+    expect(a.run_input_snapshot).not.toBe(b.run_input_snapshot);
+  });
+
+  it("logs every port call, in order, with its input", async () => {
+    const storage = await seeded();
+    await storage.getRun(run.id);
+    await storage.listEvents(run.id, 0);
+    await storage.listCommits(assignment.id);
+    await storage.listChecks(run.id);
+
+    expect(storage.operations.map((o) => o.operation)).toEqual([
+      "write",
+      "getRun",
+      "listEvents",
+      "listCommits",
+      "listChecks",
+    ]);
+    expect(storage.operations[0]).toMatchObject({ write: { events: [{ id: fixtureId(10) }] } });
+    expect(storage.operations[2]).toEqual({ operation: "listEvents", run_id: run.id, after: 0 });
+    expect(storage.operations[3]).toEqual({ operation: "listCommits", assignment_id: assignment.id });
+    expect(Object.isFrozen(storage.operations[0])).toBe(true);
+  });
+
+  it("logs a call refused as cancelled too", async () => {
+    const storage = createInMemoryStorage();
+    const controller = new AbortController();
+    controller.abort();
+    await storage.getRun(run.id, { signal: controller.signal });
+    expect(storage.operations).toEqual([{ operation: "getRun", run_id: run.id }]);
+  });
+
+  it("snapshot() returns deep copies of every table, unchanged by a failed write", async () => {
+    const storage = await seeded();
+    const before = storage.snapshot();
+    expect(before.runs).toHaveLength(1);
+    expect(before.assignments).toHaveLength(1);
+    expect(before.events).toEqual([expect.objectContaining({ id: fixtureId(10), sequence: 1 })]);
+    expect(before.idempotency_keys).toEqual([]);
+
+    const failed = await storage.write({
+      runs: [{ record: run, expected_version: 3 }],
+      events: [event(11)],
+      checks: [
+        {
+          id: fixtureId(20),
+          run_id: run.id,
+          assignment_id: null,
+          check_type: "unit",
+          status: "passed",
+          output: null,
+          executed_at: null,
+          head_sha: null,
+          duration_ms: null,
+        },
+      ],
+    });
+    expect(failed._unsafeUnwrapErr()).toMatchObject({ kind: "conflict", code: "stale_version" });
+    expect(storage.snapshot()).toEqual(before);
+
+    (before.runs[0] as Record<string, unknown>).status = "failed";
+    expect(storage.snapshot().runs[0]?.status).toBe("queued");
+  });
+
+  it("records the idempotency keys of applied writes", async () => {
+    const storage = createInMemoryStorage();
+    await storage.write({ idempotency_key: "k1", runs: [{ record: run, expected_version: null }] });
+    await storage.write({ idempotency_key: "k1", runs: [{ record: run, expected_version: null }] });
+    expect(storage.snapshot().idempotency_keys).toEqual(["k1"]);
+  });
+
+  it("tamperRun throws for a run it does not hold", () => {
+    expect(() => createInMemoryStorage().tamperRun(run.id, () => {})).toThrow(/no stored run/);
+  });
+
+  it("refuses a legacy run with no snapshot hashes (snapshot_unhashed)", async () => {
+    const storage = await seeded();
+    storage.tamperRun(run.id, (raw) => {
+      raw.snapshot_hashes = null;
+    });
+    expect((await storage.getRun(run.id))._unsafeUnwrapErr()).toMatchObject({
+      kind: "validation",
+      code: "snapshot_unhashed",
+    });
+  });
+
+  it("refuses a stored record that no longer parses (invalid_stored_record)", async () => {
+    const storage = await seeded();
+    storage.tamperRun(run.id, (raw) => {
+      raw.status = "exploded";
+    });
+    expect((await storage.getRun(run.id))._unsafeUnwrapErr()).toMatchObject({
+      kind: "validation",
+      code: "invalid_stored_record",
+    });
+  });
+
+  it("refuses a record that does not parse (invalid_record), with the path into the write", async () => {
+    const storage = createInMemoryStorage();
+    const bad = { ...run, repo_url: "" } as OrchestrationRun;
+    const error = (
+      await storage.write({ runs: [{ record: bad, expected_version: null }] })
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({ kind: "validation", code: "invalid_record" });
+    expect(error.kind === "validation" && error.detail.issues[0]?.path).toEqual([
+      "runs",
+      0,
+      "record",
+      "repo_url",
+    ]);
+    expect(storage.snapshot().runs).toEqual([]);
+  });
+
+  it("refuses the same id twice in one write (conflict duplicate_in_write)", async () => {
+    const storage = createInMemoryStorage();
+    const error = (
+      await storage.write({
+        runs: [
+          { record: run, expected_version: null },
+          { record: run, expected_version: null },
+        ],
+      })
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({ kind: "conflict", code: "duplicate_in_write" });
+    expect(storage.snapshot().runs).toEqual([]);
+  });
+
+  it("refuses an assignment or a check of an unknown run (not_found)", async () => {
+    const storage = createInMemoryStorage();
+    const error = (
+      await storage.write({ assignments: [{ record: assignment, expected_version: null }] })
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({ kind: "not_found", detail: { entity: "run", id: run.id } });
+  });
+
+  it("answers on a later microtask, not synchronously", async () => {
+    const storage = await seeded();
+    let settled = false;
+    const pending = storage.getRun(run.id).then(() => {
+      settled = true;
+    });
+    expect(settled).toBe(false);
+    await pending;
+    expect(settled).toBe(true);
+  });
+
+  it("answers cancelled to a write whose signal aborts after the call but before it runs, storing nothing", async () => {
+    const storage = createInMemoryStorage();
+    const controller = new AbortController();
+    const pending = storage.write(
+      { runs: [{ record: run, expected_version: null }] },
+      { signal: controller.signal },
+    );
+    controller.abort();
+    expect((await pending)._unsafeUnwrapErr()).toMatchObject({ kind: "cancelled" });
+    expect(storage.snapshot().runs).toEqual([]);
+  });
+});
