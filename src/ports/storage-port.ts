@@ -51,6 +51,52 @@ export interface StorageWriteResult {
   readonly events: readonly RunEvent[];
 }
 
+/** An assignment a worker holds a lease on. */
+export interface AssignmentLease {
+  readonly assignment: CardAssignment;
+  readonly worker_id: string;
+  /** ISO date-time after which another worker may take the assignment over. */
+  readonly expires_at: string;
+}
+
+/**
+ * The optional lease capability, for several workers sharing one store. A lease lives beside the
+ * assignment row (not in the record): claiming bumps the assignment's `version`, so the claimer's next
+ * versioned write of that assignment succeeds only if nobody claimed it since; that is what makes a
+ * dispatch happen exactly once across workers.
+ */
+export interface StorageLeases {
+  /**
+   * Atomically picks one assignment in one of `phases` (default `["ready"]`) whose lease is free or expired
+   * at `now`, leases it to `worker_id` until `now + lease_ms`, bumps its version, and returns it; `null` when
+   * none is claimable. Concurrent claimers never get the same assignment (Postgres: `FOR UPDATE SKIP LOCKED`).
+   */
+  claimNextAssignment(
+    input: {
+      readonly worker_id: string;
+      readonly lease_ms: number;
+      readonly now: string;
+      readonly phases?: readonly CardAssignment["phase"][];
+    },
+    options?: PortCallOptions,
+  ): ResultAsync<AssignmentLease | null, PortError>;
+  /** Extends a lease the worker still holds; `conflict` (`lease_lost`) when it expired and was taken over. */
+  heartbeat(
+    input: {
+      readonly assignment_id: string;
+      readonly worker_id: string;
+      readonly lease_ms: number;
+      readonly now: string;
+    },
+    options?: PortCallOptions,
+  ): ResultAsync<AssignmentLease, PortError>;
+  /** Gives a lease back (graceful stop); releasing a lease the worker no longer holds is a no-op. */
+  releaseLease(
+    input: { readonly assignment_id: string; readonly worker_id: string },
+    options?: PortCallOptions,
+  ): ResultAsync<void, PortError>;
+}
+
 /**
  * Durable state of runs. Implementations: PGlite / Postgres (`rungate/postgres`) and the in-memory fake.
  * Reads verify snapshot hashes: a run whose stored snapshot no longer matches its hash fails with
@@ -80,4 +126,6 @@ export interface StoragePort {
   listCommits(assignment_id: string, options?: PortCallOptions): ResultAsync<AgentCommit[], PortError>;
   /** A run's events with `sequence` greater than `after` (default: all), in order. */
   listEvents(run_id: string, after?: number, options?: PortCallOptions): ResultAsync<RunEvent[], PortError>;
+  /** Optional: leases for several workers (see {@link StorageLeases}); absent on single-process stores. */
+  readonly leases?: StorageLeases;
 }
