@@ -14,7 +14,9 @@ export type { PortCallOptions, PortError } from "./port-error.js";
 export type { RungatePorts } from "./ports.js";
 export type { DraftPullRequestInput, HostedPullRequest, PullRequestHost } from "./pull-request-host.js";
 export type {
+  AssignmentLease,
   RunEventDraft,
+  StorageLeases,
   StoragePort,
   StorageWrite,
   StorageWriteResult,
