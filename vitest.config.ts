@@ -4,5 +4,6 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     environment: "node",
+    benchmark: { include: ["bench/**/*.bench.ts"] },
   },
 });

@@ -1,38 +1,10 @@
 /**
- * `rungate/testing`: unit-test your policies and your adapters in milliseconds. In-memory ports that model
- * the real semantics (`createInMemoryPorts`), fixtures, and one contract suite per port that every adapter,
- * ours and yours, must pass (`describeGitPortContract`, …; they use vitest's `describe`/`it`).
+ * `rungate/testing`: unit-test your policies in milliseconds. In-memory ports that model the real semantics
+ * (`createInMemoryPorts`) and fixtures. Importing it loads no test framework; the adapter contract suites,
+ * which need vitest, live in `rungate/testing/contracts`.
  *
  * @packageDocumentation
  */
-export {
-  type AgentDispatcherContractHarness,
-  type AgentDispatcherContractOptions,
-  describeAgentDispatcherContract,
-} from "./contracts/agent-dispatcher.js";
-export {
-  type CheckRunnerContractHarness,
-  type CheckRunnerContractOptions,
-  describeCheckRunnerContract,
-} from "./contracts/check-runner.js";
-export { type ClockContractOptions, describeClockContract } from "./contracts/clock.js";
-export {
-  describeGitPortContract,
-  type GitPortContractOptions,
-  type GitPortHarness,
-} from "./contracts/git-port.js";
-export { describeIdGeneratorContract, type IdGeneratorContractOptions } from "./contracts/ids.js";
-export {
-  describePullRequestHostContract,
-  FORBIDDEN_HOST_METHOD,
-  type PullRequestHostContractHarness,
-  type PullRequestHostContractOptions,
-} from "./contracts/pull-request-host.js";
-export {
-  describeStoragePortContract,
-  type StoragePortContractCapabilities,
-  type StoragePortContractOptions,
-} from "./contracts/storage-port.js";
 export {
   type CollectingEventSink,
   type CollectingEventSinkOptions,

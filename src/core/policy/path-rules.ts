@@ -229,12 +229,9 @@ type PolicyGlobs = {
   readonly protected_paths: readonly string[];
 };
 
-interface CacheEntry {
-  readonly key: readonly unknown[];
-  readonly result: Result<PathRules, ValidationError>;
-}
-
-const cache = new WeakMap<object, WeakMap<object, CacheEntry>>();
+/** How many distinct glob sets stay compiled; the oldest is dropped first. */
+const CACHE_LIMIT = 512;
+const cache = new Map<string, Result<PathRules, ValidationError>>();
 
 /** The glob lists the rules were compiled from, flattened with their lengths so that equal keys mean equal lists. */
 function cacheKey(assignment: AssignmentGlobs, policy: PolicyGlobs): unknown[] {
@@ -247,16 +244,13 @@ function cacheKey(assignment: AssignmentGlobs, policy: PolicyGlobs): unknown[] {
   return lists.flatMap((list) => (Array.isArray(list) ? [list.length, ...list] : [-1, list]));
 }
 
-const sameKey = (a: readonly unknown[], b: readonly unknown[]): boolean =>
-  a.length === b.length && a.every((v, i) => v === b[i]);
-
 /**
  * The {@link PathRules} of one assignment under one policy: the assignment's allowed globs, the union of the
  * assignment's and the policy's forbidden globs, and the policy's protected globs.
  *
- * Compiled once per (assignment object, policy object) pair and cached in a `WeakMap`, so repeated
- * evaluations of the same (frozen, snapshot) records don't recompile. The cache also remembers the glob lists
- * it compiled from and recompiles if they differ, so a mutated object is never judged with stale rules.
+ * Compiled once per distinct set of glob lists and cached by their content (a bounded map), so repeated
+ * evaluations of the same rules don't recompile, even when the records are fresh copies read back from
+ * storage; since the key is the content, a changed list is never judged with stale rules.
  *
  * Fails like {@link compilePathRules}, with issue paths prefixed by where the glob came from:
  * `["assignment", "allowed_paths", 0]`, `["policy", "forbidden_paths", 2]`. Never throws.
@@ -268,9 +262,9 @@ export function compilePolicyPathRules(
   const a: AssignmentGlobs =
     typeof assignment === "object" && assignment !== null ? assignment : ({} as AssignmentGlobs);
   const p: PolicyGlobs = typeof policy === "object" && policy !== null ? policy : ({} as PolicyGlobs);
-  const key = cacheKey(a, p);
-  const cached = cache.get(a)?.get(p);
-  if (cached !== undefined && sameKey(cached.key, key)) return cached.result;
+  const key = JSON.stringify(cacheKey(a, p));
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
 
   const issues: FieldIssue[] = [];
   const result = compileSources(
@@ -284,12 +278,8 @@ export function compilePolicyPathRules(
     },
     issues,
   );
-  let byPolicy = cache.get(a);
-  if (byPolicy === undefined) {
-    byPolicy = new WeakMap();
-    cache.set(a, byPolicy);
-  }
-  byPolicy.set(p, { key, result });
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value ?? "");
+  cache.set(key, result);
   return result;
 }
 

@@ -248,10 +248,11 @@ describe("path rules", () => {
       expect(r.judge("src/a.ts").verdict).toBe("allowed");
     });
 
-    it("compiles once per (assignment, policy) pair", () => {
+    it("compiles once per distinct set of globs, even for fresh copies of the records", () => {
       const first = compilePolicyPathRules(assignment, policy)._unsafeUnwrap();
       expect(compilePolicyPathRules(assignment, policy)._unsafeUnwrap()).toBe(first);
-      const otherPolicy = { ...policy };
+      expect(compilePolicyPathRules(structuredClone(assignment), { ...policy })._unsafeUnwrap()).toBe(first);
+      const otherPolicy = { ...policy, protected_paths: [...policy.protected_paths, "docs/**"] };
       expect(compilePolicyPathRules(assignment, otherPolicy)._unsafeUnwrap()).not.toBe(first);
     });
 
