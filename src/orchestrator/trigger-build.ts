@@ -51,29 +51,19 @@ export function driveRun(
       { project_id: state.run.project_id, repo_url: state.run.repo_url },
       opts,
     );
-    if (state.run.phase === "queued")
-      yield* applyRunEvent(deps, state.run, { type: "start_preparing" }, systemActor(deps));
+    if (state.run.phase === "queued") {
+      const start = { type: "start_preparing" as const, worktree_root: clone.clone_path };
+      yield* applyRunEvent(deps, state.run, start, systemActor(deps));
+    }
 
     const toPrepare = state.assignments.filter((a) => PREPARING.has(a.phase));
     const prepared = await mapWithLimit(toPrepare, deps.options.concurrency, (a) =>
       createAssignment(deps, { assignment_id: a.id, clone_path: clone.clone_path }, signal),
     );
     yield* firstError(prepared);
-
+    // Every card prepared moves the run on (or fails it, if a card could not be prepared).
+    yield* advanceRun(deps, run_id, systemActor(deps));
     state = yield* loadRunState(deps, run_id);
-    if (state.run.phase === "preparing" && state.assignments.every((a) => !PREPARING.has(a.phase))) {
-      if (state.assignments.some((a) => a.phase === "failed")) {
-        yield* advanceRun(deps, run_id, systemActor(deps));
-      } else {
-        yield* applyRunEvent(
-          deps,
-          state.run,
-          { type: "workspaces_ready", worktree_root: clone.clone_path },
-          systemActor(deps),
-        );
-      }
-      state = yield* loadRunState(deps, run_id);
-    }
     if (TERMINAL_RUN_PHASES.includes(state.run.phase)) return ok(state);
 
     const piped = await mapWithLimit(state.assignments, deps.options.concurrency, (a) =>

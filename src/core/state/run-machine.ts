@@ -15,7 +15,8 @@ export type RunAssignmentView = Pick<CardAssignment, "id" | "run_id" | "phase" |
 
 /** Every event a run can receive. Run events aggregate what its assignments did. */
 export type RunEventInput =
-  | { readonly type: "start_preparing" }
+  /** Preparation starts; `worktree_root` (the clone's path) may be known already. */
+  | { readonly type: "start_preparing"; readonly worktree_root?: string }
   | { readonly type: "workspaces_ready"; readonly worktree_root: string }
   | { readonly type: "preparation_failed"; readonly reason: string }
   | { readonly type: "agents_finished"; readonly assignments: readonly RunAssignmentView[] }
@@ -232,7 +233,10 @@ export function transitionRun(
       ...run,
       phase: rule.to,
       status: RUN_PHASE_STATUS[rule.to],
-      worktree_root: event.type === "workspaces_ready" ? event.worktree_root : run.worktree_root,
+      worktree_root:
+        (event.type === "workspaces_ready" || event.type === "start_preparing"
+          ? event.worktree_root
+          : undefined) ?? run.worktree_root,
       started_at: run.started_at ?? (run.phase === "queued" ? now : null),
       ended_at: TERMINAL_RUN_PHASES.includes(rule.to) ? now : run.ended_at,
       updated_at: now,

@@ -37,7 +37,7 @@ const AT_OR_AFTER_CHECKS = new Set<RunAssignmentView["phase"]>([
  * any failed card fails the run and a card waiting on a person (failed checks, rejected approval) holds it.
  */
 export function nextRunEvent(
-  run: Pick<OrchestrationRun, "phase">,
+  run: Pick<OrchestrationRun, "phase" | "worktree_root">,
   assignments: readonly RunAssignmentView[],
   ctx: RunProgressContext,
 ): RunEventInput | null {
@@ -52,6 +52,10 @@ export function nextRunEvent(
   }
   if (live && all("cancelled")) return { type: "cancel", actor: ctx.actor };
   switch (run.phase) {
+    case "preparing":
+      return run.worktree_root !== null && phases.every((p) => p !== "queued" && p !== "preparing")
+        ? { type: "workspaces_ready", worktree_root: run.worktree_root }
+        : null;
     case "agents_running":
       return phases.every((p) => AT_OR_AFTER_CHECKS.has(p)) ? { type: "agents_finished", assignments } : null;
     case "checking":
