@@ -1,29 +1,35 @@
-import {
-  canRequestApproval,
-  evaluateChanges,
-  newCardAssignment,
-  newOrchestrationRun,
-  validateRunInputAgainstPolicy,
-} from "../src/index.js";
-import { fixtureId, policyFixture, runInputFixture } from "../src/testing/index.js";
+import { createOrchestrator } from "../src/index.js";
+import { createInMemoryPorts, fixtureId, mergeAsPerson, policyFixture } from "../src/testing/index.js";
 
-const validated = validateRunInputAgainstPolicy(runInputFixture(), policyFixture());
-if (validated.isErr()) throw new Error(validated.error.message); // every violation, named
-const { policy, cards } = validated.value;
-const [card] = cards;
-if (card === undefined) throw new Error("a card run has one card");
+const ports = createInMemoryPorts(); // or real adapters: rungate/git, rungate/checks, rungate/dispatch, ...
+const orchestrator = createOrchestrator(ports);
+const card_id = fixtureId(100);
 
-const now = new Date().toISOString();
-const run = newOrchestrationRun(validated.value, { run_id: fixtureId(1), now })._unsafeUnwrap();
-const assignment = newCardAssignment(run, card, { assignment_id: fixtureId(2), now })._unsafeUnwrap();
-
-// What did the agent actually change?
-const judged = evaluateChanges([{ path: "src/.env", status: "added" }], assignment, policy)._unsafeUnwrap();
+const built = await orchestrator.triggerBuild({
+  ...{ project_id: fixtureId(1), scope: "card", card_id, trigger_type: "card", initiated_by: "user:ana" },
+  repo_url: "https://example.invalid/acme/shop.git",
+  cards: [{ card_id, title: "Add a cart total", allowed_paths: ["src/**", "test/**"] }],
+  policy: policyFixture(), // your project's SystemPolicyProfile
+});
+if (built.isErr()) throw new Error(built.error.message); // every violation or failure, named
+const { run, assignments, checks, approvals } = built.value;
 console.log(
-  judged.ok,
-  judged.violations.map((v) => `${v.path}: ${v.verdict} by ${v.rule}`),
-);
+  run.phase,
+  checks.map((c) => `${c.check_type}:${c.status}`),
+); // awaiting_approval, all passed
 
-// May we ask a person yet? Not without passing checks on the current head.
-const gate = canRequestApproval({ ...assignment, head_sha: "abc1234" }, [], policy);
-console.log(gate.isErr() && gate.error.detail.reasons.map((r) => r.message));
+// Only a person approves, for exactly the head the checks saw; only then is a *draft* PR created.
+const [approval] = approvals;
+await orchestrator.recordApprovalDecision({
+  run_id: run.id,
+  approval_id: approval?.id ?? "",
+  decision: "approve",
+  decided_by: "ana",
+});
+const pr = (
+  await orchestrator.createPullRequestCandidate({ assignment_id: assignments[0]?.id ?? "" })
+)._unsafeUnwrap();
+mergeAsPerson(ports.pullRequests, pr.pr_url ?? "", "ana"); // a person merges on the PR host; rungate can't
+console.log(
+  (await orchestrator.observePullRequest({ assignment_id: assignments[0]?.id ?? "" }))._unsafeUnwrap().status,
+);

@@ -5,8 +5,7 @@ import { mapWithLimit } from "./bounded.js";
 import { createAssignment } from "./create-assignment.js";
 import { type CreateRunRequest, createRun } from "./create-run.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { dispatchAssignment } from "./dispatch-assignment.js";
-import { executeChecks } from "./execute-checks.js";
+import { cardPipeline } from "./drive-assignment.js";
 import { loadRunState, type RunState } from "./load.js";
 import { systemActor } from "./persist.js";
 import { advanceRun, applyRunEvent } from "./transitions.js";
@@ -15,22 +14,6 @@ import { advanceRun, applyRunEvent } from "./transitions.js";
 export type BuildOutcome = RunState;
 
 const PREPARING = new Set(["queued", "preparing"]);
-
-/** One card's automated part: dispatch (and collect) if not done, then checks (and the approval request). */
-function cardPipeline(
-  deps: OrchestratorDeps,
-  assignment_id: string,
-  signal?: AbortSignal,
-): ResultAsync<void, RungateError> {
-  return safeTry<void, RungateError>(async function* () {
-    let assignment = yield* deps.storage.getAssignment(assignment_id);
-    if (assignment.phase === "ready" || assignment.phase === "agent_running") {
-      assignment = (yield* dispatchAssignment(deps, { assignment_id }, signal)).assignment;
-    }
-    if (assignment.phase === "checking") yield* executeChecks(deps, { assignment_id }, signal);
-    return ok(undefined);
-  });
-}
 
 /**
  * Carries a stored run as far as rungate may take it without a person: clone (or reuse), branches and

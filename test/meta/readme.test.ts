@@ -26,11 +26,12 @@ describe("README", () => {
     } finally {
       console.log = log;
     }
-    expect(lines[0]).toEqual([false, ["src/.env: forbidden by **/.env"]]);
-    expect(lines[1]?.[0]).toEqual([
-      'required check "policy" has no result',
-      'required check "lint" has no result',
-      'required check "unit" has no result',
+    expect(lines[0]?.[0]).toBe("awaiting_approval");
+    expect([...((lines[0]?.[1] as string[]) ?? [])].sort()).toEqual([
+      "lint:passed",
+      "policy:passed",
+      "unit:passed",
     ]);
+    expect(lines[1]).toEqual(["merged"]);
   });
 });

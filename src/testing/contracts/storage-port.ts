@@ -1,5 +1,5 @@
 import type { Result, ResultAsync } from "neverthrow";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { validateRunInputAgainstPolicy } from "../../core/policy/validate-run-input.js";
 import { newCardAssignment, newOrchestrationRun, verifyRunSnapshots } from "../../core/run/new-run.js";
 import type { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
@@ -10,7 +10,9 @@ import type { PullRequestCandidate } from "../../core/schemas/pull-request-candi
 import type { RunCheck } from "../../core/schemas/run-check.js";
 import type { PortError } from "../../ports/port-error.js";
 import type {
+  AssignmentLease,
   RunEventDraft,
+  StorageLeases,
   StoragePort,
   StorageWrite,
   StorageWriteResult,
@@ -28,6 +30,12 @@ export interface StoragePortContractCapabilities {
     run_id: string,
     mutate: (raw: Record<string, unknown>) => void,
   ) => Promise<void>;
+  /**
+   * The optional lease capability ({@link StorageLeases}). `true`: the adapter must offer `port.leases` (the
+   * lease cases fail when it is missing); `false`: the lease cases are skipped; absent: they run when the port
+   * made for a case has `leases`, and are skipped otherwise.
+   */
+  readonly leases?: boolean;
 }
 
 /** Options of {@link describeStoragePortContract}. */
@@ -206,7 +214,10 @@ function createWrite(records: RunRecords, created: RunEventDraft, extra: Storage
  * describeStoragePortContract({ name: "my-db", make: () => createMyStorage(), cleanup: (p) => dropIt(p) });
  * ```
  *
- * Each test gets a fresh adapter from `make`; the tamper case runs only when `capabilities.tamper` is given.
+ * Each test gets a fresh adapter from `make`; the tamper case runs only when `capabilities.tamper` is given, the
+ * lease cases (one claim per assignment across 20 concurrent claimers, takeover of an expired lease exactly once,
+ * `lease_lost` after a takeover, a claim that outdates the previous holder's version, release) only when the
+ * port has `leases` (see {@link StoragePortContractCapabilities.leases}).
  */
 export function describeStoragePortContract(options: StoragePortContractOptions): void {
   const { name, capabilities = {} } = options;
@@ -655,6 +666,238 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         },
         concurrencyTimeout,
       );
+    });
+
+    describe.skipIf(capabilities.leases === false)("leases", () => {
+      const at = (ms: number): string => new Date(Date.parse(FIXTURE_TIME) + ms).toISOString();
+
+      /** A fresh port and its lease capability; skips the case when the port has none and did not promise it. */
+      const freshLeases = async (ctx: TestContext): Promise<{ port: StoragePort; leases: StorageLeases }> => {
+        const port = await fresh();
+        if (port.leases) return { port, leases: port.leases };
+        if (capabilities.leases === true) {
+          throw new Error(`${name} declares the leases capability, but the port it made has no "leases"`);
+        }
+        return ctx.skip("the port has no leases capability");
+      };
+
+      /** Stores a run, its queued assignment (not claimable by default) and `count` ready assignments. */
+      const seedReady = async (port: StoragePort, count: number) => {
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const ready: CardAssignment[] = Array.from({ length: count }, () => ({
+          ...records.assignment,
+          id: f.newId(),
+          phase: "ready",
+          status: "queued",
+        }));
+        await okOf(
+          port.write({
+            runs: [{ record: records.run, expected_version: null }],
+            assignments: [records.assignment, ...ready].map((record) => ({ record, expected_version: null })),
+          }),
+        );
+        return { f, records, queued: records.assignment, ready };
+      };
+
+      const claimOf = (lease: AssignmentLease | null): AssignmentLease => {
+        if (lease === null) throw new Error("expected a claim, got null");
+        return lease;
+      };
+
+      it("hands each ready assignment to exactly one of 20 concurrent claimers and bumps its version", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { ready, queued } = await seedReady(port, 5);
+
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, worker) =>
+            okOf(leases.claimNextAssignment({ worker_id: `worker-${worker}`, lease_ms: 60_000, now: FIXTURE_TIME })),
+          ),
+        );
+        const granted = claims.flatMap((claim, worker) => (claim ? [{ claim, worker }] : []));
+        expect(granted).toHaveLength(5);
+        expect(new Set(granted.map((g) => g.claim.assignment.id))).toEqual(new Set(ready.map((a) => a.id)));
+        for (const { claim, worker } of granted) {
+          expect(claim.worker_id).toBe(`worker-${worker}`);
+          expect(claim.expires_at).toBe(at(60_000));
+          expect(claim.assignment).toMatchObject({ phase: "ready", version: 1 });
+          expect(await okOf(port.getAssignment(claim.assignment.id))).toEqual(claim.assignment);
+        }
+        expect(await okOf(port.getAssignment(queued.id))).toEqual(queued);
+        expect(
+          await okOf(leases.claimNextAssignment({ worker_id: "late", lease_ms: 60_000, now: FIXTURE_TIME })),
+        ).toBeNull();
+      });
+
+      it("claims in creation order, only in the phases asked for (default: ready)", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { ready, queued } = await seedReady(port, 2);
+        const claim = (phases?: CardAssignment["phase"][]) =>
+          leases.claimNextAssignment({
+            worker_id: "w",
+            lease_ms: 1_000,
+            now: FIXTURE_TIME,
+            ...(phases ? { phases } : {}),
+          });
+
+        expect(claimOf(await okOf(claim())).assignment.id).toBe(ready[0]?.id);
+        expect(claimOf(await okOf(claim())).assignment.id).toBe(ready[1]?.id);
+        expect(await okOf(claim())).toBeNull();
+        expect(claimOf(await okOf(claim(["queued", "ready"]))).assignment.id).toBe(queued.id);
+        expect(await okOf(claim(["queued", "ready", "agent_running"]))).toBeNull();
+      });
+
+      it(
+        "lets exactly one of 10 claimers take over an expired lease, and nobody take a live one",
+        async (ctx) => {
+          const { port, leases } = await freshLeases(ctx);
+          const { ready } = await seedReady(port, 1);
+          const first = claimOf(
+            await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+          );
+          expect(first.expires_at).toBe(at(1_000));
+
+          for (const now of [at(500), at(1_000)]) {
+            expect(await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now }))).toBeNull();
+          }
+          const takeovers = await Promise.all(
+            Array.from({ length: 10 }, (_, worker) =>
+              okOf(leases.claimNextAssignment({ worker_id: `t-${worker}`, lease_ms: 1_000, now: at(1_001) })),
+            ),
+          );
+          const taken = takeovers.filter((claim): claim is AssignmentLease => claim !== null);
+          expect(taken).toHaveLength(1);
+          expect(taken[0]).toMatchObject({
+            assignment: { id: ready[0]?.id, version: 2 },
+            expires_at: at(2_001),
+          });
+        },
+        concurrencyTimeout,
+      );
+
+      it("extends a held lease on heartbeat, and answers lease_lost once it was taken over", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { ready } = await seedReady(port, 1);
+        const id = ready[0]?.id ?? "";
+        await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }));
+
+        const extended = await okOf(
+          leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(500) }),
+        );
+        expect(extended).toMatchObject({ worker_id: "a", expires_at: at(1_500), assignment: { id, version: 1 } });
+        expect(
+          await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(1_200) })),
+        ).toBeNull();
+
+        const late = await okOf(
+          leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(3_000) }),
+        );
+        expect(late.expires_at).toBe(at(4_000));
+
+        claimOf(await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(4_001) })));
+        expect(
+          await errOf(leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(4_100) })),
+        ).toMatchObject({ kind: "conflict", code: "lease_lost", detail: { id } });
+        expect(
+          await okOf(leases.heartbeat({ assignment_id: id, worker_id: "b", lease_ms: 1_000, now: at(4_100) })),
+        ).toMatchObject({ worker_id: "b", expires_at: at(5_100), assignment: { id, version: 2 } });
+      });
+
+      it("outdates the previous holder: after a takeover its versioned write fails with stale_version", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        await seedReady(port, 1);
+        const mine = claimOf(
+          await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+        );
+        const theirs = claimOf(
+          await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(1_001) })),
+        );
+        const dispatched = (lease: AssignmentLease): CardAssignment => ({
+          ...lease.assignment,
+          phase: "agent_running",
+          status: "running",
+          updated_at: at(1_002),
+        });
+
+        expect(
+          await errOf(
+            port.write({ assignments: [{ record: dispatched(mine), expected_version: mine.assignment.version }] }),
+          ),
+        ).toMatchObject({
+          kind: "conflict",
+          code: "stale_version",
+          detail: { id: mine.assignment.id, expected_version: 1, actual_version: 2 },
+        });
+        const won = await okOf(
+          port.write({
+            assignments: [{ record: dispatched(theirs), expected_version: theirs.assignment.version }],
+          }),
+        );
+        expect(won.assignments[0]).toMatchObject({ phase: "agent_running", version: 3 });
+        expect(await okOf(port.getAssignment(theirs.assignment.id))).toEqual(won.assignments[0]);
+      });
+
+      it("makes a released assignment claimable again; releasing a lease one does not hold changes nothing", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { ready } = await seedReady(port, 1);
+        const id = ready[0]?.id ?? "";
+        const claim = (worker_id: string) =>
+          leases.claimNextAssignment({ worker_id, lease_ms: 60_000, now: FIXTURE_TIME });
+        claimOf(await okOf(claim("a")));
+
+        await okOf(leases.releaseLease({ assignment_id: id, worker_id: "b" }));
+        expect(await okOf(claim("c"))).toBeNull();
+
+        await okOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }));
+        expect(claimOf(await okOf(claim("c")))).toMatchObject({ worker_id: "c", assignment: { id, version: 2 } });
+        await okOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }));
+        expect(await okOf(claim("d"))).toBeNull();
+        expect(
+          await errOf(leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+        ).toMatchObject({ kind: "conflict", code: "lease_lost" });
+      });
+
+      it("answers not_found to a heartbeat on an unknown assignment and validation to malformed input", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { f } = await seedReady(port, 1);
+        const ghost = f.newId();
+        expect(
+          await errOf(leases.heartbeat({ assignment_id: ghost, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+        ).toMatchObject({ kind: "not_found", detail: { id: ghost } });
+        await okOf(leases.releaseLease({ assignment_id: ghost, worker_id: "a" }));
+
+        for (const input of [
+          { worker_id: "", lease_ms: 1_000, now: FIXTURE_TIME },
+          { worker_id: "a", lease_ms: 0, now: FIXTURE_TIME },
+          { worker_id: "a", lease_ms: 1_000, now: "yesterday" },
+          { worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME, phases: ["sleeping" as CardAssignment["phase"]] },
+        ]) {
+          expect(await errOf(leases.claimNextAssignment(input))).toMatchObject({ kind: "validation" });
+        }
+        expect(
+          claimOf(await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })))
+            .assignment.version,
+        ).toBe(1);
+      });
+
+      it("answers cancelled to lease calls whose signal is already aborted, and claims nothing", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { ready } = await seedReady(port, 1);
+        const id = ready[0]?.id ?? "";
+        const controller = new AbortController();
+        controller.abort();
+        const call = { signal: controller.signal };
+
+        const cancelled = { kind: "cancelled" };
+        expect(
+          await errOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call)),
+        ).toMatchObject(cancelled);
+        expect(
+          await errOf(leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call)),
+        ).toMatchObject(cancelled);
+        expect(await errOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }, call))).toMatchObject(cancelled);
+        expect((await okOf(port.getAssignment(id))).version).toBe(0);
+      });
     });
   });
 }

@@ -1,0 +1,151 @@
+import { err, ok, type Result } from "neverthrow";
+import { z } from "zod";
+import { type RungateError, rungateError } from "../core/errors.js";
+import { toFieldIssues } from "../core/parse.js";
+import type { AssignmentPhase } from "../core/schemas/phases.js";
+import type { OrchestratorDeps } from "../orchestrator/deps.js";
+import { driveAssignment } from "../orchestrator/drive-assignment.js";
+import { createEventHub } from "../orchestrator/event-hub.js";
+import type { RungatePorts } from "../ports/ports.js";
+
+/** Options of {@link runWorker}. */
+export const WorkerOptions = z.object({
+  /** This worker's identity in leases (default: a new id from the ports' id generator). */
+  worker_id: z.string().min(1).optional(),
+  /** How long a claim holds before another worker may take the card over (default 60 s). */
+  lease_ms: z.number().int().min(100).default(60_000),
+  /** How long to wait when nothing is claimable (default 1 s). */
+  poll_ms: z.number().int().min(1).default(1_000),
+  /** Stop when nothing is claimable instead of polling (for batch jobs and tests). */
+  until_idle: z.boolean().default(false),
+  /** Orchestrator tunables for the cards this worker drives. */
+  check_concurrency: z.number().int().min(1).default(4),
+  dispatch_timeout_ms: z.number().int().positive().optional(),
+  check_timeout_ms: z.number().int().positive().optional(),
+});
+/** What a host may pass to {@link runWorker}. */
+export type WorkerOptions = z.input<typeof WorkerOptions>;
+
+/** What a worker did before it stopped. */
+export interface WorkerReport {
+  readonly worker_id: string;
+  /** Cards this worker claimed and drove. */
+  readonly claimed: readonly string[];
+  /** Failures met on the way (the card stays claimable after its lease expires, or as storage says). */
+  readonly errors: readonly RungateError[];
+}
+
+/**
+ * Phases a worker picks up. `queued` and `ready` are claimable when free; the in-progress phases only when a
+ * crashed worker's lease expired, and the card is then resumed, never restarted: a recorded dispatch is
+ * handed back to the dispatcher under the same execution id.
+ */
+const CLAIMABLE: readonly AssignmentPhase[] = ["queued", "preparing", "ready", "agent_running", "checking"];
+
+/**
+ * A worker loop for several processes (on one machine or several, sharing one store with leases and one
+ * clone root): claim a card → prepare → dispatch → collect → checks → approval gate → release, until the
+ * signal aborts (SIGTERM in a host: wire it to an AbortController). A graceful stop finishes the card in
+ * hand and releases its lease. The lease is renewed while the card runs; a lost lease aborts the card, so
+ * two workers never drive the same card at once.
+ *
+ * Fails at once with `validation` when the storage has no lease capability or the options are invalid.
+ */
+export async function runWorker(
+  ports: RungatePorts,
+  options: WorkerOptions = {},
+  signal?: AbortSignal,
+): Promise<Result<WorkerReport, RungateError>> {
+  const parsed = WorkerOptions.safeParse(options);
+  if (!parsed.success) {
+    return err(
+      rungateError("validation", "invalid_worker_options", {
+        issues: toFieldIssues(parsed.error),
+      }),
+    );
+  }
+  const leases = ports.storage.leases;
+  if (leases === undefined) {
+    return err(
+      rungateError("validation", "storage_without_leases", {
+        issues: [
+          {
+            path: ["storage"],
+            code: "storage_without_leases",
+            message: `${ports.storage.name} has no lease capability; use a store that shares leases (rungate/postgres)`,
+          },
+        ],
+      }),
+    );
+  }
+  const o = parsed.data;
+  const worker_id = o.worker_id ?? `worker:${ports.ids.next()}`;
+  const deps: OrchestratorDeps = {
+    ...ports,
+    hub: createEventHub(),
+    options: {
+      concurrency: 1,
+      check_concurrency: o.check_concurrency,
+      system_actor: worker_id,
+      ...(o.dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms: o.dispatch_timeout_ms }),
+      ...(o.check_timeout_ms === undefined ? {} : { check_timeout_ms: o.check_timeout_ms }),
+    },
+  };
+  const claimed: string[] = [];
+  const errors: RungateError[] = [];
+
+  while (!signal?.aborted) {
+    const claim = await leases.claimNextAssignment({
+      worker_id,
+      lease_ms: o.lease_ms,
+      now: ports.clock.now(),
+      phases: CLAIMABLE,
+    });
+    if (claim.isErr()) {
+      errors.push(claim.error);
+      await pause(o.poll_ms, signal);
+      continue;
+    }
+    if (claim.value === null) {
+      if (o.until_idle) break;
+      await pause(o.poll_ms, signal);
+      continue;
+    }
+    const assignment_id = claim.value.assignment.id;
+    claimed.push(assignment_id);
+    // The card runs to the end of its automated part even when the worker is asked to stop; only a lost
+    // lease aborts it.
+    const lane = new AbortController();
+    const beat = setInterval(
+      () => {
+        void leases
+          .heartbeat({ assignment_id, worker_id, lease_ms: o.lease_ms, now: ports.clock.now() })
+          .then((r) => {
+            if (r.isErr()) lane.abort();
+          });
+      },
+      Math.max(50, Math.floor(o.lease_ms / 3)),
+    );
+    try {
+      const driven = await driveAssignment(deps, assignment_id, lane.signal);
+      if (driven.isErr()) errors.push(driven.error);
+    } finally {
+      clearInterval(beat);
+      await leases.releaseLease({ assignment_id, worker_id });
+    }
+  }
+  return ok({ worker_id, claimed, errors });
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { createOrchestrator } from "../../src/index.js";
+import {
+  createInMemoryPorts,
+  createInMemoryStorage,
+  fixtureId,
+  policyFixture,
+  runInputFixture,
+} from "../../src/testing/index.js";
+import { runWorker } from "../../src/worker/index.js";
+
+function workflow(n: number, run: number) {
+  return {
+    ...runInputFixture({
+      scope: "workflow",
+      workflow_id: fixtureId(5000 + run),
+      card_id: null,
+      trigger_type: "workflow",
+      cards: Array.from({ length: n }, (_, i) => ({
+        card_id: fixtureId(10_000 + run * 100 + i),
+        title: `Card ${run}.${i}`,
+        allowed_paths: [`src/r${run}/c${i}/**`],
+        feature_branch: `rungate/r${run}-c${i}`,
+      })),
+    }),
+    policy: policyFixture(),
+  };
+}
+
+describe("runWorker", () => {
+  it("refuses a store without leases, before claiming anything", async () => {
+    const ports = createInMemoryPorts();
+    const { leases: _ignored, ...storage } = ports.storage;
+    const bare = { ...ports, storage };
+    const r = await runWorker(bare, { until_idle: true });
+    expect(r._unsafeUnwrapErr().code).toBe("storage_without_leases");
+  });
+
+  it("4 workers share 24 cards: each card dispatched exactly once, none lost", async () => {
+    const ports = createInMemoryPorts();
+    expect(ports.storage.leases).toBeDefined();
+    const host = createOrchestrator(ports);
+    const runs = [];
+    for (let r = 0; r < 4; r++) runs.push((await host.createRun(workflow(6, r)))._unsafeUnwrap().run.id);
+    const reports = await Promise.all(
+      [0, 1, 2, 3].map((w) =>
+        runWorker(ports, { worker_id: `w${w}`, until_idle: true, lease_ms: 60_000, poll_ms: 5 }),
+      ),
+    );
+    const claimed = reports.flatMap((r) => r._unsafeUnwrap().claimed);
+    expect(reports.flatMap((r) => r._unsafeUnwrap().errors)).toEqual([]);
+    expect(new Set(claimed).size).toBe(24);
+    expect(claimed).toHaveLength(24);
+    const perAssignment = new Map<string, number>();
+    for (const d of ports.dispatcher.dispatches)
+      perAssignment.set(d.assignment_id, (perAssignment.get(d.assignment_id) ?? 0) + 1);
+    expect([...perAssignment.values()]).toEqual(Array(24).fill(1));
+    for (const id of runs) {
+      const state = (await host.getRun(id))._unsafeUnwrap();
+      expect(state.assignments.map((a) => a.phase)).toEqual(Array(6).fill("awaiting_approval"));
+      expect(state.run.phase).toBe("awaiting_approval");
+      const events = (await ports.storage.listEvents(id))._unsafeUnwrap();
+      expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    }
+  });
+
+  it("takes over a card whose worker died, once its lease expired, and drives it once", async () => {
+    const ports = createInMemoryPorts();
+    const host = createOrchestrator(ports);
+    const created = (await host.createRun(workflow(1, 9)))._unsafeUnwrap();
+    const a = created.assignments[0];
+    if (!a) throw new Error("no card");
+    // A worker claims the card, records the dispatch, and dies before anything else.
+    const leases = ports.storage.leases;
+    if (!leases) throw new Error("no leases");
+    (
+      await leases.claimNextAssignment({
+        worker_id: "dead",
+        lease_ms: 1_000,
+        now: ports.clock.now(),
+        phases: ["queued"],
+      })
+    )._unsafeUnwrap();
+    // While its lease holds, nobody else may take the card.
+    const early = (await runWorker(ports, { worker_id: "early", until_idle: true }))._unsafeUnwrap();
+    expect(early.claimed).toEqual([]);
+    ports.clock.advance(5_000)._unsafeUnwrap();
+    const late = (await runWorker(ports, { worker_id: "heir", until_idle: true }))._unsafeUnwrap();
+    expect(late.claimed).toEqual([a.id]);
+    expect((await ports.storage.getAssignment(a.id))._unsafeUnwrap().phase).toBe("awaiting_approval");
+    expect(ports.dispatcher.dispatches).toHaveLength(1);
+  });
+
+  it("stops when asked, releasing nothing it does not hold", async () => {
+    const ports = createInMemoryPorts({ checks: {} });
+    const stop = new AbortController();
+    stop.abort();
+    const report = (
+      await runWorker({ ...ports, storage: ports.storage ?? createInMemoryStorage() }, {}, stop.signal)
+    )._unsafeUnwrap();
+    expect(report.claimed).toEqual([]);
+  });
+});
