@@ -1,7 +1,9 @@
 import type { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { RungateError } from "../core/errors.js";
+import { parseInput } from "../core/parse.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import { Uuid } from "../core/schemas/primitives.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import type { RunEvent } from "../core/schemas/run-event.js";
 import type { RungatePorts } from "../ports/ports.js";
@@ -33,6 +35,9 @@ export const OrchestratorOptionsInput = z.object({
 });
 /** What a host may pass as orchestrator options. */
 export type OrchestratorOptionsInput = z.input<typeof OrchestratorOptionsInput>;
+
+const AssignmentRef = z.object({ assignment_id: Uuid });
+const RunRef = z.object({ run_id: Uuid });
 
 /** Options of a call that may take long. */
 export interface CallOptions {
@@ -115,19 +120,29 @@ export function createOrchestrator(
       ...(check_timeout_ms === undefined ? {} : { check_timeout_ms }),
     },
   };
+  // Ids crossing the public boundary are parsed like every other input: a malformed one is a validation
+  // error naming the field, not a confusing not_found from deep inside a port.
+  const card = <T>(input: { assignment_id: string }, then: () => ResultAsync<T, RungateError>) =>
+    parseInput(AssignmentRef, input).asyncAndThen(then);
+  const byRun = <T>(run_id: string, then: () => ResultAsync<T, RungateError>) =>
+    parseInput(RunRef, { run_id }).asyncAndThen(then);
   return {
     createRun: (request) => createRun(deps, request),
-    createAssignment: (input, o) => createAssignment(deps, input, o?.signal),
-    dispatchAssignment: (input, o) => dispatchAssignment(deps, input, o?.signal),
-    collectChanges: (input, o) => collectChanges(deps, input, o?.signal),
-    executeChecks: (input, o) => executeChecks(deps, input, o?.signal),
-    requestApproval: (input) => requestApproval(deps, input),
-    recordApprovalDecision: (input) => recordApprovalDecision(deps, input),
-    createPullRequestCandidate: (input, o) => createPullRequestCandidate(deps, input, o?.signal),
-    observePullRequest: (input, o) => observePullRequest(deps, input, o?.signal),
+    createAssignment: (input, o) =>
+      parseInput(AssignmentRef.extend({ clone_path: z.string().min(1) }), input).asyncAndThen(() =>
+        createAssignment(deps, input, o?.signal),
+      ),
+    dispatchAssignment: (input, o) => card(input, () => dispatchAssignment(deps, input, o?.signal)),
+    collectChanges: (input, o) => card(input, () => collectChanges(deps, input, o?.signal)),
+    executeChecks: (input, o) => card(input, () => executeChecks(deps, input, o?.signal)),
+    requestApproval: (input) => card(input, () => requestApproval(deps, input)),
+    recordApprovalDecision: (input) => byRun(input.run_id, () => recordApprovalDecision(deps, input)),
+    createPullRequestCandidate: (input, o) =>
+      card(input, () => createPullRequestCandidate(deps, input, o?.signal)),
+    observePullRequest: (input, o) => card(input, () => observePullRequest(deps, input, o?.signal)),
     triggerBuild: (request, o) => triggerBuild(deps, request, o?.signal),
-    resumeRun: (run_id, o) => resumeRun(deps, run_id, o?.signal),
-    getRun: (run_id) => loadRunState(deps, run_id),
+    resumeRun: (run_id, o) => byRun(run_id, () => resumeRun(deps, run_id, o?.signal)),
+    getRun: (run_id) => byRun(run_id, () => loadRunState(deps, run_id)),
     events: (run_id, o) => replayThenLive(deps, run_id, o?.signal),
   };
 }

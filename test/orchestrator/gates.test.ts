@@ -244,3 +244,14 @@ describe("the orchestrator never skips a gate", () => {
     expect(ports.storage.snapshot().runs).toHaveLength(0);
   });
 });
+
+describe("orchestrator inputs", () => {
+  it("answers a malformed id with a validation error naming the field", async () => {
+    const { orchestrator } = setup();
+    const r = await orchestrator.executeChecks({ assignment_id: "not-a-uuid" });
+    expect(r._unsafeUnwrapErr()).toMatchObject({ kind: "validation" });
+    expect(r._unsafeUnwrapErr().message).toContain("assignment_id");
+    expect((await orchestrator.getRun("nope"))._unsafeUnwrapErr().kind).toBe("validation");
+    expect((await orchestrator.getRun(fixtureId(999)))._unsafeUnwrapErr().kind).toBe("not_found");
+  });
+});
