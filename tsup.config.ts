@@ -1,19 +1,19 @@
 import { defineConfig } from "tsup";
+// @ts-expect-error: a plain .mjs list shared with scripts/entries.mjs (which writes package.json exports).
+import { ENTRIES } from "./scripts/entries.mjs";
 
-/** One entry per public subpath; adapters add theirs as they land. */
+/** One entry per public subpath (scripts/entries.mjs); ESM + CJS + types. */
 export default defineConfig({
-  entry: {
-    index: "src/index.ts",
-    testing: "src/testing/index.ts",
-    "testing-contracts": "src/testing/contracts/index.ts",
-  },
+  entry: Object.fromEntries(
+    Object.values(ENTRIES as Record<string, [string, string]>).map(([name, src]) => [name, src]),
+  ),
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
   clean: true,
   target: "node20",
   splitting: false,
-  // Peers and runtime dependencies stay imports; rungate/testing/contracts needs the host's own vitest.
+  // Peers and runtime dependencies stay imports: the host's own copies are used.
   external: [
     "vitest",
     "pg",
@@ -21,5 +21,7 @@ export default defineConfig({
     "@octokit/rest",
     "@octokit/plugin-retry",
     "@octokit/plugin-throttling",
+    "simple-git",
+    "execa",
   ],
 });

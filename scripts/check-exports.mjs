@@ -11,6 +11,11 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   if (typeof target === "string") continue;
   const specifier = subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
   const esm = await import(specifier);
+  if (!target.require) {
+    console.log(`${specifier}: ${Object.keys(esm).length} ESM exports (ESM only)`);
+    if (Object.keys(esm).length === 0) failures++;
+    continue;
+  }
   const cjs = require(specifier);
   const esmNames = Object.keys(esm)
     .filter((k) => k !== "default")

@@ -44,7 +44,7 @@ describe("runWorker", () => {
     for (let r = 0; r < 4; r++) runs.push((await host.createRun(workflow(6, r)))._unsafeUnwrap().run.id);
     const reports = await Promise.all(
       [0, 1, 2, 3].map((w) =>
-        runWorker(ports, { worker_id: `w${w}`, until_idle: true, lease_ms: 60_000, poll_ms: 5 }),
+        runWorker(ports, { worker_id: `w${w}`, until_idle: true, lease_ms: 1_000_000_000, poll_ms: 5 }),
       ),
     );
     const claimed = reports.flatMap((r) => r._unsafeUnwrap().claimed);
@@ -70,7 +70,8 @@ describe("runWorker", () => {
     const created = (await host.createRun(workflow(1, 9)))._unsafeUnwrap();
     const a = created.assignments[0];
     if (!a) throw new Error("no card");
-    // A worker claims the card, records the dispatch, and dies before anything else.
+    // (The simulated clock moves 1 s per reading, so leases here are long and expiry is explicit.)
+    // A worker claims the card and dies before doing anything with it.
     const leases = ports.storage.leases;
     if (!leases) throw new Error("no leases");
     (
@@ -82,10 +83,10 @@ describe("runWorker", () => {
       })
     )._unsafeUnwrap();
     // While its lease holds, nobody else may take the card.
-    const early = (await runWorker(ports, { worker_id: "early", until_idle: true }))._unsafeUnwrap();
+    const early = (await runWorker(ports, { worker_id: "early", until_idle: true, lease_ms: 1_000_000_000 }))._unsafeUnwrap();
     expect(early.claimed).toEqual([]);
-    ports.clock.advance(5_000)._unsafeUnwrap();
-    const late = (await runWorker(ports, { worker_id: "heir", until_idle: true }))._unsafeUnwrap();
+    ports.clock.advance(2_000_000)._unsafeUnwrap();
+    const late = (await runWorker(ports, { worker_id: "heir", until_idle: true, lease_ms: 1_000_000_000 }))._unsafeUnwrap();
     expect(late.claimed).toEqual([a.id]);
     expect((await ports.storage.getAssignment(a.id))._unsafeUnwrap().phase).toBe("awaiting_approval");
     expect(ports.dispatcher.dispatches).toHaveLength(1);
