@@ -113,13 +113,14 @@ export const GitHubTokenConfig = z.strictObject({
   fetch: z.custom<FetchLike>(isFunction, "expected a fetch function").optional(),
 });
 
+/** Parsed {@link GitHubTokenConfig}, defaults filled in. */
+export type ParsedGitHubTokenConfig = z.output<typeof GitHubTokenConfig>;
+
 /** Options of {@link createGitHubPullRequestHost}: either your own `octokit`, or a `token`. */
 export const GitHubPullRequestHostConfig = z.union([GitHubOctokitConfig, GitHubTokenConfig]);
 
 /** Options of {@link createGitHubPullRequestHost}, as you write them. */
 export type GitHubPullRequestHostConfig = z.input<typeof GitHubPullRequestHostConfig>;
-/** Parsed {@link GitHubPullRequestHostConfig}, defaults filled in. */
-export type ParsedGitHubPullRequestHostConfig = z.output<typeof GitHubPullRequestHostConfig>;
 
 /** How to call {@link createGitHubPullRequestHost}; shown when the options do not parse. */
 export const GITHUB_CONFIG_USAGE = `createGitHubPullRequestHost({ owner: "acme", repo: "widgets", token: process.env.GITHUB_TOKEN })
