@@ -12,6 +12,9 @@ export const ENTRIES = {
   "./worker": ["worker", "src/worker/index.ts"],
   "./github": ["github", "src/adapters/github/index.ts"],
   "./local": ["local", "src/adapters/local-pr-host/index.ts"],
+  "./postgres": ["postgres", "src/adapters/postgres/index.ts"],
+  "./checks": ["checks", "src/adapters/process-checks/index.ts"],
+  "./dispatch": ["dispatch", "src/adapters/process-dispatch/index.ts"],
 };
 
 if (process.argv.includes("--write")) {

@@ -34,6 +34,22 @@ describe("architecture", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("keeps adapters apart: an adapter imports ports, core and shared internals, never another adapter, the orchestrator or testing", () => {
+    const adaptersDir = join(root, "src", "adapters");
+    const offenders: string[] = [];
+    for (const file of filesUnder(adaptersDir)) {
+      const own = relative(adaptersDir, file).split("/")[0] ?? "";
+      for (const spec of importsOf(file).filter((s) => s.startsWith("."))) {
+        const target = relative(join(root, "src"), join(file, "..", spec));
+        const [top, second] = target.split("/");
+        const allowed =
+          top === "core" || top === "ports" || top === "internal" || (top === "adapters" && second === own);
+        if (!allowed) offenders.push(`${relative(root, file)} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it("keeps core free of clocks and randomness", () => {
     const code = (f: string) =>
       readFileSync(f, "utf8")

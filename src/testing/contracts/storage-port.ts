@@ -711,7 +711,13 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
 
         const claims = await Promise.all(
           Array.from({ length: 20 }, (_, worker) =>
-            okOf(leases.claimNextAssignment({ worker_id: `worker-${worker}`, lease_ms: 60_000, now: FIXTURE_TIME })),
+            okOf(
+              leases.claimNextAssignment({
+                worker_id: `worker-${worker}`,
+                lease_ms: 60_000,
+                now: FIXTURE_TIME,
+              }),
+            ),
           ),
         );
         const granted = claims.flatMap((claim, worker) => (claim ? [{ claim, worker }] : []));
@@ -758,7 +764,9 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
           expect(first.expires_at).toBe(at(1_000));
 
           for (const now of [at(500), at(1_000)]) {
-            expect(await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now }))).toBeNull();
+            expect(
+              await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now })),
+            ).toBeNull();
           }
           const takeovers = await Promise.all(
             Array.from({ length: 10 }, (_, worker) =>
@@ -784,7 +792,11 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         const extended = await okOf(
           leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(500) }),
         );
-        expect(extended).toMatchObject({ worker_id: "a", expires_at: at(1_500), assignment: { id, version: 1 } });
+        expect(extended).toMatchObject({
+          worker_id: "a",
+          expires_at: at(1_500),
+          assignment: { id, version: 1 },
+        });
         expect(
           await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(1_200) })),
         ).toBeNull();
@@ -796,10 +808,14 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
 
         claimOf(await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(4_001) })));
         expect(
-          await errOf(leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(4_100) })),
+          await errOf(
+            leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(4_100) }),
+          ),
         ).toMatchObject({ kind: "conflict", code: "lease_lost", detail: { id } });
         expect(
-          await okOf(leases.heartbeat({ assignment_id: id, worker_id: "b", lease_ms: 1_000, now: at(4_100) })),
+          await okOf(
+            leases.heartbeat({ assignment_id: id, worker_id: "b", lease_ms: 1_000, now: at(4_100) }),
+          ),
         ).toMatchObject({ worker_id: "b", expires_at: at(5_100), assignment: { id, version: 2 } });
       });
 
@@ -821,7 +837,9 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
 
         expect(
           await errOf(
-            port.write({ assignments: [{ record: dispatched(mine), expected_version: mine.assignment.version }] }),
+            port.write({
+              assignments: [{ record: dispatched(mine), expected_version: mine.assignment.version }],
+            }),
           ),
         ).toMatchObject({
           kind: "conflict",
@@ -849,11 +867,16 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         expect(await okOf(claim("c"))).toBeNull();
 
         await okOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }));
-        expect(claimOf(await okOf(claim("c")))).toMatchObject({ worker_id: "c", assignment: { id, version: 2 } });
+        expect(claimOf(await okOf(claim("c")))).toMatchObject({
+          worker_id: "c",
+          assignment: { id, version: 2 },
+        });
         await okOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }));
         expect(await okOf(claim("d"))).toBeNull();
         expect(
-          await errOf(leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+          await errOf(
+            leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }),
+          ),
         ).toMatchObject({ kind: "conflict", code: "lease_lost" });
       });
 
@@ -862,7 +885,9 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         const { f } = await seedReady(port, 1);
         const ghost = f.newId();
         expect(
-          await errOf(leases.heartbeat({ assignment_id: ghost, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+          await errOf(
+            leases.heartbeat({ assignment_id: ghost, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }),
+          ),
         ).toMatchObject({ kind: "not_found", detail: { id: ghost } });
         await okOf(leases.releaseLease({ assignment_id: ghost, worker_id: "a" }));
 
@@ -870,13 +895,19 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
           { worker_id: "", lease_ms: 1_000, now: FIXTURE_TIME },
           { worker_id: "a", lease_ms: 0, now: FIXTURE_TIME },
           { worker_id: "a", lease_ms: 1_000, now: "yesterday" },
-          { worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME, phases: ["sleeping" as CardAssignment["phase"]] },
+          {
+            worker_id: "a",
+            lease_ms: 1_000,
+            now: FIXTURE_TIME,
+            phases: ["sleeping" as CardAssignment["phase"]],
+          },
         ]) {
           expect(await errOf(leases.claimNextAssignment(input))).toMatchObject({ kind: "validation" });
         }
         expect(
-          claimOf(await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })))
-            .assignment.version,
+          claimOf(
+            await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
+          ).assignment.version,
         ).toBe(1);
       });
 
@@ -890,12 +921,18 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
 
         const cancelled = { kind: "cancelled" };
         expect(
-          await errOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call)),
+          await errOf(
+            leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call),
+          ),
         ).toMatchObject(cancelled);
         expect(
-          await errOf(leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call)),
+          await errOf(
+            leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call),
+          ),
         ).toMatchObject(cancelled);
-        expect(await errOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }, call))).toMatchObject(cancelled);
+        expect(await errOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }, call))).toMatchObject(
+          cancelled,
+        );
         expect((await okOf(port.getAssignment(id))).version).toBe(0);
       });
     });

@@ -1,5 +1,5 @@
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
-import type { z } from "zod";
+import { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { toFieldIssues } from "../../core/parse.js";
 import { verifyRunSnapshots } from "../../core/run/new-run.js";
@@ -7,11 +7,15 @@ import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
 import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
+import { AssignmentPhase } from "../../core/schemas/phases.js";
+import { IsoDateTime } from "../../core/schemas/primitives.js";
 import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
+  AssignmentLease,
+  StorageLeases,
   StoragePort,
   StorageWrite,
   StorageWriteResult,
@@ -40,7 +44,11 @@ export type StorageOperation =
   | { readonly operation: "getAssignment"; readonly assignment_id: string }
   | { readonly operation: RunListOperation; readonly run_id: string }
   | { readonly operation: "listCommits"; readonly assignment_id: string }
-  | { readonly operation: "listEvents"; readonly run_id: string; readonly after: number | undefined };
+  | { readonly operation: "listEvents"; readonly run_id: string; readonly after: number | undefined }
+  | {
+      readonly operation: "claimNextAssignment" | "heartbeat" | "releaseLease";
+      readonly input: Record<string, unknown>;
+    };
 
 /**
  * Deep copies of everything the fake holds, in the raw stored form (plain JSON, as {@link InMemoryStorage.tamperRun}
@@ -65,6 +73,8 @@ export interface InMemoryStorageSnapshot {
  * members are test-facing helpers, not part of the port.
  */
 export interface InMemoryStorage extends StoragePort {
+  /** The lease capability; absent when created with `leases: false`. */
+  readonly leases?: StorageLeases;
   /** Test helper: every port call, in call order, with a deep-frozen copy of its input. */
   readonly operations: readonly StorageOperation[];
   /** Test helper: deep copies of all tables (see {@link InMemoryStorageSnapshot}). */
@@ -81,6 +91,8 @@ export interface InMemoryStorage extends StoragePort {
 export interface InMemoryStorageOptions {
   /** Adapter name, used in errors (default `"in-memory-storage"`). */
   readonly name?: string;
+  /** Offer the lease capability `leases` (default `true`); `false` models a single-process store without it. */
+  readonly leases?: boolean;
 }
 
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
@@ -97,10 +109,17 @@ interface RawWriteResult {
   readonly events: readonly Raw[];
 }
 
+/** Who holds an assignment until when (epoch ms); kept beside the row, as the Postgres adapter's lease columns. */
+interface Lease {
+  readonly worker_id: string;
+  readonly expires_ms: number;
+}
+
 interface State {
   readonly name: string;
   readonly tables: Tables;
   readonly idempotency: Map<string, RawWriteResult>;
+  readonly leases: Map<string, Lease>;
 }
 
 /** The schema and entity name of each versioned table: data, not an `if` ladder. */
@@ -444,6 +463,84 @@ function rowsOf(table: Map<string, Raw>, field: "run_id" | "assignment_id", id: 
   return [...table.values()].filter((raw) => raw[field] === id);
 }
 
+/** Input of `claimNextAssignment`, as the Postgres adapter parses it. */
+const ClaimInput = z.object({
+  worker_id: z.string().min(1),
+  lease_ms: z.number().int().positive(),
+  now: IsoDateTime,
+  phases: z.array(AssignmentPhase).min(1).default(["ready"]),
+});
+
+/** Input of `heartbeat`. */
+const HeartbeatInput = z.object({
+  assignment_id: z.string(),
+  worker_id: z.string().min(1),
+  lease_ms: z.number().int().positive(),
+  now: IsoDateTime,
+});
+
+/** Input of `releaseLease`. */
+const ReleaseInput = z.object({ assignment_id: z.string(), worker_id: z.string().min(1) });
+
+function parseLeaseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.infer<S>, PortError> {
+  return parseAt(schema, input, [], "invalid_input");
+}
+
+function leaseOf(raw: Raw, lease: Lease): Result<AssignmentLease, PortError> {
+  return readStored(CardAssignment, raw, "assignments").map((assignment) => ({
+    assignment,
+    worker_id: lease.worker_id,
+    expires_at: new Date(lease.expires_ms).toISOString(),
+  }));
+}
+
+/**
+ * Claims the oldest assignment in one of `phases` whose lease is free or expired (`expires < now`), bumping its
+ * version; synchronous, so concurrent claimers (each on its own microtask) never get the same one.
+ */
+function claimNext(state: State, input: unknown): Result<AssignmentLease | null, PortError> {
+  return parseLeaseInput(ClaimInput, input).andThen((claim) => {
+    const now = Date.parse(claim.now);
+    const phases: readonly unknown[] = claim.phases;
+    for (const [id, raw] of state.tables.assignments) {
+      const held = state.leases.get(id);
+      if (!phases.includes(raw.phase) || (held && held.expires_ms >= now)) continue;
+      const bumped = { ...raw, version: Number(raw.version) + 1 };
+      const lease = { worker_id: claim.worker_id, expires_ms: now + claim.lease_ms };
+      return leaseOf(bumped, lease).map((leased) => {
+        state.tables.assignments.set(id, bumped);
+        state.leases.set(id, lease);
+        return leased;
+      });
+    }
+    return ok(null);
+  });
+}
+
+/** Extends the lease `worker_id` holds (expired or not, as long as nobody took it over); no version bump. */
+function extendLease(state: State, input: unknown): Result<AssignmentLease, PortError> {
+  return parseLeaseInput(HeartbeatInput, input).andThen((beat) => {
+    const raw = state.tables.assignments.get(beat.assignment_id);
+    if (!raw) return err(notFound("assignment", beat.assignment_id));
+    if (state.leases.get(beat.assignment_id)?.worker_id !== beat.worker_id) {
+      return err(conflict("lease_lost", "assignment", beat.assignment_id));
+    }
+    const lease = { worker_id: beat.worker_id, expires_ms: Date.parse(beat.now) + beat.lease_ms };
+    state.leases.set(beat.assignment_id, lease);
+    return leaseOf(raw, lease);
+  });
+}
+
+/** Frees the lease when `worker_id` holds it; otherwise (unknown assignment, someone else's lease) a no-op. */
+function releaseLease(state: State, input: unknown): Result<void, PortError> {
+  return parseLeaseInput(ReleaseInput, input).map((release): undefined => {
+    if (state.leases.get(release.assignment_id)?.worker_id === release.worker_id) {
+      state.leases.delete(release.assignment_id);
+    }
+    return undefined;
+  });
+}
+
 /**
  * An in-memory {@link StoragePort} that behaves as the Postgres adapter does:
  *
@@ -462,6 +559,11 @@ function rowsOf(table: Map<string, Raw>, field: "run_id" | "assignment_id", id: 
  *   `snapshot_unhashed`).
  * - Lists come in creation/write order; an unknown run or assignment lists `[]`.
  * - Every call answers on a later microtask; an aborted signal answers `cancelled` and changes nothing.
+ * - `leases` (unless `leases: false`): a claim takes the oldest assignment (creation order) in the asked phases
+ *   whose lease is free or expired (`expires_at < now`), leases it until `now + lease_ms` and bumps its version;
+ *   a heartbeat extends a lease its worker still holds (no version bump; `conflict` `lease_lost` once someone else
+ *   holds it or it was released, `not_found` for an unknown assignment); a release by anyone but the holder is a
+ *   no-op. Leases live beside the rows, not in the records, as the Postgres adapter's lease columns do.
  */
 export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InMemoryStorage {
   const state: State = {
@@ -477,6 +579,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
       events: new Map(),
     },
     idempotency: new Map(),
+    leases: new Map(),
   };
   const { tables } = state;
   const log: StorageOperation[] = [];
@@ -502,8 +605,24 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     );
   };
 
+  const leases: StorageLeases = {
+    claimNextAssignment(input, call) {
+      logCall({ operation: "claimNextAssignment", input: { ...input } });
+      return respond(state, "claimNextAssignment", call, () => claimNext(state, input));
+    },
+    heartbeat(input, call) {
+      logCall({ operation: "heartbeat", input: { ...input } });
+      return respond(state, "heartbeat", call, () => extendLease(state, input));
+    },
+    releaseLease(input, call) {
+      logCall({ operation: "releaseLease", input: { ...input } });
+      return respond(state, "releaseLease", call, () => releaseLease(state, input));
+    },
+  };
+
   return {
     name: state.name,
+    ...(options.leases === false ? {} : { leases }),
     get operations() {
       return [...log];
     },

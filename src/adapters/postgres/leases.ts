@@ -1,0 +1,104 @@
+/** The lease capability: the claim lives on the assignment row (`lease_owner`, `lease_expires_at`), not in a queue. */
+import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { AssignmentPhase } from "../../core/schemas/phases.js";
+import { IsoDateTime } from "../../core/schemas/primitives.js";
+import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import type { AssignmentLease, StorageLeases } from "../../ports/storage-port.js";
+import { runPlan } from "./execute.js";
+import { claimNextAssignment, extendLease, leaseHolder, releaseLease } from "./plans.js";
+import type { SqlClient } from "./postgres-config.js";
+import { cancelled, conflict, decodeRecord, notFound, parseAt, readStored } from "./records.js";
+
+/** Input of `claimNextAssignment`. */
+const ClaimInput = z.object({
+  worker_id: z.string().min(1),
+  lease_ms: z.number().int().positive(),
+  now: IsoDateTime,
+  phases: z.array(AssignmentPhase).min(1).default(["ready"]),
+});
+
+/** Input of `heartbeat`. */
+const HeartbeatInput = z.object({
+  assignment_id: z.string(),
+  worker_id: z.string().min(1),
+  lease_ms: z.number().int().positive(),
+  now: IsoDateTime,
+});
+
+/** Input of `releaseLease`. */
+const ReleaseInput = z.object({ assignment_id: z.string(), worker_id: z.string().min(1) });
+
+const LeaseRow = z.object({ record: z.string(), version: z.number().int(), expires_at: z.string() });
+const HolderRow = z.object({ lease_owner: z.string().nullable() });
+
+/** Where lease statements go. */
+export interface LeaseContext {
+  readonly client: SqlClient;
+  readonly schema: string;
+  readonly adapter: string;
+}
+
+function toLease(row: z.infer<typeof LeaseRow>, worker_id: string): Result<AssignmentLease, PortError> {
+  return decodeRecord(row.record, "assignments")
+    .andThen((raw) =>
+      readStored(CardAssignment, { ...raw, version: row.version }, "assignments", String(raw.id)),
+    )
+    .map((assignment) => ({ assignment, worker_id, expires_at: row.expires_at }));
+}
+
+/** `cancelled` when the signal is already aborted, `validation` when the input does not parse, else `body`. */
+function guarded<S extends z.ZodType, T>(
+  operation: string,
+  options: PortCallOptions | undefined,
+  input: unknown,
+  schema: S,
+  body: (parsed: z.infer<S>) => ResultAsync<T, PortError>,
+): ResultAsync<T, PortError> {
+  if (options?.signal?.aborted) return errAsync(cancelled(operation));
+  return parseAt(schema, input, [], "invalid_input").asyncAndThen(body);
+}
+
+/**
+ * {@link StorageLeases} over `ctx`. Each call is one statement (a heartbeat that fails adds one diagnosis):
+ * - claim: `UPDATE … WHERE id = (SELECT … ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)`, so concurrent claimers
+ *   skip each other's rows; it bumps `version`, so the previous holder's next versioned write is `stale_version`;
+ * - heartbeat: extends the lease while `lease_owner` is still the worker (even past expiry, if nobody took
+ *   over); `conflict` `lease_lost` otherwise, `not_found` for an unknown assignment; no version bump;
+ * - release: clears the lease when the worker holds it; a no-op otherwise.
+ */
+export function createLeases(ctx: LeaseContext): StorageLeases {
+  const { client, schema, adapter } = ctx;
+  return {
+    claimNextAssignment: (input, options) =>
+      guarded("claimNextAssignment", options, input, ClaimInput, (claim) =>
+        runPlan(client, claimNextAssignment(schema, claim), LeaseRow, {
+          adapter,
+          operation: "claimNextAssignment",
+        }).andThen(([row]) => (row ? toLease(row, claim.worker_id) : ok(null))),
+      ),
+    heartbeat: (input, options) =>
+      guarded("heartbeat", options, input, HeartbeatInput, (beat) => {
+        const scope = { adapter, operation: "heartbeat" };
+        return runPlan(client, extendLease(schema, beat), LeaseRow, scope).andThen(([row]) =>
+          row
+            ? toLease(row, beat.worker_id)
+            : runPlan(client, leaseHolder(schema, beat.assignment_id), HolderRow, scope).andThen(([holder]) =>
+                err(
+                  holder
+                    ? conflict("lease_lost", "assignment", beat.assignment_id)
+                    : notFound("assignment", beat.assignment_id),
+                ),
+              ),
+        );
+      }),
+    releaseLease: (input, options) =>
+      guarded("releaseLease", options, input, ReleaseInput, (release) =>
+        runPlan(client, releaseLease(schema, release), z.unknown(), {
+          adapter,
+          operation: "releaseLease",
+        }).map(() => undefined),
+      ),
+  };
+}

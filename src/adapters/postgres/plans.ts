@@ -1,0 +1,425 @@
+/**
+ * Every SQL statement of the adapter, as pure functions of `(schema, input)` returning `{ text, values }`
+ * (pg-boss's `plans.ts`). No I/O here: a plan can be printed, reviewed by a DBA or unit-tested. The schema name
+ * is always a parameter, validated as an identifier and quoted; every value travels as a bind parameter.
+ */
+import { SCHEMA_NAME_PATTERN, type SqlQuery } from "./postgres-config.js";
+
+/** The four tables of versioned records (optimistic concurrency on `version`). */
+export type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
+
+/** Tables of records that are only inserted (checks, commits) or upserted (executions). */
+export type ChildTable = "checks" | "executions" | "commits";
+
+/**
+ * One versioned row: the record as JSON plus the columns queries need. `run_id` is `null` for runs (a run is
+ * its own run); `phase` is set for runs and assignments; `hashes` only for runs.
+ */
+export interface VersionedRow {
+  readonly id: string;
+  readonly run_id: string | null;
+  readonly phase: string | null;
+  readonly hashes: { readonly system_policy: string; readonly run_input: string } | null;
+  /** The record, JSON-encoded. */
+  readonly record: string;
+  /** Approvals only: the status the record moves to (for the one-time-decision rule). */
+  readonly status: string | null;
+}
+
+/** A row of a child table: the record as JSON and the id of the row it belongs to. */
+export interface ChildRow {
+  readonly id: string;
+  /** `run_id` for checks and executions, `assignment_id` for commits. */
+  readonly parent_id: string;
+  readonly record: string;
+}
+
+/** Approval statuses that are decisions: recorded once, never changed. */
+export const DECIDED_APPROVAL_STATUSES = ["approved", "rejected"] as const;
+
+/** `"schema"`, after checking it is a plain identifier (a programmer error otherwise: options are parsed first). */
+export function quoteSchema(schema: string): string {
+  if (!SCHEMA_NAME_PATTERN.test(schema)) {
+    throw new Error(
+      `rungate/postgres: invalid schema name ${JSON.stringify(schema)} (expected ${SCHEMA_NAME_PATTERN})`,
+    );
+  }
+  return `"${schema}"`;
+}
+
+function q(text: string, values: readonly unknown[] = []): SqlQuery {
+  return { text, values };
+}
+
+/** The parent table and column of each child table. */
+const PARENT: { readonly [T in ChildTable]: { readonly table: string; readonly column: string } } = {
+  checks: { table: "runs", column: "run_id" },
+  executions: { table: "runs", column: "run_id" },
+  commits: { table: "assignments", column: "assignment_id" },
+};
+
+// ---------------------------------------------------------------------------------------------- migrations
+
+/** A transaction-scoped advisory lock keyed on the schema: concurrent openers of one schema take turns. */
+export function migrationLock(schema: string): SqlQuery {
+  quoteSchema(schema);
+  return q("SELECT pg_advisory_xact_lock(hashtext($1::text)) AS locked", [`rungate.migrations:${schema}`]);
+}
+
+/** Creates the schema and the migrations ledger when absent. */
+export function ensureLedger(schema: string): SqlQuery[] {
+  const s = quoteSchema(schema);
+  return [
+    q(`CREATE SCHEMA IF NOT EXISTS ${s}`),
+    q(
+      `CREATE TABLE IF NOT EXISTS ${s}.rungate_migrations (
+        version integer PRIMARY KEY,
+        description text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ),
+  ];
+}
+
+/** The recorded schema version (0 when nothing was applied). */
+export function currentVersion(schema: string): SqlQuery {
+  return q(
+    `SELECT coalesce(max(version), 0)::integer AS version FROM ${quoteSchema(schema)}.rungate_migrations`,
+  );
+}
+
+/** Records that migration `version` was applied. */
+export function recordMigration(schema: string, version: number, description: string): SqlQuery {
+  return q(`INSERT INTO ${quoteSchema(schema)}.rungate_migrations (version, description) VALUES ($1, $2)`, [
+    version,
+    description,
+  ]);
+}
+
+/** Forgets migration `version` (after its `down` ran). */
+export function forgetMigration(schema: string, version: number): SqlQuery {
+  return q(`DELETE FROM ${quoteSchema(schema)}.rungate_migrations WHERE version = $1`, [version]);
+}
+
+// ---------------------------------------------------------------------------------------------- idempotency
+
+/**
+ * Claims an idempotency key for this transaction: one row back when the key is new. A concurrent writer with the
+ * same key waits here on the unique index until this transaction ends, then gets no row (and replays).
+ */
+export function claimIdempotencyKey(schema: string, key: string): SqlQuery {
+  return q(
+    `INSERT INTO ${quoteSchema(schema)}.idempotency_keys (key) VALUES ($1::text)
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+    [key],
+  );
+}
+
+/** The stored result of a key's first write, JSON as text. */
+export function idempotencyResult(schema: string, key: string): SqlQuery {
+  return q(
+    `SELECT result::text AS result FROM ${quoteSchema(schema)}.idempotency_keys WHERE key = $1::text`,
+    [key],
+  );
+}
+
+/** Stores the result of the write that claimed `key`, in the same transaction. */
+export function saveIdempotencyResult(schema: string, key: string, result: string): SqlQuery {
+  return q(`UPDATE ${quoteSchema(schema)}.idempotency_keys SET result = $2::jsonb WHERE key = $1::text`, [
+    key,
+    result,
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------- versioned records
+
+function runExists(s: string, param: string): string {
+  return `EXISTS (SELECT 1 FROM ${s}.runs WHERE id = ${param})`;
+}
+
+/** Extra columns of a versioned table, their values taken from the row. */
+function versionedColumns(table: VersionedTable, row: VersionedRow): readonly [string, unknown][] {
+  switch (table) {
+    case "runs":
+      return [
+        ["phase", row.phase],
+        ["system_policy_hash", row.hashes?.system_policy ?? null],
+        ["run_input_hash", row.hashes?.run_input ?? null],
+      ];
+    case "assignments":
+      return [
+        ["run_id", row.run_id],
+        ["phase", row.phase],
+      ];
+    case "approvals":
+    case "pull_requests":
+      return [["run_id", row.run_id]];
+  }
+}
+
+/**
+ * Creates a versioned record at version 0: one row back, or none when the id exists or (for all but runs) its
+ * run is missing; {@link diagnoseVersioned} then says which.
+ */
+export function insertVersioned(schema: string, table: VersionedTable, row: VersionedRow): SqlQuery {
+  const s = quoteSchema(schema);
+  const columns = versionedColumns(table, row);
+  const names = columns.map(([name]) => name);
+  const params = columns.map((_, i) => `$${i + 3}::text`);
+  const values = [row.id, row.record, ...columns.map(([, value]) => value)];
+  const guard = table === "runs" ? "" : `WHERE ${runExists(s, `$${names.indexOf("run_id") + 3}::text`)}`;
+  return q(
+    `INSERT INTO ${s}.${table} (id, version, record, ${names.join(", ")})
+     SELECT $1::text, 0, $2::jsonb, ${params.join(", ")}
+     ${guard}
+     ON CONFLICT (id) DO NOTHING
+     RETURNING version`,
+    values,
+  );
+}
+
+/**
+ * The optimistic update: `version = version + 1` only where the stored version is exactly `expected`, the run
+ * exists, and (approvals) a decided status is not being changed. One row back on success; none otherwise, and
+ * {@link diagnoseVersioned} says why. Concurrent updaters of one row queue on its row lock; after the winner
+ * commits, the others re-check `version = expected`, fail it and get no row.
+ */
+export function updateVersioned(
+  schema: string,
+  table: VersionedTable,
+  row: VersionedRow,
+  expected: number,
+): SqlQuery {
+  const s = quoteSchema(schema);
+  const columns = versionedColumns(table, row);
+  const sets = columns.map(([name], i) => `${name} = $${i + 4}::text`);
+  const values: unknown[] = [row.id, row.record, expected, ...columns.map(([, value]) => value)];
+  const guards = [`id = $1::text`, `version = $3::float8`];
+  if (table !== "runs") guards.push(runExists(s, `$${columns.findIndex(([n]) => n === "run_id") + 4}::text`));
+  if (table === "approvals") {
+    values.push(row.status);
+    guards.push(
+      `NOT (record->>'status' IN ('${DECIDED_APPROVAL_STATUSES.join("', '")}') AND record->>'status' IS DISTINCT FROM $${values.length}::text)`,
+    );
+  }
+  return q(
+    `UPDATE ${s}.${table} SET version = version + 1, record = $2::jsonb, ${sets.join(", ")}
+     WHERE ${guards.join(" AND ")}
+     RETURNING version`,
+    values,
+  );
+}
+
+/** Why a versioned write matched no row: the stored version and status (null when absent) and whether the run exists. */
+export function diagnoseVersioned(
+  schema: string,
+  table: VersionedTable,
+  id: string,
+  run_id: string,
+): SqlQuery {
+  const s = quoteSchema(schema);
+  return q(
+    `SELECT (SELECT version FROM ${s}.${table} WHERE id = $1::text) AS version,
+            (SELECT record->>'status' FROM ${s}.${table} WHERE id = $1::text) AS status,
+            ${runExists(s, "$2::text")} AS run_exists`,
+    [id, run_id],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- checks, executions, commits
+
+/**
+ * Inserts a child record when its parent exists: checks and commits `ON CONFLICT DO NOTHING` (no row back when
+ * the id exists), executions upsert by id. No row back when the parent is missing.
+ */
+export function insertChild(schema: string, table: ChildTable, row: ChildRow): SqlQuery {
+  const s = quoteSchema(schema);
+  const { table: parent, column } = PARENT[table];
+  const onConflict =
+    table === "executions"
+      ? `DO UPDATE SET ${column} = EXCLUDED.${column}, record = EXCLUDED.record`
+      : "DO NOTHING";
+  return q(
+    `INSERT INTO ${s}.${table} (id, ${column}, record)
+     SELECT $1::text, $2::text, $3::jsonb
+     WHERE EXISTS (SELECT 1 FROM ${s}.${parent} WHERE id = $2::text)
+     ON CONFLICT (id) ${onConflict}
+     RETURNING id`,
+    [row.id, row.parent_id, row.record],
+  );
+}
+
+/** Whether a child row with `id` exists, and whether `parent_id` exists in its parent table. */
+export function diagnoseChild(
+  schema: string,
+  table: ChildTable | "events",
+  id: string,
+  parent_id: string,
+): SqlQuery {
+  const s = quoteSchema(schema);
+  const parent = table === "events" ? "runs" : PARENT[table].table;
+  return q(
+    `SELECT EXISTS (SELECT 1 FROM ${s}.${table} WHERE id = $1::text) AS exists,
+            EXISTS (SELECT 1 FROM ${s}.${parent} WHERE id = $2::text) AS parent_exists`,
+    [id, parent_id],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- events
+
+/**
+ * Locks the runs that events are about to be appended to, in id order (so two writers never lock two runs in
+ * opposite orders). `FOR NO KEY UPDATE`, the lock an UPDATE of the run takes, so it queues behind a concurrent
+ * run update and does not conflict with foreign-key checks.
+ */
+export function lockRuns(schema: string, run_ids: readonly string[]): SqlQuery {
+  return q(
+    `SELECT id FROM ${quoteSchema(schema)}.runs WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`,
+    [[...run_ids]],
+  );
+}
+
+/**
+ * Appends one event with the next sequence of its run (`max + 1`, gap-free while the run row is locked by
+ * {@link lockRuns}); the sequence is written into the record too. No row back when the event id exists or the run
+ * is missing.
+ */
+export function insertEvent(
+  schema: string,
+  event: { readonly id: string; readonly run_id: string; readonly record: string },
+): SqlQuery {
+  const s = quoteSchema(schema);
+  return q(
+    `INSERT INTO ${s}.events (id, run_id, sequence, record)
+     SELECT $1::text, $2::text, n.next, jsonb_set($3::jsonb, '{sequence}', to_jsonb(n.next))
+     FROM (SELECT coalesce(max(sequence), 0) + 1 AS next FROM ${s}.events WHERE run_id = $2::text) AS n
+     WHERE ${runExists(s, "$2::text")}
+     ON CONFLICT (id) DO NOTHING
+     RETURNING sequence`,
+    [event.id, event.run_id, event.record],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- reads
+
+/** One run with its version and the snapshot hashes recorded in their own columns. */
+export function selectRun(schema: string, run_id: string): SqlQuery {
+  return q(
+    `SELECT record::text AS record, version, system_policy_hash, run_input_hash
+     FROM ${quoteSchema(schema)}.runs WHERE id = $1::text`,
+    [run_id],
+  );
+}
+
+/** One assignment with its version. */
+export function selectAssignment(schema: string, assignment_id: string): SqlQuery {
+  return q(
+    `SELECT record::text AS record, version FROM ${quoteSchema(schema)}.assignments WHERE id = $1::text`,
+    [assignment_id],
+  );
+}
+
+/** A run's versioned records of one table, in creation order. */
+export function listVersioned(
+  schema: string,
+  table: Exclude<VersionedTable, "runs">,
+  run_id: string,
+): SqlQuery {
+  return q(
+    `SELECT record::text AS record, version FROM ${quoteSchema(schema)}.${table} WHERE run_id = $1::text ORDER BY seq`,
+    [run_id],
+  );
+}
+
+/** A parent's child records, in write (creation) order; an upserted execution keeps its first position. */
+export function listChildren(schema: string, table: ChildTable, parent_id: string): SqlQuery {
+  const { column } = PARENT[table];
+  return q(
+    `SELECT record::text AS record FROM ${quoteSchema(schema)}.${table} WHERE ${column} = $1::text ORDER BY seq`,
+    [parent_id],
+  );
+}
+
+/** A run's events with `sequence > after` (all when `after` is null), in sequence order. */
+export function listEvents(schema: string, run_id: string, after: number | null): SqlQuery {
+  return q(
+    `SELECT record::text AS record, sequence FROM ${quoteSchema(schema)}.events
+     WHERE run_id = $1::text AND ($2::float8 IS NULL OR sequence > $2::float8)
+     ORDER BY sequence`,
+    [run_id, after],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- leases
+
+/** `lease_expires_at` as an ISO date-time in UTC with milliseconds, as `Date#toISOString` writes it. */
+const EXPIRES_AT_ISO = `to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS expires_at`;
+
+/**
+ * The multi-worker claim, one statement: the oldest assignment (by `seq`) in one of `phases` whose lease is
+ * free or expired at `now`, locked with `FOR UPDATE SKIP LOCKED` so concurrent claimers each skip the rows the
+ * others hold, gets the lease and `version + 1` (the record's own `version` kept equal to the column).
+ */
+export function claimNextAssignment(
+  schema: string,
+  input: {
+    readonly worker_id: string;
+    readonly lease_ms: number;
+    readonly now: string;
+    readonly phases: readonly string[];
+  },
+): SqlQuery {
+  const s = quoteSchema(schema);
+  return q(
+    `UPDATE ${s}.assignments
+     SET lease_owner = $1::text,
+         lease_expires_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000),
+         version = version + 1,
+         record = jsonb_set(record, '{version}', to_jsonb(version + 1))
+     WHERE id = (
+       SELECT id FROM ${s}.assignments
+       WHERE phase = ANY($4::text[]) AND (lease_owner IS NULL OR lease_expires_at < $2::timestamptz)
+       ORDER BY seq
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED
+     )
+     RETURNING record::text AS record, version, ${EXPIRES_AT_ISO}`,
+    [input.worker_id, input.now, input.lease_ms, [...input.phases]],
+  );
+}
+
+/** Extends the lease `worker_id` holds on the assignment (expired or not, as long as nobody took it over). */
+export function extendLease(
+  schema: string,
+  input: {
+    readonly assignment_id: string;
+    readonly worker_id: string;
+    readonly lease_ms: number;
+    readonly now: string;
+  },
+): SqlQuery {
+  return q(
+    `UPDATE ${quoteSchema(schema)}.assignments
+     SET lease_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000)
+     WHERE id = $1::text AND lease_owner = $2::text
+     RETURNING record::text AS record, version, ${EXPIRES_AT_ISO}`,
+    [input.assignment_id, input.worker_id, input.now, input.lease_ms],
+  );
+}
+
+/** Whether the assignment exists (a row back) and who holds its lease. */
+export function leaseHolder(schema: string, assignment_id: string): SqlQuery {
+  return q(`SELECT lease_owner FROM ${quoteSchema(schema)}.assignments WHERE id = $1::text`, [assignment_id]);
+}
+
+/** Frees the lease if `worker_id` holds it; touches nothing otherwise. */
+export function releaseLease(
+  schema: string,
+  input: { readonly assignment_id: string; readonly worker_id: string },
+): SqlQuery {
+  return q(
+    `UPDATE ${quoteSchema(schema)}.assignments SET lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = $1::text AND lease_owner = $2::text`,
+    [input.assignment_id, input.worker_id],
+  );
+}

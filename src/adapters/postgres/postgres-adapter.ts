@@ -1,0 +1,165 @@
+import { errAsync, ResultAsync } from "neverthrow";
+import type { z } from "zod";
+import type { PortError } from "../../ports/port-error.js";
+import type { StorageLeases, StoragePort } from "../../ports/storage-port.js";
+import { createLeases } from "./leases.js";
+import { portFailure, toPortError } from "./map-postgres-errors.js";
+import { migrateSchema } from "./migrate.js";
+import {
+  type PGliteLike,
+  PgliteStorageOptions,
+  type PgPoolLike,
+  PostgresStorageOptions,
+  type SqlClient,
+  SqlStorageOptions,
+} from "./postgres-config.js";
+import { createReads } from "./reads.js";
+import { fromPglite, fromPgPool } from "./sql-client.js";
+import { applyWrite } from "./write.js";
+
+/**
+ * A {@link StoragePort} on Postgres (a server through `pg`, or PGlite in-process), with the lease capability
+ * always present. Call `close()` when done.
+ */
+export interface PostgresStorage extends StoragePort {
+  readonly leases: StorageLeases;
+  /** The schema holding the tables. */
+  readonly schema: string;
+  /**
+   * Closes what the factory opened itself (the PGlite instance it created, the pool it created from a connection
+   * string); a PGlite instance, pool or client you passed in stays open, yours to close. Calling it again is
+   * harmless. Calls after `close()` fail with `port_failure`.
+   */
+  close(): ResultAsync<void, PortError>;
+}
+
+/** Parses factory options; a bad option is a programmer error, thrown at once with the correct usage. */
+function parseOptions<S extends z.ZodType>(
+  schema: S,
+  options: unknown,
+  factory: string,
+  usage: string,
+): z.infer<S> {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(options)"}: ${issue.message}`)
+    .join("; ");
+  throw new TypeError(`${factory}: invalid options (${problems}). Usage: ${usage}`);
+}
+
+/** Assembles the port over a migrated schema. */
+function storageOver(
+  client: SqlClient,
+  schema: string,
+  name: string,
+  closeOwned: () => Promise<void>,
+): PostgresStorage {
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    schema,
+    ...createReads({ client, schema, adapter: name }),
+    write: (write, options) => applyWrite(client, schema, name, write, options),
+    leases: createLeases({ client, schema, adapter: name }),
+    close() {
+      closing ??= closeOwned();
+      return ResultAsync.fromPromise(closing, toPortError(name, "close"));
+    },
+  };
+}
+
+/** Migrates `schema`, then answers the port; on failure closes what was opened for it. */
+function open(
+  client: SqlClient,
+  schema: string,
+  name: string,
+  closeOwned: () => Promise<void>,
+): ResultAsync<PostgresStorage, PortError> {
+  return migrateSchema(client, { schema, adapter: name })
+    .map(() => storageOver(client, schema, name, closeOwned))
+    .orElse((error) =>
+      ResultAsync.fromSafePromise(closeOwned().catch(() => undefined)).andThen(() => errAsync(error)),
+    );
+}
+
+const nothingToClose = async (): Promise<void> => {};
+
+function missingDriver(name: string, pkg: string): (cause: unknown) => PortError {
+  return (cause) =>
+    portFailure(
+      name,
+      "open",
+      "missing_driver",
+      false,
+      `cannot load "${pkg}" (install it: npm install ${pkg}): ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+}
+
+const SQL_USAGE = 'createSqlStorage({ client: fromPgPool(pool), schema: "rungate" })';
+
+/**
+ * Opens a {@link PostgresStorage} over any {@link SqlClient} (e.g. `fromPgPool(pool)`, `fromPglite(db)`, or your
+ * own over another Postgres driver), migrating `schema` (default `"rungate"`) first. `close()` leaves the client
+ * open. Throws a `TypeError` only for malformed options.
+ */
+export function createSqlStorage(options: SqlStorageOptions): ResultAsync<PostgresStorage, PortError> {
+  const config = parseOptions(SqlStorageOptions, options, "createSqlStorage", SQL_USAGE);
+  return open(config.client, config.schema, config.name ?? "sql-storage", nothingToClose);
+}
+
+const PGLITE_USAGE =
+  'createPgliteStorage({ dataDir: "./.rungate/db" }) for a database on disk, createPgliteStorage() in memory, or createPgliteStorage({ pglite: await PGlite.create(), schema: "rungate" })';
+
+/**
+ * The embedded default: Postgres compiled to WASM, in this process (`@electric-sql/pglite`, an optional peer).
+ * `dataDir` keeps the database in that directory (it survives the process, including `kill -9`: every
+ * acknowledged write was committed there); no `dataDir` keeps it in memory until `close()`. Or pass your own
+ * `pglite` instance. The schema (default `"rungate"`) is created and migrated on open. One process per
+ * `dataDir`: for several processes or machines use {@link createPostgresStorage}. Throws a `TypeError` only
+ * for malformed options; everything else is an `Err` (`port_failure` `missing_driver` when the package is not
+ * installed, `schema_too_new` for a database written by a newer rungate).
+ */
+export function createPgliteStorage(
+  options: PgliteStorageOptions = {},
+): ResultAsync<PostgresStorage, PortError> {
+  const config = parseOptions(PgliteStorageOptions, options, "createPgliteStorage", PGLITE_USAGE);
+  const name = config.name ?? "pglite-storage";
+  if (config.pglite) return open(fromPglite(config.pglite), config.schema, name, nothingToClose);
+  const dataDir = config.dataDir;
+  return ResultAsync.fromPromise(import("@electric-sql/pglite"), missingDriver(name, "@electric-sql/pglite"))
+    .andThen((module) =>
+      ResultAsync.fromPromise<PGliteLike, PortError>(
+        module.PGlite.create(dataDir === undefined ? {} : { dataDir }),
+        toPortError(name, "open"),
+      ),
+    )
+    .andThen((pglite) => open(fromPglite(pglite), config.schema, name, () => pglite.close()));
+}
+
+const POSTGRES_USAGE =
+  'createPostgresStorage({ connectionString: "postgres://user@127.0.0.1:5432/app" }) or createPostgresStorage({ pool: new pg.Pool(...), schema: "rungate" })';
+
+/**
+ * Storage on a Postgres server through `pg` (an optional peer): pass your `pg.Pool` (`{ pool }`, you end it) or
+ * a `{ connectionString }` (rungate creates the pool and ends it on `close()`). The schema (default
+ * `"rungate"`) is created and migrated on open, safely when several processes open it at once. Several workers
+ * on several machines can share it; `leases` hands each ready assignment to one of them. Throws a `TypeError`
+ * only for malformed options.
+ */
+export function createPostgresStorage(
+  options: PostgresStorageOptions,
+): ResultAsync<PostgresStorage, PortError> {
+  const config = parseOptions(PostgresStorageOptions, options, "createPostgresStorage", POSTGRES_USAGE);
+  const name = config.name ?? "postgres-storage";
+  if ("pool" in config) return open(fromPgPool(config.pool), config.schema, name, nothingToClose);
+  const { connectionString, max } = config;
+  return ResultAsync.fromPromise(import("pg"), missingDriver(name, "pg")).andThen((module) => {
+    const pool = new module.Pool({ connectionString, ...(max === undefined ? {} : { max }) });
+    // An idle connection that drops emits "error" on the pool; unhandled, Node would end the process. The next
+    // statement on a dead connection fails and is answered as a retryable port_failure instead.
+    pool.on("error", () => {});
+    const owned: PgPoolLike = pool;
+    return open(fromPgPool(owned), config.schema, name, () => pool.end());
+  });
+}

@@ -1,0 +1,153 @@
+import { z } from "zod";
+
+/**
+ * What one statement returned. Rows are `unknown` on purpose: the adapter validates them with zod before use,
+ * whatever the driver's type parsers did.
+ */
+export interface SqlRows {
+  readonly rows: readonly unknown[];
+}
+
+/** Runs one statement with positional parameters (`$1`, `$2`, …). */
+export interface SqlQueryable {
+  query(text: string, values?: readonly unknown[]): Promise<SqlRows>;
+}
+
+/**
+ * The adapter's own database port (pg-boss's `IDatabase` shape): one statement at a time, plus a transaction.
+ * `transaction(fn)` runs `fn` on one connection between `BEGIN` and `COMMIT`; when `fn` throws (or `COMMIT`
+ * fails) everything `fn` did is rolled back and the error is rethrown. Build one with {@link fromPglite} or
+ * {@link fromPgPool}, or implement it over any Postgres client you already have.
+ */
+export interface SqlClient extends SqlQueryable {
+  transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+}
+
+/** One SQL statement and its parameters, as the plans in `plans.ts` produce them. */
+export interface SqlQuery {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/**
+ * The part of a PGlite transaction object the adapter uses. Declared here rather than imported from
+ * `@electric-sql/pglite`, so rungate's public types don't depend on that package (it is an optional peer).
+ */
+export interface PGliteTransactionLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * The subset of `PGlite` (from `@electric-sql/pglite`) the adapter uses; a real `PGlite` instance fits it.
+ * PGlite is one connection in one process: its `transaction()` holds a mutex, so other statements and other
+ * transactions wait until it commits or rolls back (see {@link fromPglite}).
+ */
+export interface PGliteLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The subset of a `pg` `PoolClient` the adapter uses: statements on one checked-out connection. */
+export interface PgPoolClientLike {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Returns the connection to the pool; a truthy argument destroys it instead (pg's convention). */
+  release(destroy?: Error | boolean): void;
+}
+
+/**
+ * The subset of `pg.Pool` the adapter uses. Declared here rather than imported from `pg` (an optional peer);
+ * a real `pg.Pool` fits it.
+ */
+export interface PgPoolLike {
+  connect(): Promise<PgPoolClientLike>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/** What a schema name must look like: a lowercase SQL identifier (it is also always quoted). */
+export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The schema that holds rungate's tables when none is given. */
+export const DEFAULT_SCHEMA = "rungate";
+
+/** A schema name: 1 to 63 of `a-z`, `0-9`, `_`, not starting with a digit. */
+export const SchemaName = z
+  .string()
+  .regex(
+    SCHEMA_NAME_PATTERN,
+    "a lowercase SQL identifier: a-z, 0-9 and _, 1 to 63 long, not starting with a digit",
+  );
+
+function hasMethods(value: unknown, names: readonly string[]): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    names.every((name) => typeof (value as Record<string, unknown>)[name] === "function")
+  );
+}
+
+/** Options shared by every factory. */
+const CommonOptions = {
+  /** Schema holding the tables (default `"rungate"`); created and migrated on open. */
+  schema: SchemaName.default(DEFAULT_SCHEMA),
+  /** Adapter name used in errors. */
+  name: z.string().min(1).optional(),
+};
+
+/** Options of `createPgliteStorage`: an on-disk `dataDir`, nothing (in-memory), or your own `pglite` instance. */
+export const PgliteStorageOptions = z
+  .object({
+    ...CommonOptions,
+    /** Directory of the database files; absent = an in-memory database, gone when closed. */
+    dataDir: z.string().min(1).optional(),
+    /** A PGlite instance you created (and close yourself); excludes `dataDir`. */
+    pglite: z
+      .custom<PGliteLike>((v) => hasMethods(v, ["query", "transaction", "close"]), {
+        message: "a PGlite instance (with query, transaction and close)",
+      })
+      .optional(),
+  })
+  .strict()
+  .refine((o) => o.dataDir === undefined || o.pglite === undefined, {
+    message: "give dataDir (rungate opens PGlite) or pglite (your instance), not both",
+    path: ["pglite"],
+  });
+/** Input of {@link PgliteStorageOptions}. */
+export type PgliteStorageOptions = z.input<typeof PgliteStorageOptions>;
+
+/** Options of `createPostgresStorage` with your own `pg.Pool` (you end it). */
+const PoolOptions = z
+  .object({
+    ...CommonOptions,
+    pool: z.custom<PgPoolLike>((v) => hasMethods(v, ["connect", "query"]), {
+      message: "a pg.Pool (with connect and query)",
+    }),
+  })
+  .strict();
+
+/** Options of `createPostgresStorage` with a connection string (rungate creates the pool and ends it on close). */
+const ConnectionStringOptions = z
+  .object({
+    ...CommonOptions,
+    connectionString: z.string().min(1),
+    /** Most connections the pool opens (default 10, pg's default). */
+    max: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Options of `createPostgresStorage`: `{ pool }` or `{ connectionString }`. */
+export const PostgresStorageOptions = z.union([PoolOptions, ConnectionStringOptions]);
+/** Input of {@link PostgresStorageOptions}. */
+export type PostgresStorageOptions = z.input<typeof PostgresStorageOptions>;
+
+/** Options of `createSqlStorage`: any {@link SqlClient}. */
+export const SqlStorageOptions = z
+  .object({
+    ...CommonOptions,
+    client: z.custom<SqlClient>((v) => hasMethods(v, ["query", "transaction"]), {
+      message: "a SqlClient (with query and transaction), e.g. fromPgPool(pool)",
+    }),
+  })
+  .strict();
+/** Input of {@link SqlStorageOptions}. */
+export type SqlStorageOptions = z.input<typeof SqlStorageOptions>;

@@ -1,0 +1,173 @@
+/** The read side of the port: one statement each, rows validated, records parsed, run snapshots verified. */
+import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { rungateError } from "../../core/errors.js";
+import { verifyRunSnapshots } from "../../core/run/new-run.js";
+import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
+import { ApprovalRequest } from "../../core/schemas/approval-request.js";
+import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
+import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
+import { RunCheck } from "../../core/schemas/run-check.js";
+import { RunEvent } from "../../core/schemas/run-event.js";
+import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import type { StoragePort } from "../../ports/storage-port.js";
+import { runPlan } from "./execute.js";
+import {
+  type ChildTable,
+  listChildren,
+  listEvents,
+  listVersioned,
+  selectAssignment,
+  selectRun,
+  type VersionedTable,
+} from "./plans.js";
+import type { SqlClient } from "./postgres-config.js";
+import { cancelled, decodeRecord, notFound, readStored } from "./records.js";
+
+const RunRow = z.object({
+  record: z.string(),
+  version: z.number().int(),
+  system_policy_hash: z.string().nullable(),
+  run_input_hash: z.string().nullable(),
+});
+const VersionedRecordRow = z.object({ record: z.string(), version: z.number().int() });
+const RecordRow = z.object({ record: z.string() });
+const EventRow = z.object({ record: z.string(), sequence: z.number().int() });
+
+/** Where reads go. */
+export interface ReadContext {
+  readonly client: SqlClient;
+  readonly schema: string;
+  readonly adapter: string;
+}
+
+/** The read methods of {@link StoragePort}. */
+export type StorageReads = Omit<StoragePort, "name" | "write" | "leases">;
+
+/** `cancelled` when the signal is already aborted, else the read. */
+function guarded<T>(
+  operation: string,
+  options: PortCallOptions | undefined,
+  read: () => ResultAsync<T, PortError>,
+): ResultAsync<T, PortError> {
+  return options?.signal?.aborted ? errAsync(cancelled(operation)) : read();
+}
+
+/** Parses rows whose record JSON is completed by one authoritative column (`version` or `sequence`). */
+function parseRows<S extends z.ZodType, R extends { readonly record: string }>(
+  schema: S,
+  rows: readonly R[],
+  table: string,
+  column: (row: R) => Record<string, unknown>,
+): Result<z.infer<S>[], PortError> {
+  return rows.reduce<Result<z.infer<S>[], PortError>>(
+    (acc, row) =>
+      acc.andThen((list) =>
+        decodeRecord(row.record, table)
+          .andThen((raw) => readStored(schema, { ...raw, ...column(row) }, table, String(raw.id)))
+          .map((value) => [...list, value]),
+      ),
+    ok([]),
+  );
+}
+
+/**
+ * The row keeps both snapshot hashes in their own columns as written; a record whose `snapshot_hashes` were
+ * edited behind the port's back no longer agrees with them.
+ */
+function verifyHashColumns(run: OrchestrationRun, row: z.infer<typeof RunRow>): Result<true, PortError> {
+  const hashes = run.snapshot_hashes;
+  if (hashes && hashes.system_policy === row.system_policy_hash && hashes.run_input === row.run_input_hash) {
+    return ok(true);
+  }
+  return err(
+    rungateError("validation", "snapshot_hash_mismatch", {
+      issues: [
+        {
+          path: ["snapshot_hashes"],
+          code: "snapshot_hash_mismatch",
+          message: `run ${run.id}: the snapshot hashes in the record disagree with those stored beside it`,
+        },
+      ],
+    }),
+  );
+}
+
+/** The read methods over `ctx`. */
+export function createReads(ctx: ReadContext): StorageReads {
+  const { client, schema, adapter } = ctx;
+  const scope = (operation: string) => ({ adapter, operation });
+  const withVersion = (row: { readonly version: number }) => ({ version: row.version });
+
+  const listByRun = <S extends z.ZodType>(
+    operation: string,
+    table: Exclude<VersionedTable, "runs">,
+    recordSchema: S,
+    run_id: string,
+    options: PortCallOptions | undefined,
+  ): ResultAsync<z.infer<S>[], PortError> =>
+    guarded(operation, options, () =>
+      runPlan(client, listVersioned(schema, table, run_id), VersionedRecordRow, scope(operation)).andThen(
+        (rows) => parseRows(recordSchema, rows, table, withVersion),
+      ),
+    );
+
+  const listOf = <S extends z.ZodType>(
+    operation: string,
+    table: ChildTable,
+    recordSchema: S,
+    parent_id: string,
+    options: PortCallOptions | undefined,
+  ): ResultAsync<z.infer<S>[], PortError> =>
+    guarded(operation, options, () =>
+      runPlan(client, listChildren(schema, table, parent_id), RecordRow, scope(operation)).andThen((rows) =>
+        parseRows(recordSchema, rows, table, () => ({})),
+      ),
+    );
+
+  return {
+    getRun: (run_id, options) =>
+      guarded("getRun", options, () =>
+        runPlan(client, selectRun(schema, run_id), RunRow, scope("getRun")).andThen(([row]) => {
+          if (!row) return err(notFound("run", run_id));
+          return parseRows(OrchestrationRun, [row], "runs", withVersion).andThen(([run]) => {
+            if (!run) return err(notFound("run", run_id));
+            return verifyRunSnapshots(run)
+              .andThen(() => verifyHashColumns(run, row))
+              .map(() => run);
+          });
+        }),
+      ),
+    getAssignment: (assignment_id, options) =>
+      guarded("getAssignment", options, () =>
+        runPlan(
+          client,
+          selectAssignment(schema, assignment_id),
+          VersionedRecordRow,
+          scope("getAssignment"),
+        ).andThen((rows) =>
+          parseRows(CardAssignment, rows, "assignments", withVersion).andThen(([assignment]) =>
+            assignment ? ok(assignment) : err(notFound("assignment", assignment_id)),
+          ),
+        ),
+      ),
+    listAssignments: (run_id, options) =>
+      listByRun("listAssignments", "assignments", CardAssignment, run_id, options),
+    listApprovals: (run_id, options) =>
+      listByRun("listApprovals", "approvals", ApprovalRequest, run_id, options),
+    listPullRequests: (run_id, options) =>
+      listByRun("listPullRequests", "pull_requests", PullRequestCandidate, run_id, options),
+    listChecks: (run_id, options) => listOf("listChecks", "checks", RunCheck, run_id, options),
+    listExecutions: (run_id, options) =>
+      listOf("listExecutions", "executions", AgentExecution, run_id, options),
+    listCommits: (assignment_id, options) =>
+      listOf("listCommits", "commits", AgentCommit, assignment_id, options),
+    listEvents: (run_id, after, options) =>
+      guarded("listEvents", options, () =>
+        runPlan(client, listEvents(schema, run_id, after ?? null), EventRow, scope("listEvents")).andThen(
+          (rows) => parseRows(RunEvent, rows, "events", (row) => ({ sequence: row.sequence })),
+        ),
+      ),
+  };
+}

@@ -1,0 +1,228 @@
+import { stat } from "node:fs/promises";
+import { err, ok, type Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { parseInput } from "../../core/parse.js";
+import { RunCheckType } from "../../core/schemas/check-type.js";
+import { buildChildEnv } from "../../internal/child-process/child-env.js";
+import {
+  BUILTIN_SECRET_PATTERNS,
+  compilePatterns,
+  createRedactor,
+  type Redactor,
+  renderTail,
+  secretValues,
+} from "../../internal/child-process/redact.js";
+import { type ProcessEnd, runProcess } from "../../internal/child-process/run-process.js";
+import type {
+  CheckRunner,
+  CheckRunOptions,
+  CheckRunRequest,
+  CheckRunResult,
+} from "../../ports/check-runner.js";
+import type { PortError } from "../../ports/port-error.js";
+import { checkCancelled, describeStartFailure, toCheckRunnerFailure } from "./map-process-checks-errors.js";
+import {
+  type CheckCommandConfig,
+  ProcessCheckRunnerConfig,
+  type ProcessCheckRunnerConfigInput,
+} from "./process-checks-config.js";
+import { Semaphore } from "./semaphore.js";
+
+const USAGE =
+  'Usage: createProcessCheckRunner({ checks: { unit: { command: ["npm", "test"] }, lint: { command: ["npm", "run", "lint"] } } }), or createProcessCheckRunner(npmPreset()).';
+
+/** The request as it crosses the port: parsed before anything runs. */
+const CheckRunRequestSchema = z.object({
+  run_id: z.string().min(1),
+  assignment_id: z.string().min(1),
+  check_type: RunCheckType,
+  head_sha: z.string().min(1),
+  worktree_path: z.string().min(1, "the check needs the assignment's worktree path"),
+});
+
+const CallTimeout = z.number().int().positive().optional();
+
+/** Extra bytes kept before the output cap so a secret cut at the start of the tail is dropped, not shown. */
+const MIN_REDACTION_MARGIN = 4096;
+
+/** A line the runner adds to the output: never from the child, always marked. */
+function note(text: string): string {
+  return `[rungate] ${text}`;
+}
+
+function appendNote(output: string, line: string): string {
+  if (output.length === 0) return line;
+  return `${output}${output.endsWith("\n") ? "" : "\n"}${line}`;
+}
+
+/** What the end of a process means for a check (aborted is a port error, handled before). */
+function statusOf(end: Exclude<ProcessEnd, { kind: "aborted" }>): {
+  readonly status: CheckRunResult["status"];
+  readonly note: string | null;
+} {
+  switch (end.kind) {
+    case "exited":
+      if (end.exit_code === 0) return { status: "passed", note: null };
+      return {
+        status: "failed",
+        note:
+          end.exit_code !== null
+            ? `exited with code ${end.exit_code}`
+            : `killed by signal ${end.signal ?? "?"}`,
+      };
+    case "timed_out":
+      return { status: "failed", note: null };
+    case "not_started":
+      return { status: "error", note: null };
+  }
+}
+
+/**
+ * A {@link CheckRunner} that runs one configured command per check type as a child process (execa 9) in the
+ * assignment's worktree.
+ *
+ * - Exit 0 → `passed`; any other exit (or death by a signal it was not sent by the runner) → `failed`; a
+ *   time-out → `failed`, with the output so far and a `[rungate] timed out …` line (never `passed`, and the
+ *   output is kept, which a port error would lose); a command that cannot start (not found, not executable,
+ *   missing worktree) → `error`, with the reason. A type without a command → `skipped` (never satisfies a
+ *   required check). An abort → the `cancelled` port error, once the process group is dead.
+ * - The child runs in its own process group; on time-out or abort the whole group gets SIGTERM, then SIGKILL
+ *   after `kill_grace_ms`, so grandchildren die too. Leftovers of a command that exited are killed as well.
+ * - Output is stdout and stderr interleaved, streamed into a bounded tail: only the last `output_cap_bytes`
+ *   (plus a small redaction margin) are ever held, whatever the command prints. Secrets are redacted before
+ *   the output leaves the adapter: values of variables named like `*TOKEN*`, `*KEY*`, `*SECRET*`,
+ *   `*PASSWORD*` (from the child's and the host's environment), well-known token shapes and
+ *   `redact_patterns`.
+ * - The child's environment is PATH, HOME, LANG, TMPDIR, CI, NODE_* and `env_allow` from the host, `env`, and
+ *   `RUNGATE_CHECK_TYPE`, `RUNGATE_HEAD_SHA`, `RUNGATE_RUN_ID`, `RUNGATE_ASSIGNMENT_ID`.
+ * - At most `concurrency` checks run at once per runner; the time limit (the smaller of the configured one and
+ *   the call's `timeout_ms`) starts when the check starts, not while it waits for a slot.
+ *
+ * Throws at construction when the options do not parse (with the reasons and an example).
+ *
+ * @example
+ * const checks = createProcessCheckRunner({
+ *   checks: { lint: { command: ["npm", "run", "lint"] }, unit: { command: ["npm", "test"], timeout_ms: 300_000 } },
+ *   redact_patterns: ["acct-[0-9]{8}"],
+ * });
+ */
+export function createProcessCheckRunner(config: ProcessCheckRunnerConfigInput): CheckRunner {
+  const parsed = ProcessCheckRunnerConfig.safeParse(config);
+  if (!parsed.success) {
+    throw new Error(`createProcessCheckRunner: invalid options:\n${z.prettifyError(parsed.error)}\n${USAGE}`);
+  }
+  const options = parsed.data;
+  const name = options.name;
+  const patterns = compilePatterns([...BUILTIN_SECRET_PATTERNS, ...options.redact_patterns]);
+  const slots = new Semaphore(options.concurrency);
+
+  const runConfigured = async (
+    request: CheckRunRequest,
+    command: CheckCommandConfig,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Result<CheckRunResult, PortError>> => {
+    const env = buildChildEnv(
+      command.env_allow,
+      {
+        ...command.env,
+        RUNGATE_CHECK_TYPE: request.check_type,
+        RUNGATE_HEAD_SHA: request.head_sha,
+        RUNGATE_RUN_ID: request.run_id,
+        RUNGATE_ASSIGNMENT_ID: request.assignment_id,
+      },
+      process.env,
+    );
+    const redactor: Redactor = createRedactor(secretValues([env, process.env]), patterns);
+    const cap = command.output_cap_bytes;
+    const margin = Math.max(MIN_REDACTION_MARGIN, redactor.longest_secret_bytes + 16);
+
+    const release = await slots.acquire(signal);
+    if (release === null) return err(checkCancelled(request.check_type));
+    const report = await runProcess({
+      argv: command.command,
+      cwd: request.worktree_path,
+      env,
+      shell: command.shell,
+      timeout_ms: timeoutMs,
+      kill_grace_ms: options.kill_grace_ms,
+      tail_bytes: cap + margin,
+      ...(signal === undefined ? {} : { signal }),
+    }).finally(release);
+
+    const { end } = report;
+    if (end.kind === "aborted") return err(checkCancelled(request.check_type));
+    const duration_ms = Math.round(report.duration_ms);
+    if (end.kind === "not_started") {
+      const program = command.command[0] ?? "";
+      const reason = `could not start \`${program}\`: ${describeStartFailure(end.code)} (${end.code}): ${end.reason}`;
+      return ok({ status: "error", output: redactor.redact(note(reason)), duration_ms });
+    }
+    const { status, note: exitNote } = statusOf(end);
+    let output = renderTail(report.tail, report.dropped, cap, redactor);
+    if (end.kind === "timed_out") {
+      output = appendNote(
+        output,
+        note(
+          `timed out after ${timeoutMs} ms; its process group was killed (SIGTERM, then SIGKILL after ${options.kill_grace_ms} ms)`,
+        ),
+      );
+    }
+    if (exitNote !== null) output = appendNote(output, note(exitNote));
+    return ok({ status, output, duration_ms });
+  };
+
+  const run = async (
+    request: CheckRunRequest,
+    call: CheckRunOptions,
+  ): Promise<Result<CheckRunResult, PortError>> => {
+    if (call.signal?.aborted) return err(checkCancelled(String(request?.check_type)));
+    const input = parseInput(CheckRunRequestSchema, request, "invalid_check_request");
+    if (input.isErr()) return err(input.error);
+    const timeout = parseInput(CallTimeout, call.timeout_ms, "invalid_check_options");
+    if (timeout.isErr()) return err(timeout.error);
+    const req = input.value;
+    const type = req.check_type;
+    if (type === "policy") {
+      return ok({
+        status: "skipped",
+        output: note(
+          "`policy` is rungate's own check (the path rules on the real diff) and never runs as a command; skipped, which never satisfies a required check",
+        ),
+        duration_ms: 0,
+      });
+    }
+    const command = options.checks[type];
+    if (command === undefined) {
+      return ok({
+        status: "skipped",
+        output: note(
+          `check type "${type}" is not configured for ${name}; skipped, which never satisfies a required check`,
+        ),
+        duration_ms: 0,
+      });
+    }
+    const isDirectory = await stat(req.worktree_path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDirectory) {
+      return ok({
+        status: "error",
+        output: note(`the worktree ${req.worktree_path} does not exist or is not a directory`),
+        duration_ms: 0,
+      });
+    }
+    const timeoutMs = Math.min(command.timeout_ms, timeout.value ?? Number.POSITIVE_INFINITY);
+    return runConfigured(req, command, timeoutMs, call.signal);
+  };
+
+  return {
+    name,
+    run(request, call = {}) {
+      return ResultAsync.fromPromise(run(request, call), (cause) =>
+        toCheckRunnerFailure(name, `check ${String(request?.check_type)}`, cause),
+      ).andThen((result) => result);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { ENV_NAME_PATTERN } from "../../internal/child-process/child-env.js";
+
+/** The check types a command can be configured for: every type but `policy`, which is rungate's own. */
+export const CONFIGURABLE_CHECK_TYPES = [
+  "dependency",
+  "security",
+  "lint",
+  "unit",
+  "integration",
+  "e2e",
+] as const;
+
+/** One of {@link CONFIGURABLE_CHECK_TYPES}. */
+export type ConfigurableCheckType = (typeof CONFIGURABLE_CHECK_TYPES)[number];
+
+/** Default time a check may run: 10 minutes. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 600_000;
+/** Default output kept per check: the last 64 KiB. */
+export const DEFAULT_OUTPUT_CAP_BYTES = 65_536;
+/** Default time between SIGTERM and SIGKILL to a check's process group. */
+export const DEFAULT_KILL_GRACE_MS = 5_000;
+/** Default number of checks one runner runs at once. */
+export const DEFAULT_CHECK_CONCURRENCY = 2;
+
+const EnvName = z
+  .string()
+  .regex(ENV_NAME_PATTERN, "an environment variable name, or a prefix ending in * (e.g. NODE_*)");
+
+const ExactEnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
+
+/** A regular-expression source that compiles. */
+export const RegexSource = z
+  .string()
+  .min(1)
+  .refine(
+    (source) => {
+      try {
+        new RegExp(source, "g");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "not a valid regular expression" },
+  );
+
+/** How one check type is run: a command (argv) in the worktree, its environment, limits. */
+export const CheckCommandConfig = z.strictObject({
+  /** Program and arguments, e.g. `["npm", "test"]`. Never a shell string unless `shell` is set. */
+  command: z.array(z.string().min(1)).min(1, "a command needs at least the program"),
+  /**
+   * Host variables passed through, on top of PATH, HOME, LANG, TMPDIR, CI and NODE_* (exact names or
+   * `PREFIX_*`). Nothing else of the host environment reaches the check.
+   */
+  env_allow: z.array(EnvName).default([]),
+  /** Variables set for the check (they win over passed-through ones). */
+  env: z.record(ExactEnvName, z.string()).default({}),
+  /** Time limit (default 10 minutes); a call's own `timeout_ms` can only shorten it. */
+  timeout_ms: z.number().int().positive().default(DEFAULT_CHECK_TIMEOUT_MS),
+  /** The output kept: the last this many bytes (default 64 KiB). */
+  output_cap_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(16 * 1024 * 1024)
+    .default(DEFAULT_OUTPUT_CAP_BYTES),
+  /** Run `command` joined by spaces through `/bin/sh` (opt-in; default false). */
+  shell: z.boolean().default(false),
+});
+/** Parsed {@link CheckCommandConfig}. */
+export type CheckCommandConfig = z.infer<typeof CheckCommandConfig>;
+/** {@link CheckCommandConfig} as written by a user (defaults optional). */
+export type CheckCommandConfigInput = z.input<typeof CheckCommandConfig>;
+
+const POLICY_REFUSED =
+  "`policy` is rungate's own check (the path rules on the real diff) and cannot be configured as a command";
+
+/** The commands per check type. A type left out is answered `skipped`. */
+export const CheckCommands = z.strictObject({
+  dependency: CheckCommandConfig.optional(),
+  security: CheckCommandConfig.optional(),
+  lint: CheckCommandConfig.optional(),
+  unit: CheckCommandConfig.optional(),
+  integration: CheckCommandConfig.optional(),
+  e2e: CheckCommandConfig.optional(),
+  policy: z.never({ error: POLICY_REFUSED }).optional(),
+});
+
+/** Options of `createProcessCheckRunner`. */
+export const ProcessCheckRunnerConfig = z.strictObject({
+  /** The runner's name (default `"process-check-runner"`). */
+  name: z.string().min(1).default("process-check-runner"),
+  /** The command per check type. */
+  checks: CheckCommands,
+  /** Extra secrets to redact from output: regular-expression sources. */
+  redact_patterns: z.array(RegexSource).default([]),
+  /** How many checks this runner runs at once, across all calls (default 2). */
+  concurrency: z.number().int().min(1).max(64).default(DEFAULT_CHECK_CONCURRENCY),
+  /** Time between SIGTERM and SIGKILL to a check's process group on timeout or abort (default 5 s). */
+  kill_grace_ms: z.number().int().nonnegative().max(600_000).default(DEFAULT_KILL_GRACE_MS),
+});
+/** Parsed {@link ProcessCheckRunnerConfig}. */
+export type ProcessCheckRunnerConfig = z.infer<typeof ProcessCheckRunnerConfig>;
+/** {@link ProcessCheckRunnerConfig} as written by a user (defaults optional). */
+export type ProcessCheckRunnerConfigInput = z.input<typeof ProcessCheckRunnerConfig>;

@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { z } from "zod";
+import { AgentOutcome } from "../../core/schemas/agent-execution.js";
+
+/** An outcome as stored in a marker. */
+const StoredOutcome = z.object({
+  outcome: AgentOutcome,
+  exit_code: z.number().int().nullable(),
+  summary: z.string().nullable(),
+});
+
+/** A port error as stored in a marker (a cancelled or timed-out run). */
+const StoredError = z.object({
+  kind: z.enum(["port_failure", "not_found", "conflict", "cancelled", "timeout", "validation"]),
+  code: z.string(),
+  message: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * What the dispatcher records per execution id, in `<state_dir>/<execution_id>.json`: who runs it, what HEAD
+ * was before, and, once it ended, its result. A marker without a result is a run in flight, or one whose
+ * process died before recording the end.
+ */
+export const ExecutionMarker = z.object({
+  version: z.literal(1),
+  execution_id: z.string(),
+  run_id: z.string(),
+  assignment_id: z.string(),
+  /** The process that runs (ran) the dispatch. */
+  owner_pid: z.number().int(),
+  /** The agent's process group, once started. */
+  agent_pgid: z.number().int().nullable(),
+  head_before: z.string().nullable(),
+  started_at: z.string(),
+  result: z.union([z.object({ ok: StoredOutcome }), z.object({ error: StoredError })]).nullable(),
+});
+/** Parsed {@link ExecutionMarker}. */
+export type ExecutionMarker = z.infer<typeof ExecutionMarker>;
+
+/** Execution ids become file names: letters, digits, `.`, `_`, `-` only (UUIDs fit). */
+export const EXECUTION_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+/** The marker file of `executionId` in `dir`. */
+export function markerPath(dir: string, executionId: string): string {
+  return join(dir, `${executionId}.json`);
+}
+
+/** The marker at `path`, or `null` when there is none. Throws when it exists but does not parse. */
+export async function readMarker(path: string): Promise<ExecutionMarker | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  const parsed = ExecutionMarker.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`execution marker ${path} is not readable: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+async function writeTemp(path: string, marker: ExecutionMarker): Promise<string> {
+  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temp, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
+  return temp;
+}
+
+/**
+ * Creates the marker only if none exists (a hard link is atomic and exclusive, so two processes racing for
+ * one execution id cannot both win). Answers whether this call created it.
+ */
+export async function claimMarker(path: string, marker: ExecutionMarker): Promise<boolean> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = await writeTemp(path, marker);
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Replaces the marker atomically (write aside, then rename). */
+export async function writeMarker(path: string, marker: ExecutionMarker): Promise<void> {
+  const temp = await writeTemp(path, marker);
+  await rename(temp, path);
+}
+
+/** Removes the marker (an execution whose agent never started may be dispatched again). */
+export async function removeMarker(path: string): Promise<void> {
+  await rm(path, { force: true });
+}

@@ -1,0 +1,61 @@
+import { rungateError } from "../../core/errors.js";
+import type { PortError } from "../../ports/port-error.js";
+
+/** System error codes of a failed start that may go away on their own (retry later). */
+const TRANSIENT_START_CODES = new Set(["EAGAIN", "EMFILE", "ENFILE", "ENOMEM"]);
+
+/** Why a command could not start, from the system error code (the raw code is kept next to it). */
+export function describeStartFailure(code: string): string {
+  switch (code) {
+    case "ENOENT":
+      return "command not found";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied (is it executable?)";
+    case "E2BIG":
+      return "argument list or environment too long";
+    case "EAGAIN":
+    case "EMFILE":
+    case "ENFILE":
+    case "ENOMEM":
+      return "the system is out of processes, files or memory";
+    default:
+      return "could not start";
+  }
+}
+
+/** The caller aborted the dispatch. */
+export function dispatchCancelled(): PortError {
+  return rungateError("cancelled", "aborted", { operation: "dispatch" });
+}
+
+/** The agent ran out of time (its process group was killed). */
+export function dispatchTimedOut(timeout_ms: number): PortError {
+  return rungateError("timeout", "agent_timeout", { operation: "dispatch", timeout_ms });
+}
+
+/** The dispatcher could not do its part (start the agent, read git, keep its markers). */
+export function dispatcherFailure(
+  adapter: string,
+  operation: string,
+  cause: unknown,
+  retryable = false,
+): PortError {
+  return rungateError("port_failure", "agent_dispatch_failed", {
+    port: "AgentDispatcher",
+    adapter,
+    operation,
+    retryable,
+    cause: cause instanceof Error ? cause.message : String(cause),
+  });
+}
+
+/** The agent's program could not start; retryable only when the system was out of resources. */
+export function agentStartFailure(adapter: string, program: string, code: string, reason: string): PortError {
+  return dispatcherFailure(
+    adapter,
+    "start agent",
+    `could not start \`${program}\`: ${describeStartFailure(code)} (${code}): ${reason}`,
+    TRANSIENT_START_CODES.has(code),
+  );
+}

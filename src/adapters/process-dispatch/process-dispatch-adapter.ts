@@ -1,0 +1,460 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { z } from "zod";
+import { parseInput } from "../../core/parse.js";
+import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { buildChildEnv } from "../../internal/child-process/child-env.js";
+import {
+  BUILTIN_SECRET_PATTERNS,
+  compilePatterns,
+  createRedactor,
+  type Redactor,
+  renderTail,
+  secretValues,
+} from "../../internal/child-process/redact.js";
+import { runProcess, signalGroup } from "../../internal/child-process/run-process.js";
+import type {
+  AgentDispatcher,
+  AgentDispatchOptions,
+  AgentDispatchOutcome,
+  AgentDispatchRequest,
+} from "../../ports/agent-dispatcher.js";
+import type { PortError } from "../../ports/port-error.js";
+import { describeOutcome, judgeOutcome, type WorktreeObservation } from "./agent-outcome.js";
+import {
+  claimMarker,
+  EXECUTION_ID_PATTERN,
+  type ExecutionMarker,
+  markerPath,
+  readMarker,
+  removeMarker,
+  writeMarker,
+} from "./execution-markers.js";
+import {
+  agentStartFailure,
+  dispatchCancelled,
+  dispatcherFailure,
+  dispatchTimedOut,
+} from "./map-process-dispatch-errors.js";
+import {
+  COMMAND_PLACEHOLDERS,
+  CommandDispatcherConfig,
+  type CommandDispatcherConfigInput,
+} from "./process-dispatch-config.js";
+import { observeWorktree } from "./worktree-git.js";
+
+/** What a dispatcher factory resolves its options into. */
+export interface ProcessDispatcherSettings {
+  readonly name: string;
+  /** The command template, with {@link COMMAND_PLACEHOLDERS}. */
+  readonly command: readonly string[];
+  /** The value of `{agent}` for an assignment. */
+  readonly agentName: (assignment: CardAssignment) => string;
+  readonly env_allow: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeout_ms: number;
+  readonly progress_line_cap: number;
+  readonly summary_cap_bytes: number;
+  readonly redact_patterns: readonly string[];
+  readonly state_dir: string | undefined;
+  readonly kill_grace_ms: number;
+}
+
+type Placeholder = (typeof COMMAND_PLACEHOLDERS)[number];
+type DispatchResult = Result<AgentDispatchOutcome, PortError>;
+
+const USAGE =
+  'Usage: createCommandDispatcher({ command: ["my-agent", "--task", "{task}"], env_allow: ["ANTHROPIC_API_KEY"] }), or createAgenticFlowDispatcher({ provider: "anthropic" }).';
+
+/** Extra bytes kept before the summary cap so a secret cut at the start of the tail is dropped, not shown. */
+const MIN_REDACTION_MARGIN = 4096;
+
+/** The request as it crosses the port: parsed before anything runs. */
+const DispatchRequestSchema = z
+  .object({
+    run_id: z.string().min(1),
+    execution_id: z
+      .string()
+      .regex(EXECUTION_ID_PATTERN, "an execution id of letters, digits, '.', '_' or '-' (at most 128)"),
+    assignment: CardAssignment,
+    task: z.string(),
+  })
+  .superRefine((request, ctx) => {
+    if (!request.assignment.worktree_path) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["assignment", "worktree_path"],
+        message: "the assignment needs its worktree_path (create the worktree first)",
+      });
+    }
+  });
+type ParsedRequest = z.infer<typeof DispatchRequestSchema>;
+
+const CallTimeout = z.number().int().positive().optional();
+
+/** Runs of this process, per marker path: a repeated dispatch joins the one in flight. */
+const inflight = new Map<string, PromiseLike<DispatchResult>>();
+
+/** Replaces placeholders in one pass (a value containing `{branch}` is not expanded again). */
+function expand(template: readonly string[], values: { readonly [P in Placeholder]: string }): string[] {
+  const pattern = new RegExp(`\\{(${COMMAND_PLACEHOLDERS.join("|")})\\}`, "g");
+  return template.map((arg) => arg.replace(pattern, (_, key: Placeholder) => values[key]));
+}
+
+function truncate(line: string, cap: number): string {
+  return line.length <= cap ? line : `${line.slice(0, cap - 1)}…`;
+}
+
+/** True while `pid` runs (or exists under another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * True when the process group `pgid` may be killed as the orphan of `executionId`: its leader is gone (what is
+ * left of the group is the agent's), or, where `/proc` exists, the leader's environment names the execution
+ * (a group id reused by an unrelated program is left alone).
+ */
+function isOrphanOf(pgid: number, executionId: string): boolean {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pgid}/environ`, "utf8");
+  } catch (error) {
+    // No such entry: the leader is gone (or there is no /proc to ask); anything else: not ours to judge.
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
+  return environ.split("\0").includes(`RUNGATE_EXECUTION_ID=${executionId}`);
+}
+
+/** Waits for a run on behalf of a repeated call; that caller's abort ends its wait, not the run. */
+function joinRun(run: PromiseLike<DispatchResult>, signal: AbortSignal | undefined): Promise<DispatchResult> {
+  if (!signal) return Promise.resolve(run);
+  if (signal.aborted) return Promise.resolve(err(dispatchCancelled()));
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(err(dispatchCancelled()));
+    signal.addEventListener("abort", onAbort, { once: true });
+    void Promise.resolve(run).then((result) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    });
+  });
+}
+
+/**
+ * The dispatcher behind {@link createCommandDispatcher} and `createAgenticFlowDispatcher`: runs a command in
+ * the assignment's worktree, once per execution id. Not exported from the package: build one through a
+ * factory.
+ */
+export function createProcessDispatcher(settings: ProcessDispatcherSettings): AgentDispatcher {
+  const { name } = settings;
+  const patterns = compilePatterns([...BUILTIN_SECRET_PATTERNS, ...settings.redact_patterns]);
+  const stateDir = resolve(settings.state_dir ?? join(tmpdir(), "rungate-executions"));
+  const gitEnv = () => buildChildEnv([], {}, process.env);
+
+  const fail = (operation: string, cause: unknown, retryable = false) =>
+    err(dispatcherFailure(name, operation, cause, retryable));
+
+  /** Records the end of a run in its marker. */
+  const finish = async (path: string, marker: ExecutionMarker, result: DispatchResult) => {
+    await writeMarker(path, {
+      ...marker,
+      result: result.isOk()
+        ? { ok: { ...result.value } }
+        : {
+            error: {
+              kind: result.error.kind,
+              code: result.error.code,
+              message: result.error.message,
+              detail: { ...result.error.detail },
+            },
+          },
+    });
+    return result;
+  };
+
+  /** Answers a call for an execution id that already has a marker, without starting anything. */
+  const replay = async (
+    request: ParsedRequest,
+    path: string,
+    marker: ExecutionMarker,
+  ): Promise<DispatchResult> => {
+    if (marker.result !== null) {
+      return "ok" in marker.result ? ok({ ...marker.result.ok }) : err(marker.result.error as PortError);
+    }
+    if (marker.owner_pid !== process.pid && isAlive(marker.owner_pid)) {
+      return fail(
+        "dispatch",
+        `execution ${marker.execution_id} is being run by process ${marker.owner_pid}; try again once it ends`,
+        true,
+      );
+    }
+    // The process that ran it died before recording the end: never start it again; whatever the agent
+    // left running is an orphan and goes, and the outcome is read from git.
+    if (marker.agent_pgid !== null && isOrphanOf(marker.agent_pgid, marker.execution_id)) {
+      signalGroup(marker.agent_pgid, "SIGKILL");
+    }
+    const worktree = request.assignment.worktree_path ?? "";
+    let after: WorktreeObservation;
+    try {
+      after = await observeWorktree(worktree, gitEnv());
+    } catch (cause) {
+      return fail("inspect worktree", cause, true);
+    }
+    const branch = request.assignment.feature_branch;
+    const exit = { exit_code: 0, signal: null };
+    const outcome = judgeOutcome(exit, branch, marker.head_before, after);
+    const summary = `the process that ran this execution (pid ${marker.owner_pid}) ended before recording the agent's end; read from git: ${describeOutcome(outcome, exit, branch, marker.head_before, after)}`;
+    return finish(path, marker, ok({ outcome, exit_code: null, summary }));
+  };
+
+  const execute = async (
+    request: ParsedRequest,
+    call: AgentDispatchOptions,
+    timeoutMs: number,
+    path: string,
+  ): Promise<DispatchResult> => {
+    const existing = await readMarker(path);
+    if (existing) return replay(request, path, existing);
+
+    const { assignment, execution_id } = request;
+    const worktree = assignment.worktree_path ?? "";
+    let before: WorktreeObservation;
+    try {
+      before = await observeWorktree(worktree, gitEnv());
+    } catch (cause) {
+      return fail("inspect worktree", cause);
+    }
+    const marker: ExecutionMarker = {
+      version: 1,
+      execution_id,
+      run_id: request.run_id,
+      assignment_id: assignment.id,
+      owner_pid: process.pid,
+      agent_pgid: null,
+      head_before: before.head,
+      started_at: new Date().toISOString(),
+      result: null,
+    };
+    if (!(await claimMarker(path, marker))) {
+      const other = await readMarker(path);
+      return other ? replay(request, path, other) : fail("dispatch", `marker ${path} vanished`, true);
+    }
+    if (call.signal?.aborted) {
+      await removeMarker(path);
+      return err(dispatchCancelled());
+    }
+
+    const contextDir = await mkdtemp(join(tmpdir(), "rungate-context-"));
+    try {
+      return await runAgent(request, call, timeoutMs, path, marker, before, contextDir);
+    } finally {
+      await rm(contextDir, { recursive: true, force: true });
+    }
+  };
+
+  const runAgent = async (
+    request: ParsedRequest,
+    call: AgentDispatchOptions,
+    timeoutMs: number,
+    path: string,
+    marker: ExecutionMarker,
+    before: WorktreeObservation,
+    contextDir: string,
+  ): Promise<DispatchResult> => {
+    const { assignment, execution_id, task } = request;
+    const worktree = assignment.worktree_path ?? "";
+    const contextFile = join(contextDir, "context.json");
+    const context = {
+      run_id: request.run_id,
+      execution_id,
+      assignment: {
+        id: assignment.id,
+        card_id: assignment.card_id,
+        agent_role: assignment.agent_role,
+        agent_profile: assignment.agent_profile,
+        feature_branch: assignment.feature_branch,
+        allowed_paths: assignment.allowed_paths,
+        forbidden_paths: assignment.forbidden_paths,
+        worktree_path: worktree,
+      },
+      task,
+    };
+    await writeFile(contextFile, `${JSON.stringify(context, null, 2)}\n`, { mode: 0o600 });
+
+    const env = buildChildEnv(
+      settings.env_allow,
+      {
+        ...settings.env,
+        RUNGATE_CONTEXT_FILE: contextFile,
+        RUNGATE_TASK: task,
+        RUNGATE_BRANCH: assignment.feature_branch,
+        RUNGATE_ALLOWED_PATHS: JSON.stringify(assignment.allowed_paths),
+        RUNGATE_FORBIDDEN_PATHS: JSON.stringify(assignment.forbidden_paths),
+        RUNGATE_EXECUTION_ID: execution_id,
+        RUNGATE_RUN_ID: request.run_id,
+      },
+      process.env,
+    );
+    const redactor: Redactor = createRedactor(secretValues([env, process.env]), patterns);
+    const margin = Math.max(MIN_REDACTION_MARGIN, redactor.longest_secret_bytes + 16);
+    const argv = expand(settings.command, {
+      task,
+      agent: settings.agentName(assignment),
+      branch: assignment.feature_branch,
+      worktree,
+      context_file: contextFile,
+      execution_id,
+      run_id: request.run_id,
+      assignment_id: assignment.id,
+      card_id: assignment.card_id,
+      timeout_ms: String(timeoutMs),
+    });
+    const progress = (message: string) => {
+      try {
+        call.onProgress?.({
+          execution_id,
+          message: truncate(redactor.redact(message), settings.progress_line_cap),
+        });
+      } catch {
+        // A listener's failure must not break the run.
+      }
+    };
+
+    progress(
+      `rungate: starting ${argv[0] ?? ""} for card ${assignment.card_id} on ${assignment.feature_branch}`,
+    );
+    let running = marker;
+    let markerWrites: Promise<void> = Promise.resolve();
+    const report = await runProcess({
+      argv,
+      cwd: worktree,
+      env,
+      timeout_ms: timeoutMs,
+      kill_grace_ms: settings.kill_grace_ms,
+      tail_bytes: settings.summary_cap_bytes + margin,
+      // Long enough that a line cut here is cut again, after redaction, by the (smaller) character cap.
+      max_line_bytes: 4 * settings.progress_line_cap + margin,
+      onLine: progress,
+      onSpawn: (pid) => {
+        running = { ...marker, agent_pgid: pid };
+        markerWrites = writeMarker(path, running).catch(() => undefined);
+      },
+      ...(call.signal === undefined ? {} : { signal: call.signal }),
+    });
+    await markerWrites;
+
+    const { end } = report;
+    switch (end.kind) {
+      case "not_started":
+        await removeMarker(path);
+        progress(`rungate: could not start ${argv[0] ?? ""} (${end.code})`);
+        return err(
+          agentStartFailure(name, redactor.redact(argv[0] ?? ""), end.code, redactor.redact(end.reason)),
+        );
+      case "aborted":
+        progress("rungate: cancelled; the agent's process group was killed");
+        return finish(path, running, err(dispatchCancelled()));
+      case "timed_out":
+        progress(`rungate: timed out after ${timeoutMs} ms; the agent's process group was killed`);
+        return finish(path, running, err(dispatchTimedOut(timeoutMs)));
+      case "exited":
+        break;
+    }
+    let after: WorktreeObservation | null = null;
+    if (end.exit_code === 0) {
+      try {
+        after = await observeWorktree(worktree, gitEnv());
+      } catch (cause) {
+        return finish(path, running, fail("inspect worktree", cause));
+      }
+    }
+    const exit = { exit_code: end.exit_code, signal: end.signal };
+    const outcome =
+      after === null ? "agent_error" : judgeOutcome(exit, assignment.feature_branch, before.head, after);
+    const sentence = describeOutcome(outcome, exit, assignment.feature_branch, before.head, after);
+    const tail =
+      settings.summary_cap_bytes > 0
+        ? renderTail(report.tail, report.dropped, settings.summary_cap_bytes, redactor).trimEnd()
+        : "";
+    const summary = tail.length > 0 ? `${sentence}\n--- last output ---\n${tail}` : sentence;
+    progress(`rungate: finished: ${outcome}`);
+    return finish(path, running, ok({ outcome, exit_code: end.exit_code, summary }));
+  };
+
+  return {
+    name,
+    dispatch(request: AgentDispatchRequest, call: AgentDispatchOptions = {}) {
+      if (call.signal?.aborted) return errAsync(dispatchCancelled());
+      const parsed = parseInput(DispatchRequestSchema, request, "invalid_dispatch_request");
+      if (parsed.isErr()) return errAsync(parsed.error);
+      const timeout = parseInput(CallTimeout, call.timeout_ms, "invalid_dispatch_options");
+      if (timeout.isErr()) return errAsync(timeout.error);
+      const path = markerPath(stateDir, parsed.value.execution_id);
+      const running = inflight.get(path);
+      if (running) return new ResultAsync(joinRun(running, call.signal));
+      const timeoutMs = Math.min(settings.timeout_ms, timeout.value ?? Number.POSITIVE_INFINITY);
+      const run = ResultAsync.fromPromise(execute(parsed.value, call, timeoutMs, path), (cause) =>
+        dispatcherFailure(name, "dispatch", cause),
+      ).andThen((result) => result);
+      inflight.set(path, run);
+      void run.then(() => {
+        if (inflight.get(path) === run) inflight.delete(path);
+      });
+      return run;
+    },
+  };
+}
+
+/**
+ * An {@link AgentDispatcher} that runs any agent command (execa 9) in the assignment's worktree, once per
+ * execution id.
+ *
+ * - **Hand-over.** The command's arguments may hold placeholders (`{task}`, `{branch}`, `{context_file}`, …,
+ *   see `COMMAND_PLACEHOLDERS`). The agent also gets a JSON context file outside the worktree (path in
+ *   `RUNGATE_CONTEXT_FILE`: run and execution ids, the assignment's id, card, branch, path rules and worktree,
+ *   and the task) and `RUNGATE_TASK`, `RUNGATE_BRANCH`, `RUNGATE_ALLOWED_PATHS` / `RUNGATE_FORBIDDEN_PATHS`
+ *   (JSON arrays), `RUNGATE_EXECUTION_ID`, `RUNGATE_RUN_ID`. Of the host environment only PATH, HOME, LANG,
+ *   TMPDIR, CI, NODE_* and `env_allow` pass.
+ * - **Progress.** Every output line (stdout and stderr) goes to `onProgress`, secrets redacted, cut to
+ *   `progress_line_cap` characters, plus the dispatcher's own `rungate: …` lines.
+ * - **Outcome.** A non-zero exit is `agent_error` with the exit code. After exit 0 the dispatcher reads git in
+ *   the worktree: another branch checked out → `wrong_branch`; uncommitted changes → `uncommitted_changes`;
+ *   HEAD moved → `committed`; else `no_changes`. The summary says why and ends with the output's redacted
+ *   tail. (The orchestrator re-derives the truth from git anyway.)
+ * - **Limits.** On time-out (the smaller of `timeout_ms` and the call's) or abort the agent's whole process
+ *   group gets SIGTERM, then SIGKILL after `kill_grace_ms`; the call fails with `timeout` / `cancelled`. A
+ *   program that cannot start fails with `port_failure` and leaves the execution startable again.
+ * - **Once per execution id.** A marker `<state_dir>/<execution_id>.json` records each run and its end; a
+ *   repeated call returns the recorded end, joins a run in flight in this process, fails retryably while
+ *   another live process runs it, and, when the process that ran it died, kills the orphaned agent group and
+ *   reads the outcome from git. Never starts the agent twice.
+ *
+ * Throws at construction when the options do not parse (with the reasons and an example).
+ *
+ * @example
+ * const dispatcher = createCommandDispatcher({
+ *   command: ["my-agent", "--task", "{task}", "--branch", "{branch}"],
+ *   env_allow: ["ANTHROPIC_API_KEY"],
+ *   state_dir: "/var/lib/rungate/executions",
+ * });
+ */
+export function createCommandDispatcher(config: CommandDispatcherConfigInput): AgentDispatcher {
+  const parsed = CommandDispatcherConfig.safeParse(config);
+  if (!parsed.success) {
+    throw new Error(`createCommandDispatcher: invalid options:\n${z.prettifyError(parsed.error)}\n${USAGE}`);
+  }
+  const options = parsed.data;
+  return createProcessDispatcher({
+    ...options,
+    state_dir: options.state_dir,
+    agentName: (assignment) => assignment.agent_profile ?? assignment.agent_role,
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * Runs one child process (execa 9) in its own process group and makes sure the whole group is gone when the
+ * run ends: on timeout and on abort the group gets SIGTERM, then SIGKILL after a grace period; when the main
+ * process exits, whatever it left behind in its group gets the same treatment; a last SIGKILL to the group
+ * follows every run. Output (stdout and stderr interleaved) is streamed into a bounded tail and, optionally,
+ * split into lines; nothing is buffered whole. POSIX only (process groups).
+ *
+ * This file is kept identical in `process-checks/` and `process-dispatch/` (adapters never import each
+ * other); a test compares the two copies.
+ */
+import { execa } from "execa";
+import { LineSplitter, TailBuffer } from "./tail-buffer.js";
+
+/** What to run and how. */
+export interface ProcessSpec {
+  /** Program and arguments (never a shell string unless `shell` is set). */
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** The child's whole environment (the host's is not extended). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Run `argv` joined by spaces through `/bin/sh` (opt-in). */
+  readonly shell?: boolean;
+  readonly timeout_ms: number;
+  /** Time between SIGTERM and SIGKILL to the group. */
+  readonly kill_grace_ms: number;
+  /** How many trailing output bytes to keep. */
+  readonly tail_bytes: number;
+  readonly signal?: AbortSignal;
+  /** Called with each output line (unredacted); a throwing callback is ignored. */
+  readonly onLine?: (line: string) => void;
+  /** Longest line handed to `onLine`, in bytes (default 4096). */
+  readonly max_line_bytes?: number;
+  /** Called once the child has a pid (its process group id). */
+  readonly onSpawn?: (pid: number) => void;
+}
+
+/** How a run ended. */
+export type ProcessEnd =
+  | { readonly kind: "exited"; readonly exit_code: number | null; readonly signal: string | null }
+  | { readonly kind: "not_started"; readonly code: string; readonly reason: string }
+  | { readonly kind: "timed_out" }
+  | { readonly kind: "aborted" };
+
+/** What a run left: how it ended, the output tail and how long it took. */
+export interface ProcessReport {
+  readonly end: ProcessEnd;
+  /** The last `tail_bytes` bytes of output. */
+  readonly tail: Buffer;
+  /** Output bytes before the tail that were not kept. */
+  readonly dropped: number;
+  readonly duration_ms: number;
+}
+
+/** Sends `signal` to the process group `pgid`; false when there is no such group (or no permission). */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Groups still running, killed if this process exits first (detached children outlive their parent). */
+const live = new Set<number>();
+let exitHookInstalled = false;
+function track(pgid: number): void {
+  live.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const group of live) signalGroup(group, "SIGKILL");
+  });
+}
+
+/** Runs `spec` to its end. Never rejects: a child that cannot start is a `not_started` end. */
+export async function runProcess(spec: ProcessSpec): Promise<ProcessReport> {
+  const started = performance.now();
+  const tail = new TailBuffer(spec.tail_bytes);
+  const onLine = spec.onLine;
+  const lines = onLine
+    ? new LineSplitter(spec.max_line_bytes ?? 4096, (line) => {
+        try {
+          onLine(line);
+        } catch {
+          // A listener's failure must not break the run.
+        }
+      })
+    : undefined;
+  const [file = "", ...args] = spec.argv;
+  const child = execa(file, args, {
+    cwd: spec.cwd,
+    env: { ...spec.env },
+    extendEnv: false,
+    shell: spec.shell ?? false,
+    detached: true,
+    stdin: "ignore",
+    all: true,
+    buffer: false,
+    reject: false,
+    forceKillAfterDelay: false,
+  });
+  const pid = child.pid ?? null;
+  if (pid !== null) {
+    track(pid);
+    spec.onSpawn?.(pid);
+  }
+
+  let stopped: "timed_out" | "aborted" | null = null;
+  let leaderExited = false;
+  let forceKill: NodeJS.Timeout | undefined;
+  const terminateGroup = () => {
+    if (pid === null || !signalGroup(pid, "SIGTERM")) return;
+    forceKill ??= setTimeout(() => signalGroup(pid, "SIGKILL"), spec.kill_grace_ms);
+  };
+  const stop = (reason: "timed_out" | "aborted") => {
+    if (stopped !== null || leaderExited) return;
+    stopped = reason;
+    terminateGroup();
+  };
+  const timer = setTimeout(() => stop("timed_out"), spec.timeout_ms);
+  const onAbort = () => stop("aborted");
+  spec.signal?.addEventListener("abort", onAbort, { once: true });
+  if (spec.signal?.aborted) stop("aborted");
+  child.once("exit", () => {
+    leaderExited = true;
+    clearTimeout(timer);
+    // Whatever the child left running in its group (and holding the output pipe) goes too.
+    terminateGroup();
+  });
+  child.all?.on("data", (chunk: Uint8Array) => {
+    tail.push(chunk);
+    lines?.push(chunk);
+  });
+
+  const result = await child;
+  clearTimeout(timer);
+  clearTimeout(forceKill);
+  spec.signal?.removeEventListener("abort", onAbort);
+  if (pid !== null) {
+    signalGroup(pid, "SIGKILL");
+    live.delete(pid);
+  }
+  lines?.end();
+
+  const end: ProcessEnd =
+    pid === null
+      ? {
+          kind: "not_started",
+          code: typeof result.code === "string" ? result.code : "unknown",
+          reason: result.originalMessage || result.shortMessage || "could not start",
+        }
+      : stopped !== null
+        ? { kind: stopped }
+        : { kind: "exited", exit_code: result.exitCode ?? null, signal: result.signal ?? null };
+  return { end, tail: tail.bytes(), dropped: tail.dropped, duration_ms: performance.now() - started };
+}

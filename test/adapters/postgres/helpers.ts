@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import type { ResultAsync } from "neverthrow";
+import { expect } from "vitest";
+import type { SqlQueryable } from "../../../src/adapters/postgres/index.js";
+import { validateRunInputAgainstPolicy } from "../../../src/core/policy/validate-run-input.js";
+import { newCardAssignment, newOrchestrationRun } from "../../../src/core/run/new-run.js";
+import type { CardAssignment } from "../../../src/core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../../../src/core/schemas/orchestration-run.js";
+import type { PortError } from "../../../src/ports/port-error.js";
+import type { RunEventDraft } from "../../../src/ports/storage-port.js";
+import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
+
+/**
+ * Schema names for one test file: a hash of the file, the current test's name and a counter, so every test (and
+ * every port a test makes) gets its own schema, and files can share one database while running in parallel.
+ */
+export function schemaNamer(file: string): () => string {
+  let counter = 0;
+  return () => {
+    counter += 1;
+    const test = expect.getState().currentTestName ?? "(no test)";
+    const hash = createHash("sha256").update(`${file}\0${test}\0${counter}`).digest("hex");
+    return `rg_${hash.slice(0, 24)}`;
+  };
+}
+
+/** The ok value, or a thrown error naming the failure. */
+export async function okOf<T>(result: ResultAsync<T, PortError>): Promise<T> {
+  return (await result).match(
+    (value) => value,
+    (error) => {
+      throw new Error(`expected ok, got ${error.kind}/${error.code}: ${error.message}`);
+    },
+  );
+}
+
+/** The error, or a thrown error when the result was ok. */
+export async function errOf<T>(result: ResultAsync<T, PortError>): Promise<PortError> {
+  return (await result).match(
+    () => {
+      throw new Error("expected an error, got ok");
+    },
+    (error) => error,
+  );
+}
+
+const validated = validateRunInputAgainstPolicy(runInputFixture(), policyFixture())._unsafeUnwrap();
+
+/** A realistic queued run with id `fixtureId(n)`. */
+export function runFixture(n: number): OrchestrationRun {
+  return newOrchestrationRun(validated, { run_id: fixtureId(n), now: FIXTURE_TIME })._unsafeUnwrap();
+}
+
+/** The queued assignment of `run`'s card, with id `fixtureId(n)`. */
+export function assignmentFixture(run: OrchestrationRun, n: number): CardAssignment {
+  const [card] = validated.cards;
+  if (!card) throw new Error("the fixture run input has a card");
+  return newCardAssignment(run, card, { assignment_id: fixtureId(n), now: FIXTURE_TIME })._unsafeUnwrap();
+}
+
+/** A `run.created` event draft for `run`, with id `fixtureId(n)`. */
+export function createdEvent(run: OrchestrationRun, n: number): RunEventDraft {
+  return {
+    id: fixtureId(n),
+    run_id: run.id,
+    project_id: run.project_id,
+    event_type: "run.created",
+    actor: "system:rungate",
+    payload: {},
+    created_at: FIXTURE_TIME,
+  };
+}
+
+/** Edits a stored run's JSON record behind the port's back (an UPDATE on the row), as an attacker would. */
+export async function tamperRunRow(
+  db: SqlQueryable,
+  schema: string,
+  run_id: string,
+  mutate: (raw: Record<string, unknown>) => void,
+): Promise<void> {
+  const { rows } = await db.query(`SELECT record::text AS record FROM "${schema}".runs WHERE id = $1`, [
+    run_id,
+  ]);
+  const row = rows[0] as { record: string } | undefined;
+  if (!row) throw new Error(`tamperRunRow: no run ${run_id} in schema ${schema}`);
+  const raw = JSON.parse(row.record) as Record<string, unknown>;
+  mutate(raw);
+  await db.query(`UPDATE "${schema}".runs SET record = $2::jsonb WHERE id = $1`, [
+    run_id,
+    JSON.stringify(raw),
+  ]);
+}
+
+/** The versions recorded in a schema's migration ledger, ascending. */
+export async function ledger(db: SqlQueryable, schema: string): Promise<number[]> {
+  const { rows } = await db.query(`SELECT version FROM "${schema}".rungate_migrations ORDER BY version`);
+  return rows.map((row) => (row as { version: number }).version);
+}
+
+/** The tables a schema holds, sorted. */
+export async function tablesOf(db: SqlQueryable, schema: string): Promise<string[]> {
+  const { rows } = await db.query(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+    [schema],
+  );
+  return rows.map((row) => (row as { table_name: string }).table_name);
+}
+
+/** The columns of one table, sorted. */
+export async function columnsOf(db: SqlQueryable, schema: string, table: string): Promise<string[]> {
+  const { rows } = await db.query(
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY column_name",
+    [schema, table],
+  );
+  return rows.map((row) => (row as { column_name: string }).column_name);
+}

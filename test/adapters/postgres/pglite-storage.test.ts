@@ -1,0 +1,319 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createPgliteStorage,
+  fromPglite,
+  LATEST_SCHEMA_VERSION,
+  migrateSchema,
+  type PostgresStorage,
+} from "../../../src/adapters/postgres/index.js";
+import { captureSnapshot } from "../../../src/core/snapshot/snapshot.js";
+import { describeStoragePortContract } from "../../../src/testing/contracts/storage-port.js";
+import { FIXTURE_TIME, fixtureId } from "../../../src/testing/fixtures.js";
+import {
+  assignmentFixture,
+  columnsOf,
+  createdEvent,
+  errOf,
+  ledger,
+  okOf,
+  runFixture,
+  schemaNamer,
+  tablesOf,
+  tamperRunRow,
+} from "./helpers.js";
+
+/** One in-memory PGlite for the whole file (starting one costs seconds); every test gets its own schema. */
+let db: PGlite;
+beforeAll(async () => {
+  db = await PGlite.create();
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+});
+
+const nextSchema = schemaNamer("test/adapters/postgres/pglite-storage.test.ts");
+
+async function openStorage(schema = nextSchema()): Promise<PostgresStorage> {
+  return okOf(createPgliteStorage({ pglite: db, schema }));
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+describeStoragePortContract({
+  name: "pglite (in-memory, a schema per test)",
+  make: () => openStorage(),
+  cleanup: (port) => dropSchema((port as PostgresStorage).schema),
+  capabilities: {
+    leases: true,
+    tamper: (port, run_id, mutate) => tamperRunRow(db, (port as PostgresStorage).schema, run_id, mutate),
+  },
+});
+
+describe("pglite storage: migrations", () => {
+  it("applies each migration once when two openers race for the same schema", async () => {
+    const schema = nextSchema();
+    const [a, b] = await Promise.all([openStorage(schema), openStorage(schema)]);
+    expect(a.schema).toBe(schema);
+    expect(b.schema).toBe(schema);
+    const again = await openStorage(schema);
+    expect(await ledger(db, schema)).toEqual([1, 2]);
+    await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
+    expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
+    await dropSchema(schema);
+  });
+
+  it("refuses a database whose recorded version is newer than this code knows, and leaves it as it was", async () => {
+    const schema = nextSchema();
+    const storage = await openStorage(schema);
+    await okOf(storage.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
+    await db.query(
+      `INSERT INTO "${schema}".rungate_migrations (version, description) VALUES ($1, 'from the future')`,
+      [LATEST_SCHEMA_VERSION + 1],
+    );
+
+    const error = await errOf(createPgliteStorage({ pglite: db, schema }));
+    expect(error).toMatchObject({
+      kind: "port_failure",
+      code: "schema_too_new",
+      detail: { retryable: false, operation: "migrate" },
+    });
+    expect(error.message).toContain(`version ${LATEST_SCHEMA_VERSION + 1}`);
+    expect(await errOf(migrateSchema(fromPglite(db), { schema, target: 0 }))).toMatchObject({
+      code: "schema_too_new",
+    });
+    expect(await ledger(db, schema)).toEqual([1, 2, LATEST_SCHEMA_VERSION + 1]);
+    expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
+    await dropSchema(schema);
+  });
+
+  it("migrates down step by step to an empty schema and back up again", async () => {
+    const schema = nextSchema();
+    const client = fromPglite(db);
+    await openStorage(schema);
+    expect(await tablesOf(db, schema)).toEqual([
+      "approvals",
+      "assignments",
+      "checks",
+      "commits",
+      "events",
+      "executions",
+      "idempotency_keys",
+      "pull_requests",
+      "rungate_migrations",
+      "runs",
+    ]);
+    expect(await columnsOf(db, schema, "assignments")).toContain("lease_owner");
+
+    expect(await okOf(migrateSchema(client, { schema, target: 1 }))).toEqual({ from: 2, to: 1 });
+    expect(await columnsOf(db, schema, "assignments")).not.toContain("lease_owner");
+    expect(await ledger(db, schema)).toEqual([1]);
+    expect(await okOf(migrateSchema(client, { schema, target: 0 }))).toEqual({ from: 1, to: 0 });
+    expect(await tablesOf(db, schema)).toEqual(["rungate_migrations"]);
+    expect(await ledger(db, schema)).toEqual([]);
+
+    expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
+    expect(await ledger(db, schema)).toEqual([1, 2]);
+    const storage = await openStorage(schema);
+    const run = runFixture(1);
+    await okOf(
+      storage.write({ runs: [{ record: run, expected_version: null }], events: [createdEvent(run, 2)] }),
+    );
+    expect(await okOf(storage.getRun(run.id))).toEqual(run);
+    await dropSchema(schema);
+  });
+
+  it("answers validation to a target version it does not know", async () => {
+    const error = await errOf(migrateSchema(fromPglite(db), { schema: nextSchema(), target: 99 }));
+    expect(error).toMatchObject({ kind: "validation" });
+  });
+});
+
+describe("pglite storage: stored data is verified on read", () => {
+  it("refuses a run whose snapshot and hash were both rewritten (the hash columns disagree)", async () => {
+    const storage = await openStorage();
+    const run = runFixture(1);
+    await okOf(storage.write({ runs: [{ record: run, expected_version: null }] }));
+
+    const forged = { ...run.run_input_snapshot, initiated_by: "user:mallory" };
+    const hash = captureSnapshot(forged)._unsafeUnwrap().hash;
+    await tamperRunRow(db, storage.schema, run.id, (raw) => {
+      raw.run_input_snapshot = forged;
+      raw.snapshot_hashes = { ...(raw.snapshot_hashes as object), run_input: hash };
+    });
+    expect(await errOf(storage.getRun(run.id))).toMatchObject({
+      kind: "validation",
+      code: "snapshot_hash_mismatch",
+    });
+    await dropSchema(storage.schema);
+  });
+
+  it("refuses a legacy run with no snapshot hashes (snapshot_unhashed) and a record that no longer parses", async () => {
+    const storage = await openStorage();
+    const [a, b] = [runFixture(1), runFixture(2)];
+    await okOf(storage.write({ runs: [a, b].map((record) => ({ record, expected_version: null })) }));
+    await tamperRunRow(db, storage.schema, a.id, (raw) => {
+      raw.snapshot_hashes = null;
+    });
+    await tamperRunRow(db, storage.schema, b.id, (raw) => {
+      raw.status = "exploded";
+    });
+    expect(await errOf(storage.getRun(a.id))).toMatchObject({
+      kind: "validation",
+      code: "snapshot_unhashed",
+    });
+    expect(await errOf(storage.getRun(b.id))).toMatchObject({
+      kind: "validation",
+      code: "invalid_stored_record",
+    });
+    await dropSchema(storage.schema);
+  });
+
+  it("keeps the record's version equal to its column through writes and claims", async () => {
+    const storage = await openStorage();
+    const run = runFixture(1);
+    const assignment = { ...assignmentFixture(run, 2), phase: "ready" as const };
+    await okOf(
+      storage.write({
+        runs: [{ record: run, expected_version: null }],
+        assignments: [{ record: assignment, expected_version: null }],
+      }),
+    );
+    await okOf(storage.write({ runs: [{ record: run, expected_version: 0 }] }));
+    await okOf(storage.write({ assignments: [{ record: assignment, expected_version: 0 }] }));
+    await okOf(storage.leases.claimNextAssignment({ worker_id: "w", lease_ms: 1_000, now: FIXTURE_TIME }));
+    const versions = (table: string) =>
+      db.query<{ version: number; record_version: number }>(
+        `SELECT version, (record->>'version')::int AS record_version FROM "${storage.schema}".${table}`,
+      );
+    expect((await versions("runs")).rows).toEqual([{ version: 1, record_version: 1 }]);
+    expect((await versions("assignments")).rows).toEqual([{ version: 2, record_version: 2 }]);
+    await dropSchema(storage.schema);
+  });
+
+  it("answers validation (unstorable_value) to text jsonb cannot hold, and stores nothing of the write", async () => {
+    const storage = await openStorage();
+    const run = runFixture(1);
+    await okOf(storage.write({ runs: [{ record: run, expected_version: null }] }));
+    const error = await errOf(
+      storage.write({
+        events: [createdEvent(run, 2)],
+        checks: [
+          {
+            id: fixtureId(3),
+            run_id: run.id,
+            assignment_id: null,
+            check_type: "unit",
+            status: "failed",
+            output: "binary\u0000garbage",
+            executed_at: FIXTURE_TIME,
+            head_sha: null,
+            duration_ms: 1,
+          },
+        ],
+      }),
+    );
+    expect(error).toMatchObject({ kind: "validation", code: "unstorable_value" });
+    expect(await okOf(storage.listEvents(run.id))).toEqual([]);
+    await dropSchema(storage.schema);
+  });
+});
+
+describe("pglite storage: options", () => {
+  it("throws at construction, showing the usage, for a schema name that is not a plain identifier", () => {
+    expect(() => createPgliteStorage({ schema: 'rungate"; DROP TABLE x; --' })).toThrow(
+      /schema.*Usage: createPgliteStorage/s,
+    );
+    expect(() => createPgliteStorage({ schema: "Rungate" })).toThrow(TypeError);
+  });
+
+  it("throws when given both a data directory and an instance", () => {
+    expect(() => createPgliteStorage({ dataDir: "/tmp/x", pglite: db })).toThrow(/not both/);
+  });
+
+  it("leaves an instance it was given open on close(), and fails calls on a closed one", async () => {
+    const storage = await openStorage();
+    await okOf(storage.close());
+    await okOf(storage.close());
+    expect((await db.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    await dropSchema(storage.schema);
+
+    const own = await okOf(createPgliteStorage());
+    await okOf(own.close());
+    expect(await errOf(own.getRun(fixtureId(1)))).toMatchObject({
+      kind: "port_failure",
+      detail: { adapter: "pglite-storage", operation: "getRun" },
+    });
+  }, 60_000);
+});
+
+describe("pglite storage: durability on disk", () => {
+  it("keeps every write a process acknowledged before it was killed with SIGKILL, and opens again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rungate-pglite-kill-"));
+    const dataDir = join(dir, "db");
+    try {
+      const committed = await runChildUntilKilled(dataDir, 25);
+      expect(committed.length).toBeGreaterThanOrEqual(25);
+
+      const reopened = await okOf(createPgliteStorage({ dataDir }));
+      try {
+        for (const id of committed) {
+          const run = await okOf(reopened.getRun(id));
+          expect(run.id).toBe(id);
+          expect(await okOf(reopened.listEvents(id))).toEqual([
+            expect.objectContaining({ event_type: "run.created", sequence: 1 }),
+          ]);
+        }
+        const after = runFixture(1);
+        await okOf(reopened.write({ runs: [{ record: after, expected_version: null }] }));
+        expect((await okOf(reopened.getRun(after.id))).id).toBe(after.id);
+      } finally {
+        await okOf(reopened.close());
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/**
+ * Starts the writer child on `dataDir`, SIGKILLs it as soon as it has acknowledged `atLeast` writes (it keeps
+ * writing meanwhile, so the kill lands mid-write), and returns every run id it reported as committed.
+ */
+function runChildUntilKilled(dataDir: string, atLeast: number): Promise<string[]> {
+  const script = join(import.meta.dirname, "fixtures", "write-runs-until-killed.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script, dataDir], {
+    cwd: join(import.meta.dirname, "..", "..", ".."),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const committed: string[] = [];
+  let buffered = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.startsWith("committed ")) committed.push(line.slice("committed ".length));
+    }
+    if (committed.length >= atLeast && child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (signal === "SIGKILL") resolve(committed);
+      else reject(new Error(`the writer exited with ${code ?? signal} before it was killed: ${stderr}`));
+    });
+  });
+}

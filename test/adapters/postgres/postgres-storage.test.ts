@@ -1,0 +1,147 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createPostgresStorage,
+  fromPgPool,
+  type PgPoolLike,
+  type PostgresStorage,
+} from "../../../src/adapters/postgres/index.js";
+import { describeStoragePortContract } from "../../../src/testing/contracts/storage-port.js";
+import { createdEvent, errOf, ledger, okOf, runFixture, schemaNamer, tamperRunRow } from "./helpers.js";
+
+/**
+ * Runs against a real Postgres server when RUNGATE_TEST_DATABASE_URL is set (e.g.
+ * postgres://postgres@127.0.0.1:54329/postgres; docs/adapters/postgres.md shows how to start a throwaway one).
+ * Every test works in its own schema, named from a hash of this file and the test's name, dropped afterwards.
+ */
+const url = process.env.RUNGATE_TEST_DATABASE_URL;
+const title = url
+  ? "postgres storage (RUNGATE_TEST_DATABASE_URL)"
+  : "postgres storage: skipped because RUNGATE_TEST_DATABASE_URL is not set (see docs/adapters/postgres.md)";
+
+const nextSchema = schemaNamer("test/adapters/postgres/postgres-storage.test.ts");
+
+describe.skipIf(!url)(title, () => {
+  let pool: pg.Pool;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: url, max: 20 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  const open = (schema = nextSchema()): Promise<PostgresStorage> =>
+    okOf(createPostgresStorage({ pool, schema }));
+  const drop = async (schema: string): Promise<void> => {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  };
+
+  describeStoragePortContract({
+    name: "postgres (pg.Pool, a schema per test)",
+    make: () => open(),
+    cleanup: (port) => drop((port as PostgresStorage).schema),
+    capabilities: {
+      leases: true,
+      tamper: (port, run_id, mutate) =>
+        tamperRunRow(fromPgPool(pool), (port as PostgresStorage).schema, run_id, mutate),
+    },
+    concurrency_timeout_ms: 120_000,
+  });
+
+  describe("postgres storage: opening", () => {
+    it("applies each migration once when five processes (five pools) open the same schema at once", async () => {
+      const schema = nextSchema();
+      const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: url, max: 2 }));
+      try {
+        const opened = await Promise.all(pools.map((p) => okOf(createPostgresStorage({ pool: p, schema }))));
+        expect(opened.map((s) => s.schema)).toEqual(Array(5).fill(schema));
+        expect(await ledger(fromPgPool(pool), schema)).toEqual([1, 2]);
+        const [first, , , , last] = opened;
+        if (!first || !last) throw new Error("five storages were opened");
+        const run = runFixture(1);
+        await okOf(first.write({ runs: [{ record: run, expected_version: null }] }));
+        expect(await okOf(last.getRun(run.id))).toEqual(run);
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
+        await drop(schema);
+      }
+    }, 60_000);
+
+    it("opens from a connection string with a pool of its own, which close() ends", async () => {
+      const schema = nextSchema();
+      const storage = await okOf(createPostgresStorage({ connectionString: url ?? "", schema, max: 2 }));
+      const run = runFixture(1);
+      await okOf(
+        storage.write({ runs: [{ record: run, expected_version: null }], events: [createdEvent(run, 2)] }),
+      );
+      expect(await okOf(storage.getRun(run.id))).toEqual(run);
+      await okOf(storage.close());
+      expect(await errOf(storage.getRun(run.id))).toMatchObject({ kind: "port_failure" });
+      await drop(schema);
+    }, 60_000);
+
+    it("serialises events of one run written by many connections at once: sequences 1..n, no gaps", async () => {
+      const storage = await open();
+      const run = runFixture(1);
+      await okOf(storage.write({ runs: [{ record: run, expected_version: null }] }));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => okOf(storage.write({ events: [createdEvent(run, 100 + i)] }))),
+      );
+      const events = await okOf(storage.listEvents(run.id));
+      expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(new Set(events.map((e) => e.id)).size).toBe(40);
+      await drop(storage.schema);
+    }, 60_000);
+
+    it("resolves writes updating two runs in opposite orders (a deadlock, retried): one applies, the other is stale", async () => {
+      const storage = await open();
+      const [a, b] = [runFixture(1), runFixture(2)];
+      await okOf(storage.write({ runs: [a, b].map((record) => ({ record, expected_version: null })) }));
+      for (let round = 0; round < 3; round++) {
+        const outcomes = await Promise.all([
+          storage.write({ runs: [a, b].map((record) => ({ record, expected_version: round })) }),
+          storage.write({ runs: [b, a].map((record) => ({ record, expected_version: round })) }),
+        ]);
+        expect(outcomes.filter((o) => o.isOk())).toHaveLength(1);
+        const loser = outcomes.find((o) => o.isErr());
+        expect(loser?.isErr() && loser.error).toMatchObject({ kind: "conflict", code: "stale_version" });
+      }
+      expect((await okOf(storage.getRun(a.id))).version).toBe(3);
+      expect((await okOf(storage.getRun(b.id))).version).toBe(3);
+      await drop(storage.schema);
+    }, 60_000);
+
+    it("replays one of several concurrent writes with the same idempotency key, applying it once", async () => {
+      const storage = await open();
+      const run = runFixture(1);
+      await okOf(storage.write({ runs: [{ record: run, expected_version: null }] }));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          okOf(storage.write({ idempotency_key: "same", events: [createdEvent(run, 200 + i)] })),
+        ),
+      );
+      expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.events[0]?.id))).toEqual(new Set([results[0]?.events[0]?.id]));
+      expect(await okOf(storage.listEvents(run.id))).toHaveLength(1);
+      await drop(storage.schema);
+    }, 60_000);
+  });
+});
+
+describe("postgres storage: an unreachable server", () => {
+  it("answers a retryable port_failure (connection), never a throw", async () => {
+    const error = await errOf(
+      createPostgresStorage({ connectionString: "postgres://nobody@127.0.0.1:1/none", schema: nextSchema() }),
+    );
+    expect(error).toMatchObject({
+      kind: "port_failure",
+      code: "connection",
+      detail: { retryable: true, adapter: "postgres-storage", operation: "migrate" },
+    });
+  });
+
+  it("accepts a pg.Pool as it is (the structural PgPoolLike)", () => {
+    const p: PgPoolLike = new pg.Pool({ connectionString: "postgres://nobody@127.0.0.1:1/none" });
+    expect(typeof p.connect).toBe("function");
+  });
+});

@@ -1,0 +1,498 @@
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AgenticFlowDispatcherConfig,
+  agenticFlowCommand,
+  createAgenticFlowDispatcher,
+  createCommandDispatcher,
+} from "../../../src/adapters/process-dispatch/index.js";
+import type { AgentDispatchRequest, AgentProgress } from "../../../src/ports/agent-dispatcher.js";
+import { describeAgentDispatcherContract } from "../../../src/testing/contracts/agent-dispatcher.js";
+import { eventually, isGone, readPids } from "../process-checks/process-helpers.js";
+import {
+  dispatchRequest,
+  git,
+  installStandIn,
+  makeRepo,
+  removeTempDirs,
+  tempDir,
+} from "./dispatch-fixture.js";
+
+// Real processes throughout: a stand-in agent CLI (a node script put first on PATH as `agentic-flow`) working
+// in temp git repositories and linked worktrees. No network, no real agent.
+
+const NODE = process.execPath;
+let standIn: string;
+const originalPath = process.env.PATH;
+
+beforeAll(async () => {
+  const installed = await installStandIn();
+  standIn = installed.path;
+  process.env.PATH = `${installed.bin}:${originalPath ?? ""}`;
+});
+afterAll(async () => {
+  process.env.PATH = originalPath;
+  await removeTempDirs();
+});
+
+/** A repository with one worktree on a new feature branch, and a request for it. */
+async function prepared(
+  overrides: Parameters<typeof dispatchRequest>[2] = {},
+): Promise<{ request: AgentDispatchRequest; worktree: string; clone: string; branch: string }> {
+  const repo = await makeRepo();
+  const branch = `rungate/card-${Math.random().toString(36).slice(2, 8)}`;
+  const worktree = await repo.worktree(branch);
+  return { request: dispatchRequest(worktree, branch, overrides), worktree, clone: repo.clone, branch };
+}
+
+/** The agentic-flow dispatcher on the stand-in, with its own state dir and run log. */
+async function standInDispatcher(
+  env: Record<string, string> = {},
+  extra: Partial<Parameters<typeof createAgenticFlowDispatcher>[0]> = {},
+) {
+  const dir = await tempDir();
+  const runs = join(dir, "runs.txt");
+  const dispatcher = createAgenticFlowDispatcher({
+    state_dir: join(dir, "state"),
+    kill_grace_ms: 300,
+    ...extra,
+    env: { FAKE_AGENT_RUNS: runs, ...env },
+  });
+  const runCount = () =>
+    existsSync(runs) ? readFileSync(runs, "utf8").split("\n").filter(Boolean).length : 0;
+  return { dispatcher, runs, runCount, dir };
+}
+
+/** Writes the marker a dispatcher in another process would have left for `request` (no result yet). */
+async function plantMarker(
+  dir: string,
+  request: AgentDispatchRequest,
+  fields: { owner_pid: number; head_before: string | null; agent_pgid?: number },
+): Promise<void> {
+  await mkdir(join(dir, "state"), { recursive: true });
+  await writeFile(
+    join(dir, "state", `${request.execution_id}.json`),
+    JSON.stringify({
+      version: 1,
+      execution_id: request.execution_id,
+      run_id: request.run_id,
+      assignment_id: request.assignment.id,
+      agent_pgid: null,
+      started_at: new Date().toISOString(),
+      result: null,
+      ...fields,
+    }),
+  );
+}
+
+describeAgentDispatcherContract({
+  name: "agentic-flow dispatcher (stand-in CLI)",
+  make: async () => {
+    const scripts = await tempDir("rungate-agent-script-");
+    const { dispatcher } = await standInDispatcher({ FAKE_AGENT_SCRIPT_DIR: scripts });
+    return {
+      dispatcher,
+      prepare: async () => (await prepared()).request,
+      readHead: (request) => git(request.assignment.worktree_path ?? "", "rev-parse", "HEAD"),
+      scriptCommit: (request) => writeFile(join(scripts, request.execution_id), "commit"),
+    };
+  },
+});
+
+describe("agent dispatch: outcomes read from git", () => {
+  it("reports committed when the agent commits on its feature branch", async () => {
+    const { request, worktree } = await prepared({ task: "mode:commit" });
+    const before = await git(worktree, "rev-parse", "HEAD");
+    const { dispatcher } = await standInDispatcher();
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome.outcome).toBe("committed");
+    expect(outcome.exit_code).toBe(0);
+    expect(await git(worktree, "rev-parse", "HEAD")).not.toBe(before);
+    expect(outcome.summary).toContain("the agent committed");
+  });
+
+  it("reports no_changes, never success, when the CLI exits 0 without committing (no provider key)", async () => {
+    const { request } = await prepared();
+    const { dispatcher } = await standInDispatcher();
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome.outcome).toBe("no_changes");
+    expect(outcome.exit_code).toBe(0);
+    expect(outcome.summary).toContain("without committing anything");
+    expect(outcome.summary).toContain("no provider key configured");
+  });
+
+  it("reports uncommitted_changes when the agent leaves files uncommitted", async () => {
+    const { request } = await prepared({ task: "mode:dirty" });
+    const { dispatcher } = await standInDispatcher();
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome.outcome).toBe("uncommitted_changes");
+    expect(outcome.summary).toContain("1 uncommitted path(s)");
+  });
+
+  it("reports wrong_branch when the agent checks out and commits on another branch", async () => {
+    const { request, branch } = await prepared({ task: "mode:wrong-branch" });
+    const { dispatcher } = await standInDispatcher();
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome.outcome).toBe("wrong_branch");
+    expect(outcome.summary).toContain(`instead of ${branch}`);
+  });
+
+  it("reports agent_error with the exit code when the agent exits non-zero", async () => {
+    const { request } = await prepared({ task: "mode:fail" });
+    const { dispatcher } = await standInDispatcher();
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome).toMatchObject({ outcome: "agent_error", exit_code: 2 });
+    expect(outcome.summary).toContain("exited with code 2");
+    expect(outcome.summary).toContain("agent crashed");
+  });
+
+  it("runs agents of two worktrees at the same time, each committing on its own branch", async () => {
+    const left = await prepared({ task: "mode:commit" });
+    const right = await prepared({ task: "mode:commit" });
+    const { dispatcher } = await standInDispatcher();
+    const [a, b] = await Promise.all([dispatcher.dispatch(left.request), dispatcher.dispatch(right.request)]);
+    expect(a._unsafeUnwrap().outcome).toBe("committed");
+    expect(b._unsafeUnwrap().outcome).toBe("committed");
+    expect(await git(left.worktree, "log", "-1", "--format=%s")).toBe(
+      `agent work ${left.request.execution_id}`,
+    );
+    expect(await git(right.worktree, "log", "-1", "--format=%s")).toBe(
+      `agent work ${right.request.execution_id}`,
+    );
+  });
+});
+
+describe("agent dispatch: hand-over", () => {
+  it("runs `agentic-flow --agent <name> --task <task>` with the chosen flags in the worktree", async () => {
+    const { request, worktree, branch } = await prepared({ task: "Add a cart total {branch}" });
+    const record = join(await tempDir(), "record.json");
+    const { dispatcher } = await standInDispatcher(
+      { FAKE_AGENT_RECORD: record },
+      { provider: "openrouter", model: "deepseek/deepseek-chat", stream: true },
+    );
+    (await dispatcher.dispatch(request))._unsafeUnwrap();
+    const seen = JSON.parse(await readFile(record, "utf8"));
+    expect(seen.argv).toEqual([
+      "--agent",
+      "coder",
+      "--task",
+      "Add a cart total {branch}",
+      "--provider",
+      "openrouter",
+      "--model",
+      "deepseek/deepseek-chat",
+      "--stream",
+    ]);
+    expect(seen.cwd).toBe(realpathSync(worktree));
+    expect(seen.env).toMatchObject({
+      RUNGATE_TASK: "Add a cart total {branch}",
+      RUNGATE_BRANCH: branch,
+      RUNGATE_ALLOWED_PATHS: JSON.stringify(["src/**", "test/**"]),
+      RUNGATE_FORBIDDEN_PATHS: JSON.stringify(["**/.env"]),
+      RUNGATE_EXECUTION_ID: request.execution_id,
+    });
+    expect(seen.context).toEqual({
+      run_id: request.run_id,
+      execution_id: request.execution_id,
+      assignment: {
+        id: request.assignment.id,
+        card_id: request.assignment.card_id,
+        agent_role: "coder",
+        agent_profile: null,
+        feature_branch: branch,
+        allowed_paths: ["src/**", "test/**"],
+        forbidden_paths: ["**/.env"],
+        worktree_path: worktree,
+      },
+      task: "Add a cart total {branch}",
+    });
+    // The context file lived outside the worktree and is gone after the run.
+    expect(seen.context_file.startsWith(realpathSync(worktree))).toBe(false);
+    expect(existsSync(seen.context_file)).toBe(false);
+  });
+
+  it("passes provider keys from the host but no other host variable", async () => {
+    process.env.ANTHROPIC_API_KEY = "sk-host-provider-key-0001";
+    process.env.RUNGATE_TEST_HIDDEN = "host-only";
+    try {
+      const { request } = await prepared();
+      const record = join(await tempDir(), "record.json");
+      const { dispatcher } = await standInDispatcher({ FAKE_AGENT_RECORD: record });
+      (await dispatcher.dispatch(request))._unsafeUnwrap();
+      const seen = JSON.parse(await readFile(record, "utf8"));
+      expect(seen.env.ANTHROPIC_API_KEY).toBe("sk-host-provider-key-0001");
+      expect(seen.env.RUNGATE_TEST_HIDDEN).toBeNull();
+    } finally {
+      delete process.env.ANTHROPIC_API_KEY;
+      delete process.env.RUNGATE_TEST_HIDDEN;
+    }
+  });
+
+  it("names the agent by profile, else by role (an integrator runs as coder)", async () => {
+    const record = join(await tempDir(), "record.json");
+    const { dispatcher } = await standInDispatcher({ FAKE_AGENT_RECORD: record });
+    const agentOf = async (overrides: Parameters<typeof dispatchRequest>[2]) => {
+      const { request } = await prepared(overrides);
+      (await dispatcher.dispatch(request))._unsafeUnwrap();
+      const argv: string[] = JSON.parse(await readFile(record, "utf8")).argv;
+      return argv[argv.indexOf("--agent") + 1];
+    };
+    expect(await agentOf({ agent_role: "integrator" })).toBe("coder");
+    expect(await agentOf({ agent_role: "tester" })).toBe("tester");
+    expect(await agentOf({ agent_role: "reviewer", agent_profile: "security-reviewer" })).toBe(
+      "security-reviewer",
+    );
+  });
+
+  it("expands placeholders of any command once, leaving placeholder-like text in values alone", async () => {
+    const { request, branch } = await prepared({ task: "literal {agent} text" });
+    const record = join(await tempDir(), "record.json");
+    const dispatcher = createCommandDispatcher({
+      command: [standIn, "--task", "{task}", "--branch={branch}", "--agent", "{agent}"],
+      env: { FAKE_AGENT_RECORD: record },
+      state_dir: join(await tempDir(), "state"),
+    });
+    (await dispatcher.dispatch(request))._unsafeUnwrap();
+    const seen = JSON.parse(await readFile(record, "utf8"));
+    expect(seen.argv).toEqual(["--task", "literal {agent} text", `--branch=${branch}`, "--agent", "coder"]);
+  });
+});
+
+describe("agent dispatch: progress and secrets", () => {
+  it("streams redacted output lines as progress and keeps secrets out of the summary", async () => {
+    process.env.ANTHROPIC_API_KEY = "sk-ant-host-secret-key-0123456789abcdef";
+    try {
+      const { request } = await prepared({ task: "mode:leak" });
+      const token = "tok-7f1e2d3c4b5a69788796a5b4";
+      const { dispatcher } = await standInDispatcher(
+        { GITHUB_TOKEN: token },
+        { redact_patterns: ["acct-[0-9]{6}"] },
+      );
+      const lines: AgentProgress[] = [];
+      const outcome = (
+        await dispatcher.dispatch(request, { onProgress: (p) => lines.push(p) })
+      )._unsafeUnwrap();
+      const messages = lines.map((l) => l.message);
+      expect(messages).toContain("token [redacted]");
+      expect(messages).toContain("provider [redacted]");
+      expect(messages).toContain("customer [redacted] billed");
+      expect(messages.at(-1)).toBe("rungate: finished: no_changes");
+      for (const l of lines) expect(l.execution_id).toBe(request.execution_id);
+      const everything = `${messages.join("\n")}\n${outcome.summary ?? ""}`;
+      for (const secret of [token, "sk-ant-host-secret-key", "acct-123456"]) {
+        expect(everything).not.toContain(secret);
+      }
+      expect(outcome.summary).toContain("token [redacted]");
+    } finally {
+      delete process.env.ANTHROPIC_API_KEY;
+    }
+  });
+
+  it("cuts a long progress line to the cap", async () => {
+    const { request } = await prepared({ task: "mode:long-line" });
+    const { dispatcher } = await standInDispatcher({}, { progress_line_cap: 100 });
+    const lines: string[] = [];
+    (await dispatcher.dispatch(request, { onProgress: (p) => lines.push(p.message) }))._unsafeUnwrap();
+    const long = lines.find((l) => l.startsWith("xxx"));
+    expect(long).toBe(`${"x".repeat(99)}…`);
+    expect(lines).toContain("after the long line");
+  });
+});
+
+describe("agent dispatch: time limits and cancellation", () => {
+  it("fails with timeout and kills the agent and its grandchild", async () => {
+    const { request } = await prepared({ task: "mode:sleep" });
+    const pidFile = join(await tempDir(), "pids.json");
+    const { dispatcher, runCount } = await standInDispatcher({ FAKE_AGENT_PIDS: pidFile });
+    const result = await dispatcher.dispatch(request, { timeout_ms: 4_000 });
+    expect(result._unsafeUnwrapErr()).toMatchObject({ kind: "timeout", detail: { timeout_ms: 4_000 } });
+    const pids = await readPids(pidFile);
+    expect(await eventually(() => isGone(pids.child))).toBe(true);
+    expect(await eventually(() => isGone(pids.grandchild))).toBe(true);
+    // The timed-out execution is recorded: asking again starts nothing and answers the same.
+    const again = await dispatcher.dispatch(request);
+    expect(again._unsafeUnwrapErr().kind).toBe("timeout");
+    expect(runCount()).toBe(1);
+  }, 60_000);
+
+  it("fails with cancelled when aborted mid-run, after killing the whole group", async () => {
+    const { request } = await prepared({ task: "mode:sleep" });
+    const pidFile = join(await tempDir(), "pids.json");
+    const { dispatcher } = await standInDispatcher({ FAKE_AGENT_PIDS: pidFile });
+    const controller = new AbortController();
+    const pending = dispatcher.dispatch(request, { signal: controller.signal });
+    const pids = await readPids(pidFile);
+    controller.abort();
+    expect((await pending)._unsafeUnwrapErr().kind).toBe("cancelled");
+    expect(await eventually(() => isGone(pids.child))).toBe(true);
+    expect(await eventually(() => isGone(pids.grandchild))).toBe(true);
+  }, 60_000);
+});
+
+describe("agent dispatch: once per execution id", () => {
+  it("answers a repeated dispatch from the record without starting the agent again", async () => {
+    const { request, worktree } = await prepared({ task: "mode:commit" });
+    const { dispatcher, runCount } = await standInDispatcher();
+    const first = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    const head = await git(worktree, "rev-parse", "HEAD");
+    const again = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(again).toEqual(first);
+    expect(runCount()).toBe(1);
+    expect(await git(worktree, "rev-parse", "HEAD")).toBe(head);
+  });
+
+  it("joins a run in flight instead of starting a second one", async () => {
+    const { request } = await prepared({ task: "mode:commit" });
+    const { dispatcher, runCount } = await standInDispatcher();
+    const [a, b] = await Promise.all([dispatcher.dispatch(request), dispatcher.dispatch(request)]);
+    expect(a._unsafeUnwrap()).toEqual(b._unsafeUnwrap());
+    expect(runCount()).toBe(1);
+  });
+
+  it("survives a restart: a new dispatcher on the same state dir does not start the agent again", async () => {
+    const { request } = await prepared({ task: "mode:commit" });
+    const first = await standInDispatcher();
+    const outcome = (await first.dispatcher.dispatch(request))._unsafeUnwrap();
+    const restarted = createAgenticFlowDispatcher({
+      state_dir: join(first.dir, "state"),
+      env: { FAKE_AGENT_RUNS: first.runs },
+    });
+    expect((await restarted.dispatch(request))._unsafeUnwrap()).toEqual(outcome);
+    expect(first.runCount()).toBe(1);
+  });
+
+  it("reads the outcome from git, without starting the agent, when the process that ran it died", async () => {
+    const { request, worktree } = await prepared();
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    const headBefore = await git(worktree, "rev-parse", "HEAD");
+    // A dead owner: a process that has exited (and was reaped by execa).
+    const exited = execa(NODE, ["-e", "0"]);
+    const deadPid = exited.pid ?? 0;
+    await exited;
+    await writeFile(join(worktree, "half-done.txt"), "interrupted work\n");
+    await plantMarker(dir, request, { owner_pid: deadPid, head_before: headBefore });
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome).toMatchObject({ outcome: "uncommitted_changes", exit_code: null });
+    expect(outcome.summary).toContain(`pid ${deadPid}`);
+    expect(runCount()).toBe(0);
+  });
+
+  it("kills the orphaned agent group of a dead owner, but not a group that is not the execution's", async () => {
+    const { request } = await prepared();
+    const { dispatcher, dir } = await standInDispatcher();
+    const sleeper = (id: string) =>
+      execa(NODE, ["-e", "setInterval(() => {}, 1000)"], {
+        detached: true,
+        env: { RUNGATE_EXECUTION_ID: id },
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "ignore",
+        reject: false,
+      });
+    const orphan = sleeper(request.execution_id);
+    const stranger = sleeper("someone-else");
+    try {
+      const exited = execa(NODE, ["-e", "0"]);
+      const deadPid = exited.pid ?? 0;
+      await exited;
+      await plantMarker(dir, request, { owner_pid: deadPid, head_before: null, agent_pgid: orphan.pid ?? 0 });
+      (await dispatcher.dispatch(request))._unsafeUnwrap();
+      expect(await eventually(() => isGone(orphan.pid ?? 0))).toBe(true);
+      const other = { ...request, execution_id: `${request.execution_id}-b` };
+      await plantMarker(dir, other, { owner_pid: deadPid, head_before: null, agent_pgid: stranger.pid ?? 0 });
+      (await dispatcher.dispatch(other))._unsafeUnwrap();
+      expect(isGone(stranger.pid ?? 0)).toBe(false);
+    } finally {
+      orphan.kill("SIGKILL");
+      stranger.kill("SIGKILL");
+      await Promise.all([orphan, stranger]);
+    }
+  });
+
+  it("fails retryably while another live process runs the execution", async () => {
+    const { request } = await prepared();
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    // The parent of this test worker: alive for the whole test.
+    await plantMarker(dir, request, { owner_pid: process.ppid, head_before: null });
+    const error = (await dispatcher.dispatch(request))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ kind: "port_failure", detail: { retryable: true } });
+    expect(runCount()).toBe(0);
+  });
+
+  it("fails with port_failure when the agent cannot start, and leaves the execution startable", async () => {
+    const { request } = await prepared({ task: "mode:commit" });
+    const state = join(await tempDir(), "state");
+    const broken = createCommandDispatcher({
+      command: ["rungate-no-such-agent-9c2e", "{task}"],
+      state_dir: state,
+    });
+    const error = (await broken.dispatch(request))._unsafeUnwrapErr();
+    expect(error.kind).toBe("port_failure");
+    expect(error.message).toContain("command not found (ENOENT)");
+    const fixed = createCommandDispatcher({ command: [standIn, "--task", "{task}"], state_dir: state });
+    expect((await fixed.dispatch(request))._unsafeUnwrap().outcome).toBe("committed");
+  });
+
+  it("fails with port_failure, starting nothing, when the worktree is not a git worktree", async () => {
+    const { request } = await prepared();
+    const notGit = await tempDir("rungate-not-git-");
+    const { dispatcher, runCount } = await standInDispatcher();
+    const error = (
+      await dispatcher.dispatch({ ...request, assignment: { ...request.assignment, worktree_path: notGit } })
+    )._unsafeUnwrapErr();
+    expect(error.kind).toBe("port_failure");
+    expect(error.message).toContain("not a git worktree");
+    expect(runCount()).toBe(0);
+  });
+});
+
+describe("agent dispatch: configuration", () => {
+  it("builds the agentic-flow command line from its options", () => {
+    const options = AgenticFlowDispatcherConfig.parse({
+      executable: ["npx", "agentic-flow"],
+      provider: "anthropic",
+      output: "json",
+      forward_timeout: true,
+      agents_dir: "/opt/agents",
+      extra_args: ["--verbose"],
+    });
+    expect(agenticFlowCommand(options)).toEqual([
+      "npx",
+      "agentic-flow",
+      "--agent",
+      "{agent}",
+      "--task",
+      "{task}",
+      "--provider",
+      "anthropic",
+      "--output",
+      "json",
+      "--timeout",
+      "{timeout_ms}",
+      "--agents-dir",
+      "/opt/agents",
+      "--verbose",
+    ]);
+  });
+
+  it("refuses bad options at construction, showing correct usage", () => {
+    expect(() => createCommandDispatcher({ command: [] })).toThrow(/at least the program[\s\S]*Usage:/);
+    expect(() => createAgenticFlowDispatcher({ output: "yaml" as never })).toThrow(/Usage:/);
+    expect(() => createCommandDispatcher({ command: ["x"], redact_patterns: ["("] })).toThrow(
+      /not a valid regular expression/,
+    );
+  });
+
+  it("refuses a request without a worktree with a validation error", async () => {
+    const { request } = await prepared();
+    const { dispatcher } = await standInDispatcher();
+    const result = await dispatcher.dispatch({
+      ...request,
+      assignment: { ...request.assignment, worktree_path: null },
+    });
+    expect(result._unsafeUnwrapErr().kind).toBe("validation");
+  });
+});
