@@ -23,3 +23,4 @@ export {
   type RunState,
 } from "./orchestrator/index.js";
 export type * from "./ports/index.js";
+export { createRandomIds, createSystemClock } from "./adapters/system/index.js";

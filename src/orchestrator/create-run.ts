@@ -6,6 +6,7 @@ import { validateRunInputAgainstPolicy } from "../core/policy/validate-run-input
 import { newCardAssignment, newOrchestrationRun } from "../core/run/new-run.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { Actor } from "../core/schemas/primitives.js";
 import type { RunInputInput } from "../core/schemas/run-input.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { commit, eventDraft } from "./persist.js";
@@ -52,7 +53,7 @@ export function createRun(
         yield* newCardAssignment(run, card, { assignment_id: deps.ids.next(), now: run.created_at }),
       );
     }
-    const actor = { type: "user" as const, id: run.initiated_by };
+    const actor = initiator(run.initiated_by);
     const stored = yield* commit(deps, {
       ...(idempotency_key === undefined ? {} : { idempotency_key: `create_run:${idempotency_key}` }),
       runs: [{ record: run, expected_version: null }],
@@ -78,4 +79,12 @@ export function createRun(
     const storedRun = stored.runs[0] ?? run;
     return ok({ run: storedRun, assignments: stored.assignments, replayed: stored.replayed });
   });
+}
+
+/** Who started a run: `initiated_by` as hosts write it, either a bare user id or already `type:id`. */
+function initiator(initiated_by: string): Actor {
+  const typed = /^(user|system|agent|pr_host):(.+)$/.exec(initiated_by);
+  return typed
+    ? { type: typed[1] as Actor["type"], id: typed[2] ?? initiated_by }
+    : { type: "user", id: initiated_by };
 }

@@ -1,7 +1,7 @@
 /**
- * `npm run demo`: one card goes through every gate of rungate's core, and a second card is stopped by the
- * path rules. Every decision is printed as it is made. Pure core only: the git, process and PR adapters
- * replace the scripted parts below as they land.
+ * `npm run demo:core`: one card goes through every gate of rungate's core, and a second card is stopped by the
+ * path rules. Every decision is printed as it is made. Pure core only, no ports: `npm run demo` runs the
+ * same lifecycle on a real repository.
  */
 import {
   type ApprovalRequest,
@@ -19,8 +19,8 @@ import {
   transitionRun,
   validateRunInputAgainstPolicy,
   verifyRunSnapshots,
-} from "../../src/index.js";
-import { fixtureId, policyFixture, runInputFixture } from "../../src/testing/index.js";
+} from "../src/index.js";
+import { fixtureId, policyFixture, runInputFixture } from "../src/testing/index.js";
 
 let clock = Date.parse("2026-11-27T09:00:00.000Z");
 const now = () => {

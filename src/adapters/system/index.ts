@@ -1,0 +1,2 @@
+export { createRandomIds } from "./random-ids.js";
+export { createSystemClock } from "./system-clock.js";
