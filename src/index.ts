@@ -6,6 +6,8 @@
  *
  * @packageDocumentation
  */
+
+export { createRandomIds, createSystemClock } from "./adapters/system/index.js";
 export * from "./core/index.js";
 export {
   type ApprovalDecision,
@@ -23,4 +25,3 @@ export {
   type RunState,
 } from "./orchestrator/index.js";
 export type * from "./ports/index.js";
-export { createRandomIds, createSystemClock } from "./adapters/system/index.js";

@@ -83,10 +83,14 @@ describe("runWorker", () => {
       })
     )._unsafeUnwrap();
     // While its lease holds, nobody else may take the card.
-    const early = (await runWorker(ports, { worker_id: "early", until_idle: true, lease_ms: 1_000_000_000 }))._unsafeUnwrap();
+    const early = (
+      await runWorker(ports, { worker_id: "early", until_idle: true, lease_ms: 1_000_000_000 })
+    )._unsafeUnwrap();
     expect(early.claimed).toEqual([]);
     ports.clock.advance(2_000_000)._unsafeUnwrap();
-    const late = (await runWorker(ports, { worker_id: "heir", until_idle: true, lease_ms: 1_000_000_000 }))._unsafeUnwrap();
+    const late = (
+      await runWorker(ports, { worker_id: "heir", until_idle: true, lease_ms: 1_000_000_000 })
+    )._unsafeUnwrap();
     expect(late.claimed).toEqual([a.id]);
     expect((await ports.storage.getAssignment(a.id))._unsafeUnwrap().phase).toBe("awaiting_approval");
     expect(ports.dispatcher.dispatches).toHaveLength(1);
