@@ -10,6 +10,7 @@ export const ENTRIES = {
   "./testing": ["testing", "src/testing/index.ts"],
   "./testing/contracts": ["testing-contracts", "src/testing/contracts/index.ts"],
   "./worker": ["worker", "src/worker/index.ts"],
+  "./git": ["git", "src/adapters/simple-git/index.ts"],
   "./github": ["github", "src/adapters/github/index.ts"],
   "./local": ["local", "src/adapters/local-pr-host/index.ts"],
   "./postgres": ["postgres", "src/adapters/postgres/index.ts"],

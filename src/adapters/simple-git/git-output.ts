@@ -1,0 +1,151 @@
+/**
+ * Parsers for the NUL-separated plumbing output this adapter asks git for (`-z` everywhere: paths may hold
+ * spaces, newlines or any Unicode, and are never quoted). Pure; no human-readable output is ever parsed.
+ */
+
+/** One entry of `git diff-tree -r -z -M --raw <base> <head>`. */
+export interface RawChange {
+  /** The status letter (`A`, `M`, `D`, `R`, `C`, `T`, …) without its score. */
+  readonly letter: string;
+  /** Similarity score of a rename or copy (`R086` → 86), else `null`. */
+  readonly score: number | null;
+  /** Mode at the base (`000000` when the path did not exist there). */
+  readonly old_mode: string;
+  /** Mode at the head (`000000` when the path no longer exists). */
+  readonly new_mode: string;
+  /** Blob (or gitlink) at the base. */
+  readonly old_object: string;
+  /** Blob (or gitlink) at the head. */
+  readonly new_object: string;
+  /** The path at the head (for a deletion: the deleted path). */
+  readonly path: string;
+  /** For a rename or copy: the path at the base. */
+  readonly previous_path: string | null;
+}
+
+/** An all-zero mode or object id: "no such side". */
+export const NULL_MODE = "000000";
+
+const RAW_HEADER = /^:([0-7]{6}) ([0-7]{6}) ([0-9a-f]{40,64}) ([0-9a-f]{40,64}) ([A-Z])([0-9]{0,3})$/;
+
+/** Splits `-z` output into fields; the trailing empty field after the last NUL is dropped. */
+export function splitNul(stdout: string): string[] {
+  const fields = stdout.split("\u0000");
+  if (fields.at(-1) === "" || fields.at(-1) === "\n") fields.pop();
+  return fields;
+}
+
+/**
+ * Parses `diff-tree -z --raw` output: `:<old mode> <new mode> <old sha> <new sha> <status>` NUL `<path>` NUL,
+ * with a second path for renames and copies (`R`/`C`: source first, then destination). Fails with the
+ * offending field when the output does not have that shape.
+ */
+export function parseRawDiff(
+  stdout: string,
+): { ok: true; changes: RawChange[] } | { ok: false; field: string } {
+  const fields = splitNul(stdout);
+  const changes: RawChange[] = [];
+  let i = 0;
+  while (i < fields.length) {
+    const header = fields[i] ?? "";
+    const match = RAW_HEADER.exec(header);
+    if (match === null) return { ok: false, field: header };
+    const [, old_mode = "", new_mode = "", old_object = "", new_object = "", letter = "", score = ""] = match;
+    const twoPaths = letter === "R" || letter === "C";
+    const first = fields[i + 1];
+    const second = twoPaths ? fields[i + 2] : undefined;
+    if (first === undefined || (twoPaths && second === undefined)) return { ok: false, field: header };
+    changes.push({
+      letter,
+      score: score === "" ? null : Number.parseInt(score, 10),
+      old_mode,
+      new_mode,
+      old_object,
+      new_object,
+      path: second ?? first,
+      previous_path: twoPaths ? first : null,
+    });
+    i += twoPaths ? 3 : 2;
+  }
+  return { ok: true, changes };
+}
+
+/** One worktree of `git worktree list --porcelain -z`. */
+export interface WorktreeEntry {
+  readonly path: string;
+  /** `refs/heads/<branch>` when a branch is checked out, else `null` (detached, bare). */
+  readonly branch: string | null;
+  readonly bare: boolean;
+  /** git knows the worktree but its directory is gone (`git worktree prune` would drop it). */
+  readonly prunable: boolean;
+}
+
+/**
+ * Parses `worktree list --porcelain -z`: records of `key[ value]` fields, each record ended by an empty field.
+ */
+export function parseWorktreeList(stdout: string): WorktreeEntry[] {
+  const entries: WorktreeEntry[] = [];
+  let current: { path: string; branch: string | null; bare: boolean; prunable: boolean } | null = null;
+  for (const field of stdout.split("\u0000")) {
+    if (field === "") {
+      if (current !== null) entries.push(current);
+      current = null;
+      continue;
+    }
+    const space = field.indexOf(" ");
+    const key = space === -1 ? field : field.slice(0, space);
+    const value = space === -1 ? "" : field.slice(space + 1);
+    if (key === "worktree") current = { path: value, branch: null, bare: false, prunable: false };
+    else if (current === null) continue;
+    else if (key === "branch") current.branch = value;
+    else if (key === "bare") current.bare = true;
+    else if (key === "prunable") current.prunable = true;
+  }
+  if (current !== null) entries.push(current);
+  return entries;
+}
+
+/** One entry of `git ls-tree -z <tree> -- <path>`. */
+export interface TreeEntry {
+  readonly mode: string;
+  /** `blob`, `tree` or `commit` (a submodule). */
+  readonly type: string;
+  readonly object: string;
+  readonly path: string;
+}
+
+/** Parses `ls-tree -z`: `<mode> SP <type> SP <object> TAB <path>` per NUL-ended field. */
+export function parseLsTree(stdout: string): TreeEntry[] {
+  return splitNul(stdout).flatMap((field) => {
+    const match = /^([0-7]{6}) ([a-z]+) ([0-9a-f]{40,64})\t([\s\S]*)$/.exec(field);
+    if (match === null) return [];
+    const [, mode = "", type = "", object = "", path = ""] = match;
+    return [{ mode, type, object, path }];
+  });
+}
+
+/** One commit of `git log -z --format=%H%x00%B%x00%cI`. */
+export interface LogEntry {
+  readonly sha: string;
+  readonly message: string;
+  readonly committed_at: string;
+}
+
+/**
+ * Parses `log -z --format=%H%x00%B%x00%cI`: three NUL-separated fields per commit, commits separated by NUL
+ * (a commit message cannot contain NUL). The message loses its final newline. `null` when the field count is
+ * not a multiple of three.
+ */
+export function parseLog(stdout: string): LogEntry[] | null {
+  const fields = splitNul(stdout);
+  if (fields.length % 3 !== 0) return null;
+  const entries: LogEntry[] = [];
+  for (let i = 0; i < fields.length; i += 3) {
+    entries.push({
+      sha: (fields[i] ?? "").trim(),
+      message: (fields[i + 1] ?? "").replace(/\n+$/, ""),
+      committed_at: (fields[i + 2] ?? "").trim(),
+    });
+  }
+  return entries;
+}

@@ -1,0 +1,480 @@
+import { randomUUID } from "node:crypto";
+import { homedir } from "node:os";
+import { join, relative, resolve, sep } from "node:path";
+import { err, errAsync, ok, okAsync, type ResultAsync, safeTry } from "neverthrow";
+import { z } from "zod";
+import { type ChangedFile, ChangedFile as ChangedFileSchema } from "../../core/schemas/changed-file.js";
+import type { GitClone, GitCommit, GitPort } from "../../ports/git-port.js";
+import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import { baseGitEnv, basicAuthorization, credentialEnv, type GitCredentials } from "./git-env.js";
+import { NULL_MODE, parseLog, parseLsTree, parseRawDiff } from "./git-output.js";
+import {
+  canonicalPath,
+  checkedRemoteUrl,
+  checkReusableClone,
+  existingClone,
+  exitError,
+  fetchOrigin,
+  type GitContext,
+  git,
+  isAncestor,
+  listWorktrees,
+  makeDirectory,
+  moveIntoPlace,
+  pathKind,
+  REMOTE_URL_FILE,
+  removeTree,
+  resolveFirst,
+  resolveRef,
+  tryGit,
+  worktreesDir,
+  writeSmallFile,
+} from "./git-repo.js";
+import { mapGitStatus } from "./map-git-status.js";
+import {
+  cancelled,
+  conflict,
+  createRedact,
+  excerpt,
+  notFound,
+  portFailure,
+} from "./map-simple-git-errors.js";
+import { createGitRunner } from "./run-git.js";
+import {
+  DEFAULT_CREDENTIALS_USERNAME,
+  SIMPLE_GIT_CONFIG_USAGE,
+  SimpleGitAdapterConfig,
+} from "./simple-git-config.js";
+import { GitInputs, invalidField, parseGitInput } from "./simple-git-inputs.js";
+
+/** The adapter's default name, in errors and events. */
+export const SIMPLE_GIT_ADAPTER_NAME = "simple-git";
+
+/**
+ * The simple-git {@link GitPort}, plus maintenance that the orchestrator never calls.
+ */
+export interface SimpleGitAdapter extends GitPort {
+  /** The absolute directory holding the clones (`<root>/<project_id>`) and their worktrees. */
+  readonly root: string;
+  /**
+   * Drops the records of worktrees whose directory was deleted by hand (`git worktree prune`), so their
+   * branches can be checked out again. `not_found` for a missing clone.
+   */
+  prune(input: { readonly clone_path: string }, options?: PortCallOptions): ResultAsync<void, PortError>;
+}
+
+/** A git mode that is a symbolic link. */
+const SYMLINK_MODE = "120000";
+
+/** A commit as read back from `git log`, checked before it leaves the adapter. */
+const GitCommitSchema = z.object({
+  sha: z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/),
+  message: z.string(),
+  committed_at: z.iso.datetime({ offset: true }),
+});
+
+/** How `git push --porcelain` reports a ref the remote did not take because it would lose commits. */
+const NON_FAST_FORWARD = /\[rejected\][^\n]*\((non-fast-forward|fetch first|stale info|already exists)\)/;
+/** How it reports a ref the remote refused (a hook, a protected branch). */
+const REMOTE_REJECTED = /\[remote rejected\]/;
+
+function usageError(problem: string): TypeError {
+  return new TypeError(`createSimpleGitAdapter: ${problem}\nUsage: ${SIMPLE_GIT_CONFIG_USAGE}`);
+}
+
+function parseConfig(config: SimpleGitAdapterConfig) {
+  if (typeof config !== "object" || config === null) throw usageError("options must be an object.");
+  const parsed = SimpleGitAdapterConfig.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const token = (config as { credentials?: { token?: unknown } }).credentials?.token;
+  throw usageError(createRedact(typeof token === "string" ? [token] : [])(z.prettifyError(parsed.error)));
+}
+
+/**
+ * Creates the {@link GitPort} over simple-git 3 and the `git` executable (2.36 or later), working on real
+ * repositories.
+ *
+ * Layout: each project is cloned once into `<root>/<project_id>` as a **bare** repository whose
+ * `refs/remotes/origin/*` mirror the remote (it has no local copy of the base branch, so `main` always means
+ * the last fetched `origin/main`); each assignment gets a worktree in `<root>/<project_id>.worktrees/<id>`,
+ * outside the clone, sharing its object store. A clone is built in a temporary directory and moved into place,
+ * so a crash or a concurrent call never leaves half a clone.
+ *
+ * Every git call is one child process with hooks disabled, prompts disabled, `-z` output where paths appear,
+ * literal pathspecs, and the environment of the host minus variables that would redirect git
+ * (`GIT_DIR`, …). Credentials reach git only through the environment of the commands that talk to the
+ * remote, scoped to the remote's origin; they are never written to disk and are redacted from every error.
+ * Every method returns a `ResultAsync` and never throws; only bad options throw, here.
+ *
+ * @example
+ * ```ts
+ * const git = createSimpleGitAdapter({ root: "/var/lib/rungate/repos", credentials: { token: process.env.GIT_TOKEN! } });
+ * const clone = await git.ensureClone({ project_id, repo_url: "https://github.com/acme/shop.git" });
+ * ```
+ */
+export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): SimpleGitAdapter {
+  const parsed = parseConfig(config);
+  const root = resolve(parsed.root ?? join(homedir(), ".rungate", "repos"));
+  const name = parsed.name ?? SIMPLE_GIT_ADAPTER_NAME;
+  const credentials: GitCredentials | undefined =
+    parsed.credentials === undefined
+      ? undefined
+      : {
+          username: parsed.credentials.username ?? DEFAULT_CREDENTIALS_USERNAME,
+          token: parsed.credentials.token,
+        };
+  const redact = createRedact(
+    credentials === undefined
+      ? []
+      : [credentials.token, basicAuthorization(credentials).slice("Basic ".length)],
+  );
+  const env = baseGitEnv(process.env, parsed.env ?? {}, root, parsed.timeout_ms);
+  const ctx: GitContext = {
+    adapter: name,
+    root,
+    run: createGitRunner({ binary: parsed.git_binary, timeout_ms: parsed.timeout_ms, env }),
+    env,
+    credentials,
+    redact,
+  };
+
+  /** `cancelled` when the signal is already aborted, before anything (file-system calls included) happens. */
+  function started(method: string, options: PortCallOptions | undefined): ResultAsync<void, PortError> {
+    return options?.signal?.aborted ? errAsync(cancelled(method)) : okAsync(undefined);
+  }
+
+  /** An output git should not have produced. */
+  function unexpected(operation: string, what: string): PortError {
+    return portFailure(name, operation, "git_unexpected_output", false, excerpt(what, redact));
+  }
+
+  /** Builds a fresh clone next to its final place and moves it in; `false` when another call got there first. */
+  function createClone(
+    clone: string,
+    repo_url: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<boolean, PortError> {
+    const temporary = join(root, `.tmp-${relative(root, clone)}-${randomUUID()}`);
+    const build = safeTry<boolean, PortError>(async function* () {
+      yield* makeDirectory(ctx, root);
+      yield* git(ctx, root, ["init", "--bare", temporary], signal);
+      yield* writeSmallFile(ctx, join(temporary, REMOTE_URL_FILE), `${repo_url}\n`);
+      yield* git(ctx, temporary, ["remote", "add", "origin", repo_url], signal);
+      yield* fetchOrigin(ctx, temporary, repo_url, signal);
+      return ok(yield* moveIntoPlace(ctx, temporary, clone));
+    });
+    return build
+      .andThen((moved) => (moved ? okAsync(true) : removeTree(temporary).map(() => false)))
+      .orElse((error) => removeTree(temporary).andThen(() => errAsync(error)));
+  }
+
+  /** Makes `refs/heads/<branch>` point at `sha`, only if it does not exist yet. */
+  function createLocalBranch(
+    clone: string,
+    branch: string,
+    sha: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<void, PortError> {
+    const args = ["update-ref", "-m", "rungate: create branch", `refs/heads/${branch}`, sha, ""];
+    return git(ctx, clone, args, signal).map(() => undefined);
+  }
+
+  /** `git check-ref-format --branch`: git's own verdict on a branch name, after rungate's. */
+  function checkRefFormat(
+    clone: string,
+    branch: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<void, PortError> {
+    return tryGit(ctx, clone, ["check-ref-format", "--branch", branch], signal).andThen((outcome) =>
+      outcome.exit_code === 0
+        ? okAsync(undefined)
+        : errAsync(
+            invalidField(
+              "branch",
+              "invalid_branch_name",
+              `git refuses the branch name ${JSON.stringify(branch)}`,
+            ),
+          ),
+    );
+  }
+
+  /** The content of a blob. */
+  function readBlob(clone: string, object: string, signal: AbortSignal | undefined) {
+    return git(ctx, clone, ["cat-file", "blob", object], signal);
+  }
+
+  const adapter: SimpleGitAdapter = {
+    name,
+    root,
+
+    ensureClone(input, options): ResultAsync<GitClone, PortError> {
+      const signal = options?.signal;
+      return started("ensureClone", options).andThen(() =>
+        safeTry<GitClone, PortError>(async function* () {
+          const { project_id, repo_url } = yield* parseGitInput(GitInputs.ensureClone, input);
+          const clone_path = join(root, project_id);
+          const kind = yield* pathKind(ctx, clone_path);
+          if (kind === "other") return err(conflict("clone_path_occupied", "clone", clone_path));
+          if (kind === "missing" && (yield* createClone(clone_path, repo_url, signal))) {
+            return ok({ clone_path, reused: false });
+          }
+          yield* checkReusableClone(ctx, clone_path, repo_url, signal);
+          yield* fetchOrigin(ctx, clone_path, repo_url, signal);
+          return ok({ clone_path, reused: true });
+        }),
+      );
+    },
+
+    createFeatureBranch(input, options) {
+      const signal = options?.signal;
+      return started("createFeatureBranch", options).andThen(() =>
+        safeTry<{ base_sha: string; created: boolean }, PortError>(async function* () {
+          const { clone_path, branch, base_branch } = yield* parseGitInput(
+            GitInputs.createFeatureBranch,
+            input,
+          );
+          const clone = yield* existingClone(ctx, clone_path);
+          yield* checkRefFormat(clone, branch, signal);
+          const base_sha = yield* resolveFirst(
+            ctx,
+            clone,
+            [`refs/remotes/origin/${base_branch}`, `refs/heads/${base_branch}`],
+            signal,
+          );
+          if (base_sha === null) return err(notFound("branch_not_found", "branch", base_branch));
+          const local = yield* resolveFirst(ctx, clone, [`refs/heads/${branch}`], signal);
+          const existing =
+            local ?? (yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal));
+          if (existing === null) {
+            yield* createLocalBranch(clone, branch, base_sha, signal);
+            return ok({ base_sha, created: true });
+          }
+          // The base tip is an ancestor of the branch, so it is also their merge-base.
+          if (!(yield* isAncestor(ctx, clone, base_sha, existing, signal))) {
+            return err(conflict("branch_diverged", "branch", branch));
+          }
+          if (local === null) yield* createLocalBranch(clone, branch, existing, signal);
+          return ok({ base_sha, created: false });
+        }),
+      );
+    },
+
+    createWorktree(input, options) {
+      const signal = options?.signal;
+      return started("createWorktree", options).andThen(() =>
+        safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
+          const { clone_path, branch, assignment_id } = yield* parseGitInput(GitInputs.createWorktree, input);
+          const clone = yield* existingClone(ctx, clone_path);
+          const worktree_path = join(worktreesDir(clone), assignment_id);
+          const target = await canonicalPath(worktree_path);
+          let worktrees = yield* listWorktrees(ctx, clone, signal);
+          if (worktrees.some((w) => w.prunable)) {
+            // Directories deleted by hand: forget them first, or their branches stay "checked out".
+            yield* git(ctx, clone, ["worktree", "prune"], signal);
+            worktrees = yield* listWorktrees(ctx, clone, signal);
+          }
+          const ref = `refs/heads/${branch}`;
+          for (const worktree of worktrees) {
+            if ((await canonicalPath(worktree.path)) !== target) continue;
+            return worktree.branch === ref
+              ? ok({ worktree_path, created: false })
+              : err(conflict("worktree_branch_mismatch", "worktree", worktree_path));
+          }
+          if (worktrees.some((w) => w.branch === ref)) {
+            return err(conflict("branch_checked_out", "branch", branch));
+          }
+          if ((yield* pathKind(ctx, worktree_path)) !== "missing") {
+            return err(conflict("worktree_path_occupied", "worktree", worktree_path));
+          }
+          if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
+            const tracking = yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal);
+            if (tracking === null) return err(notFound("branch_not_found", "branch", branch));
+            yield* createLocalBranch(clone, branch, tracking, signal);
+          }
+          yield* makeDirectory(ctx, worktreesDir(clone));
+          yield* git(ctx, clone, ["worktree", "add", worktree_path, branch], signal);
+          return ok({ worktree_path, created: true });
+        }),
+      );
+    },
+
+    removeWorktree(input, options) {
+      const signal = options?.signal;
+      return started("removeWorktree", options).andThen(() =>
+        safeTry<void, PortError>(async function* () {
+          const { clone_path, worktree_path } = yield* parseGitInput(GitInputs.removeWorktree, input);
+          const clone = yield* existingClone(ctx, clone_path);
+          const absolute = resolve(worktree_path);
+          const inside = relative(worktreesDir(clone), absolute);
+          if (inside === "" || inside.startsWith("..") || inside.includes(sep)) {
+            return err(
+              invalidField(
+                "worktree_path",
+                "invalid_worktree_path",
+                `the worktree path must be a worktree of this clone, directly under ${worktreesDir(clone)}`,
+              ),
+            );
+          }
+          const target = await canonicalPath(absolute);
+          for (const worktree of yield* listWorktrees(ctx, clone, signal)) {
+            if ((await canonicalPath(worktree.path)) !== target) continue;
+            // Twice: also removes a worktree an agent locked.
+            yield* git(ctx, clone, ["worktree", "remove", "--force", "--force", worktree.path], signal);
+            return ok(undefined);
+          }
+          // Not a worktree (any more): a leftover directory in the clone's worktree folder goes too.
+          yield* removeTree(absolute);
+          return ok(undefined);
+        }),
+      );
+    },
+
+    headSha(input, options) {
+      const signal = options?.signal;
+      return started("headSha", options).andThen(() =>
+        safeTry<string, PortError>(async function* () {
+          const { clone_path, ref } = yield* parseGitInput(GitInputs.headSha, input);
+          const clone = yield* existingClone(ctx, clone_path);
+          return ok(yield* resolveRef(ctx, clone, ref, signal));
+        }),
+      );
+    },
+
+    changedFiles(input, options) {
+      const signal = options?.signal;
+      return started("changedFiles", options).andThen(() =>
+        safeTry<ChangedFile[], PortError>(async function* () {
+          const parsedInput = yield* parseGitInput(GitInputs.changedFiles, input);
+          const clone = yield* existingClone(ctx, parsedInput.clone_path);
+          const base = yield* resolveRef(ctx, clone, parsedInput.base, signal);
+          const head = yield* resolveRef(ctx, clone, parsedInput.head, signal);
+          const stdout = yield* git(ctx, clone, ["diff-tree", "-r", "-z", "-M", "--raw", base, head], signal);
+          const raw = parseRawDiff(stdout);
+          if (!raw.ok) return err(unexpected("diff-tree", `unexpected raw diff field: ${raw.field}`));
+          const files: ChangedFile[] = [];
+          for (const change of raw.changes) {
+            const symlink = change.new_mode === SYMLINK_MODE;
+            files.push({
+              path: change.path,
+              status: mapGitStatus(change.letter),
+              previous_path: change.previous_path,
+              mode: change.new_mode === NULL_MODE ? null : change.new_mode,
+              previous_mode: change.old_mode === NULL_MODE ? null : change.old_mode,
+              symlink_target: symlink ? yield* readBlob(clone, change.new_object, signal) : null,
+            });
+          }
+          const checked = z.array(ChangedFileSchema).safeParse(files);
+          if (!checked.success) return err(unexpected("diff-tree", z.prettifyError(checked.error)));
+          return ok(checked.data.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+        }),
+      );
+    },
+
+    fileDiff(input, options) {
+      const signal = options?.signal;
+      return started("fileDiff", options).andThen(() =>
+        safeTry<string, PortError>(async function* () {
+          const parsedInput = yield* parseGitInput(GitInputs.fileDiff, input);
+          const clone = yield* existingClone(ctx, parsedInput.clone_path);
+          const base = yield* resolveRef(ctx, clone, parsedInput.base, signal);
+          const head = yield* resolveRef(ctx, clone, parsedInput.head, signal);
+          const args = [
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            base,
+            head,
+            "--",
+            parsedInput.path,
+          ];
+          return ok(yield* git(ctx, clone, args, signal));
+        }),
+      );
+    },
+
+    fileContent(input, options) {
+      const signal = options?.signal;
+      return started("fileContent", options).andThen(() =>
+        safeTry<string | null, PortError>(async function* () {
+          const { clone_path, ref, path } = yield* parseGitInput(GitInputs.fileContent, input);
+          const clone = yield* existingClone(ctx, clone_path);
+          const sha = yield* resolveRef(ctx, clone, ref, signal);
+          const listing = yield* git(ctx, clone, ["ls-tree", "-z", sha, "--", path], signal);
+          const entry = parseLsTree(listing).find((e) => e.path === path);
+          // Absent, a directory or a submodule: no file content at that path.
+          if (entry === undefined || entry.type !== "blob") return ok(null);
+          return ok(yield* readBlob(clone, entry.object, signal));
+        }),
+      );
+    },
+
+    commitsSince(input, options) {
+      const signal = options?.signal;
+      return started("commitsSince", options).andThen(() =>
+        safeTry<GitCommit[], PortError>(async function* () {
+          const parsedInput = yield* parseGitInput(GitInputs.commitsSince, input);
+          const clone = yield* existingClone(ctx, parsedInput.clone_path);
+          const base = yield* resolveRef(ctx, clone, parsedInput.base, signal);
+          const head = yield* resolveRef(ctx, clone, parsedInput.head, signal);
+          const args = [
+            "log",
+            "--no-color",
+            "--topo-order",
+            "--reverse",
+            "-z",
+            "--format=%H%x00%B%x00%cI",
+            `${base}..${head}`,
+            "--",
+          ];
+          const entries = parseLog(yield* git(ctx, clone, args, signal));
+          if (entries === null) return err(unexpected("log", "the commit fields do not come in threes"));
+          const checked = z.array(GitCommitSchema).safeParse(entries);
+          if (!checked.success) return err(unexpected("log", z.prettifyError(checked.error)));
+          return ok(checked.data);
+        }),
+      );
+    },
+
+    push(input, options) {
+      const signal = options?.signal;
+      return started("push", options).andThen(() =>
+        safeTry<void, PortError>(async function* () {
+          const { clone_path, branch } = yield* parseGitInput(GitInputs.push, input);
+          const clone = yield* existingClone(ctx, clone_path);
+          const ref = `refs/heads/${branch}`;
+          if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
+            return err(notFound("branch_not_found", "branch", branch));
+          }
+          const url = yield* checkedRemoteUrl(ctx, clone, signal);
+          // Never forced: the refspec has no "+", and the branch name cannot start with one.
+          const args = ["push", "--porcelain", "--progress", "origin", `${ref}:${ref}`];
+          const outcome = yield* tryGit(ctx, clone, args, signal, credentialEnv(credentials, url, env));
+          if (outcome.exit_code === 0) return ok(undefined);
+          const report = `${outcome.stdout}\n${outcome.stderr}`;
+          if (NON_FAST_FORWARD.test(report)) return err(conflict("non_fast_forward", "branch", branch));
+          if (REMOTE_REJECTED.test(report)) {
+            return err(portFailure(name, "push", "git_push_rejected", false, excerpt(report, redact)));
+          }
+          return err(exitError(ctx, args, outcome));
+        }),
+      );
+    },
+
+    prune(input, options) {
+      const signal = options?.signal;
+      return started("prune", options).andThen(() =>
+        safeTry<void, PortError>(async function* () {
+          const { clone_path } = yield* parseGitInput(GitInputs.prune, input);
+          const clone = yield* existingClone(ctx, clone_path);
+          yield* git(ctx, clone, ["worktree", "prune"], signal);
+          return ok(undefined);
+        }),
+      );
+    },
+  };
+  return adapter;
+}
