@@ -36,6 +36,7 @@ export {
   canRequestApproval,
 } from "./gates/approval-gate.js";
 export {
+  type ApprovalPolicySubject,
   canCreatePullRequest,
   type PullRequestGateChanges,
   type PullRequestGateSubject,
@@ -45,6 +46,7 @@ export {
 export { parseInput, toFieldIssues } from "./parse.js";
 export { buildAgentTask } from "./policy/agent-task.js";
 export { type BranchNameIssue, checkBranchName, defaultFeatureBranch } from "./policy/branch-names.js";
+export { DEPENDENCY_MANIFESTS, dependencyManifestPaths } from "./policy/dependency-manifests.js";
 export { type ChangeEvaluation, evaluateChanges, type FileEvaluation } from "./policy/evaluate-changes.js";
 export { normaliseGlob, normaliseRepoPath, type PathIssue } from "./policy/path-normalise.js";
 export {

@@ -77,7 +77,13 @@ export function createPullRequestCandidate(
       deps,
       run,
       assignment,
-      { type: "pr_created", approvals, policy, protected_paths: changes.protected_paths },
+      {
+        type: "pr_created",
+        approvals,
+        policy,
+        protected_paths: changes.protected_paths,
+        files: changes.files,
+      },
       systemActor(deps),
       {
         idempotency_key: `pull_request:${assignment.id}:${head}`,

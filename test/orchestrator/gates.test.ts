@@ -255,3 +255,43 @@ describe("orchestrator inputs", () => {
     expect((await orchestrator.getRun(fixtureId(999)))._unsafeUnwrapErr().kind).toBe("not_found");
   });
 });
+
+describe("dependency changes", () => {
+  it("need a dependency_change approval when the policy asks for it, before any PR", async () => {
+    const policy = policyFixture({
+      protected_paths: [],
+      dependency_policy: { require_approval_for_changes: true },
+    });
+    const { ports, orchestrator } = setup({
+      agent: {
+        [CARD]: [
+          { commits: [{ files: { "src/web/package.json": '{ "dependencies": { "left-pad": "1" } }\n' } }] },
+        ],
+      },
+    });
+    const built = (await orchestrator.triggerBuild(cardRequest({}, policy)))._unsafeUnwrap();
+    expect(built.approvals.map((a) => a.approval_type).sort()).toEqual(["create_pr", "dependency_change"]);
+    const create = built.approvals.find((a) => a.approval_type === "create_pr");
+    const a = built.assignments[0];
+    if (!create || !a) throw new Error("missing");
+    await orchestrator.recordApprovalDecision({
+      run_id: built.run.id,
+      approval_id: create.id,
+      decision: "approve",
+      decided_by: "alice",
+    });
+    const refused = await orchestrator.createPullRequestCandidate({ assignment_id: a.id });
+    expect(refused._unsafeUnwrapErr().message).toContain("dependency_change");
+    expect(ports.pullRequests.pullRequests).toHaveLength(0);
+  });
+
+  it("need nothing extra when the policy does not ask", async () => {
+    const { orchestrator } = setup({
+      agent: { [CARD]: [{ commits: [{ files: { "src/web/package.json": "{}\n" } }] }] },
+    });
+    const built = (
+      await orchestrator.triggerBuild(cardRequest({}, policyFixture({ protected_paths: [] })))
+    )._unsafeUnwrap();
+    expect(built.approvals.map((a) => a.approval_type)).toEqual(["create_pr"]);
+  });
+});

@@ -1,5 +1,6 @@
 import { err, ok, type Result } from "neverthrow";
 import { type GateClosedError, type GateReason, rungateError } from "../errors.js";
+import { dependencyManifestPaths } from "../policy/dependency-manifests.js";
 import type { ApprovalRequest } from "../schemas/approval-request.js";
 import type { ApprovalType } from "../schemas/approval-type.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
@@ -13,19 +14,35 @@ export type PullRequestGateSubject = Pick<CardAssignment, "id" | "run_id" | "hea
 export interface PullRequestGateChanges {
   /** Changed paths judged `protected` by the path rules; any one needs the policy's protected-path approval. */
   readonly protected_paths: readonly string[];
+  /**
+   * Every changed file; when the policy's `dependency_policy.require_approval_for_changes` is on, a changed
+   * dependency manifest or lock file among them needs a `dependency_change` approval.
+   */
+  readonly files?: readonly { readonly path: string }[];
 }
+
+/** What the approval gates read of a policy: its approval policy, and its dependency policy when it has one. */
+export type ApprovalPolicySubject = Pick<SystemPolicyProfile, "approval_policy"> &
+  Partial<Pick<SystemPolicyProfile, "dependency_policy">>;
 
 /**
  * The approval kinds a PR candidate for these changes needs: `create_pr`, the policy's
- * `required_approvals`, and its `protected_path_approval` when a protected path changed. `merge_pr` is
+ * `required_approvals`, its `protected_path_approval` when a protected path changed, and `dependency_change`
+ * when a dependency manifest or lock file changed and the dependency policy asks for approval. `merge_pr` is
  * never needed here: merging is the person's own act on the PR host.
  */
 export function requiredApprovalTypes(
-  policy: Pick<SystemPolicyProfile, "approval_policy">,
+  policy: ApprovalPolicySubject,
   changes: PullRequestGateChanges,
 ): ApprovalType[] {
   const kinds = new Set<ApprovalType>(["create_pr", ...policy.approval_policy.required_approvals]);
   if (changes.protected_paths.length > 0) kinds.add(policy.approval_policy.protected_path_approval);
+  if (
+    policy.dependency_policy?.require_approval_for_changes === true &&
+    dependencyManifestPaths((changes.files ?? []).map((f) => f.path)).length > 0
+  ) {
+    kinds.add("dependency_change");
+  }
   kinds.delete("merge_pr");
   return [...kinds];
 }
@@ -34,7 +51,7 @@ export function requiredApprovalTypes(
 export function pullRequestGateReasons(
   assignment: PullRequestGateSubject,
   approvals: readonly ApprovalRequest[],
-  policy: Pick<SystemPolicyProfile, "approval_policy">,
+  policy: ApprovalPolicySubject,
   changes: PullRequestGateChanges,
 ): GateReason[] {
   const head = assignment.head_sha;
@@ -97,7 +114,7 @@ export function pullRequestGateReasons(
 export function canCreatePullRequest(
   assignment: PullRequestGateSubject,
   approvals: readonly ApprovalRequest[],
-  policy: Pick<SystemPolicyProfile, "approval_policy">,
+  policy: ApprovalPolicySubject,
   changes: PullRequestGateChanges = { protected_paths: [] },
 ): Result<true, GateClosedError> {
   const reasons = pullRequestGateReasons(assignment, approvals, policy, changes);

@@ -1,7 +1,7 @@
 import type { Result } from "neverthrow";
 import type { GateReason, InvalidTransitionError } from "../errors.js";
 import { approvalGateReasons } from "../gates/approval-gate.js";
-import { pullRequestGateReasons } from "../gates/pull-request-gate.js";
+import { type ApprovalPolicySubject, pullRequestGateReasons } from "../gates/pull-request-gate.js";
 import type { ApprovalRequest } from "../schemas/approval-request.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
 import { ASSIGNMENT_PHASE_STATUS, type AssignmentPhase } from "../schemas/phases.js";
@@ -42,8 +42,10 @@ export type AssignmentEvent =
   | {
       readonly type: "pr_created";
       readonly approvals: readonly ApprovalRequest[];
-      readonly policy: Pick<SystemPolicyProfile, "approval_policy">;
+      readonly policy: ApprovalPolicySubject;
       readonly protected_paths: readonly string[];
+      /** The changed files, so a dependency change can require its approval. */
+      readonly files?: readonly { readonly path: string }[];
     }
   | { readonly type: "pr_merged"; readonly actor: Actor }
   | { readonly type: "pr_closed"; readonly actor: Actor }
@@ -186,7 +188,10 @@ const GUARDS: Record<string, Guard> = {
     e.type === "approval_rejected" ? decisionGuard(a, e.actor, e.approval, "rejected") : [],
   pull_request_gate_open: (a, e) =>
     e.type === "pr_created"
-      ? pullRequestGateReasons(a, e.approvals, e.policy, { protected_paths: e.protected_paths })
+      ? pullRequestGateReasons(a, e.approvals, e.policy, {
+          protected_paths: e.protected_paths,
+          ...(e.files === undefined ? {} : { files: e.files }),
+        })
       : [{ code: "approval_missing", subject: "approvals", message: "no approvals given" }],
   observed_from_person: (_a, e) =>
     e.type === "pr_merged" || e.type === "pr_closed" ? byPerson(e.actor, e.type) : [],
