@@ -13,6 +13,7 @@ import {
   secretValues,
 } from "../../internal/child-process/redact.js";
 import { type ProcessEnd, runProcess } from "../../internal/child-process/run-process.js";
+import { describeStartFailure } from "../../internal/child-process/start-failure.js";
 import type {
   CheckRunner,
   CheckRunOptions,
@@ -20,7 +21,7 @@ import type {
   CheckRunResult,
 } from "../../ports/check-runner.js";
 import type { PortError } from "../../ports/port-error.js";
-import { checkCancelled, describeStartFailure, toCheckRunnerFailure } from "./map-process-checks-errors.js";
+import { checkCancelled, toCheckRunnerFailure } from "./map-process-checks-errors.js";
 import {
   type CheckCommandConfig,
   ProcessCheckRunnerConfig,

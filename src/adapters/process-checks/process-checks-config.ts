@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ENV_NAME_PATTERN } from "../../internal/child-process/child-env.js";
+import { EnvName, ExactEnvName, RegexSource } from "../../internal/child-process/config-schemas.js";
 
 /** The check types a command can be configured for: every type but `policy`, which is rungate's own. */
 export const CONFIGURABLE_CHECK_TYPES = [
@@ -22,28 +22,6 @@ export const DEFAULT_OUTPUT_CAP_BYTES = 65_536;
 export const DEFAULT_KILL_GRACE_MS = 5_000;
 /** Default number of checks one runner runs at once. */
 export const DEFAULT_CHECK_CONCURRENCY = 2;
-
-const EnvName = z
-  .string()
-  .regex(ENV_NAME_PATTERN, "an environment variable name, or a prefix ending in * (e.g. NODE_*)");
-
-const ExactEnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
-
-/** A regular-expression source that compiles. */
-export const RegexSource = z
-  .string()
-  .min(1)
-  .refine(
-    (source) => {
-      try {
-        new RegExp(source, "g");
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "not a valid regular expression" },
-  );
 
 /** How one check type is run: a command (argv) in the worktree, its environment, limits. */
 export const CheckCommandConfig = z.strictObject({

@@ -1,28 +1,9 @@
 import { rungateError } from "../../core/errors.js";
+import { describeStartFailure } from "../../internal/child-process/start-failure.js";
 import type { PortError } from "../../ports/port-error.js";
 
 /** System error codes of a failed start that may go away on their own (retry later). */
 const TRANSIENT_START_CODES = new Set(["EAGAIN", "EMFILE", "ENFILE", "ENOMEM"]);
-
-/** Why a command could not start, from the system error code (the raw code is kept next to it). */
-export function describeStartFailure(code: string): string {
-  switch (code) {
-    case "ENOENT":
-      return "command not found";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied (is it executable?)";
-    case "E2BIG":
-      return "argument list or environment too long";
-    case "EAGAIN":
-    case "EMFILE":
-    case "ENFILE":
-    case "ENOMEM":
-      return "the system is out of processes, files or memory";
-    default:
-      return "could not start";
-  }
-}
 
 /** The caller aborted the dispatch. */
 export function dispatchCancelled(): PortError {

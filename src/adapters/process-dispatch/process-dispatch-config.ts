@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AGENT_ROLES, type AgentRole } from "../../core/schemas/agent-role.js";
-import { ENV_NAME_PATTERN } from "../../internal/child-process/child-env.js";
+import { EnvName, ExactEnvName, RegexSource } from "../../internal/child-process/config-schemas.js";
 
 /** Default time an agent may run: 30 minutes. */
 export const DEFAULT_DISPATCH_TIMEOUT_MS = 1_800_000;
@@ -29,25 +29,6 @@ export const COMMAND_PLACEHOLDERS = [
   "card_id",
   "timeout_ms",
 ] as const;
-
-const EnvName = z
-  .string()
-  .regex(ENV_NAME_PATTERN, "an environment variable name, or a prefix ending in * (e.g. NODE_*)");
-const ExactEnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
-const RegexSource = z
-  .string()
-  .min(1)
-  .refine(
-    (source) => {
-      try {
-        new RegExp(source, "g");
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: "not a valid regular expression" },
-  );
 
 /** The options every process dispatcher shares (the command aside). */
 const SharedDispatchOptions = {

@@ -10,6 +10,7 @@ import type {
   AgentDispatchRequest,
 } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
+import { abortableWait } from "./abortable-wait.js";
 import type { InMemoryGit } from "./in-memory-git.js";
 
 /** One commit a scripted agent makes. */
@@ -128,23 +129,6 @@ function defaultStep(request: AgentDispatchRequest): AgentScriptStep {
   };
 }
 
-/** Waits `ms` of real time; answers early with `"aborted"` when the signal fires. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<"elapsed" | "aborted"> {
-  if (signal?.aborted) return Promise.resolve("aborted");
-  if (ms <= 0) return Promise.resolve("elapsed");
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve("aborted");
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve("elapsed");
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * A coding agent that follows a script and really writes: its commits go through `git.commit` into the
  * assignment's worktree (`request.assignment.worktree_path`), so the orchestrator reads them back from git
@@ -241,7 +225,7 @@ export function createScriptedAgent(
     const delay = step.delay_ms ?? 0;
     const limit = call.timeout_ms;
     const timesOut = limit !== undefined && delay > limit;
-    if ((await wait(timesOut ? limit : delay, call.signal)) === "aborted") return cancelled();
+    if ((await abortableWait(timesOut ? limit : delay, call.signal)) === "aborted") return cancelled();
     if (timesOut) {
       return err(rungateError("timeout", "agent_timeout", { operation: "dispatch", timeout_ms: limit }));
     }

@@ -8,6 +8,7 @@ import type {
   CheckRunResult,
 } from "../../ports/check-runner.js";
 import type { PortError } from "../../ports/port-error.js";
+import { abortableWait } from "./abortable-wait.js";
 
 /** What one scripted check run ends with: a result, or the runner itself failing (a {@link PortError}). */
 export type ScriptedCheckOutcome = CheckRunResult | PortError;
@@ -77,23 +78,6 @@ function resolveEntry(entry: ScriptedCheckEntry, request: CheckRunRequest): Scri
   return entry;
 }
 
-/** Waits `ms` of real time; answers early with `"aborted"` when the signal fires. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<"elapsed" | "aborted"> {
-  if (signal?.aborted) return Promise.resolve("aborted");
-  if (ms <= 0) return Promise.resolve("elapsed");
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve("aborted");
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve("elapsed");
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * A scripted {@link CheckRunner}. For each run it picks the answer from, in order: the queue of that check
  * type, `options.heads[head_sha][check_type]`, `script[check_type]`, and finally `passed` with output
@@ -137,7 +121,7 @@ export function createScriptedCheckRunner(
     const delay = options.delay_ms?.[request.check_type] ?? 0;
     const limit = call.timeout_ms;
     const timesOut = limit !== undefined && delay > limit;
-    if ((await wait(timesOut ? limit : delay, call.signal)) === "aborted") {
+    if ((await abortableWait(timesOut ? limit : delay, call.signal)) === "aborted") {
       return err(rungateError("cancelled", "aborted", { operation }));
     }
     if (timesOut) return err(rungateError("timeout", "check_timeout", { operation, timeout_ms: limit }));
