@@ -45,6 +45,10 @@ export interface AgentDispatchOptions extends PortCallOptions {
  */
 export interface AgentDispatcher {
   readonly name: string;
+  /**
+   * Runs the agent for `request` in its worktree and reports how it ended. Fails with `cancelled`, `timeout` or
+   * `port_failure` (could not start); idempotent per `execution_id`.
+   */
   dispatch(
     request: AgentDispatchRequest,
     options?: AgentDispatchOptions,

@@ -31,5 +31,6 @@ export interface CheckRunOptions extends PortCallOptions {
  */
 export interface CheckRunner {
   readonly name: string;
+  /** Runs one check on one head; a check that ran and failed is an ok `failed` result. Fails with `cancelled` or `port_failure`. */
   run(request: CheckRunRequest, options?: CheckRunOptions): ResultAsync<CheckRunResult, PortError>;
 }

@@ -8,5 +8,6 @@ import type { PortError } from "./port-error.js";
  */
 export interface EventSink {
   readonly name: string;
+  /** Delivers events already stored, in order; a failure never undoes the stored state. */
   publish(events: readonly RunEvent[]): ResultAsync<void, PortError>;
 }
