@@ -268,8 +268,11 @@ describe("process check runner: limits and process groups", () => {
         },
       },
     });
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
     const before = process.memoryUsage().rss;
     const result = (await runner.run(request(worktree)))._unsafeUnwrap();
+    gc?.();
     const growth = process.memoryUsage().rss - before;
     expect(result.status).toBe("passed");
     const output = result.output ?? "";
