@@ -16,6 +16,7 @@ export {
   type AssignmentChanges,
   type BuildOutcome,
   type CallOptions,
+  CancelRunInput,
   type ChecksOutcome,
   type CreatedRun,
   CreateRunRequest,

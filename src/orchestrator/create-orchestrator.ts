@@ -7,6 +7,7 @@ import { Uuid } from "../core/schemas/primitives.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import type { RunEvent } from "../core/schemas/run-event.js";
 import type { RungatePorts } from "../ports/ports.js";
+import { type CancelRunInput, cancelRun } from "./cancel-run.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import { createAssignment } from "./create-assignment.js";
 import { createPullRequestCandidate } from "./create-pull-request-candidate.js";
@@ -91,6 +92,8 @@ export interface Orchestrator {
   triggerBuild(request: CreateRunRequest, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
   /** Continues a run from what storage says, repeating nothing that was recorded. */
   resumeRun(run_id: string, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
+  /** Cancels a run and its unfinished cards on a person's request. */
+  cancelRun(input: CancelRunInput): ResultAsync<RunState, RungateError>;
   /** Everything stored about a run. */
   getRun(run_id: string): ResultAsync<RunState, RungateError>;
   /**
@@ -142,6 +145,7 @@ export function createOrchestrator(
     observePullRequest: (input, o) => card(input, () => observePullRequest(deps, input, o?.signal)),
     triggerBuild: (request, o) => triggerBuild(deps, request, o?.signal),
     resumeRun: (run_id, o) => byRun(run_id, () => resumeRun(deps, run_id, o?.signal)),
+    cancelRun: (input) => cancelRun(deps, input),
     getRun: (run_id) => byRun(run_id, () => loadRunState(deps, run_id)),
     events: (run_id, o) => replayThenLive(deps, run_id, o?.signal),
   };

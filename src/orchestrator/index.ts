@@ -1,3 +1,4 @@
+export { CancelRunInput } from "./cancel-run.js";
 export type { AssignmentChanges } from "./collect-changes.js";
 export {
   type CallOptions,

@@ -148,3 +148,25 @@ describe("a card run, end to end on the fakes", () => {
     ).toEqual([]);
   });
 });
+
+describe("cancelling a run", () => {
+  it("cancels the unfinished cards and the run, attributed to the person", async () => {
+    const { ports, orchestrator } = setup();
+    const built = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
+    const cancelled = (
+      await orchestrator.cancelRun({ run_id: built.run.id, cancelled_by: "ana" })
+    )._unsafeUnwrap();
+    expect(cancelled.run.phase).toBe("cancelled");
+    expect(cancelled.run.status).toBe("cancelled");
+    expect(cancelled.assignments.map((a) => a.phase)).toEqual(["cancelled"]);
+    const events = (await ports.storage.listEvents(built.run.id))._unsafeUnwrap();
+    expect(events.slice(-2).map((e) => e.actor)).toEqual(["user:ana", "user:ana"]);
+    const again = (
+      await orchestrator.cancelRun({ run_id: built.run.id, cancelled_by: "ana" })
+    )._unsafeUnwrap();
+    expect(again.run.phase).toBe("cancelled");
+    expect(
+      (await orchestrator.requestApproval({ assignment_id: built.assignments[0]?.id ?? "" })).isErr(),
+    ).toBe(true);
+  });
+});
