@@ -31,7 +31,10 @@ export interface WorkerReport {
   readonly worker_id: string;
   /** Cards this worker claimed and drove. */
   readonly claimed: readonly string[];
-  /** Failures met on the way (the card stays claimable after its lease expires, or as storage says). */
+  /**
+   * Failures met on the way. A card whose drive failed is not released: it becomes claimable again when its
+   * lease expires (`lease_ms` after the last heartbeat), by this worker or another.
+   */
   readonly errors: readonly RungateError[];
 }
 
@@ -126,12 +129,19 @@ export async function runWorker(
       },
       Math.max(50, Math.floor(o.lease_ms / 3)),
     );
+    let failed = false;
     try {
       const driven = await driveAssignment(deps, assignment_id, lane.signal);
-      if (driven.isErr()) errors.push(driven.error);
+      if (driven.isErr()) {
+        errors.push(driven.error);
+        failed = true;
+      }
     } finally {
       clearInterval(beat);
-      await leases.releaseLease({ assignment_id, worker_id });
+      // A card that failed keeps its lease until it runs out, so the next try comes after `lease_ms`: released
+      // at once, it would be claimed again at once, in a loop as fast as the failure (a card whose clone is
+      // broken fails forever).
+      if (!failed) await leases.releaseLease({ assignment_id, worker_id });
     }
   }
   return ok({ worker_id, claimed, errors });

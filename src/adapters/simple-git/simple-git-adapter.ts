@@ -12,6 +12,8 @@ import {
   canonicalPath,
   checkedRemoteUrl,
   checkReusableClone,
+  clearDeadWorktreeEntries,
+  clearInterruptedWorktreeAdd,
   existingClone,
   exitError,
   fetchOrigin,
@@ -219,6 +221,8 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             return ok({ clone_path, reused: false });
           }
           yield* checkReusableClone(ctx, clone_path, repo_url, signal);
+          // Remains of a worktree add killed half-way would make the fetch fail for every card.
+          await clearDeadWorktreeEntries(clone_path).catch(() => 0);
           yield* fetchOrigin(ctx, clone_path, repo_url, signal);
           return ok({ clone_path, reused: true });
         }),
@@ -267,6 +271,9 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
           const clone = yield* existingClone(ctx, clone_path);
           const worktree_path = join(worktreesDir(clone), assignment_id);
           const target = await canonicalPath(worktree_path);
+          // A worker killed inside `git worktree add` leaves a half-made entry; the card's lease makes it ours
+          // to clear before anything reads the worktree list.
+          await clearInterruptedWorktreeAdd(clone, worktree_path).catch(() => false);
           let worktrees = yield* listWorktrees(ctx, clone, signal);
           if (worktrees.some((w) => w.prunable)) {
             // Directories deleted by hand: forget them first, or their branches stay "checked out".

@@ -1,0 +1,600 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { PostgresStorage } from "../../src/adapters/postgres/index.js";
+import { createOrchestrator, type RungatePorts } from "../../src/index.js";
+import { fixtureId } from "../../src/testing/index.js";
+import { openRealPorts, sharedPaths } from "./fixtures/real-ports.js";
+
+/**
+ * rungate workers as real OS processes (`node --import tsx test/worker/fixtures/worker-process.ts`) sharing one
+ * Postgres server, one clone root and one execution-marker folder, with a real agent process per card and real
+ * check processes. Runs only when RUNGATE_TEST_DATABASE_URL is set (CI starts a Postgres on 127.0.0.1, see
+ * .ci/run). Everything is local: the server on loopback, repositories in temp dirs; no network.
+ *
+ * Knobs (the issue's numbers are 200 assignments and 20 kill trials):
+ *   RUNGATE_SOAK_ASSIGNMENTS  assignments shared by the 4 workers (default {@link DEFAULT_SOAK_ASSIGNMENTS})
+ *   RUNGATE_KILL_TRIALS       kill -9 trials (default {@link DEFAULT_KILL_TRIALS})
+ *   RUNGATE_KILL_SEED         seed of the kill points (default 20260101; each trial's delay is printed)
+ *   (the aimed kill inside `git worktree add` always runs where /proc exists; rungate/git clears what
+ *   such a kill leaves: see that test)
+ */
+const url = process.env.RUNGATE_TEST_DATABASE_URL;
+const title = url
+  ? "workers as processes on one Postgres (RUNGATE_TEST_DATABASE_URL)"
+  : "workers as processes: skipped because RUNGATE_TEST_DATABASE_URL is not set (see .ci/run)";
+
+/**
+ * The issue's numbers are the defaults. Measured on the 2-core machine, each test alone: 200 assignments by 4
+ * workers ≈ 42 s; 20 kill trials (two at a time) ≈ 85 s, plus ≈ 6 s for the uninterrupted baseline run.
+ */
+const DEFAULT_SOAK_ASSIGNMENTS = 200;
+const DEFAULT_KILL_TRIALS = 20;
+
+function knob(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+const SOAK_ASSIGNMENTS = knob("RUNGATE_SOAK_ASSIGNMENTS", DEFAULT_SOAK_ASSIGNMENTS);
+const KILL_TRIALS = knob("RUNGATE_KILL_TRIALS", DEFAULT_KILL_TRIALS);
+const KILL_SEED = knob("RUNGATE_KILL_SEED", 20260101);
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const WORKER_SCRIPT = fileURLToPath(new URL("./fixtures/worker-process.ts", import.meta.url));
+const PROJECT_ID = "6d0c5e1a-0000-4000-8000-000000000001";
+const CARDS_PER_RUN = 20;
+
+const policy = {
+  id: "6d0c5e1a-0000-4000-8000-000000000900",
+  project_id: PROJECT_ID,
+  required_checks: ["policy", "unit"],
+  protected_paths: ["package.json"],
+  forbidden_paths: ["**/.env"],
+  dependency_policy: {},
+  security_policy: {},
+  architecture_policy: {},
+  approval_policy: {},
+  updated_at: "2026-01-01T00:00:00.000Z",
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Deployments: a schema, a shared folder, a bare remote seeded with one commit.
+
+interface Deployment {
+  readonly schema: string;
+  readonly shared_dir: string;
+  /** The workers' TMPDIR: what a killed worker leaves there (its agent's context folder) goes with the test. */
+  readonly tmp_dir: string;
+  readonly remote: string;
+  readonly ports: RungatePorts;
+  readonly storage: PostgresStorage;
+}
+
+const temps: string[] = [];
+const schemas: string[] = [];
+const opened: PostgresStorage[] = [];
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, stdio: "pipe" }).toString().trim();
+}
+
+async function makeDeployment(agent_delay_ms = 0, seed_files = 0): Promise<Deployment> {
+  const work = mkdtempSync(join(tmpdir(), "rungate-mp-"));
+  temps.push(work);
+  const shared_dir = join(work, "shared");
+  mkdirSync(shared_dir);
+  const tmp_dir = join(work, "tmp");
+  mkdirSync(tmp_dir);
+  const remote = join(work, "remote.git");
+  const seed = join(work, "seed");
+  git(work, "init", "-q", "--bare", "-b", "main", remote);
+  git(work, "init", "-q", "-b", "main", seed);
+  writeFileSync(join(seed, "README.md"), "# a shop\n");
+  if (seed_files > 0) {
+    // A bigger tree makes `git worktree add` take long enough for a kill to land inside it.
+    mkdirSync(join(seed, "assets"));
+    for (let i = 0; i < seed_files; i++) writeFileSync(join(seed, "assets", `a${i}.txt`), `${i}\n`);
+  }
+  git(seed, "add", "-A");
+  git(seed, "-c", "user.name=seed", "-c", "user.email=seed@rungate.invalid", "commit", "-q", "-m", "seed");
+  git(seed, "push", "-q", remote, "main");
+  const schema = `rg_mp_${randomBytes(8).toString("hex")}`;
+  schemas.push(schema);
+  const { ports, storage } = await openRealPorts({
+    database_url: url ?? "",
+    schema,
+    shared_dir,
+    agent_delay_ms,
+    pool_max: 4,
+  });
+  opened.push(storage);
+  return { schema, shared_dir, tmp_dir, remote, ports, storage };
+}
+
+/** Creates `cards` assignments in workflow runs of at most {@link CARDS_PER_RUN} cards; answers the run ids. */
+async function createRuns(d: Deployment, cards: number): Promise<string[]> {
+  const host = createOrchestrator(d.ports);
+  const ids: string[] = [];
+  for (let r = 0; r * CARDS_PER_RUN < cards; r++) {
+    const n = Math.min(CARDS_PER_RUN, cards - r * CARDS_PER_RUN);
+    const created = await host.createRun({
+      project_id: PROJECT_ID,
+      scope: "workflow",
+      workflow_id: fixtureId(7_000 + r),
+      card_id: null,
+      trigger_type: "workflow",
+      initiated_by: "user:ana",
+      repo_url: d.remote,
+      base_branch: "main",
+      cards: Array.from({ length: n }, (_, i) => ({
+        card_id: fixtureId(100_000 + r * 1_000 + i),
+        title: `Card ${r}.${i}`,
+        allowed_paths: [`src/c${i}/**`],
+        feature_branch: `rungate/r${r}-c${i}`,
+      })),
+      policy,
+    });
+    ids.push(created._unsafeUnwrap().run.id);
+  }
+  return ids;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Worker processes.
+
+interface WorkerLine {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+interface WorkerHandle {
+  readonly id: string;
+  readonly child: ChildProcess;
+  readonly lines: WorkerLine[];
+  stderr: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first line of `type` (or `null` when the process exits first). */
+  first(type: string): Promise<WorkerLine | null>;
+}
+
+const live = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+function spawnWorker(
+  d: Deployment,
+  id: string,
+  options: { lease_ms: number; agent_delay_ms?: number; start_after?: number },
+): WorkerHandle {
+  const child = spawn(process.execPath, ["--import", "tsx", WORKER_SCRIPT], {
+    cwd: REPO_ROOT,
+    // Its own process group: a kill takes the worker and its git and check children, as a crash would.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      TMPDIR: d.tmp_dir,
+      MP_DATABASE_URL: url ?? "",
+      MP_SCHEMA: d.schema,
+      MP_SHARED_DIR: d.shared_dir,
+      MP_WORKER_ID: id,
+      MP_LEASE_MS: String(options.lease_ms),
+      MP_POLL_MS: "50",
+      MP_AGENT_DELAY_MS: String(options.agent_delay_ms ?? 0),
+      MP_START_AFTER: String(options.start_after ?? 0),
+    },
+  });
+  live.add(child);
+  const lines: WorkerLine[] = [];
+  const waiters: { type: string; resolve: (line: WorkerLine | null) => void }[] = [];
+  let buffer = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (text.trim() === "") continue;
+      let line: WorkerLine;
+      try {
+        line = JSON.parse(text) as WorkerLine;
+      } catch {
+        line = { type: "text", text };
+      }
+      lines.push(line);
+      for (const w of waiters.splice(0)) {
+        if (w.type === line.type) w.resolve(line);
+        else waiters.push(w);
+      }
+    }
+  });
+  const handle: WorkerHandle = {
+    id,
+    child,
+    lines,
+    stderr: "",
+    exited: new Promise((resolve) => {
+      child.on("exit", (code, signal) => {
+        live.delete(child);
+        for (const w of waiters.splice(0)) w.resolve(null);
+        resolve({ code, signal });
+      });
+    }),
+    first(type) {
+      const seen = lines.find((l) => l.type === type);
+      if (seen) return Promise.resolve(seen);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(null);
+      return new Promise((resolve) => waiters.push({ type, resolve }));
+    },
+  };
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    handle.stderr = (handle.stderr + chunk).slice(-20_000);
+  });
+  return handle;
+}
+
+async function within<T>(what: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for a worker to end by itself and answers its final report (fails with its stderr otherwise). */
+async function reportOf(w: WorkerHandle, ms: number): Promise<WorkerLine> {
+  const end = await within(`worker ${w.id}`, ms, w.exited).catch((error: Error) => {
+    killGroup(w.child);
+    const last = w.lines.slice(-5).map((l) => JSON.stringify(l));
+    throw new Error(`${error.message}; ${w.lines.length} lines, the last:\n${last.join("\n")}\n${w.stderr}`);
+  });
+  const report = w.lines.find((l) => l.type === "report");
+  if (end.code !== 0 || report === undefined) {
+    throw new Error(
+      `worker ${w.id} ended ${JSON.stringify(end)} without a report:\n${w.stderr.slice(-4000)}`,
+    );
+  }
+  return report;
+}
+
+/** A process of process group `pgid` whose command line holds `words` in order, from /proc (Linux). */
+function processOfGroup(pgid: number, words: readonly string[]): number | null {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // "pid (comm) state ppid pgrp …": the group is the third field after the command's closing paren.
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const at = argv.indexOf(words[0] ?? "");
+      if (at >= 0 && words.every((w, i) => argv[at + i] === w)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** A small seeded PRNG (mulberry32), so a failing kill point can be replayed with RUNGATE_KILL_SEED. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What storage and the agent log say.
+
+interface AgentLogLine {
+  readonly event: "start" | "end";
+  readonly execution_id: string;
+  readonly assignment_id: string;
+  readonly run_id: string;
+  readonly pid: number;
+}
+
+function agentLog(d: Deployment): AgentLogLine[] {
+  const path = sharedPaths(d.shared_dir).agent_log;
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as AgentLogLine);
+}
+
+/**
+ * Checks every invariant of a finished deployment and answers its shape without ids or times, per run: the
+ * run's phase, its event types counted, and per card (in card order) its phase, executions, checks on the
+ * final head, approval requests and the file the agent left at that head.
+ */
+async function verifyFinished(d: Deployment, runIds: readonly string[]): Promise<unknown[]> {
+  const s = d.storage;
+  const starts = agentLog(d).filter((l) => l.event === "start");
+  const shapes: unknown[] = [];
+  let assignmentsSeen = 0;
+  for (const run_id of runIds) {
+    const run = (await s.getRun(run_id))._unsafeUnwrap();
+    const assignments = (await s.listAssignments(run_id))._unsafeUnwrap();
+    const events = (await s.listEvents(run_id))._unsafeUnwrap();
+    const executions = (await s.listExecutions(run_id))._unsafeUnwrap();
+    const checks = (await s.listChecks(run_id))._unsafeUnwrap();
+    const approvals = (await s.listApprovals(run_id))._unsafeUnwrap();
+    assignmentsSeen += assignments.length;
+
+    // No event lost, none written twice: sequences 1..n without a gap, ids distinct.
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+
+    const dispatched = events.filter((e) => e.event_type === "agent.dispatched");
+    const cards = [];
+    for (const a of assignments) {
+      expect(a.phase, `assignment ${a.id} (${a.feature_branch})`).toBe("awaiting_approval");
+      // Dispatched exactly once: one event, one execution, one real start of the agent, all the same id.
+      const mine = dispatched.filter((e) => (e.payload as { assignment_id?: string }).assignment_id === a.id);
+      expect(mine, `agent.dispatched of ${a.feature_branch}`).toHaveLength(1);
+      const execution_id = ((mine[0]?.payload ?? {}) as { execution_id?: string }).execution_id;
+      const execs = executions.filter((e) => e.assignment_id === a.id);
+      expect(execs.map((e) => e.id)).toEqual([execution_id]);
+      const started = starts.filter((l) => l.assignment_id === a.id);
+      expect(
+        started.map((l) => l.execution_id),
+        `agent starts of ${a.feature_branch}`,
+      ).toEqual([execution_id]);
+      // Checks passed on the final head, each type once.
+      const head = a.head_sha;
+      expect(head).not.toBeNull();
+      const onHead = checks.filter((c) => c.assignment_id === a.id && c.head_sha === head);
+      expect(onHead.map((c) => c.check_type).sort()).toEqual(["policy", "unit"]);
+      expect(onHead.every((c) => c.status === "passed")).toBe(true);
+      const asked = approvals.filter((r) => r.assignment_id === a.id);
+      expect(asked.every((r) => r.head_sha === head)).toBe(true);
+      const dir = a.allowed_paths[0]?.replace(/\/\*\*$/, "") ?? "";
+      const clone = join(sharedPaths(d.shared_dir).git_root, PROJECT_ID);
+      cards.push({
+        branch: a.feature_branch,
+        phase: a.phase,
+        executions: execs.map((e) => ({ attempt: e.attempt, status: e.status, outcome: e.outcome })),
+        checks: checks
+          .filter((c) => c.assignment_id === a.id)
+          .map((c) => `${c.check_type}:${c.status}:${c.head_sha === head ? "head" : "older"}`)
+          .sort(),
+        approvals: asked.map((r) => `${r.approval_type}:${r.status}`).sort(),
+        file: git(clone, "show", `${head}:${dir}/work.txt`),
+      });
+    }
+    const counted: Record<string, number> = {};
+    for (const e of events) counted[e.event_type] = (counted[e.event_type] ?? 0) + 1;
+    shapes.push({ phase: run.phase, events: counted, cards });
+  }
+  // Every agent start belongs to an assignment of these runs (none started for nothing, none twice).
+  expect(starts).toHaveLength(assignmentsSeen);
+  return shapes;
+}
+
+/** The phase of every assignment of `runIds`, counted (what a kill left behind). */
+async function phasesOf(d: Deployment, runIds: readonly string[]): Promise<Record<string, number>> {
+  const counted: Record<string, number> = {};
+  for (const run_id of runIds) {
+    for (const a of (await d.storage.listAssignments(run_id))._unsafeUnwrap()) {
+      counted[a.phase] = (counted[a.phase] ?? 0) + 1;
+    }
+  }
+  return counted;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe.skipIf(!url)(title, () => {
+  let admin: pg.Pool;
+  beforeAll(() => {
+    admin = new pg.Pool({ connectionString: url, max: 2 });
+  });
+  afterEach(() => {
+    for (const child of live) killGroup(child);
+  });
+  afterAll(async () => {
+    for (const child of live) killGroup(child);
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    for (const schema of schemas.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin?.end();
+    for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    `4 worker processes share ${SOAK_ASSIGNMENTS} assignments: each dispatched exactly once, none lost`,
+    async () => {
+      const d = await makeDeployment();
+      const runIds = await createRuns(d, SOAK_ASSIGNMENTS);
+      const started = Date.now();
+      const workers = [0, 1, 2, 3].map((i) => spawnWorker(d, `w${i}`, { lease_ms: 30_000 }));
+      const reports = await Promise.all(workers.map((w) => reportOf(w, 30 * 60_000)));
+      const seconds = (Date.now() - started) / 1000;
+
+      const errors = reports.flatMap((r) => r.errors as unknown[]);
+      expect(errors).toEqual([]);
+      const claimed = reports.flatMap((r) => r.claimed as string[]);
+      expect(new Set(claimed).size).toBe(SOAK_ASSIGNMENTS);
+      expect(claimed).toHaveLength(SOAK_ASSIGNMENTS);
+      await verifyFinished(d, runIds);
+      for (const run_id of runIds) {
+        expect((await d.storage.getRun(run_id))._unsafeUnwrap().phase).toBe("awaiting_approval");
+      }
+      console.log(
+        `[multi-process] ${SOAK_ASSIGNMENTS} assignments in ${runIds.length} runs by 4 worker processes: ` +
+          `${seconds.toFixed(1)} s; claimed per worker ${reports.map((r) => (r.claimed as string[]).length).join("/")}`,
+      );
+    },
+    45 * 60_000,
+  );
+
+  describe(`kill -9 of a worker at a random point (${KILL_TRIALS} trials, seed ${KILL_SEED})`, () => {
+    const CARDS = 6;
+    const LEASE_MS = 1_500;
+    const AGENT_DELAY_MS = 150;
+    let baseline: unknown[] = [];
+    let baselineWorkMs = 0;
+
+    beforeAll(async () => {
+      // The uninterrupted run every trial must end up equal to, and how long its work takes.
+      const d = await makeDeployment(AGENT_DELAY_MS);
+      const runIds = await createRuns(d, CARDS);
+      const w = spawnWorker(d, "baseline", { lease_ms: LEASE_MS, agent_delay_ms: AGENT_DELAY_MS });
+      const claim = await within("baseline claim", 120_000, w.first("claimed"));
+      const report = await reportOf(w, 300_000);
+      baselineWorkMs = Number(report.at) - Number(claim?.at);
+      baseline = await verifyFinished(d, runIds);
+    }, 600_000);
+
+    /** One trial: a victim worker killed `delay` ms after its first claim, then an heir; answers what it saw. */
+    async function trial(n: number, delay: number): Promise<string> {
+      const d = await makeDeployment(AGENT_DELAY_MS);
+      const runIds = await createRuns(d, CARDS);
+      const victim = spawnWorker(d, `victim-${n}`, { lease_ms: LEASE_MS, agent_delay_ms: AGENT_DELAY_MS });
+      const firstClaim = await within("victim claim", 120_000, victim.first("claimed"));
+      expect(firstClaim, victim.stderr).not.toBeNull();
+      await sleep(delay);
+      const alive = victim.child.exitCode === null && victim.child.signalCode === null;
+      killGroup(victim.child);
+      const killedAt = Date.now();
+      await within("victim exit", 30_000, victim.exited);
+      const inHand = victim.lines.filter((l) => l.type === "claimed").at(-1)?.assignment_id;
+      const phaseInHand = (await d.storage.getAssignment(String(inHand)))._unsafeUnwrap().phase;
+      const atKill = await phasesOf(d, runIds);
+      // The agent runs in its own process group and outlives its worker; it finishes on its own. Waiting for
+      // it keeps the trial about the worker's crash (an orphan the heir meets is killed: a different story).
+      await within(
+        "orphaned agents",
+        60_000,
+        (async () => {
+          for (;;) {
+            const log = agentLog(d);
+            if (log.filter((l) => l.event === "start").length === log.filter((l) => l.event === "end").length)
+              return;
+            await sleep(50);
+          }
+        })(),
+      );
+      // The heir starts at once (loading takes a while) but claims only once the victim's lease expired.
+      const heir = spawnWorker(d, `heir-${n}`, {
+        lease_ms: LEASE_MS,
+        agent_delay_ms: AGENT_DELAY_MS,
+        start_after: killedAt + LEASE_MS + 250,
+      });
+      const report = await reportOf(heir, 300_000);
+      expect(report.errors, `trial ${n}`).toEqual([]);
+      const shape = await verifyFinished(d, runIds);
+      expect(shape, `trial ${n}: killed ${delay} ms after the first claim`).toEqual(baseline);
+      return (
+        `trial ${String(n).padStart(2)}: kill at +${String(delay).padStart(4)} ms, ` +
+        `${alive ? `card in hand ${phaseInHand}` : "victim already done"}; ` +
+        `left ${JSON.stringify(atKill)}; heir claimed ${(report.claimed as string[]).length}`
+      );
+    }
+
+    it("the run resumes on another worker to the same final state; no event lost or duplicated", async () => {
+      // Kill points from the seeded PRNG, spread over the time an uninterrupted worker needs for the run.
+      const random = prng(KILL_SEED);
+      const delays = Array.from({ length: KILL_TRIALS }, () => Math.floor(random() * baselineWorkMs));
+      const observed: string[] = [];
+      const started = Date.now();
+      // Two lanes of trials at once: a trial mostly waits (leases, process start-up), so two fit on 2 cores.
+      await Promise.all(
+        [0, 1].map(async (lane) => {
+          for (let n = lane; n < KILL_TRIALS; n += 2) observed[n] = await trial(n, delays[n] ?? 0);
+        }),
+      );
+      console.log(
+        `[multi-process] ${KILL_TRIALS} kill trials in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+          `(baseline work ${baselineWorkMs} ms, seed ${KILL_SEED})\n  ${observed.join("\n  ")}`,
+      );
+    }, 3_600_000);
+
+    // Was a real failure, now fixed in rungate/git (clearDeadWorktreeEntries, clearInterruptedWorktreeAdd): a `git worktree add` killed half-way leaves
+    // its worktree registered and locked "initializing". Killed early, the entry's `commondir` is empty and
+    // `git worktree list` fails in that clone for every card of the project (the card stays `preparing`);
+    // killed later, `createWorktree` hands back the half checked-out worktree (files missing, an index.lock),
+    // the agent cannot commit and the card ends `failed`.
+    it.skipIf(!existsSync("/proc"))(
+      "a worker killed inside `git worktree add`: the heir rebuilds the half-made worktree " +
+        "(known failure of rungate/git; runs with RUNGATE_KILL_IN_WORKTREE_ADD=1)",
+      async () => {
+        // Aimed, not random: the kill lands while the victim's `git worktree add` checks out a big tree.
+        let hit: { d: Deployment; runIds: string[]; killedAt: number } | null = null;
+        for (let attempt = 0; attempt < 5 && hit === null; attempt++) {
+          const d = await makeDeployment(0, 3_000);
+          const runIds = await createRuns(d, 1);
+          const victim = spawnWorker(d, `victim-wt-${attempt}`, { lease_ms: LEASE_MS });
+          const pid = victim.child.pid ?? -1;
+          let seen: number | null = null;
+          while (seen === null && victim.child.exitCode === null) {
+            seen = processOfGroup(pid, ["worktree", "add"]);
+            if (seen === null) await sleep(2);
+          }
+          killGroup(victim.child);
+          const killedAt = Date.now();
+          await within("victim exit", 30_000, victim.exited);
+          const admin = join(sharedPaths(d.shared_dir).git_root, PROJECT_ID, "worktrees");
+          const halfMade =
+            existsSync(admin) && readdirSync(admin).some((w) => existsSync(join(admin, w, "locked")));
+          if (seen !== null && halfMade) hit = { d, runIds, killedAt };
+        }
+        if (hit === null) throw new Error("no kill landed inside `git worktree add` in 5 attempts");
+        const { d, runIds, killedAt } = hit;
+        const heir = spawnWorker(d, "heir-wt", {
+          lease_ms: LEASE_MS,
+          start_after: killedAt + LEASE_MS + 250,
+        });
+        const report = await reportOf(heir, 60_000);
+        expect(report.errors).toEqual([]);
+        await verifyFinished(d, runIds);
+        const [a] = (await d.storage.listAssignments(runIds[0] ?? ""))._unsafeUnwrap();
+        const changed = git(
+          join(sharedPaths(d.shared_dir).git_root, PROJECT_ID),
+          "diff",
+          "--name-only",
+          a?.base_sha ?? "",
+          a?.head_sha ?? "",
+        );
+        expect(changed).toBe("src/c0/work.txt");
+      },
+      600_000,
+    );
+  });
+});
