@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { homedir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
-import { err, errAsync, ok, okAsync, type ResultAsync, safeTry } from "neverthrow";
+import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import { z } from "zod";
 import { type ChangedFile, ChangedFile as ChangedFileSchema } from "../../core/schemas/changed-file.js";
 import type { GitClone, GitCommit, GitPort } from "../../ports/git-port.js";
@@ -90,6 +90,30 @@ function parseConfig(config: SimpleGitAdapterConfig) {
   if (parsed.success) return parsed.data;
   const token = (config as { credentials?: { token?: unknown } }).credentials?.token;
   throw usageError(createRedact(typeof token === "string" ? [token] : [])(z.prettifyError(parsed.error)));
+}
+
+/**
+ * Fetches, tolerating worktrees being added in the same clone: while another process runs `git worktree
+ * add`, the new entry's HEAD is not yet a commit and git's fetch refuses the whole clone ("bad object
+ * worktrees/<name>/HEAD"). That clears in moments, so the fetch is retried for a few seconds; an entry a
+ * killed add left behind is cleared once it is old enough to be surely dead.
+ */
+function fetchPastWorktreeAdds(
+  ctx: GitContext,
+  clone: string,
+  url: string,
+  signal: AbortSignal | undefined,
+  attempt = 0,
+): ResultAsync<void, PortError> {
+  return ResultAsync.fromSafePromise(clearDeadWorktreeEntries(clone).catch(() => 0))
+    .andThen(() => fetchOrigin(ctx, clone, url, signal))
+    .orElse((error) => {
+      const racing = error.kind === "port_failure" && /bad object worktrees\//.test(error.message);
+      if (!racing || attempt >= 20 || signal?.aborted) return errAsync(error);
+      return ResultAsync.fromSafePromise(new Promise((r) => setTimeout(r, 250))).andThen(() =>
+        fetchPastWorktreeAdds(ctx, clone, url, signal, attempt + 1),
+      );
+    });
 }
 
 /**
@@ -221,9 +245,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             return ok({ clone_path, reused: false });
           }
           yield* checkReusableClone(ctx, clone_path, repo_url, signal);
-          // Remains of a worktree add killed half-way would make the fetch fail for every card.
-          await clearDeadWorktreeEntries(clone_path).catch(() => 0);
-          yield* fetchOrigin(ctx, clone_path, repo_url, signal);
+          yield* fetchPastWorktreeAdds(ctx, clone_path, repo_url, signal);
           return ok({ clone_path, reused: true });
         }),
       );
