@@ -4,7 +4,7 @@ import { approvalGateReasons } from "../gates/approval-gate.js";
 import { type ApprovalPolicySubject, pullRequestGateReasons } from "../gates/pull-request-gate.js";
 import type { ApprovalRequest } from "../schemas/approval-request.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
-import { ASSIGNMENT_PHASE_STATUS, type AssignmentPhase } from "../schemas/phases.js";
+import { ASSIGNMENT_PHASE_STATUS, ASSIGNMENT_PHASES, type AssignmentPhase } from "../schemas/phases.js";
 import type { Actor } from "../schemas/primitives.js";
 import type { RunCheck } from "../schemas/run-check.js";
 import type { SystemPolicyProfile } from "../schemas/system-policy-profile.js";
@@ -65,18 +65,8 @@ export const TERMINAL_ASSIGNMENT_PHASES: readonly AssignmentPhase[] = [
   "cancelled",
 ];
 
-const LIVE: AssignmentPhase[] = [
-  "queued",
-  "preparing",
-  "ready",
-  "agent_running",
-  "checking",
-  "checks_failed",
-  "awaiting_approval",
-  "approval_rejected",
-  "approved",
-  "pr_open",
-];
+// Every phase that still takes events: derived, so a new phase is cancellable without another list to edit.
+const LIVE: AssignmentPhase[] = ASSIGNMENT_PHASES.filter((p) => !TERMINAL_ASSIGNMENT_PHASES.includes(p));
 
 /**
  * The assignment lifecycle as data. A card's pipeline: prepared (branch + worktree), dispatched to its

@@ -3,7 +3,7 @@ import type { GateReason, InvalidTransitionError } from "../errors.js";
 import { approvalGateReasons } from "../gates/approval-gate.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
 import type { OrchestrationRun } from "../schemas/orchestration-run.js";
-import { RUN_PHASE_STATUS, type RunPhase } from "../schemas/phases.js";
+import { RUN_PHASE_STATUS, RUN_PHASES, type RunPhase } from "../schemas/phases.js";
 import type { Actor } from "../schemas/primitives.js";
 import type { RunCheck } from "../schemas/run-check.js";
 import type { SystemPolicyProfile } from "../schemas/system-policy-profile.js";
@@ -48,17 +48,8 @@ export type RunEventType = RunEventInput["type"];
 /** Phases no event leaves. */
 export const TERMINAL_RUN_PHASES: readonly RunPhase[] = ["completed", "closed", "failed", "cancelled"];
 
-const LIVE: RunPhase[] = [
-  "queued",
-  "preparing",
-  "agents_running",
-  "checking",
-  "checks_failed",
-  "awaiting_approval",
-  "approval_rejected",
-  "approved",
-  "pr_open",
-];
+// Every phase that still takes events: derived, so a new phase is cancellable without another list to edit.
+const LIVE: RunPhase[] = RUN_PHASES.filter((p) => !TERMINAL_RUN_PHASES.includes(p));
 
 /**
  * The run lifecycle as data: queued → preparing (clone, branches, worktrees) → agents_running → checking →
