@@ -2,8 +2,7 @@
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
-import { AssignmentPhase } from "../../core/schemas/phases.js";
-import { IsoDateTime } from "../../core/schemas/primitives.js";
+import { ClaimLeaseInput, HeartbeatLeaseInput, ReleaseLeaseInput } from "../../core/schemas/lease-input.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { AssignmentLease, StorageLeases } from "../../ports/storage-port.js";
 import { runPlan } from "./execute.js";
@@ -11,24 +10,9 @@ import { claimNextAssignment, extendLease, leaseHolder, releaseLease } from "./p
 import type { SqlClient } from "./postgres-config.js";
 import { cancelled, conflict, decodeRecord, notFound, parseAt, readStored } from "./records.js";
 
-/** Input of `claimNextAssignment`. */
-const ClaimInput = z.object({
-  worker_id: z.string().min(1),
-  lease_ms: z.number().int().positive(),
-  now: IsoDateTime,
-  phases: z.array(AssignmentPhase).min(1).default(["ready"]),
-});
-
-/** Input of `heartbeat`. */
-const HeartbeatInput = z.object({
-  assignment_id: z.string(),
-  worker_id: z.string().min(1),
-  lease_ms: z.number().int().positive(),
-  now: IsoDateTime,
-});
-
-/** Input of `releaseLease`. */
-const ReleaseInput = z.object({ assignment_id: z.string(), worker_id: z.string().min(1) });
+const ClaimInput = ClaimLeaseInput;
+const HeartbeatInput = HeartbeatLeaseInput;
+const ReleaseInput = ReleaseLeaseInput;
 
 const LeaseRow = z.object({ record: z.string(), version: z.number().int(), expires_at: z.string() });
 const HolderRow = z.object({ lease_owner: z.string().nullable() });

@@ -1,14 +1,13 @@
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
-import { z } from "zod";
+import type { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { toFieldIssues } from "../../core/parse.js";
 import { verifyRunSnapshots } from "../../core/run/new-run.js";
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { ClaimLeaseInput, HeartbeatLeaseInput, ReleaseLeaseInput } from "../../core/schemas/lease-input.js";
 import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
-import { AssignmentPhase } from "../../core/schemas/phases.js";
-import { IsoDateTime } from "../../core/schemas/primitives.js";
 import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
@@ -463,24 +462,9 @@ function rowsOf(table: Map<string, Raw>, field: "run_id" | "assignment_id", id: 
   return [...table.values()].filter((raw) => raw[field] === id);
 }
 
-/** Input of `claimNextAssignment`, as the Postgres adapter parses it. */
-const ClaimInput = z.object({
-  worker_id: z.string().min(1),
-  lease_ms: z.number().int().positive(),
-  now: IsoDateTime,
-  phases: z.array(AssignmentPhase).min(1).default(["ready"]),
-});
-
-/** Input of `heartbeat`. */
-const HeartbeatInput = z.object({
-  assignment_id: z.string(),
-  worker_id: z.string().min(1),
-  lease_ms: z.number().int().positive(),
-  now: IsoDateTime,
-});
-
-/** Input of `releaseLease`. */
-const ReleaseInput = z.object({ assignment_id: z.string(), worker_id: z.string().min(1) });
+const ClaimInput = ClaimLeaseInput;
+const HeartbeatInput = HeartbeatLeaseInput;
+const ReleaseInput = ReleaseLeaseInput;
 
 function parseLeaseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.infer<S>, PortError> {
   return parseAt(schema, input, [], "invalid_input");
