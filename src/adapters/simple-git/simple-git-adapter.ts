@@ -6,6 +6,7 @@ import { z } from "zod";
 import { type ChangedFile, ChangedFile as ChangedFileSchema } from "../../core/schemas/changed-file.js";
 import type { GitClone, GitCommit, GitPort } from "../../ports/git-port.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import { DEFAULT_CLONE_LOCK_STALE_MS, withCloneLock } from "./clone-lock.js";
 import { baseGitEnv, basicAuthorization, credentialEnv, type GitCredentials } from "./git-env.js";
 import { NULL_MODE, parseLog, parseLsTree, parseRawDiff } from "./git-output.js";
 import {
@@ -93,10 +94,11 @@ function parseConfig(config: SimpleGitAdapterConfig) {
 }
 
 /**
- * Fetches, tolerating worktrees being added in the same clone: while another process runs `git worktree
- * add`, the new entry's HEAD is not yet a commit and git's fetch refuses the whole clone ("bad object
- * worktrees/<name>/HEAD"). That clears in moments, so the fetch is retried for a few seconds; an entry a
- * killed add left behind is cleared once it is old enough to be surely dead.
+ * Fetches, tolerating worktrees being added in the same clone: while a `git worktree add` runs, the new
+ * entry's HEAD is not yet a commit and git's fetch refuses the whole clone ("bad object
+ * worktrees/<name>/HEAD"). rungate's own adds cannot overlap a fetch (both hold the clone lock), but an
+ * agent or a person may run one; that clears in moments, so the fetch is retried for a few seconds. An
+ * entry a killed add left behind is cleared once it is old enough to be surely dead.
  */
 function fetchPastWorktreeAdds(
   ctx: GitContext,
@@ -169,6 +171,20 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     return options?.signal?.aborted ? errAsync(cancelled(method)) : okAsync(undefined);
   }
 
+  /**
+   * Runs `body` holding the clone's cross-process lock: every change to a clone's refs or worktrees goes
+   * through it, so two workers sharing a clone never see each other's half-written worktree entries.
+   */
+  function locked<T>(
+    clone: string,
+    operation: string,
+    signal: AbortSignal | undefined,
+    body: () => ResultAsync<T, PortError>,
+  ): ResultAsync<T, PortError> {
+    const timings = { wait_ms: parsed.timeout_ms, stale_ms: DEFAULT_CLONE_LOCK_STALE_MS };
+    return withCloneLock(name, clone, operation, timings, signal, body);
+  }
+
   /** An output git should not have produced. */
   function unexpected(operation: string, what: string): PortError {
     return portFailure(name, operation, "git_unexpected_output", false, excerpt(what, redact));
@@ -224,6 +240,106 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     );
   }
 
+  /**
+   * Resolves the base and creates `refs/heads/<branch>` on it, or checks that an existing branch still
+   * contains the base. Runs under the clone lock.
+   */
+  function openFeatureBranch(
+    clone: string,
+    branch: string,
+    base_branch: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<{ base_sha: string; created: boolean }, PortError> {
+    return safeTry<{ base_sha: string; created: boolean }, PortError>(async function* () {
+      yield* checkRefFormat(clone, branch, signal);
+      const base_sha = yield* resolveFirst(
+        ctx,
+        clone,
+        [`refs/remotes/origin/${base_branch}`, `refs/heads/${base_branch}`],
+        signal,
+      );
+      if (base_sha === null) return err(notFound("branch_not_found", "branch", base_branch));
+      const local = yield* resolveFirst(ctx, clone, [`refs/heads/${branch}`], signal);
+      const existing = local ?? (yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal));
+      if (existing === null) {
+        yield* createLocalBranch(clone, branch, base_sha, signal);
+        return ok({ base_sha, created: true });
+      }
+      // The base tip is an ancestor of the branch, so it is also their merge-base.
+      if (!(yield* isAncestor(ctx, clone, base_sha, existing, signal))) {
+        return err(conflict("branch_diverged", "branch", branch));
+      }
+      if (local === null) yield* createLocalBranch(clone, branch, existing, signal);
+      return ok({ base_sha, created: false });
+    });
+  }
+
+  /** Adds the assignment's worktree on `branch`, or finds it already there. Runs under the clone lock. */
+  function addWorktree(
+    clone: string,
+    branch: string,
+    assignment_id: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<{ worktree_path: string; created: boolean }, PortError> {
+    return safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
+      const worktree_path = join(worktreesDir(clone), assignment_id);
+      const target = await canonicalPath(worktree_path);
+      // A worker killed inside `git worktree add` leaves a half-made entry; the card's lease (and the clone
+      // lock) make it ours to clear before anything reads the worktree list.
+      await clearInterruptedWorktreeAdd(clone, worktree_path).catch(() => false);
+      let worktrees = yield* listWorktrees(ctx, clone, signal);
+      if (worktrees.some((w) => w.prunable)) {
+        // Directories deleted by hand: forget them first, or their branches stay "checked out".
+        yield* git(ctx, clone, ["worktree", "prune"], signal);
+        worktrees = yield* listWorktrees(ctx, clone, signal);
+      }
+      const ref = `refs/heads/${branch}`;
+      for (const worktree of worktrees) {
+        if ((await canonicalPath(worktree.path)) !== target) continue;
+        return worktree.branch === ref
+          ? ok({ worktree_path, created: false })
+          : err(conflict("worktree_branch_mismatch", "worktree", worktree_path));
+      }
+      if (worktrees.some((w) => w.branch === ref)) {
+        return err(conflict("branch_checked_out", "branch", branch));
+      }
+      if ((yield* pathKind(ctx, worktree_path)) !== "missing") {
+        return err(conflict("worktree_path_occupied", "worktree", worktree_path));
+      }
+      if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
+        const tracking = yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal);
+        if (tracking === null) return err(notFound("branch_not_found", "branch", branch));
+        yield* createLocalBranch(clone, branch, tracking, signal);
+      }
+      yield* makeDirectory(ctx, worktreesDir(clone));
+      yield* git(ctx, clone, ["worktree", "add", worktree_path, branch], signal);
+      return ok({ worktree_path, created: true });
+    });
+  }
+
+  /**
+   * Removes the worktree at `target` (its canonical path), or the leftover directory at `absolute`. Runs
+   * under the clone lock.
+   */
+  function dropWorktree(
+    clone: string,
+    absolute: string,
+    target: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<void, PortError> {
+    return safeTry<void, PortError>(async function* () {
+      for (const worktree of yield* listWorktrees(ctx, clone, signal)) {
+        if ((await canonicalPath(worktree.path)) !== target) continue;
+        // Twice: also removes a worktree an agent locked.
+        yield* git(ctx, clone, ["worktree", "remove", "--force", "--force", worktree.path], signal);
+        return ok(undefined);
+      }
+      // Not a worktree (any more): a leftover directory in the clone's worktree folder goes too.
+      yield* removeTree(absolute);
+      return ok(undefined);
+    });
+  }
+
   /** The content of a blob. */
   function readBlob(clone: string, object: string, signal: AbortSignal | undefined) {
     return git(ctx, clone, ["cat-file", "blob", object], signal);
@@ -245,7 +361,9 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             return ok({ clone_path, reused: false });
           }
           yield* checkReusableClone(ctx, clone_path, repo_url, signal);
-          yield* fetchPastWorktreeAdds(ctx, clone_path, repo_url, signal);
+          yield* locked(clone_path, "ensureClone", signal, () =>
+            fetchPastWorktreeAdds(ctx, clone_path, repo_url, signal),
+          );
           return ok({ clone_path, reused: true });
         }),
       );
@@ -260,27 +378,11 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             input,
           );
           const clone = yield* existingClone(ctx, clone_path);
-          yield* checkRefFormat(clone, branch, signal);
-          const base_sha = yield* resolveFirst(
-            ctx,
-            clone,
-            [`refs/remotes/origin/${base_branch}`, `refs/heads/${base_branch}`],
-            signal,
+          return ok(
+            yield* locked(clone, "createFeatureBranch", signal, () =>
+              openFeatureBranch(clone, branch, base_branch, signal),
+            ),
           );
-          if (base_sha === null) return err(notFound("branch_not_found", "branch", base_branch));
-          const local = yield* resolveFirst(ctx, clone, [`refs/heads/${branch}`], signal);
-          const existing =
-            local ?? (yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal));
-          if (existing === null) {
-            yield* createLocalBranch(clone, branch, base_sha, signal);
-            return ok({ base_sha, created: true });
-          }
-          // The base tip is an ancestor of the branch, so it is also their merge-base.
-          if (!(yield* isAncestor(ctx, clone, base_sha, existing, signal))) {
-            return err(conflict("branch_diverged", "branch", branch));
-          }
-          if (local === null) yield* createLocalBranch(clone, branch, existing, signal);
-          return ok({ base_sha, created: false });
         }),
       );
     },
@@ -291,38 +393,11 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
         safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
           const { clone_path, branch, assignment_id } = yield* parseGitInput(GitInputs.createWorktree, input);
           const clone = yield* existingClone(ctx, clone_path);
-          const worktree_path = join(worktreesDir(clone), assignment_id);
-          const target = await canonicalPath(worktree_path);
-          // A worker killed inside `git worktree add` leaves a half-made entry; the card's lease makes it ours
-          // to clear before anything reads the worktree list.
-          await clearInterruptedWorktreeAdd(clone, worktree_path).catch(() => false);
-          let worktrees = yield* listWorktrees(ctx, clone, signal);
-          if (worktrees.some((w) => w.prunable)) {
-            // Directories deleted by hand: forget them first, or their branches stay "checked out".
-            yield* git(ctx, clone, ["worktree", "prune"], signal);
-            worktrees = yield* listWorktrees(ctx, clone, signal);
-          }
-          const ref = `refs/heads/${branch}`;
-          for (const worktree of worktrees) {
-            if ((await canonicalPath(worktree.path)) !== target) continue;
-            return worktree.branch === ref
-              ? ok({ worktree_path, created: false })
-              : err(conflict("worktree_branch_mismatch", "worktree", worktree_path));
-          }
-          if (worktrees.some((w) => w.branch === ref)) {
-            return err(conflict("branch_checked_out", "branch", branch));
-          }
-          if ((yield* pathKind(ctx, worktree_path)) !== "missing") {
-            return err(conflict("worktree_path_occupied", "worktree", worktree_path));
-          }
-          if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
-            const tracking = yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal);
-            if (tracking === null) return err(notFound("branch_not_found", "branch", branch));
-            yield* createLocalBranch(clone, branch, tracking, signal);
-          }
-          yield* makeDirectory(ctx, worktreesDir(clone));
-          yield* git(ctx, clone, ["worktree", "add", worktree_path, branch], signal);
-          return ok({ worktree_path, created: true });
+          return ok(
+            yield* locked(clone, "createWorktree", signal, () =>
+              addWorktree(clone, branch, assignment_id, signal),
+            ),
+          );
         }),
       );
     },
@@ -345,15 +420,11 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             );
           }
           const target = await canonicalPath(absolute);
-          for (const worktree of yield* listWorktrees(ctx, clone, signal)) {
-            if ((await canonicalPath(worktree.path)) !== target) continue;
-            // Twice: also removes a worktree an agent locked.
-            yield* git(ctx, clone, ["worktree", "remove", "--force", "--force", worktree.path], signal);
-            return ok(undefined);
-          }
-          // Not a worktree (any more): a leftover directory in the clone's worktree folder goes too.
-          yield* removeTree(absolute);
-          return ok(undefined);
+          return ok(
+            yield* locked(clone, "removeWorktree", signal, () =>
+              dropWorktree(clone, absolute, target, signal),
+            ),
+          );
         }),
       );
     },
@@ -499,8 +570,14 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
         safeTry<void, PortError>(async function* () {
           const { clone_path } = yield* parseGitInput(GitInputs.prune, input);
           const clone = yield* existingClone(ctx, clone_path);
-          yield* git(ctx, clone, ["worktree", "prune"], signal);
-          return ok(undefined);
+          return ok(
+            yield* locked(clone, "prune", signal, () =>
+              safeTry<void, PortError>(async function* () {
+                yield* git(ctx, clone, ["worktree", "prune"], signal);
+                return ok(undefined);
+              }),
+            ),
+          );
         }),
       );
     },
