@@ -33,13 +33,9 @@ import { openRealPorts, sharedPaths } from "./fixtures/real-ports.js";
  *   such a kill leaves: see that test)
  */
 const url = process.env.RUNGATE_TEST_DATABASE_URL;
-// Opt-in: on a loaded 2-core machine these soaks still expose races between git processes of several workers
-// in one shared clone (a `worktree add` beside a fetch or another add), so CI does not run them yet.
-const soak = process.env.RUNGATE_SOAK === "1";
-const title =
-  url && soak
-    ? "workers as processes on one Postgres (RUNGATE_TEST_DATABASE_URL, RUNGATE_SOAK=1)"
-    : "workers as processes: skipped unless RUNGATE_SOAK=1 and RUNGATE_TEST_DATABASE_URL are set (see docs/adapters/postgres.md)";
+const title = url
+  ? "workers as processes on one Postgres (RUNGATE_TEST_DATABASE_URL)"
+  : "workers as processes: skipped unless RUNGATE_TEST_DATABASE_URL is set (see docs/adapters/postgres.md)";
 
 /**
  * The issue's numbers are the defaults. Measured on the 2-core machine, each test alone: 200 assignments by 4
@@ -425,7 +421,7 @@ async function phasesOf(d: Deployment, runIds: readonly string[]): Promise<Recor
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe.skipIf(!url || !soak)(title, () => {
+describe.skipIf(!url)(title, () => {
   let admin: pg.Pool;
   beforeAll(() => {
     admin = new pg.Pool({ connectionString: url, max: 2 });

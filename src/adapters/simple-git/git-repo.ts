@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import type { PortError } from "../../ports/port-error.js";
@@ -295,55 +295,4 @@ export function fetchOrigin(
 ): ResultAsync<void, PortError> {
   const env = credentialEnv(ctx.credentials, url, ctx.env);
   return git(ctx, clone, ["fetch", "--prune", "--progress", "origin"], signal, env).map(() => undefined);
-}
-
-/**
- * Clears the remains of a `git worktree add` that was killed half-way for this worktree: git locks a new
- * worktree's admin entry (`<clone>/worktrees/<name>/locked`, reason "initializing") and unlocks it only when
- * the checkout is complete, so a lock still saying "initializing" means the add never finished. Left alone,
- * such an entry either breaks `git worktree list` for the whole clone (an empty `commondir`) or passes for a
- * usable worktree with files missing. Safe because the caller holds the card's lease: nobody else is adding
- * this worktree. Returns whether anything was cleared.
- */
-export async function clearInterruptedWorktreeAdd(clone: string, worktreePath: string): Promise<boolean> {
-  const admin = join(clone, "worktrees", basename(worktreePath));
-  let reason: string;
-  try {
-    reason = await readFile(join(admin, "locked"), "utf8");
-  } catch {
-    return false;
-  }
-  if (!reason.startsWith("initializing")) return false;
-  await rm(admin, { recursive: true, force: true });
-  await rm(worktreePath, { recursive: true, force: true });
-  return true;
-}
-
-/**
- * Clears every worktree entry of `clone` that a killed `git worktree add` left unusable: still locked
- * "initializing", its HEAD or commondir missing or empty, and untouched for `minAgeMs` (a live add writes
- * those within milliseconds, so an old one is dead). Such an entry makes every fetch of the clone fail
- * ("bad object worktrees/<name>/HEAD"), for every card. Returns how many were cleared.
- */
-export async function clearDeadWorktreeEntries(clone: string, minAgeMs = 2_000): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(join(clone, "worktrees"));
-  } catch {
-    return 0;
-  }
-  let cleared = 0;
-  for (const name of names) {
-    const admin = join(clone, "worktrees", name);
-    const read = (file: string) => readFile(join(admin, file), "utf8").catch(() => "");
-    const lock = await stat(join(admin, "locked")).catch(() => null);
-    if (lock === null || Date.now() - lock.mtimeMs < minAgeMs) continue;
-    if (!(await read("locked")).startsWith("initializing")) continue;
-    if ((await read("HEAD")).trim() !== "" && (await read("commondir")).trim() !== "") continue;
-    const gitdir = (await read("gitdir")).trim();
-    await rm(admin, { recursive: true, force: true });
-    if (gitdir.endsWith("/.git")) await rm(dirname(gitdir), { recursive: true, force: true });
-    cleared++;
-  }
-  return cleared;
 }

@@ -13,11 +13,10 @@ import {
   canonicalPath,
   checkedRemoteUrl,
   checkReusableClone,
-  clearDeadWorktreeEntries,
-  clearInterruptedWorktreeAdd,
   existingClone,
   exitError,
   fetchOrigin,
+  fsCall,
   type GitContext,
   git,
   isAncestor,
@@ -49,6 +48,12 @@ import {
   SimpleGitAdapterConfig,
 } from "./simple-git-config.js";
 import { GitInputs, invalidField, parseGitInput } from "./simple-git-inputs.js";
+import {
+  addingLockReason,
+  clearDeadWorktreeEntries,
+  clearInterruptedWorktreeAdd,
+  unlockAddedWorktree,
+} from "./worktree-entries.js";
 
 /** The adapter's default name, in errors and events. */
 export const SIMPLE_GIT_ADAPTER_NAME = "simple-git";
@@ -285,8 +290,9 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       const worktree_path = join(worktreesDir(clone), assignment_id);
       const target = await canonicalPath(worktree_path);
       // A worker killed inside `git worktree add` leaves a half-made entry; the card's lease (and the clone
-      // lock) make it ours to clear before anything reads the worktree list.
+      // lock) make it ours to clear before anything reads the worktree list. Other cards' dead adds too.
       await clearInterruptedWorktreeAdd(clone, worktree_path).catch(() => false);
+      await clearDeadWorktreeEntries(clone).catch(() => 0);
       let worktrees = yield* listWorktrees(ctx, clone, signal);
       if (worktrees.some((w) => w.prunable)) {
         // Directories deleted by hand: forget them first, or their branches stay "checked out".
@@ -312,7 +318,10 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
         yield* createLocalBranch(clone, branch, tracking, signal);
       }
       yield* makeDirectory(ctx, worktreesDir(clone));
-      yield* git(ctx, clone, ["worktree", "add", worktree_path, branch], signal);
+      // Locked with rungate's reason while it is made, so that a killed add is recognised as dead.
+      const add = ["worktree", "add", "--lock", "--reason", addingLockReason(), worktree_path, branch];
+      yield* git(ctx, clone, add, signal);
+      yield* fsCall(ctx, "unlock", () => unlockAddedWorktree(worktree_path));
       return ok({ worktree_path, created: true });
     });
   }

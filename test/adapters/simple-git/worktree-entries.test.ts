@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { clearInterruptedWorktreeAdd } from "../../../src/adapters/simple-git/git-repo.js";
+import { clearInterruptedWorktreeAdd } from "../../../src/adapters/simple-git/worktree-entries.js";
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ResultAsync } from "neverthrow";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { createSimpleGitAdapter } from "../../../src/adapters/simple-git/index.js";
+import { ADDING_LOCK_PREFIX } from "../../../src/adapters/simple-git/worktree-entries.js";
+import type { PortError } from "../../../src/ports/port-error.js";
+import { createBareRemote, gitIn, isolateGit, removeTempDirs, tempDir } from "./git-helpers.js";
+
+// Several adapters (as several workers would) sharing one clone root, with real git. All local.
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
+await isolateGit();
+afterAll(removeTempDirs);
+
+const PROJECT_ID = "3f1e9c7a-0000-4000-8000-000000000001";
+
+async function ok<T>(result: ResultAsync<T, PortError>): Promise<T> {
+  const settled = await result;
+  if (settled.isErr()) throw new Error(`expected ok, got ${settled.error.kind}: ${settled.error.message}`);
+  return settled.value;
+}
+
+/** A remote whose tree is big enough that a worktree checkout takes a while (the window races hit). */
+async function setup() {
+  const dir = await tempDir("rungate-shared-clone-");
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 400; i++) files[`src/m${i}/file.txt`] = `${i}\n`.repeat(50);
+  const repo_url = await createBareRemote(dir, files);
+  const root = join(dir, "repos");
+  return { dir, root, repo_url };
+}
+
+describe("simple-git adapter: one clone shared by several workers", () => {
+  it("prepares 16 cards at once from 4 adapters (fetches, branches and worktree adds interleaved) without a git race", async () => {
+    const { root, repo_url } = await setup();
+    const adapters = [0, 1, 2, 3].map((i) => createSimpleGitAdapter({ root, name: `worker-${i}` }));
+    const adapterOf = (i: number) => adapters[i % adapters.length] ?? createSimpleGitAdapter({ root });
+    const first = await ok(adapterOf(0).ensureClone({ project_id: PROJECT_ID, repo_url }));
+    const cards = Array.from({ length: 16 }, (_, i) => ({ id: randomUUID(), branch: `rungate/card-${i}` }));
+    const prepared = await Promise.all(
+      cards.map(async (card, i) => {
+        const git = adapterOf(i);
+        const { clone_path } = await ok(git.ensureClone({ project_id: PROJECT_ID, repo_url }));
+        await ok(git.createFeatureBranch({ clone_path, branch: card.branch, base_branch: "main" }));
+        return ok(git.createWorktree({ clone_path, branch: card.branch, assignment_id: card.id }));
+      }),
+    );
+    expect(prepared.every((p) => p.created)).toBe(true);
+    const listing = await gitIn(first.clone_path, "worktree", "list", "--porcelain");
+    for (const card of cards) expect(listing).toContain(`branch refs/heads/${card.branch}`);
+    // Every add unlocked its entry once done; the clone lock is released.
+    expect(listing).not.toContain("locked");
+    expect(existsSync(join(first.clone_path, "rungate.lock"))).toBe(false);
+    await Promise.all(
+      prepared.map((p, i) => ok(adapterOf(i).removeWorktree({ clone_path: first.clone_path, ...p }))),
+    );
+    expect(await readdir(join(first.clone_path, "worktrees")).catch(() => [])).toEqual([]);
+  });
+
+  it("clears what an add killed half-way left (HEAD not yet a commit), which made every fetch of the clone fail", async () => {
+    const { root, repo_url } = await setup();
+    const git = createSimpleGitAdapter({ root });
+    const { clone_path } = await ok(git.ensureClone({ project_id: PROJECT_ID, repo_url }));
+    const victim = { id: randomUUID(), branch: "rungate/victim" };
+    await ok(git.createFeatureBranch({ clone_path, branch: victim.branch, base_branch: "main" }));
+    // What a `worktree add` killed right after it registered the entry leaves: locked with rungate's
+    // reason, HEAD still the zero id.
+    const worktree_path = join(`${clone_path}.worktrees`, victim.id);
+    const reason = `${ADDING_LOCK_PREFIX}, pid 999999 on elsewhere`;
+    await gitIn(clone_path, "worktree", "add", "--lock", "--reason", reason, worktree_path, victim.branch);
+    await writeFile(join(clone_path, "worktrees", victim.id, "HEAD"), `${"0".repeat(40)}\n`);
+    await expect(gitIn(clone_path, "fetch", "origin")).rejects.toThrow(/bad object/);
+
+    // Another card's fetch clears it under the clone lock…
+    expect((await git.ensureClone({ project_id: PROJECT_ID, repo_url })).isOk()).toBe(true);
+    expect(existsSync(join(clone_path, "worktrees", victim.id))).toBe(false);
+    expect(existsSync(worktree_path)).toBe(false);
+    // …and the victim's heir makes the worktree again.
+    const again = await ok(
+      git.createWorktree({ clone_path, branch: victim.branch, assignment_id: victim.id }),
+    );
+    expect(again).toEqual({ worktree_path, created: true });
+    expect(await gitIn(worktree_path, "status", "--porcelain")).toBe("");
+  });
+
+  it("leaves alone a worktree an agent or a person is adding (locked 'initializing', younger than 2 s)", async () => {
+    const { root, repo_url } = await setup();
+    const git = createSimpleGitAdapter({ root });
+    const { clone_path } = await ok(git.ensureClone({ project_id: PROJECT_ID, repo_url }));
+    const other = join(`${clone_path}.worktrees`, "by-hand");
+    await gitIn(
+      clone_path,
+      "worktree",
+      "add",
+      "--lock",
+      "--reason",
+      "initializing",
+      "--detach",
+      other,
+      "origin/main",
+    );
+    await ok(git.ensureClone({ project_id: PROJECT_ID, repo_url }));
+    expect(existsSync(join(clone_path, "worktrees", "by-hand", "locked"))).toBe(true);
+    expect(existsSync(join(other, "src", "m0", "file.txt"))).toBe(true);
+  });
+});
