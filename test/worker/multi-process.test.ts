@@ -546,11 +546,11 @@ describe.skipIf(!url)(title, () => {
       );
     }, 3_600_000);
 
-    // Was a real failure, now fixed in rungate/git (clearDeadWorktreeEntries, clearInterruptedWorktreeAdd): a `git worktree add` killed half-way leaves
-    // its worktree registered and locked "initializing". Killed early, the entry's `commondir` is empty and
-    // `git worktree list` fails in that clone for every card of the project (the card stays `preparing`);
-    // killed later, `createWorktree` hands back the half checked-out worktree (files missing, an index.lock),
-    // the agent cannot commit and the card ends `failed`.
+    // Was a real failure, fixed in rungate/git (worktree-entries.ts): a `git worktree add` killed half-way
+    // leaves its worktree registered and locked. Killed early, the entry's HEAD is the zero id (or its
+    // `commondir` empty) and every fetch or `git worktree list` of that clone fails, for every card of the
+    // project; killed later, `createWorktree` handed back the half checked-out worktree (files missing, an
+    // index.lock), the agent could not commit and the card ended `failed`.
     it.skipIf(!existsSync("/proc"))(
       "a worker killed inside `git worktree add`: the heir rebuilds the half-made worktree " + "",
       async () => {

@@ -131,7 +131,8 @@ function fetchPastWorktreeAdds(
  * `refs/remotes/origin/*` mirror the remote (it has no local copy of the base branch, so `main` always means
  * the last fetched `origin/main`); each assignment gets a worktree in `<root>/<project_id>.worktrees/<id>`,
  * outside the clone, sharing its object store. A clone is built in a temporary directory and moved into place,
- * so a crash or a concurrent call never leaves half a clone.
+ * so a crash or a concurrent call never leaves half a clone. Changes to a clone (fetch, branch creation, worktree
+ * add/remove/prune) hold a lock file in it, `rungate.lock`, so workers in several processes can share a root.
  *
  * Every git call is one child process with hooks disabled, prompts disabled, `-z` output where paths appear,
  * literal pathspecs, and the environment of the host minus variables that would redirect git
