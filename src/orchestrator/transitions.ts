@@ -9,7 +9,7 @@ import { type RunEventInput, transitionRun } from "../core/state/run-machine.js"
 import { nextRunEvent } from "../core/state/run-progress.js";
 import type { StorageWrite } from "../ports/storage-port.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadRunState } from "./load.js";
+import { loadRunProgress, type RunProgressState } from "./load.js";
 import { commit, effectEvents, storedAssignment } from "./persist.js";
 
 /**
@@ -54,37 +54,48 @@ const MAX_ADVANCE_STEPS = 16;
 
 /**
  * Brings a run's phase up to what its assignments call for ({@link nextRunEvent}), one guarded move at a
- * time. Concurrent callers may race on the run's version: a lost race re-reads and decides again.
+ * time, and returns the state it ended on. Reads the run's state once; after a move it decides the next one
+ * from that state with the stored run, since its own write changed nothing else. Concurrent callers may
+ * race on the run's version: a lost race reads again and decides again.
  */
 export function advanceRun(
   deps: OrchestratorDeps,
   run_id: string,
   actor: Actor,
-  step = 0,
-): ResultAsync<OrchestrationRun, RungateError> {
-  return loadRunState(deps, run_id).andThen((state) => {
-    // A run catching up after an interruption attributes approval moves to the person who decided last.
-    const last = state.approvals
-      .filter((a) => a.resolved_by !== null && a.resolved_at !== null)
-      .reduce<ApprovalRequest | undefined>(
-        (acc, a) => (acc === undefined || (a.resolved_at ?? "") >= (acc.resolved_at ?? "") ? a : acc),
-        undefined,
-      );
-    const event = nextRunEvent(state.run, state.assignments, {
-      checks: state.checks,
-      policy: state.policy,
-      actor,
-      ...(last?.resolved_by ? { decider: { type: "user" as const, id: last.resolved_by } } : {}),
-    });
-    if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state.run);
-    return applyRunEvent(deps, state.run, event, "actor" in event ? event.actor : actor)
-      .andThen(() => advanceRun(deps, run_id, actor, step + 1))
-      .orElse((error) => {
-        if (error.kind === "conflict" && error.code === "stale_version")
-          return advanceRun(deps, run_id, actor, step + 1);
-        // A guard that says no means the run stays where it is; that is an answer, not a failure.
-        if (error.kind === "invalid_transition") return okAsync(state.run);
-        return errAsync(error);
-      });
+): ResultAsync<RunProgressState, RungateError> {
+  return loadRunProgress(deps, run_id).andThen((state) => advanceFrom(deps, state, actor, 0));
+}
+
+function advanceFrom(
+  deps: OrchestratorDeps,
+  state: RunProgressState,
+  actor: Actor,
+  step: number,
+): ResultAsync<RunProgressState, RungateError> {
+  // A run catching up after an interruption attributes approval moves to the person who decided last.
+  const last = state.approvals
+    .filter((a) => a.resolved_by !== null && a.resolved_at !== null)
+    .reduce<ApprovalRequest | undefined>(
+      (acc, a) => (acc === undefined || (a.resolved_at ?? "") >= (acc.resolved_at ?? "") ? a : acc),
+      undefined,
+    );
+  const event = nextRunEvent(state.run, state.assignments, {
+    checks: state.checks,
+    policy: state.policy,
+    actor,
+    ...(last?.resolved_by ? { decider: { type: "user" as const, id: last.resolved_by } } : {}),
   });
+  if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state);
+  return applyRunEvent(deps, state.run, event, "actor" in event ? event.actor : actor)
+    .andThen((run) => advanceFrom(deps, { ...state, run }, actor, step + 1))
+    .orElse((error) => {
+      if (error.kind === "conflict" && error.code === "stale_version") {
+        return loadRunProgress(deps, state.run.id).andThen((fresh) =>
+          advanceFrom(deps, fresh, actor, step + 1),
+        );
+      }
+      // A guard that says no means the run stays where it is; that is an answer, not a failure.
+      if (error.kind === "invalid_transition") return okAsync(state);
+      return errAsync(error);
+    });
 }

@@ -28,7 +28,7 @@ export function driveRun(
 ): ResultAsync<BuildOutcome, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<BuildOutcome, RungateError>(async function* () {
-    let state = yield* loadRunState(deps, run_id);
+    const state = yield* loadRunState(deps, run_id);
     if (TERMINAL_RUN_PHASES.includes(state.run.phase)) return ok(state);
     const clone = yield* deps.git.ensureClone(
       { project_id: state.run.project_id, repo_url: state.run.repo_url },
@@ -45,11 +45,10 @@ export function driveRun(
     );
     yield* firstError(prepared);
     // Every card prepared moves the run on (or fails it, if a card could not be prepared).
-    yield* advanceRun(deps, run_id, systemActor(deps));
-    state = yield* loadRunState(deps, run_id);
-    if (TERMINAL_RUN_PHASES.includes(state.run.phase)) return ok(state);
+    const progress = yield* advanceRun(deps, run_id, systemActor(deps));
+    if (TERMINAL_RUN_PHASES.includes(progress.run.phase)) return loadRunState(deps, run_id);
 
-    const piped = await mapWithLimit(state.assignments, deps.options.concurrency, (a) =>
+    const piped = await mapWithLimit(progress.assignments, deps.options.concurrency, (a) =>
       cardPipeline(deps, a.id, signal),
     );
     yield* advanceRun(deps, run_id, systemActor(deps));
