@@ -97,7 +97,38 @@ export interface InMemoryStorageOptions {
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
 type TableName = VersionedTable | "checks" | "executions" | "commits" | "events";
 
-type Tables = { readonly [T in TableName]: Map<string, Raw> };
+/** The fields rows are listed by. */
+type ParentField = "run_id" | "assignment_id";
+
+/**
+ * A table: rows by id, plus an index of row ids by run and by assignment, so that listing a run's rows
+ * costs what the run has, not what the whole store has (a fake shared by a long test suite stays fast).
+ * Rows never change their run or assignment; listing order is the order rows were first stored, as
+ * iterating the whole table gave.
+ */
+class Table extends Map<string, Raw> {
+  readonly #index = new Map<string, Map<string, Raw>>();
+
+  override set(id: string, raw: Raw): this {
+    super.set(id, raw);
+    for (const field of ["run_id", "assignment_id"] as const) {
+      const parent = raw[field];
+      if (typeof parent !== "string") continue;
+      const key = `${field}:${parent}`;
+      const rows = this.#index.get(key) ?? new Map<string, Raw>();
+      rows.set(id, raw);
+      this.#index.set(key, rows);
+    }
+    return this;
+  }
+
+  /** The rows whose `field` is `id`, in the order they were first stored. */
+  rowsWhere(field: ParentField, id: string): Raw[] {
+    return [...(this.#index.get(`${field}:${id}`)?.values() ?? [])];
+  }
+}
+
+type Tables = { readonly [T in TableName]: Table };
 
 /** What a write stored, in raw form; replayed writes are answered from it. */
 interface RawWriteResult {
@@ -269,8 +300,8 @@ class Planner {
   nextSequence(run_id: string): number {
     const last =
       this.#sequences.get(run_id) ??
-      [...this.#tables.events.values()]
-        .filter((e) => e.run_id === run_id)
+      this.#tables.events
+        .rowsWhere("run_id", run_id)
         .reduce((max, e) => Math.max(max, Number(e.sequence)), 0);
     this.#sequences.set(run_id, last + 1);
     return last + 1;
@@ -458,10 +489,6 @@ function respond<T>(
   });
 }
 
-function rowsOf(table: Map<string, Raw>, field: "run_id" | "assignment_id", id: string): Raw[] {
-  return [...table.values()].filter((raw) => raw[field] === id);
-}
-
 const ClaimInput = ClaimLeaseInput;
 const HeartbeatInput = HeartbeatLeaseInput;
 const ReleaseInput = ReleaseLeaseInput;
@@ -553,14 +580,14 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
   const state: State = {
     name: options.name ?? "in-memory-storage",
     tables: {
-      runs: new Map(),
-      assignments: new Map(),
-      approvals: new Map(),
-      pull_requests: new Map(),
-      checks: new Map(),
-      executions: new Map(),
-      commits: new Map(),
-      events: new Map(),
+      runs: new Table(),
+      assignments: new Table(),
+      approvals: new Table(),
+      pull_requests: new Table(),
+      checks: new Table(),
+      executions: new Table(),
+      commits: new Table(),
+      events: new Table(),
     },
     idempotency: new Map(),
     leases: new Map(),
@@ -585,7 +612,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
   ): ResultAsync<z.infer<S>[], PortError> => {
     logCall({ operation, run_id });
     return respond(state, operation, call, () =>
-      readAll(schema, rowsOf(tables[table], "run_id", run_id), table),
+      readAll(schema, tables[table].rowsWhere("run_id", run_id), table),
     );
   };
 
@@ -669,13 +696,13 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     listCommits(assignment_id, call) {
       logCall({ operation: "listCommits", assignment_id });
       return respond(state, "listCommits", call, () =>
-        readAll(AgentCommit, rowsOf(tables.commits, "assignment_id", assignment_id), "commits"),
+        readAll(AgentCommit, tables.commits.rowsWhere("assignment_id", assignment_id), "commits"),
       );
     },
     listEvents(run_id, after, call) {
       logCall({ operation: "listEvents", run_id, after });
       return respond(state, "listEvents", call, () =>
-        readAll(RunEvent, rowsOf(tables.events, "run_id", run_id), "events").map((events) =>
+        readAll(RunEvent, tables.events.rowsWhere("run_id", run_id), "events").map((events) =>
           events
             .filter((e) => after === undefined || e.sequence > after)
             .sort((a, b) => a.sequence - b.sequence),
