@@ -94,10 +94,14 @@ cat "$out"; cat "$err" >&2; rm -f "$out" "$err"; exit $rc`,
     }
   }
   console.log(`\n## mean ms per step (${CARDS_PER_VARIANT} cards each, interleaved)`);
-  console.log(`| variant | ${STEPS.join(" | ")} | total |`);
+  console.log(`| variant | ${STEPS.join(" | ")} | total | vs raw |`);
+  const sumOf = (t: Record<Step, number>) => STEPS.reduce((acc, step) => acc + t[step], 0);
+  const rawTotals = totals["raw git, execFile"];
   for (const [name, t] of Object.entries(totals)) {
-    const sum = STEPS.reduce((acc, step) => acc + t[step], 0);
-    console.log(`| ${name} | ${STEPS.map((s) => t[s].toFixed(1)).join(" | ")} | ${sum.toFixed(1)} |`);
+    const ratio = rawTotals === undefined ? "" : `${(sumOf(t) / sumOf(rawTotals)).toFixed(2)}×`;
+    console.log(
+      `| ${name} | ${STEPS.map((s) => t[s].toFixed(1)).join(" | ")} | ${sumOf(t).toFixed(1)} | ${ratio} |`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -47,6 +47,24 @@ export function git(
   );
 }
 
+/**
+ * A command expected to succeed that prints nothing when it does (`update-ref`, `remote add`, …): run with
+ * `GIT_TRACE` so that simple-git does not wait 50 ms for it (see git-trace.ts). Its stdout, or the port error.
+ */
+export function gitSilent(
+  ctx: GitContext,
+  cwd: string,
+  args: readonly string[],
+  signal: AbortSignal | undefined,
+): ResultAsync<string, PortError> {
+  return ctx
+    .run({ cwd, args, signal, silent: true })
+    .mapErr((failure) => toGitPortError(ctx.adapter, failure, ctx.redact))
+    .andThen((outcome) =>
+      outcome.exit_code === 0 ? okAsync(outcome.stdout) : errAsync(exitError(ctx, args, outcome)),
+    );
+}
+
 /** A command whose non-zero exit is an answer: its {@link GitOutcome}, or the port error (abort, timeout, …). */
 export function tryGit(
   ctx: GitContext,
@@ -164,54 +182,8 @@ export function worktreesDir(clone: string): string {
 }
 
 /**
- * The first of `candidates` that names a commit, as a full sha; `null` when none does. Each candidate is one
- * `rev-parse --absolute-git-dir --verify --quiet <candidate>^{commit}` (exit 1: no such commit). The git dir
- * is asked for so that the command always prints something: simple-git waits an extra 50 ms for a process
- * that printed nothing.
- */
-export function resolveFirst(
-  ctx: GitContext,
-  clone: string,
-  candidates: readonly string[],
-  signal: AbortSignal | undefined,
-): ResultAsync<string | null, PortError> {
-  return safeTry<string | null, PortError>(async function* () {
-    for (const candidate of candidates) {
-      const args = ["rev-parse", "--absolute-git-dir", "--verify", "--quiet", `${candidate}^{commit}`];
-      const outcome = yield* tryGit(ctx, clone, args, signal);
-      if (outcome.exit_code === 0) return ok(outcome.stdout.trim().split("\n").at(-1) ?? "");
-      if (outcome.exit_code !== 1) return err(exitError(ctx, args, outcome));
-    }
-    return ok(null);
-  });
-}
-
-/**
- * Where a ref is looked for, like the in-memory fake: a full sha or a `refs/…` name as it is; otherwise the
- * local branch, then the remote-tracking branch `origin/<ref>` (a clone has no local copy of the base
- * branch, so `main` means the fetched `origin/main`), then whatever git makes of it (`origin/x`, an
- * abbreviated sha, `main~1`).
- */
-export function refCandidates(ref: string): string[] {
-  if (/^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(ref) || ref.startsWith("refs/")) return [ref];
-  return [`refs/heads/${ref}`, `refs/remotes/origin/${ref}`, ref];
-}
-
-/** The commit `ref` names ({@link refCandidates}), or `not_found`. */
-export function resolveRef(
-  ctx: GitContext,
-  clone: string,
-  ref: string,
-  signal: AbortSignal | undefined,
-): ResultAsync<string, PortError> {
-  return resolveFirst(ctx, clone, refCandidates(ref), signal).andThen((sha) =>
-    sha === null ? errAsync(notFound("ref_not_found", "ref", ref)) : okAsync(sha),
-  );
-}
-
-/**
  * Whether `ancestor` is an ancestor of (or equal to) `of`: then it is their only merge-base. Asked as
- * `merge-base --all` rather than the silent `--is-ancestor` (see {@link resolveFirst} on silent commands);
+ * `merge-base --all` rather than the silent `--is-ancestor` (simple-git waits 50 ms for a silent process);
  * exit 1 means no common history at all.
  */
 export function isAncestor(

@@ -2,6 +2,7 @@ import { devNull } from "node:os";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import { GitError, GitPluginError, type SimpleGitOptions, simpleGit } from "simple-git";
 import { unsafeFlagsFor } from "./git-env.js";
+import { stripTraceLines, traceEnv } from "./git-trace.js";
 import type { GitFailure } from "./map-simple-git-errors.js";
 
 /** One git command: run in `cwd` with `args` (the subcommand first). */
@@ -14,6 +15,12 @@ export interface GitCommand {
   readonly env?: Readonly<Record<string, string>>;
   /** Aborts the command: checked before it starts and passed to simple-git's abort plugin. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The command prints nothing when it succeeds: it runs with `GIT_TRACE=1` so that simple-git does not wait
+   * 50 ms for it, and the trace lines are removed from its stderr (see git-trace.ts). Only for commands whose
+   * arguments hold no newline.
+   */
+  readonly silent?: boolean;
 }
 
 /** How a command that ran to its end finished: exit 0 or not, with what it printed. */
@@ -83,7 +90,12 @@ export function createGitRunner(settings: GitRunnerSettings): GitRunner {
   return (command) => {
     const operation = command.args[0] ?? "git";
     if (command.signal?.aborted) return errAsync({ type: "aborted", operation });
-    const env = { ...settings.env, ...command.env };
+    const merged = { ...settings.env, ...command.env };
+    const env = command.silent === true ? { ...merged, ...traceEnv(merged) } : merged;
+    const stderrOf = (chunks: Buffer[]) => {
+      const stderr = Buffer.concat(chunks).toString("utf8");
+      return command.silent === true ? stripTraceLines(stderr) : stderr;
+    };
     const signal = command.signal;
     const options: Partial<SimpleGitOptions> = {
       baseDir: command.cwd,
@@ -99,7 +111,7 @@ export function createGitRunner(settings: GitRunnerSettings): GitRunner {
         const outcome: GitOutcome = {
           exit_code: typeof result.exitCode === "number" ? result.exitCode : -1,
           stdout: Buffer.concat(result.stdOut).toString("utf8"),
-          stderr: Buffer.concat(result.stdErr).toString("utf8"),
+          stderr: stderrOf(result.stdErr),
         };
         // A GitError, so that simple-git passes it through unchanged instead of wrapping it.
         return Object.assign(new GitError(undefined, outcome.stderr), { [EXIT]: outcome });

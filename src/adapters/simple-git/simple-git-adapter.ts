@@ -10,6 +10,14 @@ import { DEFAULT_CLONE_LOCK_STALE_MS, withCloneLock } from "./clone-lock.js";
 import { baseGitEnv, basicAuthorization, credentialEnv, type GitCredentials } from "./git-env.js";
 import { NULL_MODE, parseLog, parseLsTree, parseRawDiff } from "./git-output.js";
 import {
+  likelyRevision,
+  lookupRefs,
+  type RefTable,
+  resolveAmong,
+  resolveFirst,
+  resolveRef,
+} from "./git-refs.js";
+import {
   canonicalPath,
   checkedRemoteUrl,
   checkReusableClone,
@@ -19,6 +27,7 @@ import {
   fsCall,
   type GitContext,
   git,
+  gitSilent,
   isAncestor,
   listWorktrees,
   makeDirectory,
@@ -26,8 +35,6 @@ import {
   pathKind,
   REMOTE_URL_FILE,
   removeTree,
-  resolveFirst,
-  resolveRef,
   tryGit,
   worktreesDir,
   writeSmallFile,
@@ -80,6 +87,14 @@ const GitCommitSchema = z.object({
   message: z.string(),
   committed_at: z.iso.datetime({ offset: true }),
 });
+
+/**
+ * Branch names whose `git check-ref-format --branch` verdict is known to be yes: `/`-separated components of
+ * ASCII letters, digits, `_` and `-`, each starting with a letter, digit or `_` (so no `.`, no `..`, no
+ * `.lock`, no `@{`, no leading `-`, no `//`), and not `HEAD`. Every rule of git-check-ref-format(1) holds
+ * for them, so git is asked only about other names (e.g. with a `.`), sparing a process per branch.
+ */
+const GIT_SAFE_BRANCH = /^(?!HEAD$)[A-Za-z0-9_][A-Za-z0-9_-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_-]*)*$/;
 
 /** How `git push --porcelain` reports a ref the remote did not take because it would lose commits. */
 const NON_FAST_FORWARD = /\[rejected\][^\n]*\((non-fast-forward|fetch first|stale info|already exists)\)/;
@@ -207,7 +222,9 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       yield* makeDirectory(ctx, root);
       yield* git(ctx, root, ["init", "--bare", temporary], signal);
       yield* writeSmallFile(ctx, join(temporary, REMOTE_URL_FILE), `${repo_url}\n`);
-      yield* git(ctx, temporary, ["remote", "add", "origin", repo_url], signal);
+      // Silent on success; `remote add -f` would spare the separate fetch, but its fetch runs without
+      // `--progress`, so a long first clone would print nothing and be killed by the inactivity limit.
+      yield* gitSilent(ctx, temporary, ["remote", "add", "origin", repo_url], signal);
       yield* fetchOrigin(ctx, temporary, repo_url, signal);
       return ok(yield* moveIntoPlace(ctx, temporary, clone));
     });
@@ -224,15 +241,19 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     signal: AbortSignal | undefined,
   ): ResultAsync<void, PortError> {
     const args = ["update-ref", "-m", "rungate: create branch", `refs/heads/${branch}`, sha, ""];
-    return git(ctx, clone, args, signal).map(() => undefined);
+    return gitSilent(ctx, clone, args, signal).map(() => undefined);
   }
 
-  /** `git check-ref-format --branch`: git's own verdict on a branch name, after rungate's. */
+  /**
+   * `git check-ref-format --branch`: git's own verdict on a branch name, after rungate's; known without
+   * asking for the names {@link GIT_SAFE_BRANCH} matches.
+   */
   function checkRefFormat(
     clone: string,
     branch: string,
     signal: AbortSignal | undefined,
   ): ResultAsync<void, PortError> {
+    if (GIT_SAFE_BRANCH.test(branch)) return okAsync(undefined);
     return tryGit(ctx, clone, ["check-ref-format", "--branch", branch], signal).andThen((outcome) =>
       outcome.exit_code === 0
         ? okAsync(undefined)
@@ -258,15 +279,15 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
   ): ResultAsync<{ base_sha: string; created: boolean }, PortError> {
     return safeTry<{ base_sha: string; created: boolean }, PortError>(async function* () {
       yield* checkRefFormat(clone, branch, signal);
-      const base_sha = yield* resolveFirst(
-        ctx,
-        clone,
-        [`refs/remotes/origin/${base_branch}`, `refs/heads/${base_branch}`],
-        signal,
-      );
+      const bases = [`refs/remotes/origin/${base_branch}`, `refs/heads/${base_branch}`];
+      const ref = `refs/heads/${branch}`;
+      const tracking = `refs/remotes/origin/${branch}`;
+      // Every ref this step may need, in one process.
+      const table = yield* lookupRefs(ctx, clone, [...bases, ref, tracking], signal);
+      const base_sha = yield* resolveAmong(ctx, clone, table, bases, signal);
       if (base_sha === null) return err(notFound("branch_not_found", "branch", base_branch));
-      const local = yield* resolveFirst(ctx, clone, [`refs/heads/${branch}`], signal);
-      const existing = local ?? (yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal));
+      const local = yield* resolveAmong(ctx, clone, table, [ref], signal);
+      const existing = local ?? (yield* resolveAmong(ctx, clone, table, [tracking], signal));
       if (existing === null) {
         yield* createLocalBranch(clone, branch, base_sha, signal);
         return ok({ base_sha, created: true });
@@ -280,7 +301,34 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     });
   }
 
-  /** Adds the assignment's worktree on `branch`, or finds it already there. Runs under the clone lock. */
+  /**
+   * `git worktree add` of `branch` at `worktree_path`, locked with rungate's reason while it is made (so that a
+   * killed add is recognised as dead), then unlocked. `false` when git refused (a non-zero exit).
+   */
+  function tryAddWorktree(
+    clone: string,
+    worktree_path: string,
+    branch: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<boolean, PortError> {
+    return safeTry<boolean, PortError>(async function* () {
+      yield* makeDirectory(ctx, worktreesDir(clone));
+      const add = ["worktree", "add", "--lock", "--reason", addingLockReason(), worktree_path, branch];
+      const outcome = yield* tryGit(ctx, clone, add, signal);
+      if (outcome.exit_code !== 0) return ok(false);
+      yield* fsCall(ctx, "unlock", () => unlockAddedWorktree(worktree_path));
+      return ok(true);
+    });
+  }
+
+  /**
+   * Adds the assignment's worktree on `branch`, or finds it already there. Runs under the clone lock.
+   *
+   * One `for-each-ref` tells whether the branch exists and where it is checked out (`%(worktreepath)`). In
+   * the usual case (it exists, is checked out nowhere, the path is free) the worktree is added at once;
+   * anything else, or an add that git refuses, goes through {@link addWorktreeCarefully}, which reads the
+   * worktree list and answers as before.
+   */
   function addWorktree(
     clone: string,
     branch: string,
@@ -289,15 +337,43 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
   ): ResultAsync<{ worktree_path: string; created: boolean }, PortError> {
     return safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
       const worktree_path = join(worktreesDir(clone), assignment_id);
-      const target = await canonicalPath(worktree_path);
       // A worker killed inside `git worktree add` leaves a half-made entry; the card's lease (and the clone
-      // lock) make it ours to clear before anything reads the worktree list. Other cards' dead adds too.
+      // lock) make it ours to clear before anything reads the worktrees. Other cards' dead adds too.
       await clearInterruptedWorktreeAdd(clone, worktree_path).catch(() => false);
+      await clearDeadWorktreeEntries(clone).catch(() => 0);
+      const ref = `refs/heads/${branch}`;
+      const table = yield* lookupRefs(ctx, clone, [ref, `refs/remotes/origin/${branch}`], signal, true);
+      const local = table.get(ref);
+      const free = local?.type === "commit" && local.worktree === "";
+      if (free && (yield* pathKind(ctx, worktree_path)) === "missing") {
+        if (yield* tryAddWorktree(clone, worktree_path, branch, signal)) {
+          return ok({ worktree_path, created: true });
+        }
+      }
+      return ok(yield* addWorktreeCarefully(clone, branch, worktree_path, table, signal));
+    });
+  }
+
+  /**
+   * {@link addWorktree} from the worktree list: prunes worktrees whose directory is gone, finds the worktree
+   * already at the path (same branch: reused; another: `worktree_branch_mismatch`), refuses a branch checked
+   * out elsewhere or an occupied path, creates the local branch from `origin/<branch>` when only that exists
+   * (`table`: the refs looked up by {@link addWorktree}), then adds the worktree.
+   */
+  function addWorktreeCarefully(
+    clone: string,
+    branch: string,
+    worktree_path: string,
+    table: RefTable,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<{ worktree_path: string; created: boolean }, PortError> {
+    return safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
+      const target = await canonicalPath(worktree_path);
       await clearDeadWorktreeEntries(clone).catch(() => 0);
       let worktrees = yield* listWorktrees(ctx, clone, signal);
       if (worktrees.some((w) => w.prunable)) {
         // Directories deleted by hand: forget them first, or their branches stay "checked out".
-        yield* git(ctx, clone, ["worktree", "prune"], signal);
+        yield* gitSilent(ctx, clone, ["worktree", "prune"], signal);
         worktrees = yield* listWorktrees(ctx, clone, signal);
       }
       const ref = `refs/heads/${branch}`;
@@ -313,8 +389,9 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       if ((yield* pathKind(ctx, worktree_path)) !== "missing") {
         return err(conflict("worktree_path_occupied", "worktree", worktree_path));
       }
-      if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
-        const tracking = yield* resolveFirst(ctx, clone, [`refs/remotes/origin/${branch}`], signal);
+      if ((yield* resolveAmong(ctx, clone, table, [ref], signal)) === null) {
+        const origin = [`refs/remotes/origin/${branch}`];
+        const tracking = yield* resolveAmong(ctx, clone, table, origin, signal);
         if (tracking === null) return err(notFound("branch_not_found", "branch", branch));
         yield* createLocalBranch(clone, branch, tracking, signal);
       }
@@ -341,12 +418,34 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       for (const worktree of yield* listWorktrees(ctx, clone, signal)) {
         if ((await canonicalPath(worktree.path)) !== target) continue;
         // Twice: also removes a worktree an agent locked.
-        yield* git(ctx, clone, ["worktree", "remove", "--force", "--force", worktree.path], signal);
+        yield* gitSilent(ctx, clone, ["worktree", "remove", "--force", "--force", worktree.path], signal);
         return ok(undefined);
       }
       // Not a worktree (any more): a leftover directory in the clone's worktree folder goes too.
       yield* removeTree(absolute);
       return ok(undefined);
+    });
+  }
+
+  /**
+   * `diff-tree -r -z -M --raw` between the commits `base` and `head` name. Tried first in one process on
+   * their likely revisions ({@link likelyRevision}; `--` so that neither is taken for a path); when git
+   * refuses, both are resolved (`not_found` for an unknown one) and the diff runs on their shas.
+   */
+  function rawDiff(
+    clone: string,
+    base: string,
+    head: string,
+    signal: AbortSignal | undefined,
+  ): ResultAsync<string, PortError> {
+    return safeTry<string, PortError>(async function* () {
+      const diff = ["diff-tree", "-r", "-z", "-M", "--raw"];
+      const likely = [...diff, likelyRevision(base), likelyRevision(head), "--"];
+      const outcome = yield* tryGit(ctx, clone, likely, signal);
+      if (outcome.exit_code === 0) return ok(outcome.stdout);
+      const base_sha = yield* resolveRef(ctx, clone, base, signal);
+      const head_sha = yield* resolveRef(ctx, clone, head, signal);
+      return ok(yield* git(ctx, clone, [...diff, base_sha, head_sha], signal));
     });
   }
 
@@ -456,9 +555,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
         safeTry<ChangedFile[], PortError>(async function* () {
           const parsedInput = yield* parseGitInput(GitInputs.changedFiles, input);
           const clone = yield* existingClone(ctx, parsedInput.clone_path);
-          const base = yield* resolveRef(ctx, clone, parsedInput.base, signal);
-          const head = yield* resolveRef(ctx, clone, parsedInput.head, signal);
-          const stdout = yield* git(ctx, clone, ["diff-tree", "-r", "-z", "-M", "--raw", base, head], signal);
+          const stdout = yield* rawDiff(clone, parsedInput.base, parsedInput.head, signal);
           const raw = parseRawDiff(stdout);
           if (!raw.ok) return err(unexpected("diff-tree", `unexpected raw diff field: ${raw.field}`));
           const files: ChangedFile[] = [];
@@ -583,7 +680,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
           return ok(
             yield* locked(clone, "prune", signal, () =>
               safeTry<void, PortError>(async function* () {
-                yield* git(ctx, clone, ["worktree", "prune"], signal);
+                yield* gitSilent(ctx, clone, ["worktree", "prune"], signal);
                 return ok(undefined);
               }),
             ),

@@ -5,11 +5,27 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import type { ResultAsync } from "neverthrow";
+import type { PortError } from "../../../src/ports/port-error.js";
 
 // Everything here is local: repositories in temporary directories, plain git processes, and HTTP servers on
 // 127.0.0.1. Nothing reaches the network.
 
 const run = promisify(execFile);
+
+/** The value of a port call expected to succeed (a failure throws with its kind and message). */
+export async function ok<T>(result: ResultAsync<T, PortError>): Promise<T> {
+  const settled = await result;
+  if (settled.isErr()) throw new Error(`expected ok, got ${settled.error.kind}: ${settled.error.message}`);
+  return settled.value;
+}
+
+/** The error of a port call expected to fail (a success throws). */
+export async function fails<T>(result: ResultAsync<T, PortError>): Promise<PortError> {
+  const settled = await result;
+  if (settled.isOk()) throw new Error(`expected an error, got ${JSON.stringify(settled.value)}`);
+  return settled.error;
+}
 
 /**
  * Isolates git from the machine running the tests: no system config, a fresh empty HOME (so no global config,

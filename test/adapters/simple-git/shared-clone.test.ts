@@ -2,12 +2,10 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ResultAsync } from "neverthrow";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { createSimpleGitAdapter } from "../../../src/adapters/simple-git/index.js";
 import { ADDING_LOCK_PREFIX } from "../../../src/adapters/simple-git/worktree-entries.js";
-import type { PortError } from "../../../src/ports/port-error.js";
-import { createBareRemote, gitIn, isolateGit, removeTempDirs, tempDir } from "./git-helpers.js";
+import { createBareRemote, gitIn, isolateGit, ok, removeTempDirs, tempDir } from "./git-helpers.js";
 
 // Several adapters (as several workers would) sharing one clone root, with real git. All local.
 
@@ -16,12 +14,6 @@ await isolateGit();
 afterAll(removeTempDirs);
 
 const PROJECT_ID = "3f1e9c7a-0000-4000-8000-000000000001";
-
-async function ok<T>(result: ResultAsync<T, PortError>): Promise<T> {
-  const settled = await result;
-  if (settled.isErr()) throw new Error(`expected ok, got ${settled.error.kind}: ${settled.error.message}`);
-  return settled.value;
-}
 
 /** A remote whose tree is big enough that a worktree checkout takes a while (the window races hit). */
 async function setup() {

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ResultAsync } from "neverthrow";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   createSimpleGitAdapter,
@@ -9,15 +8,16 @@ import {
   type SimpleGitAdapterConfig,
 } from "../../../src/adapters/simple-git/index.js";
 import { treeSafetyVerdicts } from "../../../src/core/policy/tree-safety.js";
-import type { PortError } from "../../../src/ports/port-error.js";
 import { describeGitPortContract } from "../../../src/testing/contracts/git-port.js";
 import {
   commitFiles,
   commitMode,
   commitSymlink,
   createBareRemote,
+  fails,
   gitIn,
   isolateGit,
+  ok,
   pushAsSomeoneElse,
   removeTempDirs,
   startRecordingServer,
@@ -51,18 +51,6 @@ const BASE = {
 };
 
 const TOKEN = "tok_3c1f0b7e9a2d4c6b8e0f1a3c5e7d9b2f";
-
-async function ok<T>(result: ResultAsync<T, PortError>): Promise<T> {
-  const settled = await result;
-  if (settled.isErr()) throw new Error(`expected ok, got ${settled.error.kind}: ${settled.error.message}`);
-  return settled.value;
-}
-
-async function fails<T>(result: ResultAsync<T, PortError>): Promise<PortError> {
-  const settled = await result;
-  if (settled.isOk()) throw new Error(`expected an error, got ${JSON.stringify(settled.value)}`);
-  return settled.error;
-}
 
 interface Fixture {
   readonly dir: string;
