@@ -20,5 +20,6 @@ export type {
   StoragePort,
   StorageWrite,
   StorageWriteResult,
+  StoredRunState,
   VersionedWrite,
 } from "./storage-port.js";

@@ -98,6 +98,25 @@ export interface StorageLeases {
 }
 
 /**
+ * Everything stored about one run that the orchestrator decides from, read as one consistent snapshot by
+ * {@link StoragePort.readRunState}. Each list has the contents and order of its own list method.
+ */
+export interface StoredRunState {
+  /** The run, snapshots verified, as `getRun` returns it. */
+  readonly run: OrchestrationRun;
+  /** As `listAssignments`: creation order. */
+  readonly assignments: CardAssignment[];
+  /** As `listChecks`: write order. */
+  readonly checks: RunCheck[];
+  /** As `listApprovals`: creation order. */
+  readonly approvals: ApprovalRequest[];
+  /** As `listPullRequests`: creation order. */
+  readonly pull_requests: PullRequestCandidate[];
+  /** As `listExecutions`: creation order (an upserted execution keeps its first position). */
+  readonly executions: AgentExecution[];
+}
+
+/**
  * Durable state of runs. Implementations: PGlite / Postgres (`rungate/postgres`) and the in-memory fake.
  * Reads verify snapshot hashes: a run whose stored snapshot no longer matches its hash fails with
  * `validation` (`snapshot_hash_mismatch`), never silently repaired. Every method fails with a
@@ -126,6 +145,14 @@ export interface StoragePort {
   listCommits(assignment_id: string, options?: PortCallOptions): ResultAsync<AgentCommit[], PortError>;
   /** A run's events with `sequence` greater than `after` (default: all), in order. */
   listEvents(run_id: string, after?: number, options?: PortCallOptions): ResultAsync<RunEvent[], PortError>;
+  /**
+   * Optional: everything `getRun`, `listAssignments`, `listChecks`, `listApprovals`, `listPullRequests` and
+   * `listExecutions` return for `run_id`, with the same contents, order, validation and snapshot verification
+   * (`validation` for a tampered snapshot, `not_found` for an unknown run, `cancelled` when the signal is
+   * aborted), read as ONE consistent snapshot: no write lands between two of its parts, and a database answers
+   * it in one round trip. Callers fall back to the six reads when a store does not offer it.
+   */
+  readRunState?(run_id: string, options?: PortCallOptions): ResultAsync<StoredRunState, PortError>;
   /** Optional: leases for several workers (see {@link StorageLeases}); absent on single-process stores. */
   readonly leases?: StorageLeases;
 }

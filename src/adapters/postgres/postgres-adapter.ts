@@ -1,7 +1,7 @@
 import { errAsync, ResultAsync } from "neverthrow";
 import type { z } from "zod";
-import type { PortError } from "../../ports/port-error.js";
-import type { StorageLeases, StoragePort } from "../../ports/storage-port.js";
+import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import type { StorageLeases, StoragePort, StoredRunState } from "../../ports/storage-port.js";
 import { createLeases } from "./leases.js";
 import { portFailure, toPortError } from "./map-postgres-errors.js";
 import { migrateSchema } from "./migrate.js";
@@ -18,11 +18,13 @@ import { fromPglite, fromPgPool } from "./sql-client.js";
 import { applyWrite } from "./write.js";
 
 /**
- * A {@link StoragePort} on Postgres (a server through `pg`, or PGlite in-process), with the lease capability
- * always present. Call `close()` when done.
+ * A {@link StoragePort} on Postgres (a server through `pg`, or PGlite in-process), with the lease capability and
+ * `readRunState` always present. Call `close()` when done.
  */
 export interface PostgresStorage extends StoragePort {
   readonly leases: StorageLeases;
+  /** Always present here: the run and its five lists in one statement, so one round trip and one snapshot. */
+  readRunState(run_id: string, options?: PortCallOptions): ResultAsync<StoredRunState, PortError>;
   /** The schema holding the tables. */
   readonly schema: string;
   /**

@@ -1,5 +1,5 @@
 /** The read side of the port: one statement each, rows validated, records parsed, run snapshots verified. */
-import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
+import { err, errAsync, ok, Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { verifyRunSnapshots } from "../../core/run/new-run.js";
@@ -20,6 +20,7 @@ import {
   listVersioned,
   selectAssignment,
   selectRun,
+  selectRunState,
   type VersionedTable,
 } from "./plans.js";
 import type { SqlClient } from "./postgres-config.js";
@@ -35,6 +36,30 @@ const VersionedRecordRow = z.object({ record: z.string(), version: z.number().in
 const RecordRow = z.object({ record: z.string() });
 const EventRow = z.object({ record: z.string(), sequence: z.number().int() });
 
+/** A column holding a JSON array as text, each element of shape `element` (drivers differ on parsing `json`). */
+function jsonArrayText<S extends z.ZodType>(element: S) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "a list column is not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(element));
+}
+
+/** The row of `selectRunState`: the run row plus each list's rows, as the list statements return them. */
+const RunStateRow = RunRow.extend({
+  assignments: jsonArrayText(VersionedRecordRow),
+  checks: jsonArrayText(RecordRow),
+  approvals: jsonArrayText(VersionedRecordRow),
+  pull_requests: jsonArrayText(VersionedRecordRow),
+  executions: jsonArrayText(RecordRow),
+});
+
 /** Where reads go. */
 export interface ReadContext {
   readonly client: SqlClient;
@@ -42,8 +67,8 @@ export interface ReadContext {
   readonly adapter: string;
 }
 
-/** The read methods of {@link StoragePort}. */
-export type StorageReads = Omit<StoragePort, "name" | "write" | "leases">;
+/** The read methods of {@link StoragePort}, the optional `readRunState` included. */
+export type StorageReads = Required<Omit<StoragePort, "name" | "write" | "leases">>;
 
 /** `cancelled` when the signal is already aborted, else the read. */
 function guarded<T>(
@@ -99,6 +124,16 @@ export function createReads(ctx: ReadContext): StorageReads {
   const { client, schema, adapter } = ctx;
   const scope = (operation: string) => ({ adapter, operation });
   const withVersion = (row: { readonly version: number }) => ({ version: row.version });
+  const recordOnly = () => ({});
+
+  /** The run of a run row, parsed and verified (snapshot hashes, and the hash columns beside the record). */
+  const runOf = (row: z.infer<typeof RunRow>, run_id: string): Result<OrchestrationRun, PortError> =>
+    parseRows(OrchestrationRun, [row], "runs", withVersion).andThen(([run]) => {
+      if (!run) return err(notFound("run", run_id));
+      return verifyRunSnapshots(run)
+        .andThen(() => verifyHashColumns(run, row))
+        .map(() => run);
+    });
 
   const listByRun = <S extends z.ZodType>(
     operation: string,
@@ -122,22 +157,41 @@ export function createReads(ctx: ReadContext): StorageReads {
   ): ResultAsync<z.infer<S>[], PortError> =>
     guarded(operation, options, () =>
       runPlan(client, listChildren(schema, table, parent_id), RecordRow, scope(operation)).andThen((rows) =>
-        parseRows(recordSchema, rows, table, () => ({})),
+        parseRows(recordSchema, rows, table, recordOnly),
       ),
     );
 
   return {
     getRun: (run_id, options) =>
       guarded("getRun", options, () =>
-        runPlan(client, selectRun(schema, run_id), RunRow, scope("getRun")).andThen(([row]) => {
-          if (!row) return err(notFound("run", run_id));
-          return parseRows(OrchestrationRun, [row], "runs", withVersion).andThen(([run]) => {
-            if (!run) return err(notFound("run", run_id));
-            return verifyRunSnapshots(run)
-              .andThen(() => verifyHashColumns(run, row))
-              .map(() => run);
-          });
-        }),
+        runPlan(client, selectRun(schema, run_id), RunRow, scope("getRun")).andThen(([row]) =>
+          row ? runOf(row, run_id) : err(notFound("run", run_id)),
+        ),
+      ),
+    // One statement, so one snapshot; each part parsed by the code its own read uses.
+    readRunState: (run_id, options) =>
+      guarded("readRunState", options, () =>
+        runPlan(client, selectRunState(schema, run_id), RunStateRow, scope("readRunState")).andThen(
+          ([row]) => {
+            if (!row) return err(notFound("run", run_id));
+            return runOf(row, run_id).andThen((run) =>
+              Result.combine([
+                parseRows(CardAssignment, row.assignments, "assignments", withVersion),
+                parseRows(RunCheck, row.checks, "checks", recordOnly),
+                parseRows(ApprovalRequest, row.approvals, "approvals", withVersion),
+                parseRows(PullRequestCandidate, row.pull_requests, "pull_requests", withVersion),
+                parseRows(AgentExecution, row.executions, "executions", recordOnly),
+              ]).map(([assignments, checks, approvals, pull_requests, executions]) => ({
+                run,
+                assignments,
+                checks,
+                approvals,
+                pull_requests,
+                executions,
+              })),
+            );
+          },
+        ),
       ),
     getAssignment: (assignment_id, options) =>
       guarded("getAssignment", options, () =>

@@ -16,6 +16,7 @@ import type {
   StoragePort,
   StorageWrite,
   StorageWriteResult,
+  StoredRunState,
 } from "../../ports/storage-port.js";
 import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../fixtures.js";
 
@@ -36,6 +37,12 @@ export interface StoragePortContractCapabilities {
    * made for a case has `leases`, and are skipped otherwise.
    */
   readonly leases?: boolean;
+  /**
+   * The optional one-call read `readRunState`. `true`: the adapter must offer it (its cases fail when it is
+   * missing); `false`: its cases are skipped; absent: they run when the port made for a case has it, and are
+   * skipped otherwise.
+   */
+  readonly readRunState?: boolean;
 }
 
 /** Options of {@link describeStoragePortContract}. */
@@ -217,7 +224,9 @@ function createWrite(records: RunRecords, created: RunEventDraft, extra: Storage
  * Each test gets a fresh adapter from `make`; the tamper case runs only when `capabilities.tamper` is given, the
  * lease cases (one claim per assignment across 20 concurrent claimers, takeover of an expired lease exactly once,
  * `lease_lost` after a takeover, a claim that outdates the previous holder's version, release) only when the
- * port has `leases` (see {@link StoragePortContractCapabilities.leases}).
+ * port has `leases` (see {@link StoragePortContractCapabilities.leases}), and the `readRunState` cases (equal to
+ * the six reads it replaces, `not_found`, tamper detection, `cancelled`, never a write half-seen under
+ * concurrent writes) only when the port has `readRunState` (see {@link StoragePortContractCapabilities.readRunState}).
  */
 export function describeStoragePortContract(options: StoragePortContractOptions): void {
   const { name, capabilities = {} } = options;
@@ -599,6 +608,185 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
             });
           }
         },
+      );
+    });
+
+    describe.skipIf(capabilities.readRunState === false)("readRunState (optional one-call read)", () => {
+      type ReadRunState = NonNullable<StoragePort["readRunState"]>;
+
+      /** A fresh port and its `readRunState`; skips the case when the port has none and did not promise it. */
+      const freshReader = async (ctx: TestContext): Promise<{ port: StoragePort; read: ReadRunState }> => {
+        const port = await fresh();
+        const read = port.readRunState?.bind(port);
+        if (read) return { port, read };
+        if (capabilities.readRunState === true) {
+          throw new Error(`${name} declares the readRunState capability, but the port it made has none`);
+        }
+        return ctx.skip("the port has no readRunState (optional): callers use the six reads");
+      };
+
+      it("answers what getRun and the five run lists answer, after a realistic sequence of writes", async (ctx) => {
+        const { port, read } = await freshReader(ctx);
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const later = "2026-01-01T00:00:01.000Z";
+        const first = records.assignment;
+        const second: CardAssignment = { ...first, id: f.newId() };
+        await okOf(
+          port.write(
+            createWrite(records, f.event(records.run, "run.created"), {
+              assignments: [first, second].map((record) => ({ record, expected_version: null })),
+            }),
+          ),
+        );
+        // Another run with rows of its own, which must not leak into this run's state.
+        const other = f.runRecords(2);
+        await okOf(
+          port.write(
+            createWrite(other, f.event(other.run, "run.created"), {
+              checks: [f.check(other)],
+              executions: [f.execution(other)],
+              approvals: [{ record: f.approval(other), expected_version: null }],
+            }),
+          ),
+        );
+        const unit = f.check(records);
+        const lint = f.check(records, { check_type: "lint", assignment_id: second.id });
+        const running = f.execution(records);
+        const retry = f.execution(records, { attempt: 2 });
+        const pending = f.approval(records);
+        const candidate = f.pullRequest(records);
+        await okOf(
+          port.write({
+            checks: [unit, lint],
+            executions: [running, retry],
+            approvals: [{ record: pending, expected_version: null }],
+            pull_requests: [{ record: candidate, expected_version: null }],
+            events: [f.event(records.run)],
+          }),
+        );
+        // Updating the first-created rows: on a database their new row versions land after the others, so
+        // only an explicit creation order keeps them first.
+        const approved = {
+          ...pending,
+          status: "approved" as const,
+          resolved_by: "user:alice",
+          resolved_at: later,
+        };
+        const opened = { ...candidate, status: "draft_open" as const, pr_url: "https://prs.fake/1" };
+        const completed = { ...running, status: "completed" as const, outcome: "committed" as const };
+        await okOf(
+          port.write({
+            runs: [{ record: { ...records.run, updated_at: later }, expected_version: 0 }],
+            assignments: [{ record: { ...first, updated_at: later }, expected_version: 0 }],
+            approvals: [{ record: approved, expected_version: 0 }],
+            pull_requests: [{ record: opened, expected_version: 0 }],
+            executions: [completed],
+          }),
+        );
+
+        const id = records.run.id;
+        const state = await okOf(read(id));
+        expect(state).toEqual({
+          run: await okOf(port.getRun(id)),
+          assignments: await okOf(port.listAssignments(id)),
+          checks: await okOf(port.listChecks(id)),
+          approvals: await okOf(port.listApprovals(id)),
+          pull_requests: await okOf(port.listPullRequests(id)),
+          executions: await okOf(port.listExecutions(id)),
+        });
+        expect(state.run).toEqual({ ...records.run, updated_at: later, version: 1 });
+        expect(Object.isFrozen(state.run.system_policy_snapshot)).toBe(true);
+        expect(Object.isFrozen(state.run.run_input_snapshot)).toBe(true);
+        expect(state.assignments).toEqual([{ ...first, updated_at: later, version: 1 }, second]);
+        expect(state.checks).toEqual([unit, lint]);
+        expect(state.approvals).toEqual([{ ...approved, version: 1 }]);
+        expect(state.pull_requests).toEqual([{ ...opened, version: 1 }]);
+        expect(state.executions).toEqual([completed, retry]);
+      });
+
+      it("answers not_found for an unknown run", async (ctx) => {
+        const { port, read } = await freshReader(ctx);
+        const f = makeFixtures();
+        const stored = f.runRecords(1);
+        await okOf(port.write(createWrite(stored, f.event(stored.run, "run.created"))));
+        const ghost = f.runRecords(2).run.id;
+        expect(await errOf(read(ghost))).toMatchObject({ kind: "not_found", detail: { id: ghost } });
+      });
+
+      it("answers cancelled when the signal is already aborted", async (ctx) => {
+        const { port, read } = await freshReader(ctx);
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const controller = new AbortController();
+        controller.abort();
+        expect(await errOf(read(records.run.id, { signal: controller.signal }))).toMatchObject({
+          kind: "cancelled",
+        });
+      });
+
+      it.runIf(capabilities.tamper !== undefined)(
+        "refuses a run whose stored snapshot no longer matches its hash, as getRun does, every time",
+        async (ctx) => {
+          const { port, read } = await freshReader(ctx);
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+          // Read once before tampering: a store that remembers verified rows must still see the edit.
+          expect((await okOf(read(records.run.id))).run).toEqual(records.run);
+          await capabilities.tamper?.(port, records.run.id, (raw) => {
+            const snapshot = raw.run_input_snapshot as Record<string, unknown>;
+            snapshot.initiated_by = "user:mallory";
+          });
+
+          const mismatch = { kind: "validation", code: "snapshot_hash_mismatch" };
+          for (const _ of [1, 2]) expect(await errOf(read(records.run.id))).toMatchObject(mismatch);
+          expect(await errOf(port.getRun(records.run.id))).toMatchObject(mismatch);
+        },
+      );
+
+      it(
+        "never shows a write half-applied: while writes land, every state's run version equals its check count",
+        async (ctx) => {
+          const { port, read } = await freshReader(ctx);
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write({ runs: [{ record: records.run, expected_version: null }] }));
+          const writes = 20;
+
+          // Each write bumps the run's version and adds one check, atomically; a state read in several parts
+          // could see the run of one write and the checks of another.
+          let writing = true;
+          const writer = async (): Promise<void> => {
+            try {
+              let run = await okOf(port.getRun(records.run.id));
+              for (let i = 0; i < writes; i++) {
+                const result = await okOf(
+                  port.write({
+                    runs: [{ record: run, expected_version: run.version }],
+                    checks: [f.check(records)],
+                  }),
+                );
+                run = result.runs[0] ?? run;
+              }
+            } finally {
+              writing = false;
+            }
+          };
+          const reader = async (): Promise<StoredRunState[]> => {
+            const seen: StoredRunState[] = [];
+            while (writing || seen.length === 0) seen.push(await okOf(read(records.run.id)));
+            return seen;
+          };
+          const [, states] = await Promise.all([writer(), reader()]);
+
+          for (const state of states) expect(state.checks).toHaveLength(state.run.version);
+          const last = await okOf(read(records.run.id));
+          expect(last.run.version).toBe(writes);
+          expect(last.checks).toHaveLength(writes);
+        },
+        concurrencyTimeout,
       );
     });
 

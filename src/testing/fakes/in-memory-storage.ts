@@ -1,4 +1,4 @@
-import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { err, errAsync, ok, Result, ResultAsync } from "neverthrow";
 import type { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { toFieldIssues } from "../../core/parse.js";
@@ -18,6 +18,7 @@ import type {
   StoragePort,
   StorageWrite,
   StorageWriteResult,
+  StoredRunState,
   VersionedWrite,
 } from "../../ports/storage-port.js";
 
@@ -40,6 +41,7 @@ export type RunListOperation =
 export type StorageOperation =
   | { readonly operation: "write"; readonly write: StorageWrite }
   | { readonly operation: "getRun"; readonly run_id: string }
+  | { readonly operation: "readRunState"; readonly run_id: string }
   | { readonly operation: "getAssignment"; readonly assignment_id: string }
   | { readonly operation: RunListOperation; readonly run_id: string }
   | { readonly operation: "listCommits"; readonly assignment_id: string }
@@ -74,6 +76,11 @@ export interface InMemoryStorageSnapshot {
 export interface InMemoryStorage extends StoragePort {
   /** The lease capability; absent when created with `leases: false`. */
   readonly leases?: StorageLeases;
+  /** The one-call consistent read (see {@link StoragePort.readRunState}); absent when created with `readRunState: false`. */
+  readonly readRunState?: (
+    run_id: string,
+    options?: PortCallOptions,
+  ) => ResultAsync<StoredRunState, PortError>;
   /** Test helper: every port call, in call order, with a deep-frozen copy of its input. */
   readonly operations: readonly StorageOperation[];
   /** Test helper: deep copies of all tables (see {@link InMemoryStorageSnapshot}). */
@@ -92,6 +99,11 @@ export interface InMemoryStorageOptions {
   readonly name?: string;
   /** Offer the lease capability `leases` (default `true`); `false` models a single-process store without it. */
   readonly leases?: boolean;
+  /**
+   * Offer `readRunState` (default `true`); `false` models a store without it, so callers' fallback to the six
+   * reads can be tested.
+   */
+  readonly readRunState?: boolean;
 }
 
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
@@ -569,6 +581,8 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  *   fields deep-frozen). `getRun` verifies the snapshot hashes (`validation`, `snapshot_hash_mismatch` or
  *   `snapshot_unhashed`).
  * - Lists come in creation/write order; an unknown run or assignment lists `[]`.
+ * - `readRunState` (unless `readRunState: false`) answers what `getRun` and the five run lists would, from one
+ *   synchronous body, so no write can land between its parts.
  * - Every call answers on a later microtask; an aborted signal answers `cancelled` and changes nothing.
  * - `leases` (unless `leases: false`): a claim takes the oldest assignment (creation order) in the asked phases
  *   whose lease is free or expired (`expires_at < now`), leases it until `now + lease_ms` and bumps its version;
@@ -603,6 +617,26 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     log.push(frozenCopy(entry));
   };
 
+  /** The stored run, parsed, its snapshot hashes verified (once per stored row, see `verified`). */
+  const readRun = (run_id: string): Result<OrchestrationRun, PortError> => {
+    const raw = tables.runs.get(run_id);
+    if (!raw) return err(notFound("run", run_id));
+    return readStored(OrchestrationRun, raw, "runs").andThen((run) =>
+      verified.has(raw)
+        ? ok(run)
+        : verifyRunSnapshots(run).map(() => {
+            verified.add(raw);
+            return run;
+          }),
+    );
+  };
+
+  const readRunList = <S extends z.ZodType>(
+    table: TableName,
+    schema: S,
+    run_id: string,
+  ): Result<z.infer<S>[], PortError> => readAll(schema, tables[table].rowsWhere("run_id", run_id), table);
+
   const listByRun = <S extends z.ZodType>(
     operation: RunListOperation,
     table: TableName,
@@ -611,8 +645,31 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     call: PortCallOptions | undefined,
   ): ResultAsync<z.infer<S>[], PortError> => {
     logCall({ operation, run_id });
-    return respond(state, operation, call, () =>
-      readAll(schema, tables[table].rowsWhere("run_id", run_id), table),
+    return respond(state, operation, call, () => readRunList(table, schema, run_id));
+  };
+
+  /** One synchronous body: nothing can interleave between the run and its lists. */
+  const readRunState = (run_id: string, call?: PortCallOptions): ResultAsync<StoredRunState, PortError> => {
+    logCall({ operation: "readRunState", run_id });
+    return respond(state, "readRunState", call, () =>
+      readRun(run_id).andThen((run) =>
+        Result.combine([
+          readRunList("assignments", CardAssignment, run_id),
+          readRunList("checks", RunCheck, run_id),
+          readRunList("approvals", ApprovalRequest, run_id),
+          readRunList("pull_requests", PullRequestCandidate, run_id),
+          readRunList("executions", AgentExecution, run_id),
+        ]).map(
+          ([assignments, checks, approvals, pull_requests, executions]): StoredRunState => ({
+            run,
+            assignments,
+            checks,
+            approvals,
+            pull_requests,
+            executions,
+          }),
+        ),
+      ),
     );
   };
 
@@ -634,6 +691,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
   return {
     name: state.name,
     ...(options.leases === false ? {} : { leases }),
+    ...(options.readRunState === false ? {} : { readRunState }),
     get operations() {
       return [...log];
     },
@@ -664,18 +722,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     },
     getRun(run_id, call) {
       logCall({ operation: "getRun", run_id });
-      return respond(state, "getRun", call, () => {
-        const raw = tables.runs.get(run_id);
-        if (!raw) return err(notFound("run", run_id));
-        return readStored(OrchestrationRun, raw, "runs").andThen((run) =>
-          verified.has(raw)
-            ? ok(run)
-            : verifyRunSnapshots(run).map(() => {
-                verified.add(raw);
-                return run;
-              }),
-        );
-      });
+      return respond(state, "getRun", call, () => readRun(run_id));
     },
     getAssignment(assignment_id, call) {
       logCall({ operation: "getAssignment", assignment_id });
