@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { renameSync, writeFileSync } from "node:fs";
 import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
@@ -21,8 +22,8 @@ const StoredError = z.object({
 
 /**
  * What the dispatcher records per execution id, in `<state_dir>/<execution_id>.json`: who runs it, what HEAD
- * was before, and, once it ended, its result. A marker without a result is a run in flight, or one whose
- * process died before recording the end.
+ * was before, whether the agent may have started, and, once it ended, its result. A marker without a result
+ * is a run in flight, or one whose process died before recording the end.
  */
 export const ExecutionMarker = z.object({
   version: z.literal(1),
@@ -33,6 +34,13 @@ export const ExecutionMarker = z.object({
   owner_pid: z.number().int(),
   /** The agent's process group, once started. */
   agent_pgid: z.number().int().nullable(),
+  /**
+   * Whether the agent may have been started: `false` from the claim until its held process exists, when it
+   * is written (with `agent_pgid`) before the agent is released. A marker whose owner died while it was
+   * `false` never ran its agent, so that execution may still run. Markers from before this field read as
+   * `true`, the cautious answer.
+   */
+  spawning: z.boolean().default(true),
   head_before: z.string().nullable(),
   started_at: z.string(),
   result: z.union([z.object({ ok: StoredOutcome }), z.object({ error: StoredError })]).nullable(),
@@ -84,6 +92,13 @@ export async function claimMarker(path: string, marker: ExecutionMarker): Promis
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/** {@link writeMarker}, synchronously: for a write that must be done before the next statement runs. */
+export function writeMarkerSync(path: string, marker: ExecutionMarker): void {
+  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
 }
 
 /** Replaces the marker atomically (write aside, then rename). */

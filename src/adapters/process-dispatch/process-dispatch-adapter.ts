@@ -32,6 +32,7 @@ import {
   readMarker,
   removeMarker,
   writeMarker,
+  writeMarkerSync,
 } from "./execution-markers.js";
 import {
   agentStartFailure,
@@ -44,6 +45,7 @@ import {
   CommandDispatcherConfig,
   type CommandDispatcherConfigInput,
 } from "./process-dispatch-config.js";
+import { resolveProgram } from "./program-path.js";
 import { observeWorktree } from "./worktree-git.js";
 
 /** What a dispatcher factory resolves its options into. */
@@ -116,6 +118,18 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * True when a marker's execution never started its agent: no result, not yet spawning, and its owner is
+ * gone (or is this process, which has no run of it in flight: a repeated call would have joined it).
+ */
+function neverSpawned(marker: ExecutionMarker): boolean {
+  return (
+    marker.result === null &&
+    !marker.spawning &&
+    (marker.owner_pid === process.pid || !isAlive(marker.owner_pid))
+  );
 }
 
 /**
@@ -222,7 +236,13 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     path: string,
   ): Promise<DispatchResult> => {
     const existing = await readMarker(path);
-    if (existing) return replay(request, path, existing);
+    if (existing && neverSpawned(existing)) {
+      // Its process died between the claim and the spawn: no agent ever ran for it, so this call runs it.
+      // (The card's lease keeps a second caller away meanwhile.)
+      await removeMarker(path);
+    } else if (existing) {
+      return replay(request, path, existing);
+    }
 
     const { assignment, execution_id } = request;
     const worktree = assignment.worktree_path ?? "";
@@ -239,6 +259,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       assignment_id: assignment.id,
       owner_pid: process.pid,
       agent_pgid: null,
+      spawning: false,
       head_before: before.head,
       started_at: new Date().toISOString(),
       result: null,
@@ -331,10 +352,27 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     progress(
       `rungate: starting ${argv[0] ?? ""} for card ${assignment.card_id} on ${assignment.feature_branch}`,
     );
-    let running = marker;
-    let markerWrites: Promise<void> = Promise.resolve();
+    const program = await resolveProgram(argv[0] ?? "", env, worktree);
+    if ("code" in program) {
+      await removeMarker(path);
+      progress(`rungate: could not start ${argv[0] ?? ""} (${program.code})`);
+      return err(
+        agentStartFailure(
+          name,
+          redactor.redact(argv[0] ?? ""),
+          program.code,
+          redactor.redact(program.reason),
+        ),
+      );
+    }
+    // The agent starts held (see ProcessSpec.gate): it runs only once the marker durably says it may have
+    // started (`spawning`, with its group). A crash before that leaves a marker saying it never started, and
+    // the held child exits on its own: the execution may then run; after that, it never runs twice.
+    let running: ExecutionMarker = marker;
+    let released = false;
+    let gateFailure: unknown = null;
     const report = await runProcess({
-      argv,
+      argv: [program.path, ...argv.slice(1)],
       cwd: worktree,
       env,
       timeout_ms: timeoutMs,
@@ -343,13 +381,38 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       // Long enough that a line cut here is cut again, after redaction, by the (smaller) character cap.
       max_line_bytes: 4 * settings.progress_line_cap + margin,
       onLine: progress,
-      onSpawn: (pid) => {
-        running = { ...marker, agent_pgid: pid };
-        markerWrites = writeMarker(path, running).catch(() => undefined);
+      gate: true,
+      onSpawn: (pid, release) => {
+        const next = { ...marker, spawning: true, agent_pgid: pid };
+        try {
+          // Synchronous, so that the release follows in the same tick: no await between the two.
+          writeMarkerSync(path, next);
+        } catch (cause) {
+          gateFailure = cause;
+          return;
+        }
+        running = next;
+        released = true;
+        release?.();
       },
       ...(call.signal === undefined ? {} : { signal: call.signal }),
     });
-    await markerWrites;
+    if (!released) {
+      // The held child ended without running the agent.
+      await removeMarker(path).catch(() => undefined);
+      if (report.end.kind === "not_started") {
+        progress(`rungate: could not start ${argv[0] ?? ""} (${report.end.code})`);
+        return err(
+          agentStartFailure(
+            name,
+            redactor.redact(argv[0] ?? ""),
+            report.end.code,
+            redactor.redact(report.end.reason),
+          ),
+        );
+      }
+      return fail("dispatch", gateFailure ?? "the agent was not started", true);
+    }
 
     const { end } = report;
     switch (end.kind) {

@@ -30,9 +30,20 @@ export interface ProcessSpec {
   readonly onLine?: (line: string) => void;
   /** Longest line handed to `onLine`, in bytes (default 4096). */
   readonly max_line_bytes?: number;
-  /** Called once the child has a pid (its process group id). */
-  readonly onSpawn?: (pid: number) => void;
+  /**
+   * Start the program held (`argv[0]` must then be an absolute path): a `/bin/sh` in the new process group
+   * waits for a release on stdin and only then `exec`s the program, keeping the pid. `onSpawn` receives the
+   * `release` function; a child not released by the time `onSpawn` returns (or whose parent died first)
+   * exits without ever running the program. Lets a caller record "the program may run now" durably before it
+   * can run.
+   */
+  readonly gate?: boolean;
+  /** Called once the child has a pid (its process group id); with `release` when `gate` is set. */
+  readonly onSpawn?: (pid: number, release?: () => void) => void;
 }
+
+/** The held start of {@link ProcessSpec.gate}: one line "go" on stdin runs the program, anything else ends. */
+const GATE_SCRIPT = 'IFS= read -r go || exit 0; [ "$go" = go ] || exit 0; exec "$@"';
 
 /** How a run ended. */
 export type ProcessEnd =
@@ -87,14 +98,17 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessReport> {
         }
       })
     : undefined;
-  const [file = "", ...args] = spec.argv;
+  const gated = spec.gate === true;
+  const [file = "", ...args] = gated
+    ? ["/bin/sh", "-c", GATE_SCRIPT, "rungate-gate", ...spec.argv]
+    : spec.argv;
   const child = execa(file, args, {
     cwd: spec.cwd,
     env: { ...spec.env },
     extendEnv: false,
     shell: spec.shell ?? false,
     detached: true,
-    stdin: "ignore",
+    stdin: gated ? "pipe" : "ignore",
     all: true,
     buffer: false,
     reject: false,
@@ -103,8 +117,23 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessReport> {
   const pid = child.pid ?? null;
   if (pid !== null) {
     track(pid);
-    spec.onSpawn?.(pid);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      child.stdin?.end("go\n");
+    };
+    try {
+      spec.onSpawn?.(pid, gated ? release : undefined);
+    } catch {
+      // A listener's failure must not break the run (a held child then simply is not released).
+    } finally {
+      // Not released: end the held child's stdin, so it exits without running the program.
+      if (gated && !released) child.stdin?.end();
+    }
   }
+  // A held child that died early makes writing "go" fail; that is its end, reported below.
+  child.stdin?.on("error", () => undefined);
 
   let stopped: "timed_out" | "aborted" | null = null;
   let leaderExited = false;

@@ -70,7 +70,7 @@ async function standInDispatcher(
 async function plantMarker(
   dir: string,
   request: AgentDispatchRequest,
-  fields: { owner_pid: number; head_before: string | null; agent_pgid?: number },
+  fields: { owner_pid: number; head_before: string | null; agent_pgid?: number; spawning?: boolean },
 ): Promise<void> {
   await mkdir(join(dir, "state"), { recursive: true });
   await writeFile(
@@ -378,6 +378,24 @@ describe("agent dispatch: once per execution id", () => {
     expect(outcome).toMatchObject({ outcome: "uncommitted_changes", exit_code: null });
     expect(outcome.summary).toContain(`pid ${deadPid}`);
     expect(runCount()).toBe(0);
+  });
+
+  it("runs the agent when the process that claimed the execution died before spawning it", async () => {
+    const { request } = await prepared({ task: "mode:commit" });
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    const exited = execa(NODE, ["-e", "0"]);
+    const deadPid = exited.pid ?? 0;
+    await exited;
+    // Claimed, never got as far as the spawn: no agent ever ran for this execution.
+    await plantMarker(dir, request, { owner_pid: deadPid, head_before: null, spawning: false });
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome).toMatchObject({ outcome: "committed", exit_code: 0 });
+    expect(runCount()).toBe(1);
+    // The marker now says the agent may have started, so a later crash is never answered by a second run.
+    const marker = JSON.parse(await readFile(join(dir, "state", `${request.execution_id}.json`), "utf8"));
+    expect(marker).toMatchObject({ spawning: true, owner_pid: process.pid });
+    expect((await dispatcher.dispatch(request))._unsafeUnwrap()).toEqual(outcome);
+    expect(runCount()).toBe(1);
   });
 
   it("kills the orphaned agent group of a dead owner, but not a group that is not the execution's", async () => {
