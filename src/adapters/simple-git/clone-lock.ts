@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { errAsync, ResultAsync } from "neverthrow";
 import { rungateError } from "../../core/errors.js";
 import type { PortError } from "../../ports/port-error.js";
+import { fsCode } from "./git-repo.js";
 import { cancelled } from "./map-simple-git-errors.js";
 
 /**
@@ -39,8 +40,6 @@ interface LockHolder {
 
 /** How long a steal marker may stay before it is presumed left by a dead process. */
 const STEAL_MARKER_STALE_MS = 5_000;
-
-const fsCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
 /**
  * Waiters of this process, per lock file: a release wakes them at once instead of at their next poll, so

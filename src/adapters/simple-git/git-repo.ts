@@ -93,7 +93,8 @@ export function fsCall<T>(
   return ResultAsync.fromPromise(call(), (error) => toFsPortError(ctx.adapter, operation, error, ctx.redact));
 }
 
-const fsCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+/** The `code` of a file-system error (`ENOENT`, …), if it has one. */
+export const fsCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
 /** What is at a path: nothing, a directory, or something else. */
 export function pathKind(

@@ -369,7 +369,6 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
   ): ResultAsync<{ worktree_path: string; created: boolean }, PortError> {
     return safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
       const target = await canonicalPath(worktree_path);
-      await clearDeadWorktreeEntries(clone).catch(() => 0);
       let worktrees = yield* listWorktrees(ctx, clone, signal);
       if (worktrees.some((w) => w.prunable)) {
         // Directories deleted by hand: forget them first, or their branches stay "checked out".
