@@ -14,13 +14,8 @@ import {
   transitionAssignment,
   validateRunInputAgainstPolicy,
 } from "../src/index.js";
-import {
-  createInMemoryPorts,
-  fixtureId,
-  mergeAsPerson,
-  policyFixture,
-  runInputFixture,
-} from "../src/testing/index.js";
+import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "../src/testing/index.js";
+import { runCardLifecycle } from "./card-lifecycle.js";
 
 const request = { ...runInputFixture(), policy: policyFixture() };
 const HEAD = "a".repeat(40);
@@ -28,22 +23,7 @@ const BASE = "b".repeat(40);
 
 async function lifecycleOnFakes(): Promise<void> {
   const ports = createInMemoryPorts();
-  const o = createOrchestrator(ports);
-  const built = (await o.triggerBuild(request))._unsafeUnwrap();
-  const a = built.assignments[0];
-  const approval = built.approvals[0];
-  if (!a || !approval) throw new Error("lifecycle did not reach approval");
-  (
-    await o.recordApprovalDecision({
-      run_id: built.run.id,
-      approval_id: approval.id,
-      decision: "approve",
-      decided_by: "alice",
-    })
-  )._unsafeUnwrap();
-  const pr = (await o.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
-  mergeAsPerson(ports.pullRequests, pr.pr_url ?? "", "bob");
-  (await o.observePullRequest({ assignment_id: a.id }))._unsafeUnwrap();
+  await runCardLifecycle(createOrchestrator(ports), ports.pullRequests, request);
 }
 
 function lifecycleInCore(): void {

@@ -5,13 +5,8 @@
  * figures go to docs/benchmarks.md as ratios of the last block to the first.
  */
 import { createOrchestrator } from "../src/index.js";
-import {
-  createInMemoryPorts,
-  fixtureId,
-  mergeAsPerson,
-  policyFixture,
-  runInputFixture,
-} from "../src/testing/index.js";
+import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "../src/testing/index.js";
+import { runCardLifecycle } from "./card-lifecycle.js";
 
 const BLOCKS = 4;
 const PER_BLOCK = 500;
@@ -26,17 +21,7 @@ async function lifecycle(): Promise<void> {
   const first = input.cards[0];
   if (first === undefined) throw new Error("the fixture has no card");
   const request = { ...input, card_id, cards: [{ ...first, card_id }], policy: policyFixture() };
-  const built = (await orchestrator.triggerBuild(request))._unsafeUnwrap();
-  const assignment = built.assignments[0];
-  const approval = built.approvals[0];
-  if (!assignment || !approval) throw new Error("lifecycle did not reach approval");
-  const decision = { run_id: built.run.id, approval_id: approval.id, decision: "approve" as const };
-  (await orchestrator.recordApprovalDecision({ ...decision, decided_by: "alice" }))._unsafeUnwrap();
-  const pr = (
-    await orchestrator.createPullRequestCandidate({ assignment_id: assignment.id })
-  )._unsafeUnwrap();
-  mergeAsPerson(ports.pullRequests, pr.pr_url ?? "", "bob");
-  (await orchestrator.observePullRequest({ assignment_id: assignment.id }))._unsafeUnwrap();
+  await runCardLifecycle(orchestrator, ports.pullRequests, request);
 }
 
 const rates: number[] = [];

@@ -11,10 +11,10 @@ import { createOrchestrator, type StoragePort } from "../src/index.js";
 import {
   createInMemoryPorts,
   createSequentialIds,
-  mergeAsPerson,
   policyFixture,
   runInputFixture,
 } from "../src/testing/index.js";
+import { runCardLifecycle } from "./card-lifecycle.js";
 
 const pglite = await PGlite.create();
 const inner = fromPglite(pglite);
@@ -70,21 +70,7 @@ async function lifecycle(n: number): Promise<number> {
     ids: createSequentialIds(n * 1_000, { prefix: 1 }),
   });
   const start = performance.now();
-  const built = (await o.triggerBuild(request))._unsafeUnwrap();
-  const a = built.assignments[0];
-  const approval = built.approvals[0];
-  if (!a || !approval) throw new Error("lifecycle did not reach approval");
-  (
-    await o.recordApprovalDecision({
-      run_id: built.run.id,
-      approval_id: approval.id,
-      decision: "approve",
-      decided_by: "alice",
-    })
-  )._unsafeUnwrap();
-  const pr = (await o.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
-  mergeAsPerson(ports.pullRequests, pr.pr_url ?? "", "bob");
-  (await o.observePullRequest({ assignment_id: a.id }))._unsafeUnwrap();
+  await runCardLifecycle(o, ports.pullRequests, request);
   return performance.now() - start;
 }
 

@@ -37,10 +37,10 @@ import {
   createSequentialIds,
   FIXTURE_TIME,
   fixtureId,
-  mergeAsPerson,
   policyFixture,
   runInputFixture,
 } from "../src/testing/index.js";
+import { runCardLifecycle } from "./card-lifecycle.js";
 
 const BENCH_TIME_MS = 3_000;
 
@@ -148,22 +148,7 @@ async function lifecycleOn(storage: StoragePort): Promise<void> {
     storage,
     ids: createSequentialIds(lifecycles * 1_000, { prefix: 1 }),
   });
-  const built = must(await o.triggerBuild(request));
-  const a = built.assignments[0];
-  const approval = built.approvals[0];
-  if (!a || !approval) throw new Error("lifecycle did not reach approval");
-  must(
-    await o.recordApprovalDecision({
-      run_id: built.run.id,
-      approval_id: approval.id,
-      decision: "approve",
-      decided_by: "alice",
-    }),
-  );
-  const pr = must(await o.createPullRequestCandidate({ assignment_id: a.id }));
-  mergeAsPerson(ports.pullRequests, pr.pr_url ?? "", "bob");
-  const observed = must(await o.observePullRequest({ assignment_id: a.id }));
-  if (observed.status !== "merged") throw new Error(`the pull request ended ${observed.status}`);
+  await runCardLifecycle(o, ports.pullRequests, request);
 }
 
 describe("whole lifecycle: trigger → approve → draft PR → merge observed", () => {
