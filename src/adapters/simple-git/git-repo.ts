@@ -1,4 +1,4 @@
-import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import type { PortError } from "../../ports/port-error.js";
@@ -108,6 +108,18 @@ export function pathKind(
         : errAsync(toFsPortError(ctx.adapter, "stat", error, ctx.redact)),
     )
     .map((stats) => (stats === null ? "missing" : stats.isDirectory() ? "directory" : "other"));
+}
+
+/**
+ * Whether `git worktree add` may use `path`: it is missing or an empty directory (git accepts both). An
+ * empty directory is what an add killed right after making it leaves.
+ */
+export function isFreeWorktreePath(ctx: GitContext, path: string): ResultAsync<boolean, PortError> {
+  return pathKind(ctx, path).andThen((kind) =>
+    kind === "directory"
+      ? fsCall(ctx, "readdir", () => readdir(path)).map((entries) => entries.length === 0)
+      : okAsync(kind === "missing"),
+  );
 }
 
 /** Creates a directory and its parents. */

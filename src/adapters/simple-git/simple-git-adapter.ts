@@ -29,6 +29,7 @@ import {
   git,
   gitSilent,
   isAncestor,
+  isFreeWorktreePath,
   listWorktrees,
   makeDirectory,
   moveIntoPlace,
@@ -345,7 +346,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       const table = yield* lookupRefs(ctx, clone, [ref, `refs/remotes/origin/${branch}`], signal, true);
       const local = table.get(ref);
       const free = local?.type === "commit" && local.worktree === "";
-      if (free && (yield* pathKind(ctx, worktree_path)) === "missing") {
+      if (free && (yield* isFreeWorktreePath(ctx, worktree_path))) {
         if (yield* tryAddWorktree(clone, worktree_path, branch, signal)) {
           return ok({ worktree_path, created: true });
         }
@@ -385,7 +386,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       if (worktrees.some((w) => w.branch === ref)) {
         return err(conflict("branch_checked_out", "branch", branch));
       }
-      if ((yield* pathKind(ctx, worktree_path)) !== "missing") {
+      if (!(yield* isFreeWorktreePath(ctx, worktree_path))) {
         return err(conflict("worktree_path_occupied", "worktree", worktree_path));
       }
       if ((yield* resolveAmong(ctx, clone, table, [ref], signal)) === null) {

@@ -1,6 +1,7 @@
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { worktreesDir } from "./git-repo.js";
 
 /**
  * How rungate's own `git worktree add` locks the new entry while it is made (`--lock --reason`), instead
@@ -22,12 +23,18 @@ const UNBORN_HEAD = /^0+$/;
 
 const readText = (path: string) => readFile(path, "utf8").catch(() => "");
 
-/** Removes an entry's admin folder and, when it names one, its half checked-out worktree. */
-async function clearEntry(admin: string, fallbackWorktree: string | null): Promise<void> {
+/**
+ * Removes the admin folder of the entry `name` and its half checked-out worktree. git registers an entry
+ * (`locked`), then makes the worktree's directory, then writes the entry's `gitdir`, then the worktree's
+ * `.git`: an entry without `gitdir` has at most an empty directory at `<clone>.worktrees/<name>` (rungate's
+ * worktrees live there), removed only while empty, since a directory with files is not this add's.
+ */
+async function clearEntry(clone: string, name: string): Promise<void> {
+  const admin = join(clone, "worktrees", name);
   const gitdir = (await readText(join(admin, "gitdir"))).trim();
   await rm(admin, { recursive: true, force: true });
-  const worktree = gitdir.endsWith("/.git") ? dirname(gitdir) : fallbackWorktree;
-  if (worktree !== null) await rm(worktree, { recursive: true, force: true });
+  if (gitdir.endsWith("/.git")) await rm(dirname(gitdir), { recursive: true, force: true });
+  else await rmdir(join(worktreesDir(clone), name)).catch(() => undefined);
 }
 
 /**
@@ -38,15 +45,15 @@ async function clearEntry(admin: string, fallbackWorktree: string | null): Promi
  * nobody else is adding this worktree. Returns whether anything was cleared.
  */
 export async function clearInterruptedWorktreeAdd(clone: string, worktreePath: string): Promise<boolean> {
-  const admin = join(clone, "worktrees", basename(worktreePath));
+  const name = basename(worktreePath);
   let reason: string;
   try {
-    reason = await readFile(join(admin, "locked"), "utf8");
+    reason = await readFile(join(clone, "worktrees", name, "locked"), "utf8");
   } catch {
     return false;
   }
   if (!reason.startsWith(ADDING_LOCK_PREFIX) && !reason.startsWith(GIT_INITIALIZING)) return false;
-  await clearEntry(admin, worktreePath);
+  await clearEntry(clone, name);
   return true;
 }
 
@@ -70,7 +77,7 @@ export async function clearDeadWorktreeEntries(clone: string, minAgeMs = 2_000):
     const admin = join(clone, "worktrees", name);
     const reason = await readText(join(admin, "locked"));
     if (reason.startsWith(ADDING_LOCK_PREFIX)) {
-      await clearEntry(admin, null);
+      await clearEntry(clone, name);
       cleared++;
       continue;
     }
@@ -80,7 +87,7 @@ export async function clearDeadWorktreeEntries(clone: string, minAgeMs = 2_000):
     const head = (await readText(join(admin, "HEAD"))).trim();
     const commondir = (await readText(join(admin, "commondir"))).trim();
     if (head !== "" && !UNBORN_HEAD.test(head) && commondir !== "") continue;
-    await clearEntry(admin, null);
+    await clearEntry(clone, name);
     cleared++;
   }
   return cleared;

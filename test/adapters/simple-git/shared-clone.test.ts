@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { createSimpleGitAdapter } from "../../../src/adapters/simple-git/index.js";
 import { ADDING_LOCK_PREFIX } from "../../../src/adapters/simple-git/worktree-entries.js";
@@ -52,30 +52,52 @@ describe("simple-git adapter: one clone shared by several workers", () => {
     expect(await readdir(join(first.clone_path, "worktrees")).catch(() => [])).toEqual([]);
   });
 
-  it("clears what an add killed half-way left (HEAD not yet a commit), which made every fetch of the clone fail", async () => {
+  /**
+   * A clone with the branch of a card whose worker was killed inside `git worktree add` (`leave` lays out
+   * what the add left), then: another card's fetch clears it under the clone lock, and the victim's heir
+   * makes the worktree again.
+   */
+  async function killedAddIsCleared(leave: (clone_path: string, worktree_path: string) => Promise<void>) {
     const { root, repo_url } = await setup();
     const git = createSimpleGitAdapter({ root });
     const { clone_path } = await ok(git.ensureClone({ project_id: PROJECT_ID, repo_url }));
     const victim = { id: randomUUID(), branch: "rungate/victim" };
     await ok(git.createFeatureBranch({ clone_path, branch: victim.branch, base_branch: "main" }));
-    // What a `worktree add` killed right after it registered the entry leaves: locked with rungate's
-    // reason, HEAD still the zero id.
     const worktree_path = join(`${clone_path}.worktrees`, victim.id);
-    const reason = `${ADDING_LOCK_PREFIX}, pid 999999 on elsewhere`;
-    await gitIn(clone_path, "worktree", "add", "--lock", "--reason", reason, worktree_path, victim.branch);
-    await writeFile(join(clone_path, "worktrees", victim.id, "HEAD"), `${"0".repeat(40)}\n`);
-    await expect(gitIn(clone_path, "fetch", "origin")).rejects.toThrow(/bad object/);
+    await leave(clone_path, worktree_path);
 
-    // Another card's fetch clears it under the clone lock…
     expect((await git.ensureClone({ project_id: PROJECT_ID, repo_url })).isOk()).toBe(true);
     expect(existsSync(join(clone_path, "worktrees", victim.id))).toBe(false);
     expect(existsSync(worktree_path)).toBe(false);
-    // …and the victim's heir makes the worktree again.
     const again = await ok(
       git.createWorktree({ clone_path, branch: victim.branch, assignment_id: victim.id }),
     );
     expect(again).toEqual({ worktree_path, created: true });
     expect(await gitIn(worktree_path, "status", "--porcelain")).toBe("");
+  }
+
+  const DEAD_REASON = `${ADDING_LOCK_PREFIX}, pid 999999 on elsewhere`;
+
+  it("clears what an add killed half-way left (HEAD not yet a commit), which made every fetch of the clone fail", async () => {
+    await killedAddIsCleared(async (clone_path, worktree_path) => {
+      // Killed right after it registered the entry: locked with rungate's reason, HEAD still the zero id.
+      const add = ["worktree", "add", "--lock", "--reason", DEAD_REASON, worktree_path, "rungate/victim"];
+      await gitIn(clone_path, ...add);
+      await writeFile(join(clone_path, "worktrees", basename(worktree_path), "HEAD"), `${"0".repeat(40)}\n`);
+      await expect(gitIn(clone_path, "fetch", "origin")).rejects.toThrow(/bad object/);
+    });
+  });
+
+  it("clears an add killed after it made the worktree's directory but before it wrote the entry's gitdir", async () => {
+    // Seen in the kill -9 soak: another card's fetch cleared the dead entry but not the empty directory
+    // git had made, and the heir's add then answered worktree_path_occupied.
+    await killedAddIsCleared(async (clone_path, worktree_path) => {
+      // git's order: the entry and its `locked`, then the worktree's directory, then `gitdir`.
+      const admin = join(clone_path, "worktrees", basename(worktree_path));
+      await mkdir(admin, { recursive: true });
+      await writeFile(join(admin, "locked"), DEAD_REASON);
+      await mkdir(worktree_path, { recursive: true });
+    });
   });
 
   it("leaves alone a worktree an agent or a person is adding (locked 'initializing', younger than 2 s)", async () => {

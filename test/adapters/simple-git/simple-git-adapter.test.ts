@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import {
@@ -293,6 +293,21 @@ describe("simple-git adapter: branches and worktrees", () => {
       git.createWorktree({ clone_path, branch: "rungate/card-2", assignment_id: "a-1" }),
     );
     expect(taken).toMatchObject({ kind: "conflict", code: "worktree_branch_mismatch" });
+  });
+
+  it("refuses a worktree path holding someone's files (worktree_path_occupied), and uses an empty one as git does", async () => {
+    const { git, clone_path } = await cloned();
+    await ok(git.createFeatureBranch({ clone_path, branch: "rungate/s", base_branch: "main" }));
+    const stray = join(`${clone_path}.worktrees`, "s");
+    await mkdir(stray, { recursive: true });
+    await writeFile(join(stray, "notes.txt"), "mine\n");
+    const error = await fails(git.createWorktree({ clone_path, branch: "rungate/s", assignment_id: "s" }));
+    expect(error).toMatchObject({ kind: "conflict", code: "worktree_path_occupied" });
+    expect(await readFile(join(stray, "notes.txt"), "utf8")).toBe("mine\n");
+    await rm(join(stray, "notes.txt"));
+    const made = await ok(git.createWorktree({ clone_path, branch: "rungate/s", assignment_id: "s" }));
+    expect(made).toEqual({ worktree_path: stray, created: true });
+    expect(await readFile(join(stray, "README.md"), "utf8")).toBe("# shop\n");
   });
 
   it("runs no hook of the clone when it checks a worktree out", async () => {
