@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { renameSync, writeFileSync } from "node:fs";
 import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { AgentOutcome } from "../../core/schemas/agent-execution.js";
 
@@ -42,6 +43,12 @@ export const ExecutionMarker = z.object({
    */
   spawning: z.boolean().default(true),
   head_before: z.string().nullable(),
+  /**
+   * The temporary directory holding the agent's context file (it holds the task), removed when the run
+   * ends. Recorded so that whoever finds the marker of a process that died removes it. `null` in markers
+   * from before this field.
+   */
+  context_dir: z.string().nullable().default(null),
   started_at: z.string(),
   result: z.union([z.object({ ok: StoredOutcome }), z.object({ error: StoredError })]).nullable(),
 });
@@ -50,6 +57,24 @@ export type ExecutionMarker = z.infer<typeof ExecutionMarker>;
 
 /** Execution ids become file names: letters, digits, `.`, `_`, `-` only (UUIDs fit). */
 export const EXECUTION_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+/** Where markers live when the dispatcher's `state_dir` is not set: `<os tmpdir>/rungate-executions`. */
+export function defaultStateDir(): string {
+  return join(tmpdir(), "rungate-executions");
+}
+
+/** The name prefix of the temporary directory each run's context file lives in (`mkdtemp`). */
+export const CONTEXT_DIR_PREFIX = "rungate-context-";
+
+/**
+ * Removes the context directory a marker records. Only a directory named like one the dispatcher makes is
+ * touched, whatever the marker says.
+ */
+export async function removeContextDir(marker: ExecutionMarker): Promise<void> {
+  const dir = marker.context_dir;
+  if (dir === null || !basename(dir).startsWith(CONTEXT_DIR_PREFIX)) return;
+  await rm(dir, { recursive: true, force: true });
+}
 
 /** The marker file of `executionId` in `dir`. */
 export function markerPath(dir: string, executionId: string): string {

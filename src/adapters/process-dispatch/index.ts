@@ -20,3 +20,8 @@ export {
   DEFAULT_PROGRESS_LINE_CAP,
   DEFAULT_SUMMARY_CAP_BYTES,
 } from "./process-dispatch-config.js";
+export {
+  type PrunedExecutionMarkers,
+  PruneExecutionMarkersInput,
+  pruneExecutionMarkers,
+} from "./prune-markers.js";

@@ -25,11 +25,14 @@ import type {
 import type { PortError } from "../../ports/port-error.js";
 import { describeOutcome, judgeOutcome, type WorktreeObservation } from "./agent-outcome.js";
 import {
+  CONTEXT_DIR_PREFIX,
   claimMarker,
+  defaultStateDir,
   EXECUTION_ID_PATTERN,
   type ExecutionMarker,
   markerPath,
   readMarker,
+  removeContextDir,
   removeMarker,
   writeMarker,
   writeMarkerSync,
@@ -170,7 +173,7 @@ function joinRun(run: PromiseLike<DispatchResult>, signal: AbortSignal | undefin
 export function createProcessDispatcher(settings: ProcessDispatcherSettings): AgentDispatcher {
   const { name } = settings;
   const patterns = compilePatterns([...BUILTIN_SECRET_PATTERNS, ...settings.redact_patterns]);
-  const stateDir = resolve(settings.state_dir ?? join(tmpdir(), "rungate-executions"));
+  const stateDir = resolve(settings.state_dir ?? defaultStateDir());
   const gitEnv = () => buildChildEnv([], {}, process.env);
 
   const fail = (operation: string, cause: unknown, retryable = false) =>
@@ -211,10 +214,11 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       );
     }
     // The process that ran it died before recording the end: never start it again; whatever the agent
-    // left running is an orphan and goes, and the outcome is read from git.
+    // left running is an orphan and goes (with its context file), and the outcome is read from git.
     if (marker.agent_pgid !== null && isOrphanOf(marker.agent_pgid, marker.execution_id)) {
       signalGroup(marker.agent_pgid, "SIGKILL");
     }
+    await removeContextDir(marker);
     const worktree = request.assignment.worktree_path ?? "";
     let after: WorktreeObservation;
     try {
@@ -239,6 +243,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     if (existing && neverSpawned(existing)) {
       // Its process died between the claim and the spawn: no agent ever ran for it, so this call runs it.
       // (The card's lease keeps a second caller away meanwhile.)
+      await removeContextDir(existing);
       await removeMarker(path);
     } else if (existing) {
       return replay(request, path, existing);
@@ -252,29 +257,31 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     } catch (cause) {
       return fail("inspect worktree", cause);
     }
-    const marker: ExecutionMarker = {
-      version: 1,
-      execution_id,
-      run_id: request.run_id,
-      assignment_id: assignment.id,
-      owner_pid: process.pid,
-      agent_pgid: null,
-      spawning: false,
-      head_before: before.head,
-      started_at: new Date().toISOString(),
-      result: null,
-    };
-    if (!(await claimMarker(path, marker))) {
-      const other = await readMarker(path);
-      return other ? replay(request, path, other) : fail("dispatch", `marker ${path} vanished`, true);
-    }
-    if (call.signal?.aborted) {
-      await removeMarker(path);
-      return err(dispatchCancelled());
-    }
-
-    const contextDir = await mkdtemp(join(tmpdir(), "rungate-context-"));
+    // Made before the claim, so that the marker names it from the start: a process killed at any point
+    // after the claim leaves a directory its heir (or pruneExecutionMarkers) can find and remove.
+    const contextDir = await mkdtemp(join(tmpdir(), CONTEXT_DIR_PREFIX));
     try {
+      const marker: ExecutionMarker = {
+        version: 1,
+        execution_id,
+        run_id: request.run_id,
+        assignment_id: assignment.id,
+        owner_pid: process.pid,
+        agent_pgid: null,
+        spawning: false,
+        head_before: before.head,
+        context_dir: contextDir,
+        started_at: new Date().toISOString(),
+        result: null,
+      };
+      if (!(await claimMarker(path, marker))) {
+        const other = await readMarker(path);
+        return other ? replay(request, path, other) : fail("dispatch", `marker ${path} vanished`, true);
+      }
+      if (call.signal?.aborted) {
+        await removeMarker(path);
+        return err(dispatchCancelled());
+      }
       return await runAgent(request, call, timeoutMs, path, marker, before, contextDir);
     } finally {
       await rm(contextDir, { recursive: true, force: true });

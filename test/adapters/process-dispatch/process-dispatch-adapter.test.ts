@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,7 +71,13 @@ async function standInDispatcher(
 async function plantMarker(
   dir: string,
   request: AgentDispatchRequest,
-  fields: { owner_pid: number; head_before: string | null; agent_pgid?: number; spawning?: boolean },
+  fields: {
+    owner_pid: number;
+    head_before: string | null;
+    agent_pgid?: number;
+    spawning?: boolean;
+    context_dir?: string;
+  },
 ): Promise<void> {
   await mkdir(join(dir, "state"), { recursive: true });
   await writeFile(
@@ -396,6 +403,41 @@ describe("agent dispatch: once per execution id", () => {
     expect(marker).toMatchObject({ spawning: true, owner_pid: process.pid });
     expect((await dispatcher.dispatch(request))._unsafeUnwrap()).toEqual(outcome);
     expect(runCount()).toBe(1);
+  });
+
+  it("removes the context directory a dead owner's marker names (it holds the task), never another one", async () => {
+    const { dispatcher, dir } = await standInDispatcher();
+    const exited = execa(NODE, ["-e", "0"]);
+    const deadPid = exited.pid ?? 0;
+    await exited;
+    /** A context directory as the dead owner made it, and a directory the marker should not name. */
+    const leftBehind = async () => {
+      const context_dir = await mkdtemp(join(tmpdir(), "rungate-context-"));
+      await writeFile(join(context_dir, "context.json"), '{"task":"secret plans"}');
+      return context_dir;
+    };
+    // Released (read from git) and never released (run again): both take the dead one's directory away.
+    for (const spawning of [true, false]) {
+      const { request } = await prepared({ task: "mode:commit" });
+      const context_dir = await leftBehind();
+      await plantMarker(dir, request, { owner_pid: deadPid, head_before: null, spawning, context_dir });
+      (await dispatcher.dispatch(request))._unsafeUnwrap();
+      expect(existsSync(context_dir)).toBe(false);
+    }
+    const { request } = await prepared();
+    const notOurs = await tempDir("rungate-not-a-context-");
+    await plantMarker(dir, request, { owner_pid: deadPid, head_before: null, context_dir: notOurs });
+    (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(existsSync(notOurs)).toBe(true);
+  });
+
+  it("records the run's context directory in its marker and removes it when the run ends", async () => {
+    const { request } = await prepared({ task: "mode:commit" });
+    const { dispatcher, dir } = await standInDispatcher();
+    (await dispatcher.dispatch(request))._unsafeUnwrap();
+    const marker = JSON.parse(await readFile(join(dir, "state", `${request.execution_id}.json`), "utf8"));
+    expect(marker.context_dir).toMatch(/rungate-context-/);
+    expect(existsSync(marker.context_dir)).toBe(false);
   });
 
   it("kills the orphaned agent group of a dead owner, but not a group that is not the execution's", async () => {
