@@ -505,7 +505,8 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
  * - **Once per execution id.** A marker `<state_dir>/<execution_id>.json` records each run and its end; a
  *   repeated call returns the recorded end, joins a run in flight in this process, fails retryably while
  *   another live process runs it, and, when the process that ran it died, kills the orphaned agent group and
- *   reads the outcome from git. Never starts the agent twice.
+ *   reads the outcome from git. Never starts the agent twice. Markers are kept; `pruneExecutionMarkers`
+ *   removes old ones of ended executions.
  *
  * Throws at construction when the options do not parse (with the reasons and an example).
  *
