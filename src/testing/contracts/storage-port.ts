@@ -607,6 +607,14 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
               code: "snapshot_hash_mismatch",
             });
           }
+          // The optional one-call read verifies as getRun does.
+          const readState = port.readRunState?.bind(port);
+          if (readState) {
+            expect(await errOf(readState(records.run.id))).toMatchObject({
+              kind: "validation",
+              code: "snapshot_hash_mismatch",
+            });
+          }
         },
       );
     });
