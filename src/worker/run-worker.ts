@@ -49,8 +49,10 @@ const CLAIMABLE: readonly AssignmentPhase[] = ["queued", "preparing", "ready", "
  * A worker loop for several processes (on one machine or several, sharing one store with leases and one
  * clone root): claim a card → prepare → dispatch → collect → checks → approval gate → release, until the
  * signal aborts (SIGTERM in a host: wire it to an AbortController). A graceful stop finishes the card in
- * hand and releases its lease. The lease is renewed while the card runs; a lost lease aborts the card, so
- * two workers never drive the same card at once.
+ * hand and releases its lease. The lease is renewed while the card runs (every `lease_ms / 3`); a lost lease
+ * (`lease_lost`, or no renewal succeeded for `lease_ms`) aborts the card, so two workers never drive the same
+ * card at once. A renewal that fails while the lease surely holds (a store hiccup) is reported in `errors`
+ * and stops nothing.
  *
  * Fails at once with `validation` when the storage has no lease capability or the options are invalid.
  */
@@ -116,15 +118,25 @@ export async function runWorker(
     }
     const assignment_id = claim.value.assignment.id;
     claimed.push(assignment_id);
-    // The card runs to the end of its automated part even when the worker is asked to stop; only a lost
-    // lease aborts it.
+    // The card runs to the end of its automated part even when the worker is asked to stop; a lost lease
+    // aborts it (the steps re-read the card, so only stopping keeps two workers from driving it at once). A
+    // renewal that fails for another reason (the store hiccuped) aborts nothing while the lease is surely
+    // still ours: aborting cancels the agent, and with it the card.
     const lane = new AbortController();
+    let renewed = performance.now();
     const beat = setInterval(
       () => {
         void leases
           .heartbeat({ assignment_id, worker_id, lease_ms: o.lease_ms, now: ports.clock.now() })
           .then((r) => {
-            if (r.isErr()) lane.abort();
+            if (r.isOk()) {
+              renewed = performance.now();
+              return;
+            }
+            if (!lane.signal.aborted) errors.push(r.error);
+            const lost = r.error.kind === "conflict" || r.error.kind === "not_found";
+            // Unrenewed for a whole lease, it may have expired and been taken over.
+            if (lost || performance.now() - renewed >= o.lease_ms) lane.abort();
           });
       },
       Math.max(50, Math.floor(o.lease_ms / 3)),
