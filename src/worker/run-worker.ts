@@ -7,6 +7,7 @@ import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
 import type { RungatePorts } from "../ports/ports.js";
+import { renewLease } from "./lease-renewal.js";
 
 /** Options of {@link runWorker}. */
 export const WorkerOptions = z.object({
@@ -118,38 +119,25 @@ export async function runWorker(
     }
     const assignment_id = claim.value.assignment.id;
     claimed.push(assignment_id);
-    // The card runs to the end of its automated part even when the worker is asked to stop; a lost lease
-    // aborts it (the steps re-read the card, so only stopping keeps two workers from driving it at once). A
-    // renewal that fails for another reason (the store hiccuped) aborts nothing while the lease is surely
-    // still ours: aborting cancels the agent, and with it the card.
-    const lane = new AbortController();
-    let renewed = performance.now();
-    const beat = setInterval(
-      () => {
-        void leases
-          .heartbeat({ assignment_id, worker_id, lease_ms: o.lease_ms, now: ports.clock.now() })
-          .then((r) => {
-            if (r.isOk()) {
-              renewed = performance.now();
-              return;
-            }
-            if (!lane.signal.aborted) errors.push(r.error);
-            const lost = r.error.kind === "conflict" || r.error.kind === "not_found";
-            // Unrenewed for a whole lease, it may have expired and been taken over.
-            if (lost || performance.now() - renewed >= o.lease_ms) lane.abort();
-          });
-      },
-      Math.max(50, Math.floor(o.lease_ms / 3)),
-    );
+    // The card runs to the end of its automated part even when the worker is asked to stop; only a lost
+    // lease aborts it (the steps re-read the card, so only stopping keeps two workers from driving it at once).
+    const lease = renewLease({
+      leases,
+      assignment_id,
+      worker_id,
+      lease_ms: o.lease_ms,
+      now: () => ports.clock.now(),
+      onError: (error) => errors.push(error),
+    });
     let failed = false;
     try {
-      const driven = await driveAssignment(deps, assignment_id, lane.signal);
+      const driven = await driveAssignment(deps, assignment_id, lease.signal);
       if (driven.isErr()) {
         errors.push(driven.error);
         failed = true;
       }
     } finally {
-      clearInterval(beat);
+      await lease.stop();
       // A card that failed keeps its lease until it runs out, so the next try comes after `lease_ms`: released
       // at once, it would be claimed again at once, in a loop as fast as the failure (a card whose clone is
       // broken fails forever).

@@ -1,0 +1,65 @@
+import type { RungateError } from "../core/errors.js";
+import type { StorageLeases } from "../ports/storage-port.js";
+
+/** A claimed card's lease, renewed while the card is driven. */
+export interface LeaseRenewal {
+  /** Aborts once the lease is lost: the card in hand must stop. */
+  readonly signal: AbortSignal;
+  /** Stops renewing and waits for a renewal in flight, so that a release never races one. */
+  stop(): Promise<void>;
+}
+
+/** What {@link renewLease} needs. */
+export interface LeaseRenewalInput {
+  readonly leases: StorageLeases;
+  readonly assignment_id: string;
+  readonly worker_id: string;
+  readonly lease_ms: number;
+  /** The ports' clock (leases are stored in its time). */
+  readonly now: () => string;
+  /** Told of every renewal that failed while the card was still being driven. */
+  readonly onError: (error: RungateError) => void;
+}
+
+/**
+ * Renews a lease every `lease_ms / 3` (at least 50 ms) until stopped, one renewal at a time. The signal aborts
+ * when the lease is lost: `lease_lost` or `not_found`, or no renewal succeeded for a whole `lease_ms`, after
+ * which another worker may have taken it over. A renewal that fails otherwise while the lease surely holds
+ * (the store hiccuped) is reported and aborts nothing: aborting cancels the card's agent, and the card.
+ */
+export function renewLease(input: LeaseRenewalInput): LeaseRenewal {
+  const { leases, assignment_id, worker_id, lease_ms } = input;
+  const lane = new AbortController();
+  let renewed = performance.now();
+  let stopped = false;
+  let inFlight: Promise<void> | null = null;
+
+  const renew = () => {
+    if (stopped || inFlight !== null) return;
+    inFlight = Promise.resolve(leases.heartbeat({ assignment_id, worker_id, lease_ms, now: input.now() }))
+      .then((r) => {
+        // After stop() the card is done with: what the renewal answered no longer matters.
+        if (stopped) return;
+        if (r.isOk()) {
+          renewed = performance.now();
+          return;
+        }
+        if (!lane.signal.aborted) input.onError(r.error);
+        const lost = r.error.kind === "conflict" || r.error.kind === "not_found";
+        if (lost || performance.now() - renewed >= lease_ms) lane.abort();
+      })
+      .finally(() => {
+        inFlight = null;
+      });
+  };
+  const timer = setInterval(renew, Math.max(50, Math.floor(lease_ms / 3)));
+
+  return {
+    signal: lane.signal,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
