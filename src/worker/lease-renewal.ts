@@ -3,8 +3,8 @@ import type { StorageLeases } from "../ports/storage-port.js";
 
 /** A claimed card's lease, renewed while the card is driven. */
 export interface LeaseRenewal {
-  /** Aborts once the lease is lost: the card in hand must stop. */
-  readonly signal: AbortSignal;
+  /** Aborts once the lease is lost (for good): the card in hand must not be written any more. */
+  readonly lost: AbortSignal;
   /** Stops renewing and waits for a renewal in flight, so that a release never races one. */
   stop(): Promise<void>;
 }
@@ -22,14 +22,14 @@ export interface LeaseRenewalInput {
 }
 
 /**
- * Renews a lease every `lease_ms / 3` (at least 50 ms) until stopped, one renewal at a time. The signal aborts
+ * Renews a lease every `lease_ms / 3` (at least 50 ms) until stopped, one renewal at a time. `lost` aborts
  * when the lease is lost: `lease_lost` or `not_found`, or no renewal succeeded for a whole `lease_ms`, after
  * which another worker may have taken it over. A renewal that fails otherwise while the lease surely holds
- * (the store hiccuped) is reported and aborts nothing: aborting cancels the card's agent, and the card.
+ * (the store hiccuped) is only reported.
  */
 export function renewLease(input: LeaseRenewalInput): LeaseRenewal {
   const { leases, assignment_id, worker_id, lease_ms } = input;
-  const lane = new AbortController();
+  const lost = new AbortController();
   let renewed = performance.now();
   let stopped = false;
   let inFlight: Promise<void> | null = null;
@@ -44,9 +44,9 @@ export function renewLease(input: LeaseRenewalInput): LeaseRenewal {
           renewed = performance.now();
           return;
         }
-        if (!lane.signal.aborted) input.onError(r.error);
-        const lost = r.error.kind === "conflict" || r.error.kind === "not_found";
-        if (lost || performance.now() - renewed >= lease_ms) lane.abort();
+        if (!lost.signal.aborted) input.onError(r.error);
+        const taken = r.error.kind === "conflict" || r.error.kind === "not_found";
+        if (taken || performance.now() - renewed >= lease_ms) lost.abort();
       })
       .finally(() => {
         inFlight = null;
@@ -55,7 +55,7 @@ export function renewLease(input: LeaseRenewalInput): LeaseRenewal {
   const timer = setInterval(renew, Math.max(50, Math.floor(lease_ms / 3)));
 
   return {
-    signal: lane.signal,
+    lost: lost.signal,
     async stop() {
       stopped = true;
       clearInterval(timer);

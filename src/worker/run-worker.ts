@@ -7,6 +7,7 @@ import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
 import type { RungatePorts } from "../ports/ports.js";
+import { fenceWrites } from "./fenced-storage.js";
 import { renewLease } from "./lease-renewal.js";
 
 /** Options of {@link runWorker}. */
@@ -50,10 +51,11 @@ const CLAIMABLE: readonly AssignmentPhase[] = ["queued", "preparing", "ready", "
  * A worker loop for several processes (on one machine or several, sharing one store with leases and one
  * clone root): claim a card → prepare → dispatch → collect → checks → approval gate → release, until the
  * signal aborts (SIGTERM in a host: wire it to an AbortController). A graceful stop finishes the card in
- * hand and releases its lease. The lease is renewed while the card runs (every `lease_ms / 3`); a lost lease
- * (`lease_lost`, or no renewal succeeded for `lease_ms`) aborts the card, so two workers never drive the same
- * card at once. A renewal that fails while the lease surely holds (a store hiccup) is reported in `errors`
- * and stops nothing.
+ * hand and releases its lease. The lease is renewed while the card runs (every `lease_ms / 3`). Once it is
+ * lost (`lease_lost`, or no renewal succeeded for `lease_ms`), the card's writes are refused with `conflict`
+ * `lease_lost`, so two workers never both advance one card; an agent already running is left to finish and
+ * the new holder gets its outcome. A renewal that fails while the lease surely holds (a store hiccup) is
+ * reported in `errors` and changes nothing.
  *
  * Fails at once with `validation` when the storage has no lease capability or the options are invalid.
  */
@@ -119,8 +121,10 @@ export async function runWorker(
     }
     const assignment_id = claim.value.assignment.id;
     claimed.push(assignment_id);
-    // The card runs to the end of its automated part even when the worker is asked to stop; only a lost
-    // lease aborts it (the steps re-read the card, so only stopping keeps two workers from driving it at once).
+    // The card runs to the end of its automated part even when the worker is asked to stop. Once its lease
+    // is lost, its writes are refused (the steps re-read the card, so a version check alone would not stop
+    // this worker): the drive ends at its next write, and an agent already running is not killed, so the new
+    // holder gets its outcome rather than a cancelled card.
     const lease = renewLease({
       leases,
       assignment_id,
@@ -129,9 +133,10 @@ export async function runWorker(
       now: () => ports.clock.now(),
       onError: (error) => errors.push(error),
     });
+    const fenced = { ...deps, storage: fenceWrites(ports.storage, lease.lost, assignment_id) };
     let failed = false;
     try {
-      const driven = await driveAssignment(deps, assignment_id, lease.signal);
+      const driven = await driveAssignment(fenced, assignment_id);
       if (driven.isErr()) {
         errors.push(driven.error);
         failed = true;

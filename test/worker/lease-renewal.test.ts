@@ -31,7 +31,7 @@ describe("renewLease", () => {
     const errors: RungateError[] = [];
     const lease = renewLease({ ...base, leases, lease_ms: 150, onError: (e) => errors.push(e) });
     await sleep(120);
-    expect(lease.signal.aborted).toBe(true);
+    expect(lease.lost.aborted).toBe(true);
     expect(errors[0]?.code).toBe("lease_lost");
     await lease.stop();
   });
@@ -48,7 +48,7 @@ describe("renewLease", () => {
     // stop() returned only once the renewal (started at ~50 ms, 170 ms long) had settled.
     expect(performance.now() - before).toBeGreaterThan(60);
     expect(errors).toEqual([]);
-    expect(lease.signal.aborted).toBe(false);
+    expect(lease.lost.aborted).toBe(false);
     await sleep(120);
     expect(calls).toHaveLength(1);
   });
