@@ -34,8 +34,9 @@ export interface WorkerReport {
   /** Cards this worker claimed and drove. */
   readonly claimed: readonly string[];
   /**
-   * Failures met on the way. A card whose drive failed is not released: it becomes claimable again when its
-   * lease expires (`lease_ms` after the last heartbeat), by this worker or another.
+   * Failures met on the way: drives that failed, and lease renewals that failed (`lease_lost` among them).
+   * A card whose drive failed is not released: it becomes claimable again when its lease expires (`lease_ms`
+   * after the last renewal), by this worker or another.
    */
   readonly errors: readonly RungateError[];
 }
