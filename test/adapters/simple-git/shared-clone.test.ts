@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { createSimpleGitAdapter } from "../../../src/adapters/simple-git/index.js";
 import { ADDING_LOCK_PREFIX } from "../../../src/adapters/simple-git/worktree-entries.js";
@@ -98,6 +98,34 @@ describe("simple-git adapter: one clone shared by several workers", () => {
       await writeFile(join(admin, "locked"), DEAD_REASON);
       await mkdir(worktree_path, { recursive: true });
     });
+  });
+
+  it("clears the branch lock a git process killed while updating the branch left, unless the branch is checked out", async () => {
+    // Seen in the kill -9 soak: the heir's add failed "cannot lock ref 'HEAD'" on refs/heads/<branch>.lock.
+    const { root, repo_url } = await setup();
+    const git = createSimpleGitAdapter({ root });
+    const { clone_path } = await ok(git.ensureClone({ project_id: PROJECT_ID, repo_url }));
+    const lockOf = (branch: string) => join(clone_path, "refs", "heads", `${branch}.lock`);
+    const leaveLock = async (branch: string) => {
+      await mkdir(dirname(lockOf(branch)), { recursive: true });
+      await writeFile(lockOf(branch), `${"1".repeat(40)}\n`);
+    };
+    // Killed while creating the branch: the next creation clears the lock.
+    await leaveLock("rungate/new");
+    await ok(git.createFeatureBranch({ clone_path, branch: "rungate/new", base_branch: "main" }));
+    expect(existsSync(lockOf("rungate/new"))).toBe(false);
+    // Killed in the checkout of a worktree add: the heir's add clears it and checks the worktree out.
+    await leaveLock("rungate/new");
+    const id = randomUUID();
+    const made = await ok(git.createWorktree({ clone_path, branch: "rungate/new", assignment_id: id }));
+    expect(made.created).toBe(true);
+    expect(existsSync(lockOf("rungate/new"))).toBe(false);
+    expect(await gitIn(made.worktree_path, "status", "--porcelain")).toBe("");
+    // A branch checked out in a worktree may be being committed on: its lock is left alone.
+    await leaveLock("rungate/new");
+    const again = await ok(git.createWorktree({ clone_path, branch: "rungate/new", assignment_id: id }));
+    expect(again.created).toBe(false);
+    expect(existsSync(lockOf("rungate/new"))).toBe(true);
   });
 
   it("leaves alone a worktree an agent or a person is adding (locked 'initializing', younger than 2 s)", async () => {
