@@ -56,6 +56,7 @@ import {
   SimpleGitAdapterConfig,
 } from "./simple-git-config.js";
 import { GitInputs, invalidField, parseGitInput } from "./simple-git-inputs.js";
+import { refLockNamedBy, removeIfStale } from "./stale-ref-locks.js";
 import {
   addingLockReason,
   clearDeadWorktreeEntries,
@@ -205,7 +206,18 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     body: () => ResultAsync<T, PortError>,
   ): ResultAsync<T, PortError> {
     const timings = { wait_ms: parsed.timeout_ms, stale_ms: DEFAULT_CLONE_LOCK_STALE_MS };
-    return withCloneLock(name, clone, operation, timings, signal, body);
+    // Every body here may run again (they are the resumable steps). A ref lock left by a git process killed
+    // mid-update fails it until removed; under the clone lock only an agent's git could hold one, and only
+    // for milliseconds, so one that stays untouched is removed and the body runs once more.
+    const once = () =>
+      body().orElse((error) => {
+        const lock = refLockNamedBy(error, clone);
+        if (lock === null || signal?.aborted) return errAsync(error);
+        return ResultAsync.fromSafePromise(removeIfStale(lock).catch(() => false)).andThen((cleared) =>
+          cleared ? body() : errAsync(error),
+        );
+      });
+    return withCloneLock(name, clone, operation, timings, signal, once);
   }
 
   /** An output git should not have produced. */
