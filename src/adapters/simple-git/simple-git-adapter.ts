@@ -61,7 +61,6 @@ import {
   addingLockReason,
   clearDeadWorktreeEntries,
   clearInterruptedWorktreeAdd,
-  clearStaleBranchLock,
   unlockAddedWorktree,
 } from "./worktree-entries.js";
 
@@ -302,8 +301,6 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       if (base_sha === null) return err(notFound("branch_not_found", "branch", base_branch));
       const local = yield* resolveAmong(ctx, clone, table, [ref], signal);
       const existing = local ?? (yield* resolveAmong(ctx, clone, table, [tracking], signal));
-      // No local branch: no worktree has it checked out, so a lock on it is a killed writer's.
-      if (local === null) await clearStaleBranchLock(clone, branch).catch(() => false);
       if (existing === null) {
         yield* createLocalBranch(clone, branch, base_sha, signal);
         return ok({ base_sha, created: true });
@@ -360,9 +357,6 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       const ref = `refs/heads/${branch}`;
       const table = yield* lookupRefs(ctx, clone, [ref, `refs/remotes/origin/${branch}`], signal, true);
       const local = table.get(ref);
-      // Checked out nowhere (or not there yet): a lock on the branch is a killed writer's, and the add's
-      // checkout would fail on it.
-      if ((local?.worktree ?? "") === "") await clearStaleBranchLock(clone, branch).catch(() => false);
       const free = local?.type === "commit" && local.worktree === "";
       if (free && (yield* isFreeWorktreePath(ctx, worktree_path))) {
         if (yield* tryAddWorktree(clone, worktree_path, branch, signal)) {

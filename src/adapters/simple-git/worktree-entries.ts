@@ -103,19 +103,3 @@ export async function unlockAddedWorktree(worktreePath: string): Promise<void> {
   if (admin === undefined) throw new Error(`${worktreePath}/.git does not name its admin entry`);
   await rm(join(admin, "locked"), { force: true });
 }
-
-/**
- * Removes `<clone>/refs/heads/<branch>.lock`, which a git process killed while it updated the branch leaves
- * behind (a killed `update-ref`, or a `worktree add` killed in its checkout): until someone removes it, every
- * update of the branch and every checkout of a worktree on it fails with "cannot lock ref". Call it only under
- * the clone lock, for a branch that no worktree has checked out: then no live process can hold that lock
- * (rungate's writers of a clone's refs take the clone lock, and agents commit only on their worktree's
- * branch). Returns whether a lock was removed.
- */
-export async function clearStaleBranchLock(clone: string, branch: string): Promise<boolean> {
-  const lock = join(clone, "refs", "heads", `${branch}.lock`);
-  const found = await stat(lock).catch(() => null);
-  if (found === null || !found.isFile()) return false;
-  await rm(lock, { force: true });
-  return true;
-}

@@ -100,7 +100,7 @@ describe("simple-git adapter: one clone shared by several workers", () => {
     });
   });
 
-  it("clears the branch lock a git process killed while updating the branch left, unless the branch is checked out", async () => {
+  it("clears the branch lock a git process killed while updating the branch left, when a step meets it", async () => {
     // Seen in the kill -9 soak: the heir's add failed "cannot lock ref 'HEAD'" on refs/heads/<branch>.lock.
     const { root, repo_url } = await setup();
     const git = createSimpleGitAdapter({ root });
@@ -110,7 +110,8 @@ describe("simple-git adapter: one clone shared by several workers", () => {
       await mkdir(dirname(lockOf(branch)), { recursive: true });
       await writeFile(lockOf(branch), `${"1".repeat(40)}\n`);
     };
-    // Killed while creating the branch: the next creation clears the lock.
+    // Killed while creating the branch: the next creation meets the lock and, once it stayed untouched,
+    // removes it (stale-ref-locks.ts).
     await leaveLock("rungate/new");
     await ok(git.createFeatureBranch({ clone_path, branch: "rungate/new", base_branch: "main" }));
     expect(existsSync(lockOf("rungate/new"))).toBe(false);
@@ -121,7 +122,7 @@ describe("simple-git adapter: one clone shared by several workers", () => {
     expect(made.created).toBe(true);
     expect(existsSync(lockOf("rungate/new"))).toBe(false);
     expect(await gitIn(made.worktree_path, "status", "--porcelain")).toBe("");
-    // A branch checked out in a worktree may be being committed on: its lock is left alone.
+    // A step that does not update the branch (its worktree is already there) leaves its lock alone.
     await leaveLock("rungate/new");
     const again = await ok(git.createWorktree({ clone_path, branch: "rungate/new", assignment_id: id }));
     expect(again.created).toBe(false);
