@@ -76,6 +76,21 @@ export async function removeContextDir(marker: ExecutionMarker): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** Where a marker is written aside before its rename: `<marker>.<pid>.<uuid>.tmp`. */
+function tempMarkerPath(path: string): string {
+  return `${path}.${process.pid}.${randomUUID()}.tmp`;
+}
+
+/** Whether a file name in a state dir is a marker written aside ({@link tempMarkerPath}) and never renamed. */
+export function isTempMarkerName(name: string): boolean {
+  return /\.json\.\d+\.[0-9a-f-]+\.tmp$/.test(name);
+}
+
+/** Whether a file name in a state dir is a marker's: `<execution_id>.json`. */
+export function isMarkerName(name: string): boolean {
+  return name.endsWith(".json") && EXECUTION_ID_PATTERN.test(name.slice(0, -".json".length));
+}
+
 /** The marker file of `executionId` in `dir`. */
 export function markerPath(dir: string, executionId: string): string {
   return join(dir, `${executionId}.json`);
@@ -96,7 +111,7 @@ export async function readMarker(path: string): Promise<ExecutionMarker | null> 
 }
 
 async function writeTemp(path: string, marker: ExecutionMarker): Promise<string> {
-  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  const temp = tempMarkerPath(path);
   await writeFile(temp, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
   return temp;
 }
@@ -121,7 +136,7 @@ export async function claimMarker(path: string, marker: ExecutionMarker): Promis
 
 /** {@link writeMarker}, synchronously: for a write that must be done before the next statement runs. */
 export function writeMarkerSync(path: string, marker: ExecutionMarker): void {
-  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  const temp = tempMarkerPath(path);
   writeFileSync(temp, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, path);
 }

@@ -5,7 +5,13 @@ import { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { parseInput } from "../../core/parse.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
-import { defaultStateDir, readMarker, removeContextDir } from "./execution-markers.js";
+import {
+  defaultStateDir,
+  isMarkerName,
+  isTempMarkerName,
+  readMarker,
+  removeContextDir,
+} from "./execution-markers.js";
 import { dispatcherFailure } from "./map-process-dispatch-errors.js";
 
 /** What {@link pruneExecutionMarkers} accepts. */
@@ -37,11 +43,6 @@ export interface PrunedExecutionMarkers {
 const ADAPTER = "execution-markers";
 
 const pruneCancelled = (): PortError => rungateError("cancelled", "aborted", { operation: "prune markers" });
-
-/** A marker's file name: `<execution_id>.json`. */
-const MARKER_FILE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\.json$/;
-/** A marker written aside before its rename: `<execution_id>.json.<pid>.<uuid>.tmp`. */
-const TEMP_FILE = /\.json\.\d+\.[0-9a-f-]+\.tmp$/;
 
 /**
  * Removes the markers of ended executions that the command and agentic-flow dispatchers keep in their
@@ -84,8 +85,8 @@ export function pruneExecutionMarkers(
     for (const name of names.sort()) {
       if (signal?.aborted) return err(pruneCancelled());
       const path = join(dir, name);
-      const isTemp = TEMP_FILE.test(name);
-      if (!isTemp && !MARKER_FILE.test(name)) continue;
+      const isTemp = isTempMarkerName(name);
+      if (!isTemp && !isMarkerName(name)) continue;
       const info = await stat(path).catch(() => null);
       if (info === null || !info.isFile() || info.mtimeMs >= cutoff) continue;
       if (isTemp) {
