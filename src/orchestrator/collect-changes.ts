@@ -7,6 +7,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
 import { nameUuid } from "../core/snapshot/name-uuid.js";
 import type { AgentDispatchOutcome } from "../ports/agent-dispatcher.js";
+import type { AgentWorkFinding } from "../ports/git-port.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
@@ -64,22 +65,27 @@ export function collectChanges(
         head === null ? emptyEvaluation() : yield* readChanges(deps, run, assignment, policy, head, signal);
       return ok({ assignment, head_sha: head, evaluation });
     }
-    const head = yield* deps.git.headSha({ clone_path, ref: assignment.feature_branch }, opts);
-    const base = assignment.base_sha ?? head;
+    // The agent's repository is read as a stranger's: its branch is imported into rungate's clone only when
+    // HEAD, refs and files show clean commits on the card's branch; anything else fails the attempt, named.
+    const base =
+      assignment.base_sha ?? (yield* deps.git.headSha({ clone_path, ref: assignment.feature_branch }, opts));
+    const imported = yield* deps.git.importWork(
+      {
+        clone_path,
+        worktree_path: assignment.worktree_path ?? "",
+        branch: assignment.feature_branch,
+        base_sha: base,
+      },
+      opts,
+    );
+    const findings = imported.findings;
+    const head = findings.length === 0 ? imported.head_sha : base;
     const commits = head === base ? [] : yield* deps.git.commitsSince({ clone_path, base, head }, opts);
     const evaluation =
       commits.length === 0
         ? emptyEvaluation()
         : yield* readChanges(deps, run, assignment, policy, head, signal);
-    const reportedFailure =
-      input.reported?.outcome === "agent_error" || input.reported?.outcome === "timed_out";
-    const outcome: AgentOutcome = reportedFailure
-      ? (input.reported?.outcome ?? "agent_error")
-      : commits.length === 0
-        ? input.reported?.outcome === "uncommitted_changes" || input.reported?.outcome === "wrong_branch"
-          ? input.reported.outcome
-          : "no_changes"
-        : "committed";
+    const outcome = judgeAttempt(input.reported?.outcome, findings, commits.length);
     const now = deps.clock.now();
     const agentCommits: AgentCommit[] = commits.map((c) => ({
       id: nameUuid(`agent-commit:${assignment.id}:${c.sha}`),
@@ -96,14 +102,15 @@ export function collectChanges(
             status: outcome === "committed" ? ("completed" as const) : ("failed" as const),
             outcome,
             ended_at: now,
-            summary: input.reported?.summary ?? input.execution.summary,
+            summary: withFindings(input.reported?.summary ?? input.execution.summary, findings),
           },
         ]
       : [];
     const violations = evaluation.violations.map((v) => v.path);
+    const reason = [outcome, ...findings.map((f) => f.message)].join(": ");
     const event =
       outcome !== "committed"
-        ? { type: "agent_failed" as const, reason: outcome }
+        ? { type: "agent_failed" as const, reason }
         : violations.length > 0
           ? { type: "path_violation" as const, head_sha: head, path_violations: violations }
           : { type: "agent_finished" as const, head_sha: head, path_violations: [] };
@@ -124,12 +131,55 @@ export function collectChanges(
             verdict: f.verdict,
           })),
           violations: evaluation.violations.map((v) => ({ path: v.path, verdict: v.verdict, rule: v.rule })),
+          findings: findings.map((f) => ({ code: f.code, message: f.message })),
         }),
+        ...(imported.remote_refs_moved.length === 0
+          ? []
+          : [
+              eventDraft(deps, run, "remote.refs_moved", systemActor(deps), {
+                assignment_id: assignment.id,
+                refs: [...imported.remote_refs_moved],
+              }),
+            ]),
       ],
     });
     yield* advanceRun(deps, run.id, systemActor(deps));
     return ok({ assignment: next, head_sha: head, evaluation });
   });
+}
+
+/** Outcomes an agent reports that fail the attempt whatever git shows: its own word of a problem is believed. */
+const REPORTED_FAILURES: ReadonlySet<AgentOutcome> = new Set<AgentOutcome>([
+  "agent_error",
+  "timed_out",
+  "uncommitted_changes",
+  "wrong_branch",
+  "detached_head",
+  "foreign_refs",
+  "diverged_from_base",
+  "repository_replaced",
+]);
+
+/**
+ * How an attempt ended: a failure the agent reported stands; then the first finding git made in its
+ * repository (never `committed` with a finding, whatever the commits); then commits or none.
+ */
+export function judgeAttempt(
+  reported: AgentOutcome | undefined,
+  findings: readonly AgentWorkFinding[],
+  commits: number,
+): AgentOutcome {
+  if (reported !== undefined && REPORTED_FAILURES.has(reported)) return reported;
+  const first = findings[0];
+  if (first !== undefined) return first.code;
+  return commits === 0 ? "no_changes" : "committed";
+}
+
+/** The execution's summary with what git found appended, so the stored record says why it failed. */
+function withFindings(summary: string | null, findings: readonly AgentWorkFinding[]): string | null {
+  if (findings.length === 0) return summary;
+  const found = findings.map((f) => `rungate: ${f.code}: ${f.message}`).join("\n");
+  return summary === null ? found : `${summary}\n${found}`;
 }
 
 function emptyEvaluation(): ChangeEvaluation {

@@ -1,4 +1,4 @@
-import { ok, type ResultAsync, safeTry } from "neverthrow";
+import { ok, ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import { approvalGateReasons } from "../core/gates/approval-gate.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
@@ -7,6 +7,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
 import type { CheckRunResult } from "../ports/check-runner.js";
+import type { CheckTreeState } from "../ports/git-port.js";
 import { mapWithLimit } from "./bounded.js";
 import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
@@ -129,6 +130,76 @@ export function executeChecks(
   });
 }
 
+/**
+ * Runs one check of the runner in a tree rungate checked out fresh for it at exactly `head` (never the
+ * agent's worktree, which may hold anything), then looks at that tree again: a check that moved HEAD or
+ * changed tracked files did not leave the code it judged as it found it, so its result cannot pass
+ * (`failed`, saying what changed). The tree is removed afterwards.
+ */
+function runInCheckTree(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  assignment: CardAssignment,
+  head: string,
+  type: RunCheckType,
+  signal: AbortSignal | undefined,
+): ResultAsync<CheckRunResult, RungateError> {
+  const opts = signal === undefined ? {} : { signal };
+  const clone_path = run.worktree_root ?? "";
+  return deps.git
+    .prepareCheckTree({ clone_path, tree_name: `${assignment.id}-${type}`, head_sha: head }, opts)
+    .andThen(({ tree_path }) => {
+      const ran = deps.checks
+        .run(
+          {
+            run_id: run.id,
+            assignment_id: assignment.id,
+            check_type: type,
+            head_sha: head,
+            worktree_path: tree_path,
+          },
+          {
+            ...opts,
+            ...(deps.options.check_timeout_ms === undefined
+              ? {}
+              : { timeout_ms: deps.options.check_timeout_ms }),
+          },
+        )
+        .andThen((result) =>
+          deps.git
+            .inspectCheckTree({ clone_path, tree_path, head_sha: head }, opts)
+            .map((state): CheckRunResult => {
+              const tampered = treeChanges(state, head);
+              if (tampered === null) return result;
+              const output = [result.output, `rungate: ${tampered}`].filter((o) => o !== null).join("\n");
+              return { ...result, status: result.status === "passed" ? "failed" : result.status, output };
+            }),
+        );
+      // The tree goes whatever happened; a failed removal is left for the next prepare, which replaces it.
+      return new ResultAsync(
+        (async () => {
+          const outcome = await ran;
+          await deps.git.removeCheckTree({ clone_path, tree_path });
+          return outcome;
+        })(),
+      );
+    });
+}
+
+/** What a check changed in its tree, in one sentence, or `null` when it left it as checked out. */
+function treeChanges(state: CheckTreeState, head: string): string | null {
+  const problems: string[] = [];
+  if (state.head_sha !== head) {
+    problems.push(
+      `HEAD moved from ${head.slice(0, 12)} to ${state.head_sha?.slice(0, 12) ?? "something else"}`,
+    );
+  }
+  if (state.changed_paths.length > 0) {
+    problems.push(`${state.changed_paths.length} tracked path(s) changed: ${state.changed_paths.join(", ")}`);
+  }
+  return problems.length === 0 ? null : `the check changed the tree it ran in: ${problems.join("; ")}`;
+}
+
 /** Runs one check and shapes its result as a stored {@link RunCheck}. */
 function runOne(
   deps: OrchestratorDeps,
@@ -149,21 +220,7 @@ function runOne(
             : evaluation.violations.map((v) => `${v.path}: ${v.verdict} (${v.rule})`).join("\n"),
           duration_ms: Math.max(0, Date.parse(deps.clock.now()) - started),
         }))
-      : deps.checks.run(
-          {
-            run_id: run.id,
-            assignment_id: assignment.id,
-            check_type: type,
-            head_sha: head,
-            worktree_path: assignment.worktree_path ?? "",
-          },
-          {
-            ...(signal === undefined ? {} : { signal }),
-            ...(deps.options.check_timeout_ms === undefined
-              ? {}
-              : { timeout_ms: deps.options.check_timeout_ms }),
-          },
-        );
+      : runInCheckTree(deps, run, assignment, head, type, signal);
   return result
     .orElse((error) =>
       // An aborted run stops; any other runner failure is a result that can never pass.

@@ -18,6 +18,49 @@ export interface GitCommit {
   readonly committed_at: string;
 }
 
+/** Why an agent's repository does not hold a clean attempt, found by {@link GitPort.importWork}. */
+export type AgentWorkFindingCode =
+  /** HEAD names another branch than the card's. */
+  | "wrong_branch"
+  /** HEAD is not a branch at all (detached, or unreadable). */
+  | "detached_head"
+  /** Files differ from the branch's head commit, or untracked files are present. */
+  | "uncommitted_changes"
+  /** Refs other than the card's branch exist or moved (other branches, tags, a stash, notes). */
+  | "foreign_refs"
+  /** The branch no longer contains the base commit (history rewritten, or another history entirely). */
+  | "diverged_from_base"
+  /** The repository is not the one rungate made (its `.git` is gone, replaced, or refuses to be read). */
+  | "repository_replaced";
+
+/** One reason an attempt is not a clean commit on the card's branch. */
+export interface AgentWorkFinding {
+  readonly code: AgentWorkFindingCode;
+  /** One sentence for people, naming what was found (refs, paths, branches). */
+  readonly message: string;
+}
+
+/** What {@link GitPort.importWork} read back from an agent's repository. */
+export interface ImportedWork {
+  /** The branch's head now in rungate's clone (the base when nothing could be imported). */
+  readonly head_sha: string;
+  /** Everything that makes the attempt unclean; empty for a clean commit (or no commit) on the branch. */
+  readonly findings: readonly AgentWorkFinding[];
+  /**
+   * Branches of the remote, other than the card's, that moved since the clone last fetched (an agent, or a
+   * person, pushed). Reported, not judged: people move branches too.
+   */
+  readonly remote_refs_moved: readonly string[];
+}
+
+/** A tree rungate checked out for checks, and what a check left in it. */
+export interface CheckTreeState {
+  /** The commit HEAD names now (`null` when HEAD is gone, symbolic, or unreadable). */
+  readonly head_sha: string | null;
+  /** Tracked paths whose content differs from the commit (or that were deleted). */
+  readonly changed_paths: readonly string[];
+}
+
 /**
  * Everything rungate needs from git, in domain words. Implementations: `rungate/git` (simple-git) and the
  * in-memory fake of `rungate/testing`. Every method is idempotent where it says so, fails with a
@@ -44,8 +87,11 @@ export interface GitPort {
     options?: PortCallOptions,
   ): ResultAsync<{ readonly base_sha: string; readonly created: boolean }, PortError>;
   /**
-   * Checks `branch` out in its own worktree, named after `assignment_id`, so cards run in parallel while
-   * sharing one object store. An existing worktree of the same branch is reused. Idempotent.
+   * Gives the agent of `assignment_id` its own repository with `branch` checked out (the card's worktree),
+   * so cards run in parallel while sharing one object store read-only. The agent owns that repository:
+   * whatever it writes there (config, hooks, attributes, other refs) never reaches a git process of
+   * rungate's, which only imports its commits ({@link GitPort.importWork}). An existing worktree of the
+   * same branch is reused; a branch held by another assignment's worktree is a `conflict`. Idempotent.
    */
   createWorktree(
     input: { readonly clone_path: string; readonly branch: string; readonly assignment_id: string },
@@ -86,7 +132,48 @@ export interface GitPort {
     input: { readonly clone_path: string; readonly base: string; readonly head: string },
     options?: PortCallOptions,
   ): ResultAsync<GitCommit[], PortError>;
-  /** Pushes `branch` to the clone's remote (credentials are the adapter's business, never logged). */
+  /**
+   * Reads an agent's work back as a stranger's: the card's branch is fetched from the agent's repository
+   * into the clone (the agent's configuration never applies) and `refs/heads/<branch>` of the clone moves
+   * to it; HEAD, other refs, uncommitted files and the base's ancestry are judged into `findings`. With
+   * findings the clone's branch is left where it was. Idempotent.
+   */
+  importWork(
+    input: {
+      readonly clone_path: string;
+      readonly worktree_path: string;
+      readonly branch: string;
+      readonly base_sha: string;
+    },
+    options?: PortCallOptions,
+  ): ResultAsync<ImportedWork, PortError>;
+  /**
+   * Checks `head_sha` out, fresh, into a tree rungate owns, named `tree_name` (one path segment; the
+   * orchestrator uses one per assignment and check type), never the agent's worktree: a check runs on
+   * exactly that commit, whatever the agent's worktree holds. A tree left from an earlier call is replaced.
+   * Returns its path.
+   */
+  prepareCheckTree(
+    input: { readonly clone_path: string; readonly tree_name: string; readonly head_sha: string },
+    options?: PortCallOptions,
+  ): ResultAsync<{ readonly tree_path: string }, PortError>;
+  /**
+   * What a check tree holds now, against `head_sha`: HEAD and the tracked paths whose content differs
+   * (files a check creates, such as build output, are not counted). Read without running git in the tree.
+   */
+  inspectCheckTree(
+    input: { readonly clone_path: string; readonly tree_path: string; readonly head_sha: string },
+    options?: PortCallOptions,
+  ): ResultAsync<CheckTreeState, PortError>;
+  /** Removes a check tree; removing a missing one succeeds. */
+  removeCheckTree(
+    input: { readonly clone_path: string; readonly tree_path: string },
+    options?: PortCallOptions,
+  ): ResultAsync<void, PortError>;
+  /**
+   * Pushes `branch` to the clone's remote with an explicit refspec that can only create or fast-forward
+   * `refs/heads/<branch>` (never forced, never another ref; credentials are the adapter's business, never logged).
+   */
   push(
     input: { readonly clone_path: string; readonly branch: string },
     options?: PortCallOptions,

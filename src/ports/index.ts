@@ -8,7 +8,15 @@ export type {
 export type { CheckRunner, CheckRunOptions, CheckRunRequest, CheckRunResult } from "./check-runner.js";
 export type { Clock } from "./clock.js";
 export type { EventSink } from "./event-sink.js";
-export type { GitClone, GitCommit, GitPort } from "./git-port.js";
+export type {
+  AgentWorkFinding,
+  AgentWorkFindingCode,
+  CheckTreeState,
+  GitClone,
+  GitCommit,
+  GitPort,
+  ImportedWork,
+} from "./git-port.js";
 export type { IdGenerator } from "./id-generator.js";
 export type { PortCallOptions, PortError } from "./port-error.js";
 export type { RungatePorts } from "./ports.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
@@ -23,7 +23,7 @@ import type {
   AgentDispatchRequest,
 } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
-import { describeOutcome, judgeOutcome, type WorktreeObservation } from "./agent-outcome.js";
+import { describeOutcome, judgeOutcome } from "./agent-outcome.js";
 import {
   CONTEXT_DIR_PREFIX,
   claimMarker,
@@ -49,7 +49,6 @@ import {
   type CommandDispatcherConfigInput,
 } from "./process-dispatch-config.js";
 import { resolveProgram } from "./program-path.js";
-import { observeWorktree } from "./worktree-git.js";
 
 /** What a dispatcher factory resolves its options into. */
 export interface ProcessDispatcherSettings {
@@ -174,7 +173,6 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
   const { name } = settings;
   const patterns = compilePatterns([...BUILTIN_SECRET_PATTERNS, ...settings.redact_patterns]);
   const stateDir = resolve(settings.state_dir ?? defaultStateDir());
-  const gitEnv = () => buildChildEnv([], {}, process.env);
 
   const fail = (operation: string, cause: unknown, retryable = false) =>
     err(dispatcherFailure(name, operation, cause, retryable));
@@ -199,7 +197,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
 
   /** Answers a call for an execution id that already has a marker, without starting anything. */
   const replay = async (
-    request: ParsedRequest,
+    _request: ParsedRequest,
     path: string,
     marker: ExecutionMarker,
   ): Promise<DispatchResult> => {
@@ -219,17 +217,8 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       signalGroup(marker.agent_pgid, "SIGKILL");
     }
     await removeContextDir(marker);
-    const worktree = request.assignment.worktree_path ?? "";
-    let after: WorktreeObservation;
-    try {
-      after = await observeWorktree(worktree, gitEnv());
-    } catch (cause) {
-      return fail("inspect worktree", cause, true);
-    }
-    const branch = request.assignment.feature_branch;
-    const exit = { exit_code: 0, signal: null };
-    const outcome = judgeOutcome(exit, branch, marker.head_before, after);
-    const summary = `the process that ran this execution (pid ${marker.owner_pid}) ended before recording the agent's end; read from git: ${describeOutcome(outcome, exit, branch, marker.head_before, after)}`;
+    const summary = `the process that ran this execution (pid ${marker.owner_pid}) ended before recording the agent's end; rungate reads what the agent committed from git`;
+    const outcome = "committed" as const;
     return finish(path, marker, ok({ outcome, exit_code: null, summary }));
   };
 
@@ -250,13 +239,13 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     }
 
     const { assignment, execution_id } = request;
+    // A directory is all that is checked: the repository in it is the agent's (no git runs there).
     const worktree = assignment.worktree_path ?? "";
-    let before: WorktreeObservation;
-    try {
-      before = await observeWorktree(worktree, gitEnv());
-    } catch (cause) {
-      return fail("inspect worktree", cause);
-    }
+    const isDirectory = await stat(worktree).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDirectory) return fail("dispatch", `the worktree ${worktree} is not a directory`);
     // Made before the claim, so that the marker names it from the start: a process killed at any point
     // after the claim leaves a directory its heir (or pruneExecutionMarkers) can find and remove.
     const contextDir = await mkdtemp(join(tmpdir(), CONTEXT_DIR_PREFIX));
@@ -269,7 +258,8 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
         owner_pid: process.pid,
         agent_pgid: null,
         spawning: false,
-        head_before: before.head,
+        // The dispatcher reads nothing in the agent's repository (see agent-outcome.ts).
+        head_before: null,
         context_dir: contextDir,
         started_at: new Date().toISOString(),
         result: null,
@@ -282,7 +272,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
         await removeMarker(path);
         return err(dispatchCancelled());
       }
-      return await runAgent(request, call, timeoutMs, path, marker, before, contextDir);
+      return await runAgent(request, call, timeoutMs, path, marker, contextDir);
     } finally {
       await rm(contextDir, { recursive: true, force: true });
     }
@@ -294,7 +284,6 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     timeoutMs: number,
     path: string,
     marker: ExecutionMarker,
-    before: WorktreeObservation,
     contextDir: string,
   ): Promise<DispatchResult> => {
     const { assignment, execution_id, task } = request;
@@ -438,18 +427,9 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       case "exited":
         break;
     }
-    let after: WorktreeObservation | null = null;
-    if (end.exit_code === 0) {
-      try {
-        after = await observeWorktree(worktree, gitEnv());
-      } catch (cause) {
-        return finish(path, running, fail("inspect worktree", cause));
-      }
-    }
     const exit = { exit_code: end.exit_code, signal: end.signal };
-    const outcome =
-      after === null ? "agent_error" : judgeOutcome(exit, assignment.feature_branch, before.head, after);
-    const sentence = describeOutcome(outcome, exit, assignment.feature_branch, before.head, after);
+    const outcome = judgeOutcome(exit);
+    const sentence = describeOutcome(outcome, exit);
     const tail =
       settings.summary_cap_bytes > 0
         ? renderTail(report.tail, report.dropped, settings.summary_cap_bytes, redactor).trimEnd()
@@ -495,17 +475,18 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
  *   TMPDIR, CI, NODE_* and `env_allow` pass.
  * - **Progress.** Every output line (stdout and stderr) goes to `onProgress`, secrets redacted, cut to
  *   `progress_line_cap` characters, plus the dispatcher's own `rungate: …` lines.
- * - **Outcome.** A non-zero exit is `agent_error` with the exit code. After exit 0 the dispatcher reads git in
- *   the worktree: another branch checked out → `wrong_branch`; uncommitted changes → `uncommitted_changes`;
- *   HEAD moved → `committed`; else `no_changes`. The summary says why and ends with the output's redacted
- *   tail. (The orchestrator re-derives the truth from git anyway.)
+ * - **Outcome.** A non-zero exit is `agent_error` with the exit code; exit 0 is `committed`, meaning only "the
+ *   agent says it is done". The dispatcher runs no git in the agent's repository (the agent owns its config:
+ *   a git process there would run what that config names); the orchestrator reads what was committed, the
+ *   branch, uncommitted files and other refs through rungate's own git (`GitPort.importWork`). The summary
+ *   ends with the output's redacted tail.
  * - **Limits.** On time-out (the smaller of `timeout_ms` and the call's) or abort the agent's whole process
  *   group gets SIGTERM, then SIGKILL after `kill_grace_ms`; the call fails with `timeout` / `cancelled`. A
  *   program that cannot start fails with `port_failure` and leaves the execution startable again.
  * - **Once per execution id.** A marker `<state_dir>/<execution_id>.json` records each run and its end; a
  *   repeated call returns the recorded end, joins a run in flight in this process, fails retryably while
  *   another live process runs it, and, when the process that ran it died, kills the orphaned agent group and
- *   reads the outcome from git. Never starts the agent twice. Markers are kept; `pruneExecutionMarkers`
+ *   answers `committed`, leaving the judgement to git. Never starts the agent twice. Markers are kept; `pruneExecutionMarkers`
  *   removes old ones of ended executions.
  *
  * Throws at construction when the options do not parse (with the reasons and an example).

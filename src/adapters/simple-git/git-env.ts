@@ -1,3 +1,5 @@
+import { devNull } from "node:os";
+
 /**
  * The environment every git command of this adapter runs with, and the credentials it adds for the commands
  * that talk to a remote. Pure: the host's environment comes in as an argument.
@@ -88,11 +90,52 @@ export type UnsafeCategory =
   | "allowUnsafeGitProxy"
   | "allowUnsafeTemplateDir"
   | "allowUnsafeSshCommand"
-  | "allowUnsafeHooksPath";
+  | "allowUnsafeHooksPath"
+  | "allowUnsafeFsMonitor"
+  | "allowUnsafeCredentialHelper"
+  | "allowUnsafeProtocolOverride";
 
 /**
- * The base environment: the host's (minus {@link NOT_INHERITED}), the adapter's defaults, the configured
- * `env`, then the fixed parts (`GIT_CEILING_DIRECTORIES` = the clone root, so a command never wanders into a
+ * Host variables a git process of rungate's may see, by exact name: where programs are (`PATH`), a home and a
+ * temp directory (git and ssh want one), an ssh agent for ssh remotes, and proxies. Nothing else of the host
+ * reaches git: not its tokens, not a `GIT_*` variable that would point git elsewhere. The configured `env`
+ * adds what a deployment needs on top.
+ */
+export const HOST_PASS_THROUGH: readonly string[] = [
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "SSH_AUTH_SOCK",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+  "ALL_PROXY",
+  "all_proxy",
+  "SYSTEMROOT",
+];
+
+/**
+ * Fixed parts that make every git process of rungate's deaf to configuration it did not write: no system and
+ * no global config file (the repository's own config is rungate's: see clone-integrity.ts), no replace refs
+ * (they would let a ref change what a commit reads as), no lazy fetches by a partial clone's promisor, no
+ * system attributes, and optional locks off for reads.
+ */
+const CONFIG_ISOLATION: Readonly<Record<string, string>> = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: devNull,
+  GIT_NO_REPLACE_OBJECTS: "1",
+  GIT_NO_LAZY_FETCH: "1",
+  GIT_ATTR_NOSYSTEM: "1",
+  GIT_PROTOCOL_FROM_USER: "0",
+};
+
+/**
+ * The base environment, built by rungate rather than inherited: the host's {@link HOST_PASS_THROUGH}
+ * variables, the adapter's defaults, the configured `env` (minus {@link NOT_INHERITED}), then the fixed parts
+ * ({@link CONFIG_ISOLATION}; `GIT_CEILING_DIRECTORIES` = the clone root, so a command never wanders into a
  * repository above it; literal pathspecs, so a path argument is a path, never a glob or `:(magic)`).
  *
  * The defaults include an http low-speed limit (under 1 byte/s for `timeout_ms` + 5 s): when a command is
@@ -106,23 +149,42 @@ export function baseGitEnv(
   timeout_ms: number,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(host)) {
-    if (value !== undefined && !NOT_INHERITED.has(name.toUpperCase())) env[name] = value;
+  for (const name of HOST_PASS_THROUGH) {
+    const value = host[name];
+    if (value !== undefined) env[name] = value;
+  }
+  const own: Record<string, string> = {};
+  for (const [name, value] of Object.entries(configured)) {
+    if (!NOT_INHERITED.has(name.toUpperCase())) own[name] = value;
   }
   return {
     ...env,
     ...DEFAULTS,
     GIT_HTTP_LOW_SPEED_LIMIT: "1",
     GIT_HTTP_LOW_SPEED_TIME: String(Math.ceil(timeout_ms / 1000) + LOW_SPEED_MARGIN_S),
-    ...configured,
+    ...own,
+    ...CONFIG_ISOLATION,
     GIT_CEILING_DIRECTORIES: root,
     GIT_LITERAL_PATHSPECS: "1",
   };
 }
 
-/** The unsafe flags an environment needs, plus `allowUnsafeHooksPath` for the adapter's own `-c core.hooksPath`. */
+/**
+ * The unsafe flags an environment needs, plus those of the adapter's own `-c` settings, which switch the
+ * same mechanisms *off* (hooks path, fsmonitor, credential helper, askpass, protocol allow-list): simple-git
+ * cannot tell a setting that disables a program from one that names it.
+ */
 export function unsafeFlagsFor(env: Readonly<Record<string, string>>): Partial<Record<UnsafeCategory, true>> {
-  const flags: Partial<Record<UnsafeCategory, true>> = { allowUnsafeHooksPath: true };
+  const flags: Partial<Record<UnsafeCategory, true>> = {
+    allowUnsafeHooksPath: true,
+    allowUnsafeFsMonitor: true,
+    allowUnsafeCredentialHelper: true,
+    allowUnsafeAskPass: true,
+    allowUnsafeProtocolOverride: true,
+    allowUnsafeConfigPaths: true,
+    // `git init --template=` (an empty template: no sample hooks in a repository rungate makes).
+    allowUnsafeTemplateDir: true,
+  };
   for (const name of Object.keys(env)) {
     const category = UNSAFE_ENV_CATEGORY[name.toLowerCase()];
     if (category !== undefined) flags[category] = true;

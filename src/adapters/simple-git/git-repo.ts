@@ -65,16 +65,20 @@ export function gitSilent(
     );
 }
 
-/** A command whose non-zero exit is an answer: its {@link GitOutcome}, or the port error (abort, timeout, …). */
+/**
+ * A command whose non-zero exit is an answer: its {@link GitOutcome}, or the port error (abort, timeout, …).
+ * `silent`: it may print nothing when it succeeds (see `GitCommand.silent`).
+ */
 export function tryGit(
   ctx: GitContext,
   cwd: string,
   args: readonly string[],
   signal: AbortSignal | undefined,
   env?: Readonly<Record<string, string>>,
+  silent = false,
 ): ResultAsync<GitOutcome, PortError> {
   return ctx
-    .run({ cwd, args, signal, ...(env === undefined ? {} : { env }) })
+    .run({ cwd, args, signal, silent, ...(env === undefined ? {} : { env }) })
     .mapErr((failure) => toGitPortError(ctx.adapter, failure, ctx.redact));
 }
 

@@ -44,11 +44,29 @@ export interface GitRunnerSettings {
 export type GitRunner = (command: GitCommand) => ResultAsync<GitOutcome, GitFailure>;
 
 /**
- * `-c` settings on every command. Hooks are switched off (`core.hooksPath` = the null device): the adapter's
- * own commands (`worktree add`, `push`, …) never run a hook, whatever a clone's config or an agent's worktree
- * says. Paths are printed unquoted in diff headers, and `log` never adds signature output.
+ * `-c` settings on every command; the command line outranks every config file, so these hold even if a
+ * repository's config were rewritten between rungate's integrity check and the command (defence in depth:
+ * see clone-integrity.ts). Hooks are off (`core.hooksPath` = the null device) and so is every other way a
+ * config names a program that git runs by itself: the fsmonitor, credential helpers (an empty value clears
+ * the list), the askpass program, and transports (`protocol.allow=never`, then only the plain ones:
+ * `ext::` and custom remote helpers stay refused, so an `insteadOf` rewrite cannot reach a program). Paths
+ * are printed unquoted in diff headers, and `log` never adds signature output.
  */
-const COMMAND_CONFIG = [`core.hooksPath=${devNull}`, "core.quotePath=false", "log.showSignature=false"];
+const COMMAND_CONFIG = [
+  `core.hooksPath=${devNull}`,
+  "core.fsmonitor=false",
+  "core.untrackedCache=false",
+  "credential.helper=",
+  "core.askPass=",
+  "protocol.allow=never",
+  "protocol.file.allow=always",
+  "protocol.https.allow=always",
+  "protocol.http.allow=always",
+  "protocol.ssh.allow=always",
+  "protocol.git.allow=always",
+  "core.quotePath=false",
+  "log.showSignature=false",
+];
 
 /** Marks the error {@link createGitRunner}'s `errors` hook builds for a non-zero exit. */
 const EXIT = Symbol("rungate.git.exit");

@@ -1,36 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { homedir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { basename, join, relative, resolve, sep } from "node:path";
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import { z } from "zod";
 import { type ChangedFile, ChangedFile as ChangedFileSchema } from "../../core/schemas/changed-file.js";
-import type { GitClone, GitCommit, GitPort } from "../../ports/git-port.js";
+import type { CheckTreeState, GitClone, GitCommit, GitPort, ImportedWork } from "../../ports/git-port.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import { restoreCloneConfig, writeCloneConfig } from "./clone-integrity.js";
 import { DEFAULT_CLONE_LOCK_STALE_MS, withCloneLock } from "./clone-lock.js";
 import { baseGitEnv, basicAuthorization, credentialEnv, type GitCredentials } from "./git-env.js";
 import { NULL_MODE, parseLog, parseLsTree, parseRawDiff } from "./git-output.js";
+import { likelyRevision, lookupRefs, resolveAmong, resolveFirst, resolveRef } from "./git-refs.js";
 import {
-  likelyRevision,
-  lookupRefs,
-  type RefTable,
-  resolveAmong,
-  resolveFirst,
-  resolveRef,
-} from "./git-refs.js";
-import {
-  canonicalPath,
   checkedRemoteUrl,
   checkReusableClone,
   existingClone,
   exitError,
   fetchOrigin,
-  fsCall,
   type GitContext,
   git,
   gitSilent,
   isAncestor,
   isFreeWorktreePath,
-  listWorktrees,
   makeDirectory,
   moveIntoPlace,
   pathKind,
@@ -40,6 +31,7 @@ import {
   worktreesDir,
   writeSmallFile,
 } from "./git-repo.js";
+import { importAgentWork } from "./import-work.js";
 import { mapGitStatus } from "./map-git-status.js";
 import {
   cancelled,
@@ -58,11 +50,14 @@ import {
 import { GitInputs, invalidField, parseGitInput } from "./simple-git-inputs.js";
 import { refLockNamedBy, removeIfStale } from "./stale-ref-locks.js";
 import {
-  addingLockReason,
-  clearDeadWorktreeEntries,
-  clearInterruptedWorktreeAdd,
-  unlockAddedWorktree,
-} from "./worktree-entries.js";
+  buildStandaloneRepository,
+  listWorktreeRecords,
+  readWorktreeRecord,
+  removeWorktreeRecord,
+  writeWorktreeRecord,
+} from "./standalone-repository.js";
+import { readHeadFile, workTreeDifference } from "./work-tree-state.js";
+import { clearDeadWorktreeEntries } from "./worktree-entries.js";
 
 /** The adapter's default name, in errors and events. */
 export const SIMPLE_GIT_ADAPTER_NAME = "simple-git";
@@ -189,6 +184,14 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     redact,
   };
 
+  /**
+   * {@link existingClone}, with the clone's configuration put back to rungate's first
+   * (clone-integrity.ts): every step starts from config rungate wrote, whatever was written there since.
+   */
+  function openClone(clone_path: string): ResultAsync<string, PortError> {
+    return existingClone(ctx, clone_path).andThen((clone) => restoreCloneConfig(ctx, clone).map(() => clone));
+  }
+
   /** `cancelled` when the signal is already aborted, before anything (file-system calls included) happens. */
   function started(method: string, options: PortCallOptions | undefined): ResultAsync<void, PortError> {
     return options?.signal?.aborted ? errAsync(cancelled(method)) : okAsync(undefined);
@@ -235,9 +238,9 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       yield* makeDirectory(ctx, root);
       yield* git(ctx, root, ["init", "--bare", temporary], signal);
       yield* writeSmallFile(ctx, join(temporary, REMOTE_URL_FILE), `${repo_url}\n`);
-      // Silent on success; `remote add -f` would spare the separate fetch, but its fetch runs without
-      // `--progress`, so a long first clone would print nothing and be killed by the inactivity limit.
-      yield* gitSilent(ctx, temporary, ["remote", "add", "origin", repo_url], signal);
+      // The whole config is rungate's (clone-integrity.ts), written as a file rather than by `remote add`,
+      // so that it is byte for byte what every later step restores.
+      yield* writeCloneConfig(ctx, temporary, repo_url);
       yield* fetchOrigin(ctx, temporary, repo_url, signal);
       return ok(yield* moveIntoPlace(ctx, temporary, clone));
     });
@@ -315,32 +318,11 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
   }
 
   /**
-   * `git worktree add` of `branch` at `worktree_path`, locked with rungate's reason while it is made (so that a
-   * killed add is recognised as dead), then unlocked. `false` when git refused (a non-zero exit).
-   */
-  function tryAddWorktree(
-    clone: string,
-    worktree_path: string,
-    branch: string,
-    signal: AbortSignal | undefined,
-  ): ResultAsync<boolean, PortError> {
-    return safeTry<boolean, PortError>(async function* () {
-      yield* makeDirectory(ctx, worktreesDir(clone));
-      const add = ["worktree", "add", "--lock", "--reason", addingLockReason(), worktree_path, branch];
-      const outcome = yield* tryGit(ctx, clone, add, signal);
-      if (outcome.exit_code !== 0) return ok(false);
-      yield* fsCall(ctx, "unlock", () => unlockAddedWorktree(worktree_path));
-      return ok(true);
-    });
-  }
-
-  /**
-   * Adds the assignment's worktree on `branch`, or finds it already there. Runs under the clone lock.
-   *
-   * One `for-each-ref` tells whether the branch exists and where it is checked out (`%(worktreepath)`). In
-   * the usual case (it exists, is checked out nowhere, the path is free) the worktree is added at once;
-   * anything else, or an add that git refuses, goes through {@link addWorktreeCarefully}, which reads the
-   * worktree list and answers as before.
+   * Gives the assignment its own repository on `branch` (standalone-repository.ts), or finds it already
+   * there. Runs under the clone lock. Which branch a worktree holds is read from rungate's record in the
+   * clone, never from the worktree, which the agent owns: the same branch is reused, another is
+   * `worktree_branch_mismatch`, a directory rungate has no record of is `worktree_path_occupied`, and a branch
+   * another assignment's worktree holds is `branch_checked_out`.
    */
   function addWorktree(
     clone: string,
@@ -350,93 +332,52 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
   ): ResultAsync<{ worktree_path: string; created: boolean }, PortError> {
     return safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
       const worktree_path = join(worktreesDir(clone), assignment_id);
-      // A worker killed inside `git worktree add` leaves a half-made entry; the card's lease (and the clone
-      // lock) make it ours to clear before anything reads the worktrees. Other cards' dead adds too.
-      await clearInterruptedWorktreeAdd(clone, worktree_path).catch(() => false);
-      await clearDeadWorktreeEntries(clone).catch(() => 0);
-      const ref = `refs/heads/${branch}`;
-      const table = yield* lookupRefs(ctx, clone, [ref, `refs/remotes/origin/${branch}`], signal, true);
-      const local = table.get(ref);
-      const free = local?.type === "commit" && local.worktree === "";
-      if (free && (yield* isFreeWorktreePath(ctx, worktree_path))) {
-        if (yield* tryAddWorktree(clone, worktree_path, branch, signal)) {
-          return ok({ worktree_path, created: true });
-        }
-      }
-      return ok(yield* addWorktreeCarefully(clone, branch, worktree_path, table, signal));
-    });
-  }
-
-  /**
-   * {@link addWorktree} from the worktree list: prunes worktrees whose directory is gone, finds the worktree
-   * already at the path (same branch: reused; another: `worktree_branch_mismatch`), refuses a branch checked
-   * out elsewhere or an occupied path, creates the local branch from `origin/<branch>` when only that exists
-   * (`table`: the refs looked up by {@link addWorktree}), then adds the worktree.
-   */
-  function addWorktreeCarefully(
-    clone: string,
-    branch: string,
-    worktree_path: string,
-    table: RefTable,
-    signal: AbortSignal | undefined,
-  ): ResultAsync<{ worktree_path: string; created: boolean }, PortError> {
-    return safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
-      const target = await canonicalPath(worktree_path);
-      let worktrees = yield* listWorktrees(ctx, clone, signal);
-      if (worktrees.some((w) => w.prunable)) {
-        // Directories deleted by hand: forget them first, or their branches stay "checked out".
-        yield* gitSilent(ctx, clone, ["worktree", "prune"], signal);
-        worktrees = yield* listWorktrees(ctx, clone, signal);
-      }
-      const ref = `refs/heads/${branch}`;
-      for (const worktree of worktrees) {
-        if ((await canonicalPath(worktree.path)) !== target) continue;
-        return worktree.branch === ref
-          ? ok({ worktree_path, created: false })
-          : err(conflict("worktree_branch_mismatch", "worktree", worktree_path));
-      }
-      if (worktrees.some((w) => w.branch === ref)) {
-        return err(conflict("branch_checked_out", "branch", branch));
-      }
-      if (!(yield* isFreeWorktreePath(ctx, worktree_path))) {
+      const recorded = yield* readWorktreeRecord(ctx, clone, assignment_id);
+      const free = yield* isFreeWorktreePath(ctx, worktree_path);
+      if (!free) {
+        if (recorded === branch) return ok({ worktree_path, created: false });
+        if (recorded !== null) return err(conflict("worktree_branch_mismatch", "worktree", worktree_path));
         return err(conflict("worktree_path_occupied", "worktree", worktree_path));
       }
-      if ((yield* resolveAmong(ctx, clone, table, [ref], signal)) === null) {
-        const origin = [`refs/remotes/origin/${branch}`];
-        const tracking = yield* resolveAmong(ctx, clone, table, origin, signal);
-        if (tracking === null) return err(notFound("branch_not_found", "branch", branch));
-        yield* createLocalBranch(clone, branch, tracking, signal);
+      for (const [other, held] of yield* listWorktreeRecords(ctx, clone)) {
+        if (other === assignment_id || held !== branch) continue;
+        if ((yield* pathKind(ctx, join(worktreesDir(clone), other))) === "directory") {
+          return err(conflict("branch_checked_out", "branch", branch));
+        }
       }
-      yield* makeDirectory(ctx, worktreesDir(clone));
-      // Locked with rungate's reason while it is made, so that a killed add is recognised as dead.
-      const add = ["worktree", "add", "--lock", "--reason", addingLockReason(), worktree_path, branch];
-      yield* git(ctx, clone, add, signal);
-      yield* fsCall(ctx, "unlock", () => unlockAddedWorktree(worktree_path));
+      const ref = `refs/heads/${branch}`;
+      const table = yield* lookupRefs(ctx, clone, [ref, `refs/remotes/origin/${branch}`], signal);
+      let sha = yield* resolveAmong(ctx, clone, table, [ref], signal);
+      if (sha === null) {
+        sha = yield* resolveAmong(ctx, clone, table, [`refs/remotes/origin/${branch}`], signal);
+        if (sha === null) return err(notFound("branch_not_found", "branch", branch));
+        yield* createLocalBranch(clone, branch, sha, signal);
+      }
+      // A killed call may have left an empty directory: the move into place needs the path free.
+      yield* removeTree(worktree_path);
+      yield* writeWorktreeRecord(ctx, clone, assignment_id, branch);
+      const head = { branch, sha };
+      if (!(yield* buildStandaloneRepository(ctx, clone, worktree_path, head, signal))) {
+        return err(conflict("worktree_path_occupied", "worktree", worktree_path));
+      }
       return ok({ worktree_path, created: true });
     });
   }
 
-  /**
-   * Removes the worktree at `target` (its canonical path), or the leftover directory at `absolute`. Runs
-   * under the clone lock.
-   */
-  function dropWorktree(
-    clone: string,
-    absolute: string,
-    target: string,
-    signal: AbortSignal | undefined,
-  ): ResultAsync<void, PortError> {
-    return safeTry<void, PortError>(async function* () {
-      for (const worktree of yield* listWorktrees(ctx, clone, signal)) {
-        if ((await canonicalPath(worktree.path)) !== target) continue;
-        // Twice: also removes a worktree an agent locked.
-        yield* gitSilent(ctx, clone, ["worktree", "remove", "--force", "--force", worktree.path], signal);
-        return ok(undefined);
-      }
-      // Not a worktree (any more): a leftover directory in the clone's worktree folder goes too.
-      yield* removeTree(absolute);
-      return ok(undefined);
-    });
+  /** `validation` unless `path` is directly inside `folder` (a worktree or a check tree of this clone). */
+  function insideFolder(folder: string, path: string, field: string): ResultAsync<string, PortError> {
+    const absolute = resolve(path);
+    const inside = relative(folder, absolute);
+    if (inside === "" || inside.startsWith("..") || inside.includes(sep)) {
+      return errAsync(
+        invalidField(
+          field,
+          `invalid_${field}`,
+          `the ${field.replace("_", " ")} must be directly under ${folder}`,
+        ),
+      );
+    }
+    return okAsync(absolute);
   }
 
   /**
@@ -481,6 +422,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
           if (kind === "missing" && (yield* createClone(clone_path, repo_url, signal))) {
             return ok({ clone_path, reused: false });
           }
+          yield* restoreCloneConfig(ctx, clone_path);
           yield* checkReusableClone(ctx, clone_path, repo_url, signal);
           yield* locked(clone_path, "ensureClone", signal, () =>
             fetchPastWorktreeAdds(ctx, clone_path, repo_url, signal),
@@ -498,7 +440,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             GitInputs.createFeatureBranch,
             input,
           );
-          const clone = yield* existingClone(ctx, clone_path);
+          const clone = yield* openClone(clone_path);
           return ok(
             yield* locked(clone, "createFeatureBranch", signal, () =>
               openFeatureBranch(clone, branch, base_branch, signal),
@@ -513,7 +455,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("createWorktree", options).andThen(() =>
         safeTry<{ worktree_path: string; created: boolean }, PortError>(async function* () {
           const { clone_path, branch, assignment_id } = yield* parseGitInput(GitInputs.createWorktree, input);
-          const clone = yield* existingClone(ctx, clone_path);
+          const clone = yield* openClone(clone_path);
           return ok(
             yield* locked(clone, "createWorktree", signal, () =>
               addWorktree(clone, branch, assignment_id, signal),
@@ -528,22 +470,11 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("removeWorktree", options).andThen(() =>
         safeTry<void, PortError>(async function* () {
           const { clone_path, worktree_path } = yield* parseGitInput(GitInputs.removeWorktree, input);
-          const clone = yield* existingClone(ctx, clone_path);
-          const absolute = resolve(worktree_path);
-          const inside = relative(worktreesDir(clone), absolute);
-          if (inside === "" || inside.startsWith("..") || inside.includes(sep)) {
-            return err(
-              invalidField(
-                "worktree_path",
-                "invalid_worktree_path",
-                `the worktree path must be a worktree of this clone, directly under ${worktreesDir(clone)}`,
-              ),
-            );
-          }
-          const target = await canonicalPath(absolute);
+          const clone = yield* openClone(clone_path);
+          const absolute = yield* insideFolder(worktreesDir(clone), worktree_path, "worktree_path");
           return ok(
             yield* locked(clone, "removeWorktree", signal, () =>
-              dropWorktree(clone, absolute, target, signal),
+              removeTree(absolute).andThen(() => removeWorktreeRecord(clone, basename(absolute))),
             ),
           );
         }),
@@ -555,7 +486,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("headSha", options).andThen(() =>
         safeTry<string, PortError>(async function* () {
           const { clone_path, ref } = yield* parseGitInput(GitInputs.headSha, input);
-          const clone = yield* existingClone(ctx, clone_path);
+          const clone = yield* openClone(clone_path);
           return ok(yield* resolveRef(ctx, clone, ref, signal));
         }),
       );
@@ -566,7 +497,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("changedFiles", options).andThen(() =>
         safeTry<ChangedFile[], PortError>(async function* () {
           const parsedInput = yield* parseGitInput(GitInputs.changedFiles, input);
-          const clone = yield* existingClone(ctx, parsedInput.clone_path);
+          const clone = yield* openClone(parsedInput.clone_path);
           const stdout = yield* rawDiff(clone, parsedInput.base, parsedInput.head, signal);
           const raw = parseRawDiff(stdout);
           if (!raw.ok) return err(unexpected("diff-tree", `unexpected raw diff field: ${raw.field}`));
@@ -594,7 +525,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("fileDiff", options).andThen(() =>
         safeTry<string, PortError>(async function* () {
           const parsedInput = yield* parseGitInput(GitInputs.fileDiff, input);
-          const clone = yield* existingClone(ctx, parsedInput.clone_path);
+          const clone = yield* openClone(parsedInput.clone_path);
           const base = yield* resolveRef(ctx, clone, parsedInput.base, signal);
           const head = yield* resolveRef(ctx, clone, parsedInput.head, signal);
           const args = [
@@ -620,7 +551,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("fileContent", options).andThen(() =>
         safeTry<string | null, PortError>(async function* () {
           const { clone_path, ref, path } = yield* parseGitInput(GitInputs.fileContent, input);
-          const clone = yield* existingClone(ctx, clone_path);
+          const clone = yield* openClone(clone_path);
           const sha = yield* resolveRef(ctx, clone, ref, signal);
           const listing = yield* git(ctx, clone, ["ls-tree", "-z", sha, "--", path], signal);
           const entry = parseLsTree(listing).find((e) => e.path === path);
@@ -636,7 +567,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("commitsSince", options).andThen(() =>
         safeTry<GitCommit[], PortError>(async function* () {
           const parsedInput = yield* parseGitInput(GitInputs.commitsSince, input);
-          const clone = yield* existingClone(ctx, parsedInput.clone_path);
+          const clone = yield* openClone(parsedInput.clone_path);
           const base = yield* resolveRef(ctx, clone, parsedInput.base, signal);
           const head = yield* resolveRef(ctx, clone, parsedInput.head, signal);
           const args = [
@@ -663,7 +594,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       return started("push", options).andThen(() =>
         safeTry<void, PortError>(async function* () {
           const { clone_path, branch } = yield* parseGitInput(GitInputs.push, input);
-          const clone = yield* existingClone(ctx, clone_path);
+          const clone = yield* openClone(clone_path);
           const ref = `refs/heads/${branch}`;
           if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
             return err(notFound("branch_not_found", "branch", branch));
@@ -683,12 +614,78 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       );
     },
 
+    importWork(input, options) {
+      const signal = options?.signal;
+      return started("importWork", options).andThen(() =>
+        safeTry<ImportedWork, PortError>(async function* () {
+          const parsedInput = yield* parseGitInput(GitInputs.importWork, input);
+          const clone = yield* openClone(parsedInput.clone_path);
+          const worktree_path = yield* insideFolder(
+            worktreesDir(clone),
+            parsedInput.worktree_path,
+            "worktree_path",
+          );
+          const { branch, base_sha } = parsedInput;
+          return ok(
+            yield* locked(clone, "importWork", signal, () =>
+              importAgentWork(ctx, clone, { worktree_path, branch, base_sha }, signal),
+            ),
+          );
+        }),
+      );
+    },
+
+    prepareCheckTree(input, options) {
+      const signal = options?.signal;
+      return started("prepareCheckTree", options).andThen(() =>
+        safeTry<{ tree_path: string }, PortError>(async function* () {
+          const { clone_path, tree_name, head_sha } = yield* parseGitInput(GitInputs.prepareCheckTree, input);
+          const clone = yield* openClone(clone_path);
+          const sha = yield* resolveRef(ctx, clone, head_sha, signal);
+          if (sha !== head_sha) return err(notFound("commit_not_found", "commit", head_sha));
+          const tree_path = join(`${clone}.checks`, tree_name);
+          yield* removeTree(tree_path);
+          if (!(yield* buildStandaloneRepository(ctx, clone, tree_path, { detached: sha }, signal))) {
+            return err(conflict("check_tree_occupied", "check_tree", tree_path));
+          }
+          return ok({ tree_path });
+        }),
+      );
+    },
+
+    inspectCheckTree(input, options) {
+      const signal = options?.signal;
+      return started("inspectCheckTree", options).andThen(() =>
+        safeTry<CheckTreeState, PortError>(async function* () {
+          const parsedInput = yield* parseGitInput(GitInputs.inspectCheckTree, input);
+          const clone = yield* openClone(parsedInput.clone_path);
+          const tree = yield* insideFolder(`${clone}.checks`, parsedInput.tree_path, "tree_path");
+          const head = yield* readHeadFile(tree);
+          const head_sha = head !== null && "sha" in head ? head.sha : null;
+          const difference = yield* workTreeDifference(ctx, clone, tree, parsedInput.head_sha, false, signal);
+          return ok({ head_sha, changed_paths: difference.paths });
+        }),
+      );
+    },
+
+    removeCheckTree(input, options) {
+      return started("removeCheckTree", options).andThen(() =>
+        safeTry<void, PortError>(async function* () {
+          const parsedInput = yield* parseGitInput(GitInputs.removeCheckTree, input);
+          const clone = yield* openClone(parsedInput.clone_path);
+          const tree = yield* insideFolder(`${clone}.checks`, parsedInput.tree_path, "tree_path");
+          yield* removeTree(tree);
+          return ok(undefined);
+        }),
+      );
+    },
+
     prune(input, options) {
       const signal = options?.signal;
       return started("prune", options).andThen(() =>
         safeTry<void, PortError>(async function* () {
           const { clone_path } = yield* parseGitInput(GitInputs.prune, input);
-          const clone = yield* existingClone(ctx, clone_path);
+          const clone = yield* openClone(clone_path);
           return ok(
             yield* locked(clone, "prune", signal, () =>
               safeTry<void, PortError>(async function* () {

@@ -38,6 +38,9 @@ const Ref = z
   .refine((ref) => !ref.startsWith("-"), "the ref starts with '-', which git would read as an option")
   .refine((ref) => !CONTROL_OR_SPACE.test(ref), "the ref contains whitespace or a control character");
 
+/** A full commit id (SHA-1 or SHA-256), lower-case hex. */
+const Sha = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, "expected a full commit sha");
+
 /** Why `path` cannot name a file in a tree: empty, NUL, absolute, or an empty, `.` or `..` segment. */
 function repoPathProblem(path: string): string | null {
   if (path.length === 0) return "the path is empty";
@@ -78,6 +81,19 @@ export const GitInputs = {
   commitsSince: z.object({ clone_path: ClonePath, base: Ref, head: Ref }),
   push: z.object({ clone_path: ClonePath, branch: BranchName }),
   prune: z.object({ clone_path: ClonePath }),
+  importWork: z.object({
+    clone_path: ClonePath,
+    worktree_path: z.string().min(1),
+    branch: BranchName,
+    base_sha: Sha,
+  }),
+  prepareCheckTree: z.object({
+    clone_path: ClonePath,
+    tree_name: segment("tree name"),
+    head_sha: Sha,
+  }),
+  inspectCheckTree: z.object({ clone_path: ClonePath, tree_path: z.string().min(1), head_sha: Sha }),
+  removeCheckTree: z.object({ clone_path: ClonePath, tree_path: z.string().min(1) }),
 } as const;
 
 /** The validation code named after the first offending field, like the in-memory fake's. */
@@ -93,6 +109,10 @@ const CODE_BY_FIELD: Readonly<Record<string, string>> = {
   base: "invalid_ref",
   head: "invalid_ref",
   path: "invalid_path",
+  tree_path: "invalid_tree_path",
+  tree_name: "invalid_tree_name",
+  base_sha: "invalid_sha",
+  head_sha: "invalid_sha",
 };
 
 /** Parses a port input: the value, or a `validation` error listing every issue, coded by the first field. */

@@ -1,12 +1,22 @@
 import { z } from "zod";
 import { GitSha, IsoDateTime, Uuid } from "./primitives.js";
 
-/** How an agent attempt ended, beyond exit status: "exited 0 but committed nothing" is not a success. */
+/**
+ * How an agent attempt ended, beyond exit status: "exited 0 but committed nothing" is not a success, and
+ * neither is anything but clean commits on the card's own branch, read back from git: `wrong_branch` and
+ * `detached_head` (HEAD elsewhere), `uncommitted_changes`, `foreign_refs` (other branches, tags, a stash),
+ * `diverged_from_base` (the base commit no longer in the branch), `repository_replaced` (the agent's
+ * repository unreadable, or its commits refused by git's object checks).
+ */
 export const AGENT_OUTCOMES = [
   "committed",
   "no_changes",
   "uncommitted_changes",
   "wrong_branch",
+  "detached_head",
+  "foreign_refs",
+  "diverged_from_base",
+  "repository_replaced",
   "agent_error",
   "timed_out",
   "cancelled",

@@ -24,6 +24,11 @@ export interface GitPortHarness {
     files: Readonly<Record<string, string | null>>,
     message: string,
   ): Promise<string>;
+  /**
+   * Writes `files` (`null` deletes) in a tree the adapter made (a worktree, or a check tree from
+   * `prepareCheckTree`) without committing, the way a careless agent or a check would.
+   */
+  write(tree_path: string, files: Readonly<Record<string, string | null>>): Promise<void>;
   /** Releases what the harness created (temporary directories, servers). Called after each test. */
   cleanup?(): Promise<void>;
 }
@@ -122,6 +127,23 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       return { ...cloned, branch, base_sha, worktree_path };
     }
 
+    /**
+     * Commits in the agent's worktree as an agent would, then reads the work back as the orchestrator does
+     * (`importWork`): clean, so the branch moves to the commit. Returns the commit's sha.
+     */
+    async function agentCommit(
+      harness: GitPortHarness,
+      card: { clone_path: string; branch: string; base_sha: string; worktree_path: string },
+      files: Readonly<Record<string, string | null>>,
+      message: string,
+    ): Promise<string> {
+      const sha = await harness.commit(card.worktree_path, files, message);
+      const imported = await expectOk(harness.port.importWork(card));
+      expect(imported.findings).toEqual([]);
+      expect(imported.head_sha).toBe(sha);
+      return sha;
+    }
+
     describe("clones", () => {
       it(
         "clones once and reuses the clone of the same remote",
@@ -178,8 +200,9 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "still reuses the branch after an agent committed on it",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, branch, base_sha, worktree_path } = await freshWorktree(harness);
-          await harness.commit(worktree_path, { "src/new.ts": "export {};\n" }, "Add new");
+          const card = await freshWorktree(harness);
+          const { clone_path, branch, base_sha } = card;
+          await agentCommit(harness, card, { "src/new.ts": "export {};\n" }, "Add new");
           const again = await expectOk(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
           expect(again).toEqual({ base_sha, created: false });
         }),
@@ -251,12 +274,9 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "moves the branch head when a commit is made in its worktree, and leaves main alone",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, branch, base_sha, worktree_path } = await freshWorktree(harness);
-          const sha = await harness.commit(
-            worktree_path,
-            { "src/cart.ts": "export const total = 1;\n" },
-            "Tot",
-          );
+          const card = await freshWorktree(harness);
+          const { clone_path, branch, base_sha } = card;
+          const sha = await agentCommit(harness, card, { "src/cart.ts": "export const total = 1;\n" }, "Tot");
           expect(sha).not.toBe(base_sha);
           expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(sha);
           expect(await expectOk(port.headSha({ clone_path, ref: "main" }))).toBe(base_sha);
@@ -267,9 +287,11 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "reports added, modified, deleted and renamed files, sorted by path",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, base_sha, worktree_path } = await freshWorktree(harness);
-          const head = await harness.commit(
-            worktree_path,
+          const card = await freshWorktree(harness);
+          const { clone_path, base_sha } = card;
+          const head = await agentCommit(
+            harness,
+            card,
             {
               "src/cart.ts": "export const total = 42;\n",
               "src/legacy.ts": null,
@@ -296,9 +318,11 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "reads file content at base and head, null when the path is absent",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, base_sha, worktree_path } = await freshWorktree(harness);
-          const head = await harness.commit(
-            worktree_path,
+          const card = await freshWorktree(harness);
+          const { clone_path, base_sha } = card;
+          const head = await agentCommit(
+            harness,
+            card,
             { "src/cart.ts": "export const total = 2;\n", "src/legacy.ts": null },
             "Edit",
           );
@@ -315,12 +339,9 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "diffs a modified file and gives an empty diff for an untouched one",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, base_sha, worktree_path } = await freshWorktree(harness);
-          const head = await harness.commit(
-            worktree_path,
-            { "src/cart.ts": "export const total = 3;\n" },
-            "3",
-          );
+          const card = await freshWorktree(harness);
+          const { clone_path, base_sha } = card;
+          const head = await agentCommit(harness, card, { "src/cart.ts": "export const total = 3;\n" }, "3");
           const diff = (path: string) => expectOk(port.fileDiff({ clone_path, base: base_sha, head, path }));
           const modified = await diff("src/cart.ts");
           expect(modified).toContain("-export const total = 0;");
@@ -334,9 +355,10 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "lists exactly the new commits, oldest first",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, branch, base_sha, worktree_path } = await freshWorktree(harness);
-          const first = await harness.commit(worktree_path, { "a.txt": "a\n" }, "First");
-          const second = await harness.commit(worktree_path, { "b.txt": "b\n" }, "Second");
+          const card = await freshWorktree(harness);
+          const { clone_path, branch, base_sha } = card;
+          const first = await agentCommit(harness, card, { "a.txt": "a\n" }, "First");
+          const second = await agentCommit(harness, card, { "b.txt": "b\n" }, "Second");
           const commits = await expectOk(port.commitsSince({ clone_path, base: base_sha, head: branch }));
           expect(commits.map((c) => [c.sha, c.message.trim()])).toEqual([
             [first, "First"],
@@ -357,13 +379,89 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       );
     });
 
+    describe("importing an agent's work", () => {
+      it(
+        "imports nothing new when the agent committed nothing: the head stays the base, no findings",
+        withHarness(async (harness) => {
+          const card = await freshWorktree(harness);
+          const imported = await expectOk(harness.port.importWork(card));
+          expect(imported.head_sha).toBe(card.base_sha);
+          expect(imported.findings).toEqual([]);
+        }),
+      );
+
+      it(
+        "names uncommitted files as a finding, even after a commit",
+        withHarness(async (harness) => {
+          const card = await freshWorktree(harness);
+          await harness.commit(card.worktree_path, { "src/a.ts": "export const a = 1;\n" }, "A");
+          await harness.write(card.worktree_path, { "src/cart.ts": "export const total = 99;\n" });
+          const imported = await expectOk(harness.port.importWork(card));
+          expect(imported.findings.map((f) => f.code)).toEqual(["uncommitted_changes"]);
+          expect(imported.findings[0]?.message).toContain("src/cart.ts");
+        }),
+      );
+
+      it(
+        "reports remote branches other than the card's that moved since the clone fetched",
+        withHarness(async (harness) => {
+          const card = await freshWorktree(harness);
+          const imported = await expectOk(harness.port.importWork(card));
+          expect(imported.remote_refs_moved).toEqual([]);
+        }),
+      );
+    });
+
+    describe("check trees", () => {
+      it(
+        "checks out exactly the head, reports tracked files a check changed, and removes the tree",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness);
+          const head = await agentCommit(harness, card, { "src/cart.ts": "export const total = 7;\n" }, "7");
+          // What the agent's worktree holds afterwards never reaches the check tree.
+          await harness.write(card.worktree_path, { "src/cart.ts": "export const total = -1;\n" });
+          const { clone_path } = card;
+          const { tree_path } = await expectOk(
+            port.prepareCheckTree({ clone_path, tree_name: "a-1-unit", head_sha: head }),
+          );
+          expect(tree_path).not.toBe(card.worktree_path);
+          const clean = await expectOk(port.inspectCheckTree({ clone_path, tree_path, head_sha: head }));
+          expect(clean).toEqual({ head_sha: head, changed_paths: [] });
+          await harness.write(tree_path, { "src/cart.ts": "export const total = 8;\n" });
+          const touched = await expectOk(port.inspectCheckTree({ clone_path, tree_path, head_sha: head }));
+          expect(touched.changed_paths).toEqual(["src/cart.ts"]);
+          await expectOk(port.removeCheckTree({ clone_path, tree_path }));
+          await expectOk(port.removeCheckTree({ clone_path, tree_path }));
+        }),
+      );
+
+      it(
+        "replaces a tree left by an earlier call with a fresh one",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness);
+          const { clone_path, base_sha } = card;
+          const input = { clone_path, tree_name: "a-1-lint", head_sha: base_sha };
+          const { tree_path } = await expectOk(port.prepareCheckTree(input));
+          await harness.write(tree_path, { "README.md": "# changed\n" });
+          const again = await expectOk(port.prepareCheckTree(input));
+          const state = await expectOk(
+            port.inspectCheckTree({ clone_path, tree_path: again.tree_path, head_sha: base_sha }),
+          );
+          expect(state.changed_paths).toEqual([]);
+        }),
+      );
+    });
+
     describe("push", () => {
       it(
         "pushes a branch, idempotently, and a fresh clone of the remote sees it",
         withHarness(async (harness) => {
           const { port } = harness;
-          const { clone_path, branch, worktree_path, repo_url } = await freshWorktree(harness);
-          const tip = await harness.commit(worktree_path, { "src/pushed.ts": "export {};\n" }, "Pushed");
+          const card = await freshWorktree(harness);
+          const { clone_path, branch, repo_url } = card;
+          const tip = await agentCommit(harness, card, { "src/pushed.ts": "export {};\n" }, "Pushed");
           await expectOk(port.push({ clone_path, branch }));
           await expectOk(port.push({ clone_path, branch }));
           const other = await expectOk(port.ensureClone({ project_id: nextProjectId(), repo_url }));

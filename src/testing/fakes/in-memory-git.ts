@@ -1,7 +1,14 @@
 import { err, errAsync, ok, okAsync, Result, type ResultAsync } from "neverthrow";
 import { rungateError } from "../../core/errors.js";
 import type { ChangedFile } from "../../core/schemas/changed-file.js";
-import type { GitClone, GitCommit, GitPort } from "../../ports/git-port.js";
+import type {
+  AgentWorkFinding,
+  CheckTreeState,
+  GitClone,
+  GitCommit,
+  GitPort,
+  ImportedWork,
+} from "../../ports/git-port.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 
 /** Options of {@link createInMemoryGit}. */
@@ -77,7 +84,8 @@ export interface InMemoryGit extends GitPort {
   commit(input: InMemoryCommitInput): Result<string, PortError>;
   /**
    * Test helper: writes (or with `null` deletes) files in a worktree without committing them, like an agent
-   * that left its work dirty. `not_found` for an unknown worktree, `validation` for a bad path.
+   * that left its work dirty, or in a check tree (`prepareCheckTree`), like a check that rewrote files.
+   * `not_found` for an unknown tree, `validation` for a bad path.
    */
   writeUncommitted(
     worktree_path: string,
@@ -126,6 +134,15 @@ interface Worktree {
   readonly assignment_id: string;
   /** Uncommitted writes: content, or `null` for a deletion. */
   readonly dirty: Map<string, string | null>;
+  /** Branches other than its own that commits from this worktree moved (an agent writing other refs). */
+  readonly foreign: Set<string>;
+}
+
+interface CheckTree {
+  readonly path: string;
+  readonly head_sha: string;
+  /** What a check wrote there: content, or `null` for a deletion. */
+  readonly dirty: Map<string, string | null>;
 }
 
 interface Clone {
@@ -138,6 +155,7 @@ interface Clone {
   /** Remote-tracking branches (`refs/remotes/origin/*`) as of the last fetch. */
   readonly tracking: Map<string, string>;
   readonly worktrees: Map<string, Worktree>;
+  readonly checkTrees: Map<string, CheckTree>;
 }
 
 const PORT = "GitPort";
@@ -256,6 +274,25 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
     const clone = clonesByPath.get(clone_path);
     return clone ? ok(clone) : err(notFound("clone", clone_path));
   };
+
+  /** Paths whose content in `dirty` differs from `files` (what `git status` would list), sorted. */
+  function differing(
+    dirty: ReadonlyMap<string, string | null>,
+    files: ReadonlyMap<string, string>,
+  ): string[] {
+    return [...dirty]
+      .filter(([path, content]) => (files.get(path) ?? null) !== content)
+      .map(([path]) => path)
+      .sort(compare);
+  }
+
+  function findCheckTree(tree_path: string): CheckTree | undefined {
+    for (const clone of clonesByPath.values()) {
+      const tree = clone.checkTrees.get(tree_path);
+      if (tree) return tree;
+    }
+    return undefined;
+  }
 
   function findWorktree(worktree_path: string): { clone: Clone; worktree: Worktree } | undefined {
     for (const clone of clonesByPath.values()) {
@@ -382,6 +419,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
           branches: new Map(),
           tracking: new Map(),
           worktrees: new Map(),
+          checkTrees: new Map(),
         };
         fetch(clone, remote);
         clonesByProject.set(clone.project_id, clone);
@@ -433,6 +471,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
               branch: input.branch,
               assignment_id: input.assignment_id,
               dirty: new Map(),
+              foreign: new Set(),
             });
             return { worktree_path, created: true };
           });
@@ -444,6 +483,81 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
       return call("removeWorktree", input, callOptions, () =>
         getClone(input.clone_path).map((clone) => {
           clone.worktrees.delete(input.worktree_path);
+          return undefined;
+        }),
+      );
+    },
+
+    importWork(input, callOptions) {
+      return call("importWork", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone): Result<ImportedWork, PortError> => {
+          const worktree = clone.worktrees.get(input.worktree_path);
+          if (!worktree) return err(notFound("worktree", input.worktree_path));
+          if (worktree.branch !== input.branch) {
+            return err(conflict("worktree_branch_mismatch", "worktree", input.worktree_path));
+          }
+          const head_sha = clone.branches.get(input.branch) ?? input.base_sha;
+          const findings: AgentWorkFinding[] = [];
+          const foreign = [...worktree.foreign].sort(compare);
+          if (foreign.length > 0) {
+            findings.push({
+              code: "foreign_refs",
+              message: `the agent wrote refs other than refs/heads/${input.branch}: ${foreign.map((b) => `refs/heads/${b}`).join(", ")}`,
+            });
+          }
+          if (!isAncestor(clone.objects, input.base_sha, head_sha)) {
+            findings.push({
+              code: "diverged_from_base",
+              message: `refs/heads/${input.branch} no longer contains the base commit ${input.base_sha.slice(0, 12)}`,
+            });
+          }
+          const dirty = differing(worktree.dirty, clone.objects.get(head_sha)?.files ?? new Map());
+          if (dirty.length > 0) {
+            findings.push({
+              code: "uncommitted_changes",
+              message: `the agent left ${dirty.length} uncommitted path(s): ${dirty.join(", ")}`,
+            });
+          }
+          const remote = remotes.get(clone.remote_url);
+          const moved = new Set<string>();
+          for (const [branch, sha] of remote?.branches ?? []) {
+            if (branch !== input.branch && clone.tracking.get(branch) !== sha)
+              moved.add(`refs/heads/${branch}`);
+          }
+          for (const branch of clone.tracking.keys()) {
+            if (branch !== input.branch && !remote?.branches.has(branch)) moved.add(`refs/heads/${branch}`);
+          }
+          return ok({ head_sha, findings, remote_refs_moved: [...moved].sort(compare) });
+        }),
+      );
+    },
+
+    prepareCheckTree(input, callOptions) {
+      return call("prepareCheckTree", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) => {
+          if (!clone.objects.has(input.head_sha)) return err(notFound("commit", input.head_sha));
+          const tree_path = `${clone.path}/.checks/${input.tree_name}`;
+          clone.checkTrees.set(tree_path, { path: tree_path, head_sha: input.head_sha, dirty: new Map() });
+          return ok({ tree_path });
+        }),
+      );
+    },
+
+    inspectCheckTree(input, callOptions) {
+      return call("inspectCheckTree", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone): Result<CheckTreeState, PortError> => {
+          const tree = clone.checkTrees.get(input.tree_path);
+          if (!tree) return err(notFound("check_tree", input.tree_path));
+          const files = clone.objects.get(input.head_sha)?.files ?? new Map<string, string>();
+          return ok({ head_sha: tree.head_sha, changed_paths: differing(tree.dirty, files) });
+        }),
+      );
+    },
+
+    removeCheckTree(input, callOptions) {
+      return call("removeCheckTree", input, callOptions, () =>
+        getClone(input.clone_path).map((clone) => {
+          clone.checkTrees.delete(input.tree_path);
           return undefined;
         }),
       );
@@ -562,16 +676,17 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
         .map((commit) => {
           clone.branches.set(branch, commit.sha);
           if (ownBranch) worktree.dirty.clear();
+          else worktree.foreign.add(branch);
           return commit.sha;
         });
     },
 
     writeUncommitted(worktree_path, files) {
-      const found = findWorktree(worktree_path);
-      if (!found) return err(notFound("worktree", worktree_path));
+      const dirty = findWorktree(worktree_path)?.worktree.dirty ?? findCheckTree(worktree_path)?.dirty;
+      if (!dirty) return err(notFound("worktree", worktree_path));
       const entries = Object.entries(files);
       return applyChanges(new Map(), entries).map(() => {
-        for (const [path, content] of entries) found.worktree.dirty.set(path, content);
+        for (const [path, content] of entries) dirty.set(path, content);
         return undefined;
       });
     },
@@ -581,10 +696,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
       if (!found) return [];
       const tip = found.clone.branches.get(found.worktree.branch);
       const committed = (tip && found.clone.objects.get(tip)?.files) || new Map<string, string>();
-      return [...found.worktree.dirty]
-        .filter(([path, content]) => (committed.get(path) ?? null) !== content)
-        .map(([path]) => path)
-        .sort(compare);
+      return differing(found.worktree.dirty, committed);
     },
 
     commitToRemote(repo_url, branch, files, message) {

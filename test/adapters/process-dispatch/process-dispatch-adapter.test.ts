@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -109,8 +109,8 @@ describeAgentDispatcherContract({
   },
 });
 
-describe("agent dispatch: outcomes read from git", () => {
-  it("reports committed when the agent commits on its feature branch", async () => {
+describe("agent dispatch: outcomes, with the verdict left to git", () => {
+  it("reports committed (the agent's claim) on exit 0, with the output's tail", async () => {
     const { request, worktree } = await prepared({ task: "mode:commit" });
     const before = await git(worktree, "rev-parse", "HEAD");
     const { dispatcher } = await standInDispatcher();
@@ -118,34 +118,34 @@ describe("agent dispatch: outcomes read from git", () => {
     expect(outcome.outcome).toBe("committed");
     expect(outcome.exit_code).toBe(0);
     expect(await git(worktree, "rev-parse", "HEAD")).not.toBe(before);
-    expect(outcome.summary).toContain("the agent committed");
+    expect(outcome.summary).toContain("rungate reads what it committed from git");
   });
 
-  it("reports no_changes, never success, when the CLI exits 0 without committing (no provider key)", async () => {
+  it("keeps what an agent without a provider key printed, for the orchestrator to find no commit", async () => {
     const { request } = await prepared();
     const { dispatcher } = await standInDispatcher();
     const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
-    expect(outcome.outcome).toBe("no_changes");
     expect(outcome.exit_code).toBe(0);
-    expect(outcome.summary).toContain("without committing anything");
     expect(outcome.summary).toContain("no provider key configured");
   });
 
-  it("reports uncommitted_changes when the agent leaves files uncommitted", async () => {
-    const { request } = await prepared({ task: "mode:dirty" });
-    const { dispatcher } = await standInDispatcher();
-    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
-    expect(outcome.outcome).toBe("uncommitted_changes");
-    expect(outcome.summary).toContain("1 uncommitted path(s)");
-  });
-
-  it("reports wrong_branch when the agent checks out and commits on another branch", async () => {
-    const { request, branch } = await prepared({ task: "mode:wrong-branch" });
-    const { dispatcher } = await standInDispatcher();
-    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
-    expect(outcome.outcome).toBe("wrong_branch");
-    expect(outcome.summary).toContain(`instead of ${branch}`);
-  });
+  // Agents that run no git themselves: whatever ran the hostile program could only be the dispatcher.
+  it.each(["mode:dirty", "mode:nothing"])(
+    "runs no git in the agent's repository (%s): the fsmonitor and filter its config names never run",
+    async (mode) => {
+      const { request, worktree } = await prepared({ task: mode });
+      const marker = join(await tempDir("rungate-marker-"), "ran");
+      const program = join(await tempDir("rungate-hostile-"), "evil.sh");
+      await writeFile(program, `#!/bin/sh\ntouch '${marker}'\ncat\n`, { mode: 0o755 });
+      await git(worktree, "config", "core.fsmonitor", program);
+      await git(worktree, "config", "filter.evil.clean", program);
+      await writeFile(join(worktree, ".gitattributes"), "* filter=evil\n");
+      const { dispatcher } = await standInDispatcher();
+      const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+      expect(outcome.outcome).toBe("committed");
+      await expect(stat(marker)).rejects.toMatchObject({ code: "ENOENT" });
+    },
+  );
 
   it("reports agent_error with the exit code when the agent exits non-zero", async () => {
     const { request } = await prepared({ task: "mode:fail" });
@@ -286,7 +286,7 @@ describe("agent dispatch: progress and secrets", () => {
       expect(messages).toContain("token [redacted]");
       expect(messages).toContain("provider [redacted]");
       expect(messages).toContain("customer [redacted] billed");
-      expect(messages.at(-1)).toBe("rungate: finished: no_changes");
+      expect(messages.at(-1)).toBe("rungate: finished: committed");
       for (const l of lines) expect(l.execution_id).toBe(request.execution_id);
       const everything = `${messages.join("\n")}\n${outcome.summary ?? ""}`;
       for (const secret of [token, "sk-ant-host-secret-key", "acct-123456"]) {
@@ -371,7 +371,7 @@ describe("agent dispatch: once per execution id", () => {
     expect(first.runCount()).toBe(1);
   });
 
-  it("reads the outcome from git, without starting the agent, when the process that ran it died", async () => {
+  it("answers without starting the agent, leaving the verdict to git, when the process that ran it died", async () => {
     const { request, worktree } = await prepared();
     const { dispatcher, runCount, dir } = await standInDispatcher();
     const headBefore = await git(worktree, "rev-parse", "HEAD");
@@ -382,7 +382,7 @@ describe("agent dispatch: once per execution id", () => {
     await writeFile(join(worktree, "half-done.txt"), "interrupted work\n");
     await plantMarker(dir, request, { owner_pid: deadPid, head_before: headBefore });
     const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
-    expect(outcome).toMatchObject({ outcome: "uncommitted_changes", exit_code: null });
+    expect(outcome).toMatchObject({ outcome: "committed", exit_code: null });
     expect(outcome.summary).toContain(`pid ${deadPid}`);
     expect(runCount()).toBe(0);
   });
@@ -496,15 +496,15 @@ describe("agent dispatch: once per execution id", () => {
     expect((await fixed.dispatch(request))._unsafeUnwrap().outcome).toBe("committed");
   });
 
-  it("fails with port_failure, starting nothing, when the worktree is not a git worktree", async () => {
+  it("fails with port_failure, starting nothing, when the worktree is not a directory", async () => {
     const { request } = await prepared();
-    const notGit = await tempDir("rungate-not-git-");
+    const missing = join(await tempDir("rungate-not-there-"), "gone");
     const { dispatcher, runCount } = await standInDispatcher();
     const error = (
-      await dispatcher.dispatch({ ...request, assignment: { ...request.assignment, worktree_path: notGit } })
+      await dispatcher.dispatch({ ...request, assignment: { ...request.assignment, worktree_path: missing } })
     )._unsafeUnwrapErr();
     expect(error.kind).toBe("port_failure");
-    expect(error.message).toContain("not a git worktree");
+    expect(error.message).toContain("is not a directory");
     expect(runCount()).toBe(0);
   });
 });

@@ -62,7 +62,7 @@ cat "$out"; cat "$err" >&2; rm -f "$out" "$err"; exit $rc
 const subcommands = (logged: readonly Logged[]) => logged.map((l) => l.command.split(" ")[0]);
 
 describe("simple-git adapter: git processes of one card", () => {
-  it("runs 8 git processes for a card (raw git needs 6), each printing something", async () => {
+  it("runs 17 git processes for a card, each printing something (the import reads the agent's repository as a stranger's)", async () => {
     const { git, take, remote } = await loggedAdapter();
     const branch = "rungate/card-1";
     const { clone_path } = await ok(git.ensureClone({ project_id: randomUUID(), repo_url: remote }));
@@ -73,16 +73,30 @@ describe("simple-git adapter: git processes of one card", () => {
     const worktree = await take();
     const head = await commitFiles(worktree_path, { "src/new.ts": "export {};\n" }, "Add new");
     await take(); // the commit is plain git, not the adapter's
+    const imported = await ok(git.importWork({ clone_path, worktree_path, branch, base_sha }));
+    const landed = await take();
     const changed = await ok(git.changedFiles({ clone_path, base: base_sha, head: branch }));
     const diff = await take();
 
+    expect(imported).toEqual({ head_sha: head, findings: [], remote_refs_moved: [] });
     expect(changed.map((c) => [c.path, c.status])).toEqual([["src/new.ts", "added"]]);
     expect(await ok(git.headSha({ clone_path, ref: branch }))).toBe(head);
-    expect(subcommands(clone)).toEqual(["init", "remote", "fetch"]);
+    expect(subcommands(clone)).toEqual(["init", "fetch"]);
     expect(subcommands(feature)).toEqual(["for-each-ref", "update-ref"]);
-    expect(subcommands(worktree)).toEqual(["for-each-ref", "worktree"]);
+    expect(subcommands(worktree)).toEqual(["for-each-ref", "init", "read-tree"]);
+    expect(subcommands(landed)).toEqual([
+      "ls-remote",
+      "for-each-ref",
+      "ls-remote",
+      "fetch",
+      "rev-parse",
+      "merge-base",
+      "read-tree",
+      "status",
+      "update-ref",
+    ]);
     expect(subcommands(diff)).toEqual(["diff-tree"]);
-    for (const call of [...clone, ...feature, ...worktree, ...diff]) {
+    for (const call of [...clone, ...feature, ...worktree, ...landed, ...diff]) {
       expect({ command: call.command, printed: call.printed > 0 }).toEqual({
         command: call.command,
         printed: true,
@@ -110,11 +124,8 @@ describe("simple-git adapter: git processes of one card", () => {
     await ok(git.removeWorktree({ clone_path, worktree_path }));
     await ok(git.prune({ clone_path }));
     const cleanup = await take();
-    expect(cleanup.map((c) => c.command.split(" ").slice(0, 2).join(" "))).toEqual([
-      "worktree list",
-      "worktree remove",
-      "worktree prune",
-    ]);
+    // The worktree is a directory of rungate's: removed without git; prune still clears legacy entries.
+    expect(cleanup.map((c) => c.command.split(" ").slice(0, 2).join(" "))).toEqual(["worktree prune"]);
     for (const call of cleanup) expect(call.printed).toBeGreaterThan(0);
   });
 });
@@ -127,6 +138,7 @@ describe("simple-git adapter: the short paths fall back to the careful ones", ()
     const { base_sha } = await ok(git.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
     const { worktree_path } = await ok(git.createWorktree({ clone_path, branch, assignment_id: "d" }));
     await commitFiles(worktree_path, { "src/cart.ts": "export const x = 1;\n" }, "Edit");
+    await ok(git.importWork({ clone_path, worktree_path, branch, base_sha }));
     // "main" is origin/main in a clone: its first candidate (refs/heads/main) is absent.
     const fromMain = await ok(git.changedFiles({ clone_path, base: "main", head: branch }));
     expect(fromMain.map((c) => [c.path, c.status])).toEqual([["src/cart.ts", "modified"]]);
@@ -150,7 +162,7 @@ describe("simple-git adapter: the short paths fall back to the careful ones", ()
     expect(await ok(git.headSha({ clone_path, ref: "tagged" }))).toBe(main);
   });
 
-  it("prunes a worktree whose directory was deleted by hand when the worktree is asked for again", async () => {
+  it("creates a worktree again whose directory was deleted by hand, at its path or another", async () => {
     const { git, remote } = await loggedAdapter();
     const { clone_path } = await ok(git.ensureClone({ project_id: randomUUID(), repo_url: remote }));
     const branch = "rungate/p";
@@ -163,7 +175,6 @@ describe("simple-git adapter: the short paths fall back to the careful ones", ()
     await rm(again.worktree_path, { recursive: true, force: true });
     const moved = await ok(git.createWorktree({ clone_path, branch, assignment_id: "p-2" }));
     expect(moved.created).toBe(true);
-    expect(await gitIn(clone_path, "worktree", "list", "--porcelain")).not.toContain(first.worktree_path);
   });
 
   it("creates the local branch from origin when a worktree is asked for a branch only the remote has", async () => {

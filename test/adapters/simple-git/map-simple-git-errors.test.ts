@@ -99,7 +99,7 @@ describe("stderr excerpts", () => {
 });
 
 describe("the environment git runs with", () => {
-  it("drops what would redirect git or make it interactive, and lets configured variables win over defaults", () => {
+  it("builds it from a short list of host variables, never the host's secrets, and shuts git's other config sources", () => {
     const env = baseGitEnv(
       {
         PATH: "/bin",
@@ -108,8 +108,10 @@ describe("the environment git runs with", () => {
         GIT_INDEX_FILE: "/i",
         EDITOR: "vi",
         GIT_PAGER: "less",
+        GITHUB_TOKEN: "ghp_host_secret",
+        DATABASE_URL: "postgres://u:pw@db/x",
       },
-      { GIT_SSH_COMMAND: "ssh -i k", GIT_HTTP_LOW_SPEED_TIME: "60" },
+      { GIT_SSH_COMMAND: "ssh -i k", GIT_HTTP_LOW_SPEED_TIME: "60", GIT_DIR: "/configured-too" },
       "/srv/repos",
       120_000,
     );
@@ -122,6 +124,12 @@ describe("the environment git runs with", () => {
       GIT_HTTP_LOW_SPEED_LIMIT: "1",
       GIT_HTTP_LOW_SPEED_TIME: "60",
       GIT_SSH_COMMAND: "ssh -i k",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_NO_REPLACE_OBJECTS: "1",
+      GIT_NO_LAZY_FETCH: "1",
+      GIT_ATTR_NOSYSTEM: "1",
+      GIT_PROTOCOL_FROM_USER: "0",
       GIT_CEILING_DIRECTORIES: "/srv/repos",
       GIT_LITERAL_PATHSPECS: "1",
     });
@@ -155,10 +163,19 @@ describe("credentials in the environment", () => {
     expect(Object.keys(credentialEnv(credentials, url, {})).length).toBe(origin === null ? 0 : 3);
   });
 
-  it("enables only the simple-git unsafe categories the environment needs", () => {
-    expect(unsafeFlagsFor({ PATH: "/bin" })).toEqual({ allowUnsafeHooksPath: true });
-    expect(unsafeFlagsFor({ GIT_SSH_COMMAND: "ssh", GIT_CONFIG_COUNT: "1" })).toEqual({
+  it("enables the categories of the adapter's own settings, and beyond them only what the environment needs", () => {
+    const own = {
       allowUnsafeHooksPath: true,
+      allowUnsafeFsMonitor: true,
+      allowUnsafeCredentialHelper: true,
+      allowUnsafeAskPass: true,
+      allowUnsafeProtocolOverride: true,
+      allowUnsafeConfigPaths: true,
+      allowUnsafeTemplateDir: true,
+    };
+    expect(unsafeFlagsFor({ PATH: "/bin" })).toEqual(own);
+    expect(unsafeFlagsFor({ GIT_SSH_COMMAND: "ssh", GIT_CONFIG_COUNT: "1" })).toEqual({
+      ...own,
       allowUnsafeSshCommand: true,
       allowUnsafeConfigEnvCount: true,
     });

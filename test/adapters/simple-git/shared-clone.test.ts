@@ -5,7 +5,15 @@ import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { createSimpleGitAdapter } from "../../../src/adapters/simple-git/index.js";
 import { ADDING_LOCK_PREFIX } from "../../../src/adapters/simple-git/worktree-entries.js";
-import { createBareRemote, gitIn, isolateGit, ok, removeTempDirs, tempDir } from "./git-helpers.js";
+import {
+  commitFiles,
+  createBareRemote,
+  gitIn,
+  isolateGit,
+  ok,
+  removeTempDirs,
+  tempDir,
+} from "./git-helpers.js";
 
 // Several adapters (as several workers would) sharing one clone root, with real git. All local.
 
@@ -41,10 +49,13 @@ describe("simple-git adapter: one clone shared by several workers", () => {
       }),
     );
     expect(prepared.every((p) => p.created)).toBe(true);
-    const listing = await gitIn(first.clone_path, "worktree", "list", "--porcelain");
-    for (const card of cards) expect(listing).toContain(`branch refs/heads/${card.branch}`);
-    // Every add unlocked its entry once done; the clone lock is released.
-    expect(listing).not.toContain("locked");
+    // Each card has a repository of its own on its branch; none is a linked worktree of the clone.
+    for (const [i, card] of cards.entries()) {
+      const path = prepared[i]?.worktree_path ?? "";
+      expect((await gitIn(path, "symbolic-ref", "HEAD")).trim()).toBe(`refs/heads/${card.branch}`);
+      expect(await gitIn(path, "status", "--porcelain")).toBe("");
+    }
+    expect(await gitIn(first.clone_path, "worktree", "list", "--porcelain")).not.toContain("branch ");
     expect(existsSync(join(first.clone_path, "rungate.lock"))).toBe(false);
     await Promise.all(
       prepared.map((p, i) => ok(adapterOf(i).removeWorktree({ clone_path: first.clone_path, ...p }))),
@@ -115,18 +126,20 @@ describe("simple-git adapter: one clone shared by several workers", () => {
     await leaveLock("rungate/new");
     await ok(git.createFeatureBranch({ clone_path, branch: "rungate/new", base_branch: "main" }));
     expect(existsSync(lockOf("rungate/new"))).toBe(false);
-    // Killed in the checkout of a worktree add: the heir's add clears it and checks the worktree out.
+    // A step that does not update the branch (a worktree made from it) leaves its lock alone.
     await leaveLock("rungate/new");
     const id = randomUUID();
     const made = await ok(git.createWorktree({ clone_path, branch: "rungate/new", assignment_id: id }));
     expect(made.created).toBe(true);
-    expect(existsSync(lockOf("rungate/new"))).toBe(false);
-    expect(await gitIn(made.worktree_path, "status", "--porcelain")).toBe("");
-    // A step that does not update the branch (its worktree is already there) leaves its lock alone.
-    await leaveLock("rungate/new");
-    const again = await ok(git.createWorktree({ clone_path, branch: "rungate/new", assignment_id: id }));
-    expect(again.created).toBe(false);
     expect(existsSync(lockOf("rungate/new"))).toBe(true);
+    expect(await gitIn(made.worktree_path, "status", "--porcelain")).toBe("");
+    // Killed while importing an agent's work: the next import meets the lock, clears it and lands.
+    const base_sha = (await gitIn(clone_path, "rev-parse", "refs/heads/rungate/new")).trim();
+    const head = await commitFiles(made.worktree_path, { "src/agent.ts": "export {};\n" }, "Agent");
+    const input = { clone_path, worktree_path: made.worktree_path, branch: "rungate/new", base_sha };
+    expect((await ok(git.importWork(input))).findings).toEqual([]);
+    expect(existsSync(lockOf("rungate/new"))).toBe(false);
+    expect((await gitIn(clone_path, "rev-parse", "refs/heads/rungate/new")).trim()).toBe(head);
   });
 
   it("leaves alone a worktree an agent or a person is adding (locked 'initializing', younger than 2 s)", async () => {

@@ -22,6 +22,7 @@ import {
   removeTempDirs,
   startRecordingServer,
   tempDir,
+  writeFiles,
 } from "./git-helpers.js";
 
 // Real git on real repositories, all local: bare "remotes" in temporary directories, and HTTP servers on
@@ -39,6 +40,7 @@ describeGitPortContract({
       port: createSimpleGitAdapter({ root: join(dir, "repos") }),
       createRemote: (files) => createBareRemote(dir, files),
       commit: (worktree_path, files, message) => commitFiles(worktree_path, files, message),
+      write: (tree_path, files) => writeFiles(tree_path, files),
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },
@@ -78,7 +80,13 @@ async function withWorktree(branch = "rungate/card-1", assignment_id = "a-1") {
   const { git, clone_path } = fixture;
   const { base_sha } = await ok(git.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
   const { worktree_path } = await ok(git.createWorktree({ clone_path, branch, assignment_id }));
-  return { ...fixture, branch, base_sha, worktree_path };
+  /** Reads the agent's work back into the clone, as the orchestrator does; it must be clean. */
+  const land = async () => {
+    const imported = await ok(git.importWork({ clone_path, worktree_path, branch, base_sha }));
+    expect(imported.findings).toEqual([]);
+    return imported.head_sha;
+  };
+  return { ...fixture, branch, base_sha, worktree_path, land };
 }
 
 /** Every file under `dir`, recursively (empty when `dir` does not exist). */
@@ -141,8 +149,9 @@ describe("simple-git adapter: where clones and worktrees live", () => {
 
 describe("simple-git adapter: changed files as git stores them", () => {
   it("reports an added symlink with mode 120000 and its target, which the core judges outside the repository", async () => {
-    const { git, clone_path, base_sha, worktree_path } = await withWorktree();
+    const { git, clone_path, base_sha, worktree_path, land } = await withWorktree();
     const head = await commitSymlink(worktree_path, "docs/passwd", "../../etc/passwd", "Link");
+    await land();
     const [file, ...rest] = await ok(git.changedFiles({ clone_path, base: base_sha, head }));
     expect(rest).toEqual([]);
     expect(file).toEqual({
@@ -160,8 +169,9 @@ describe("simple-git adapter: changed files as git stores them", () => {
   });
 
   it("reports an executable bit change as modified, with the old and the new mode", async () => {
-    const { git, clone_path, base_sha, worktree_path } = await withWorktree();
+    const { git, clone_path, base_sha, worktree_path, land } = await withWorktree();
     const head = await commitMode(worktree_path, "src/cart.ts", 0o755, "Make executable");
+    await land();
     expect(await ok(git.changedFiles({ clone_path, base: base_sha, head }))).toEqual([
       {
         path: "src/cart.ts",
@@ -175,7 +185,7 @@ describe("simple-git adapter: changed files as git stores them", () => {
   });
 
   it("reports a file turned into a symlink as type_changed, with the target", async () => {
-    const { git, clone_path, base_sha, worktree_path } = await withWorktree();
+    const { git, clone_path, base_sha, worktree_path, land } = await withWorktree();
     await rm(join(worktree_path, "README.md"));
     const head = await commitSymlink(
       worktree_path,
@@ -183,6 +193,7 @@ describe("simple-git adapter: changed files as git stores them", () => {
       "docs/guide.md",
       "Point README at the guide",
     );
+    await land();
     expect(await ok(git.changedFiles({ clone_path, base: base_sha, head }))).toEqual([
       {
         path: "README.md",
@@ -196,13 +207,14 @@ describe("simple-git adapter: changed files as git stores them", () => {
   });
 
   it("detects a rename with an edit, keeping the path it came from", async () => {
-    const { git, clone_path, base_sha, worktree_path } = await withWorktree();
+    const { git, clone_path, base_sha, worktree_path, land } = await withWorktree();
     const edited = BASE["docs/guide.md"].replace("Line 3 of", "Line three of");
     const head = await commitFiles(
       worktree_path,
       { "docs/guide.md": null, "docs/manual.md": edited },
       "Rename and edit",
     );
+    await land();
     const changes = await ok(git.changedFiles({ clone_path, base: base_sha, head }));
     expect(changes).toEqual([
       {
@@ -217,9 +229,10 @@ describe("simple-git adapter: changed files as git stores them", () => {
   });
 
   it("round-trips paths with spaces, a newline and non-ASCII letters", async () => {
-    const { git, clone_path, base_sha, worktree_path } = await withWorktree();
+    const { git, clone_path, base_sha, worktree_path, land } = await withWorktree();
     const path = "notes with space/line\nbreak — é✓ 日本.txt";
     const head = await commitFiles(worktree_path, { [path]: "odd but valid\n" }, "Odd name");
+    await land();
     const changes = await ok(git.changedFiles({ clone_path, base: base_sha, head }));
     expect(changes.map((c) => [c.path, c.status])).toEqual([[path, "added"]]);
     expect(await ok(git.fileContent({ clone_path, ref: head, path }))).toBe("odd but valid\n");
@@ -256,8 +269,9 @@ describe("simple-git adapter: refs and file content", () => {
   });
 
   it("keeps a commit's whole message, body included", async () => {
-    const { git, clone_path, base_sha, worktree_path, branch } = await withWorktree();
+    const { git, clone_path, base_sha, worktree_path, branch, land } = await withWorktree();
     await commitFiles(worktree_path, { "a.txt": "a\n" }, "Subject line\n\nA body\nover two lines.");
+    await land();
     const [commit] = await ok(git.commitsSince({ clone_path, base: base_sha, head: branch }));
     expect(commit?.message).toBe("Subject line\n\nA body\nover two lines.");
   });
@@ -273,8 +287,9 @@ describe("simple-git adapter: branches and worktrees", () => {
   });
 
   it("reuses a branch that only exists on the remote, at the remote's tip", async () => {
-    const { git, remote, clone_path, branch, worktree_path } = await withWorktree();
+    const { git, remote, clone_path, branch, worktree_path, land } = await withWorktree();
     const tip = await commitFiles(worktree_path, { "src/feature.ts": "export {};\n" }, "Feature");
+    await land();
     await ok(git.push({ clone_path, branch }));
     const other = await ok(git.ensureClone({ project_id: randomUUID(), repo_url: remote }));
     const again = await ok(
@@ -326,12 +341,10 @@ describe("simple-git adapter: branches and worktrees", () => {
     expect(error).toMatchObject({ kind: "not_found", code: "branch_not_found" });
   });
 
-  it("prunes a worktree whose directory was deleted by hand, so it can be created again", async () => {
+  it("creates a worktree again whose directory was deleted by hand", async () => {
     const { git, clone_path, branch, worktree_path } = await withWorktree();
     await rm(worktree_path, { recursive: true, force: true });
-    expect(await gitIn(clone_path, "worktree", "list", "--porcelain")).toContain(worktree_path);
     await ok(git.prune({ clone_path }));
-    expect(await gitIn(clone_path, "worktree", "list", "--porcelain")).not.toContain(worktree_path);
     const again = await ok(git.createWorktree({ clone_path, branch, assignment_id: "a-1" }));
     expect(again).toEqual({ worktree_path, created: true });
   });
@@ -349,21 +362,37 @@ describe("simple-git adapter: branches and worktrees", () => {
 
 describe("simple-git adapter: push", () => {
   it("answers non_fast_forward when the remote branch moved, and never forces", async () => {
-    const { git, remote, clone_path, branch, worktree_path } = await withWorktree();
+    const { git, remote, clone_path, branch, worktree_path, land } = await withWorktree();
     await commitFiles(worktree_path, { "src/a.ts": "export const a = 1;\n" }, "Agent 1");
+    await land();
     await ok(git.push({ clone_path, branch }));
     const theirs = await pushAsSomeoneElse(remote, branch, { "src/b.ts": "export {};\n" }, "Someone else");
     await commitFiles(worktree_path, { "src/a.ts": "export const a = 2;\n" }, "Agent 2");
+    await land();
     const error = await fails(git.push({ clone_path, branch }));
     expect(error).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
     expect((await gitIn(remote, "rev-parse", `refs/heads/${branch}`)).trim()).toBe(theirs);
   });
 
-  it("refuses to push when the clone's remote was rewritten after cloning", async () => {
-    const { git, dir, clone_path, branch, worktree_path } = await withWorktree();
-    await commitFiles(worktree_path, { "src/a.ts": "export {};\n" }, "Agent");
+  it("pushes to the recorded remote even when the clone's config was rewritten to point elsewhere", async () => {
+    const { git, dir, remote, clone_path, branch, worktree_path, land } = await withWorktree();
+    const tip = await commitFiles(worktree_path, { "src/a.ts": "export {};\n" }, "Agent");
+    await land();
     const elsewhere = await createBareRemote(dir, { "x.txt": "x\n" });
+    // What an agent outside a sandbox could do by path; through git, its own repository is all it reaches.
     await gitIn(worktree_path, "config", "remote.origin.url", elsewhere);
+    await gitIn(clone_path, "config", "remote.origin.url", elsewhere);
+    await ok(git.push({ clone_path, branch }));
+    expect((await gitIn(remote, "rev-parse", `refs/heads/${branch}`)).trim()).toBe(tip);
+    expect(await gitIn(elsewhere, "for-each-ref", "refs/heads/rungate")).toBe("");
+  });
+
+  it("refuses to push when the clone's recorded remote no longer matches its config", async () => {
+    const { git, dir, clone_path, branch } = await withWorktree();
+    const elsewhere = await createBareRemote(dir, { "x.txt": "x\n" });
+    // A clone made by hand keeps its config (nothing recorded to restore from): the URL is compared.
+    await rm(join(clone_path, "rungate-remote-url"));
+    await gitIn(clone_path, "config", "--add", "remote.origin.url", elsewhere);
     const error = await fails(git.push({ clone_path, branch }));
     expect(error).toMatchObject({ kind: "conflict", code: "clone_remote_mismatch" });
     expect(await gitIn(elsewhere, "for-each-ref", "refs/heads/rungate")).toBe("");

@@ -22,6 +22,7 @@ describeGitPortContract({
       },
       commit: async (worktree_path, files, message) =>
         git.commit({ worktree_path, files, message })._unsafeUnwrap(),
+      write: async (tree_path, files) => git.writeUncommitted(tree_path, files)._unsafeUnwrap(),
     };
   },
 });
