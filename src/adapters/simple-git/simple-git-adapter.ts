@@ -645,7 +645,15 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
           if (sha !== head_sha) return err(notFound("commit_not_found", "commit", head_sha));
           const tree_path = join(`${clone}.checks`, tree_name);
           yield* removeTree(tree_path);
-          if (!(yield* buildStandaloneRepository(ctx, clone, tree_path, { detached: sha }, signal))) {
+          const listed = ["for-each-ref", "--format=%(objectname) %(refname)", "refs/remotes/origin/"];
+          const refs = new Map<string, string>();
+          for (const line of (yield* git(ctx, clone, listed, signal)).split("\n")) {
+            const [object, ref] = line.split(" ");
+            if (object !== undefined && ref !== undefined && ref !== "refs/remotes/origin/HEAD")
+              refs.set(ref, object);
+          }
+          const head = { detached: sha, refs };
+          if (!(yield* buildStandaloneRepository(ctx, clone, tree_path, head, signal))) {
             return err(conflict("check_tree_occupied", "check_tree", tree_path));
           }
           return ok({ tree_path });

@@ -25,10 +25,14 @@ import {
   removeTree,
 } from "./git-repo.js";
 
-/** What HEAD of a new standalone repository names. */
+/**
+ * What HEAD of a new standalone repository names; a detached one may come with `refs` (full ref name → sha)
+ * written beside it, such as the clone's `refs/remotes/origin/*`, so that a check can compare with
+ * `origin/main` as it could in the clone.
+ */
 export type StandaloneHead =
   | { readonly branch: string; readonly sha: string }
-  | { readonly detached: string };
+  | { readonly detached: string; readonly refs?: ReadonlyMap<string, string> };
 
 /**
  * Builds a standalone repository with `head` checked out at `target`: made in a temporary directory beside
@@ -61,6 +65,14 @@ export function buildStandaloneRepository(
         await writeFile(join(dotGit, "HEAD"), `ref: refs/heads/${head.branch}\n`);
       } else {
         await writeFile(join(dotGit, "HEAD"), `${head.detached}\n`);
+        const refs = [...(head.refs ?? new Map<string, string>())].sort(([a], [b]) => (a < b ? -1 : 1));
+        if (refs.length > 0) {
+          const lines = refs.map(([ref, sha]) => `${sha} ${ref}\n`).join("");
+          await writeFile(
+            join(dotGit, "packed-refs"),
+            `# pack-refs with: peeled fully-peeled sorted \n${lines}`,
+          );
+        }
       }
     });
     yield* gitSilent(ctx, temporary, ["read-tree", "-u", "--reset", "HEAD"], signal);
