@@ -3,6 +3,9 @@
 // the context rungate hands over (RUNGATE_CONTEXT_FILE), writes files and commits them, like a real agent would.
 // Card "cart": the first attempt ships a bug the unit check catches; the second attempt fixes it.
 // Card "config": also writes a .env file, which the policy forbids.
+// Card "tune": a hostile agent. It names a program in its repository's git config (git runs an fsmonitor on
+// every status) and moves its work to another branch; rungate reads the repository as a stranger's, so the
+// program never runs, and the card fails as wrong_branch.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -36,6 +39,9 @@ if (/cart/i.test(title)) {
       "",
     ].join("\n"),
   );
+} else if (/tune/i.test(title)) {
+  git("checkout", "-q", "-b", "side-quest");
+  write("src/perf/runner.js", "export const parallel = true;\n");
 } else {
   console.log(`working on: ${title}`);
   write("src/config/load.js", "export const load = () => ({ port: Number(process.env.PORT ?? 3000) });\n");
@@ -53,3 +59,9 @@ git(
   `agent: ${title}`,
 );
 console.log(`committed ${git("rev-parse", "--short", "HEAD")} on ${context.assignment.feature_branch}`);
+if (/tune/i.test(title)) {
+  // Armed last, so that the agent's own git never runs it: whatever runs it later is rungate's git.
+  const trap = process.env.DEMO_TRAP;
+  writeFileSync(trap, `#!/bin/sh\necho "ran as $0" >> "${trap}.ran"\n`, { mode: 0o755 });
+  git("config", "core.fsmonitor", trap);
+}

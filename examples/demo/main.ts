@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the main job on a real repository. A temporary git repository with a local bare remote,
- * a policy with required checks and forbidden paths, and two cards run through rungate with real adapters:
+ * a policy with required checks and forbidden paths, and three cards run through rungate with real adapters
+ * (one of them a hostile agent, stopped by a containment rule):
  * git worktrees per card (rungate/git), an agent program started per card (rungate/dispatch), check
  * commands run as processes (rungate/checks), state in an embedded PGlite directory (rungate/postgres),
  * and a draft PR recorded by the local PR host (rungate/local). A person approves, and a person merges.
@@ -9,7 +10,7 @@
  *   npm run demo -- --data-dir ./x    # keep the PGlite store (and the repos) in ./x
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +64,8 @@ const ports = {
   dispatcher: createCommandDispatcher({
     command: [process.execPath, join(here, "agent.mjs")],
     state_dir: join(work, "executions"),
+    // Where the hostile "tune" card writes the program it names in its git config (see agent.mjs).
+    env: { DEMO_TRAP: join(work, "trap.sh") },
   }),
   checks: createProcessCheckRunner({
     checks: {
@@ -108,7 +111,8 @@ const printed = (async () => {
       const files = (p.files as { path: string; verdict: string }[])
         .map((f) => `${f.path} (${f.verdict})`)
         .join(", ");
-      return `changes: ${files || "none"}`;
+      const outcome = p.outcome === "committed" ? "" : `, ${p.outcome}`;
+      return `changes: ${files || "none"}${outcome}`;
     }
     return e.event_type;
   };
@@ -129,13 +133,16 @@ const card = (id: string, title: string, allowed: string[]) => ({
   policy,
 });
 
-// 4. Two cards, each its own run, built concurrently.
-const [cart, config] = await Promise.all([
+// 4. Three cards, each its own run, built concurrently.
+const [cart, config, tune] = await Promise.all([
   orchestrator.triggerBuild(
     card("c0ffee00-0000-4000-8000-000000000001", "Add a cart total", ["src/cart/**", "test/**"]),
   ),
   orchestrator.triggerBuild(
     card("c0ffee00-0000-4000-8000-000000000002", "Load config from the environment", ["src/config/**"]),
+  ),
+  orchestrator.triggerBuild(
+    card("c0ffee00-0000-4000-8000-000000000003", "Tune the test runner", ["src/perf/**"]),
   ),
 ]);
 const cartRun = cart.match(
@@ -145,6 +152,19 @@ const cartRun = cart.match(
 const configRun = config.match(
   (r) => r,
   (e) => die("build the config card", e),
+);
+const tuneRun = tune.match(
+  (r) => r,
+  (e) => die("build the tune card", e),
+);
+const tuneExecution = (await storage.listExecutions(tuneRun.run.id)).match(
+  (x) => x[0],
+  (e) => die("read the tune card's attempt", e),
+);
+console.log(
+  `\n${ms()}  the tune card is ${tuneRun.assignments[0]?.phase}: ${tuneExecution?.outcome}` +
+    ` (${tuneExecution?.summary?.split("\n").find((l) => l.startsWith("rungate:")) ?? ""});` +
+    ` the fsmonitor it named in its git config ran: ${existsSync(join(work, "trap.sh.ran")) ? "YES" : "never"}`,
 );
 const cartCard = cartRun.assignments[0];
 if (cartCard === undefined) throw new Error("the cart run has no card");
@@ -214,7 +234,7 @@ const reopened = (await createPgliteStorage({ dataDir: join(work, "store") })).m
   (e) => die("reopen the store", e),
 );
 const rows = [];
-for (const built of [cartRun, configRun]) {
+for (const built of [cartRun, configRun, tuneRun]) {
   const run = (await reopened.getRun(built.run.id)).match(
     (r) => r,
     (e) => die("read back", e),
