@@ -119,7 +119,8 @@ function must<T>(result: { isOk(): boolean; _unsafeUnwrap(): T; _unsafeUnwrapErr
 
 /**
  * Card `n` through the adapter, project `p<n>` cloned for the first time: `ensureClone`, `createFeatureBranch`
- * from `main`, `createWorktree`, one commit ({@link commitInWorktree}), `changedFiles(base_sha, branch)`.
+ * from `main`, `createWorktree`, one commit ({@link commitInWorktree}), `importWork` (the agent's commit read
+ * back into the clone), `changedFiles(base_sha, branch)`.
  * Returns the number of changed files (1).
  */
 export async function cardThroughAdapter(
@@ -132,6 +133,7 @@ export async function cardThroughAdapter(
   const { base_sha } = must(await git.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
   const { worktree_path } = must(await git.createWorktree({ clone_path, branch, assignment_id }));
   await commitInWorktree(worktree_path, n);
+  must(await git.importWork({ clone_path, worktree_path, branch, base_sha }));
   return must(await git.changedFiles({ clone_path, base: base_sha, head: branch })).length;
 }
 

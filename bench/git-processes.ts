@@ -26,7 +26,14 @@ import {
 } from "./git-fixture.js";
 
 const CARDS_PER_VARIANT = 8;
-const STEPS = ["ensureClone", "createFeatureBranch", "createWorktree", "commit", "changedFiles"] as const;
+const STEPS = [
+  "ensureClone",
+  "createFeatureBranch",
+  "createWorktree",
+  "commit",
+  "importWork",
+  "changedFiles",
+] as const;
 type Step = (typeof STEPS)[number];
 
 const home = await isolateGit();
@@ -109,7 +116,15 @@ cat "$out"; cat "$err" >&2; rm -f "$out" "$err"; exit $rc`,
 }
 
 function zeroes(): Record<Step, number> {
-  return { ensureClone: 0, createFeatureBranch: 0, createWorktree: 0, commit: 0, changedFiles: 0 };
+  // Raw git has no import: the linked worktree shares the clone's refs (and its config).
+  return {
+    ensureClone: 0,
+    createFeatureBranch: 0,
+    createWorktree: 0,
+    commit: 0,
+    importWork: 0,
+    changedFiles: 0,
+  };
 }
 
 /** An executable `/bin/sh` script named `name` in `where`. */
@@ -154,6 +169,7 @@ async function timedCard(
     await timed("createWorktree", () => git.createWorktree({ clone_path, branch, assignment_id })),
   );
   await timed("commit", () => commitInWorktree(worktree_path, n));
+  must(await timed("importWork", () => git.importWork({ clone_path, worktree_path, branch, base_sha })));
   const changed = must(
     await timed("changedFiles", () => git.changedFiles({ clone_path, base: base_sha, head: branch })),
   );
