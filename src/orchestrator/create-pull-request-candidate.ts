@@ -50,7 +50,8 @@ export function createPullRequestCandidate(
     yield* canCreatePullRequest(assignment, approvals, policy, changes);
     const checks = yield* deps.storage.listChecks(run.id);
     const clone_path = run.worktree_root ?? "";
-    yield* deps.git.push({ clone_path, branch: assignment.feature_branch }, opts);
+    // The approved head, by sha: what the checks and the person saw, whatever the clone's branch says now.
+    yield* deps.git.push({ clone_path, branch: assignment.feature_branch, head_sha: head }, opts);
     const title = pullRequestTitle({ assignment });
     const body = renderPullRequestBody({ run, assignment, checks, approvals, files: changes.files });
     const hosted = yield* deps.pullRequests.createDraftPullRequest(

@@ -173,9 +173,10 @@ export interface GitPort {
   /**
    * Pushes `branch` to the clone's remote with an explicit refspec that can only create or fast-forward
    * `refs/heads/<branch>` (never forced, never another ref; credentials are the adapter's business, never logged).
+   * With `head_sha`, exactly that commit is pushed (the approved head), whatever the clone's branch says now.
    */
   push(
-    input: { readonly clone_path: string; readonly branch: string },
+    input: { readonly clone_path: string; readonly branch: string; readonly head_sha?: string },
     options?: PortCallOptions,
   ): ResultAsync<void, PortError>;
 }

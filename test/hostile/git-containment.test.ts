@@ -101,6 +101,31 @@ describe("hostile agent: git configuration never reaches rungate's git", () => {
     expect(world.markerText()).toBeNull();
   });
 
+  it("moves the card's branch in the clone by path after the approval: the moved head is never proposed", async () => {
+    const world = await hostileWorld();
+    const run_id = await world.build(GOOD_CHANGE);
+    const { assignments, approvals } = await readBack(world, run_id);
+    const card = assignments[0];
+    if (!card || !approvals[0]) throw new Error("the card did not reach its approval");
+    const decided = await world.orchestrator.recordApprovalDecision({
+      run_id,
+      approval_id: approvals[0].id,
+      decision: "approve",
+      decided_by: "ana",
+    });
+    expect(decided.isOk()).toBe(true);
+    // What another card's agent outside a sandbox could do: point the branch at the bare base commit.
+    const clone = join(world.git_root, fixtureId(1));
+    execFileSync("git", ["update-ref", `refs/heads/${card.feature_branch}`, card.base_sha ?? ""], {
+      cwd: clone,
+    });
+    const proposed = await world.orchestrator.createPullRequestCandidate({ assignment_id: card.id });
+    // The head rungate did not import is treated as new work: back to checking, nothing pushed.
+    expect(proposed.isErr()).toBe(true);
+    expect(() => world.remoteTip(card.feature_branch)).toThrow();
+    expect((await readBack(world, run_id)).assignments[0]?.phase).toBe("checking");
+  });
+
   it("pushes to the remote itself (no sandbox): the move of another branch is recorded on the run", async () => {
     const world = await hostileWorld();
     const main = world.remoteTip("main");

@@ -593,15 +593,18 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       const signal = options?.signal;
       return started("push", options).andThen(() =>
         safeTry<void, PortError>(async function* () {
-          const { clone_path, branch } = yield* parseGitInput(GitInputs.push, input);
+          const { clone_path, branch, head_sha } = yield* parseGitInput(GitInputs.push, input);
           const clone = yield* openClone(clone_path);
           const ref = `refs/heads/${branch}`;
-          if ((yield* resolveFirst(ctx, clone, [ref], signal)) === null) {
-            return err(notFound("branch_not_found", "branch", branch));
+          const tip = yield* resolveFirst(ctx, clone, [ref], signal);
+          if (tip === null) return err(notFound("branch_not_found", "branch", branch));
+          if (head_sha !== undefined && (yield* resolveRef(ctx, clone, head_sha, signal)) !== head_sha) {
+            return err(notFound("commit_not_found", "commit", head_sha));
           }
           const url = yield* checkedRemoteUrl(ctx, clone, signal);
-          // Never forced: the refspec has no "+", and the branch name cannot start with one.
-          const args = ["push", "--porcelain", "--progress", "origin", `${ref}:${ref}`];
+          // Never forced: the refspec has no "+", and the branch name cannot start with one. With a sha, the
+          // approved commit is pushed even if someone moved the clone's branch since.
+          const args = ["push", "--porcelain", "--progress", "origin", `${head_sha ?? ref}:${ref}`];
           const outcome = yield* tryGit(ctx, clone, args, signal, credentialEnv(credentials, url, env));
           if (outcome.exit_code === 0) return ok(undefined);
           const report = `${outcome.stdout}\n${outcome.stderr}`;

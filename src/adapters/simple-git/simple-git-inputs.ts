@@ -79,7 +79,7 @@ export const GitInputs = {
   fileDiff: z.object({ clone_path: ClonePath, base: Ref, head: Ref, path: RepoPath }),
   fileContent: z.object({ clone_path: ClonePath, ref: Ref, path: RepoPath }),
   commitsSince: z.object({ clone_path: ClonePath, base: Ref, head: Ref }),
-  push: z.object({ clone_path: ClonePath, branch: BranchName }),
+  push: z.object({ clone_path: ClonePath, branch: BranchName, head_sha: Sha.optional() }),
   prune: z.object({ clone_path: ClonePath }),
   importWork: z.object({
     clone_path: ClonePath,

@@ -473,6 +473,29 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       );
     });
 
+    describe("push of an approved head", () => {
+      it(
+        "pushes exactly the commit given by sha, even when the branch has moved on since",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness);
+          const { clone_path, branch, repo_url } = card;
+          const approved = await agentCommit(
+            harness,
+            card,
+            { "src/a.ts": "export const a = 1;\n" },
+            "Approved",
+          );
+          await agentCommit(harness, card, { "src/a.ts": "export const a = 2;\n" }, "Later");
+          await expectOk(port.push({ clone_path, branch, head_sha: approved }));
+          const other = await expectOk(port.ensureClone({ project_id: nextProjectId(), repo_url }));
+          expect(
+            await expectOk(port.headSha({ clone_path: other.clone_path, ref: `origin/${branch}` })),
+          ).toBe(approved);
+        }),
+      );
+    });
+
     describe("cancellation", () => {
       it(
         "answers cancelled when the signal is already aborted",

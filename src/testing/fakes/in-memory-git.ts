@@ -619,8 +619,10 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
     push(input, callOptions) {
       return call("push", input, callOptions, () =>
         getClone(input.clone_path).andThen((clone) => {
-          const tip = clone.branches.get(input.branch);
-          if (!tip) return err(notFound("branch", input.branch));
+          const branchTip = clone.branches.get(input.branch);
+          if (!branchTip) return err(notFound("branch", input.branch));
+          const tip = input.head_sha ?? branchTip;
+          if (!clone.objects.has(tip)) return err(notFound("commit", tip));
           const remote = remotes.get(clone.remote_url);
           if (!remote)
             return err(failure("push", "remote_not_found", `repository '${clone.remote_url}' not found`));
