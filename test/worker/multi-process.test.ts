@@ -552,9 +552,9 @@ describe.skipIf(!url)(title, () => {
     // project; killed later, `createWorktree` handed back the half checked-out worktree (files missing, an
     // index.lock), the agent could not commit and the card ended `failed`.
     it.skipIf(!existsSync("/proc"))(
-      "a worker killed inside `git worktree add`: the heir rebuilds the half-made worktree " + "",
+      "a worker killed while it checks a card's repository out: the heir builds it again " + "",
       async () => {
-        // Aimed, not random: the kill lands while the victim's `git worktree add` checks out a big tree.
+        // Aimed, not random: the kill lands while the victim's `read-tree -u` fills the card's new repository.
         let hit: { d: Deployment; runIds: string[]; killedAt: number } | null = null;
         for (let attempt = 0; attempt < 5 && hit === null; attempt++) {
           const d = await makeDeployment(0, 3_000);
@@ -563,18 +563,17 @@ describe.skipIf(!url)(title, () => {
           const pid = victim.child.pid ?? -1;
           let seen: number | null = null;
           while (seen === null && victim.child.exitCode === null) {
-            seen = processOfGroup(pid, ["worktree", "add"]);
+            seen = processOfGroup(pid, ["read-tree", "-u"]);
             if (seen === null) await sleep(2);
           }
           killGroup(victim.child);
           const killedAt = Date.now();
           await within("victim exit", 30_000, victim.exited);
-          const admin = join(sharedPaths(d.shared_dir).git_root, PROJECT_ID, "worktrees");
-          const halfMade =
-            existsSync(admin) && readdirSync(admin).some((w) => existsSync(join(admin, w, "locked")));
+          const worktrees = join(sharedPaths(d.shared_dir).git_root, `${PROJECT_ID}.worktrees`);
+          const halfMade = existsSync(worktrees) && readdirSync(worktrees).some((w) => w.startsWith(".tmp-"));
           if (seen !== null && halfMade) hit = { d, runIds, killedAt };
         }
-        if (hit === null) throw new Error("no kill landed inside `git worktree add` in 5 attempts");
+        if (hit === null) throw new Error("no kill landed inside the repository's checkout in 5 attempts");
         const { d, runIds, killedAt } = hit;
         const heir = spawnWorker(d, "heir-wt", {
           lease_ms: LEASE_MS,
@@ -592,6 +591,9 @@ describe.skipIf(!url)(title, () => {
           a?.head_sha ?? "",
         );
         expect(changed).toBe("src/c0/work.txt");
+        // The half-made repository was cleared by the heir's build.
+        const worktrees = join(sharedPaths(d.shared_dir).git_root, `${PROJECT_ID}.worktrees`);
+        expect(readdirSync(worktrees).filter((w) => w.startsWith(".tmp-"))).toEqual([]);
       },
       600_000,
     );

@@ -11,7 +11,7 @@
  * status`, for every card of the project. That is why no agent ever gets one.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ok, type ResultAsync, safeTry } from "neverthrow";
 import type { PortError } from "../../ports/port-error.js";
@@ -36,7 +36,8 @@ export type StandaloneHead =
 
 /**
  * Builds a standalone repository with `head` checked out at `target`: made in a temporary directory beside
- * it and moved into place, so that a crash never leaves half a repository at `target`. `false` when
+ * it and moved into place, so that a crash never leaves half a repository at `target` (what it leaves beside
+ * it is removed by the next build of the same name). `false` when
  * something appeared at `target` meanwhile (the temporary directory is removed either way).
  *
  * Every git process here runs inside the new repository while rungate alone has touched it: `git init` with
@@ -50,10 +51,18 @@ export function buildStandaloneRepository(
   head: StandaloneHead,
   signal: AbortSignal | undefined,
 ): ResultAsync<boolean, PortError> {
-  const temporary = join(dirname(target), `.tmp-${basename(target)}-${randomUUID()}`);
+  const prefix = `.tmp-${basename(target)}-`;
+  const temporary = join(dirname(target), `${prefix}${randomUUID()}`);
   const dotGit = join(temporary, ".git");
   const build = safeTry<boolean, PortError>(async function* () {
     yield* makeDirectory(ctx, dirname(target));
+    // What a build of the same tree killed half-way left: the caller holds the card (its lease, the clone
+    // lock), so no live build of this name can be running.
+    yield* fsCall(ctx, "clean", async () => {
+      for (const name of await readdir(dirname(target))) {
+        if (name.startsWith(prefix)) await rm(join(dirname(target), name), { recursive: true, force: true });
+      }
+    });
     yield* git(ctx, dirname(target), ["init", "--template=", temporary], signal);
     yield* fsCall(ctx, "write", async () => {
       await mkdir(join(dotGit, "objects", "info"), { recursive: true });
