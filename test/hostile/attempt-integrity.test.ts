@@ -69,6 +69,18 @@ const attacks: readonly { title: string; script: string; outcome: string; reason
     outcome: "repository_replaced",
     reason: /no \.git directory/,
   },
+  {
+    title: "replaces its .git with a link to rungate's clone",
+    script: `${BUGGY}\nrm -rf .git\nln -s "$CLONE" .git`,
+    outcome: "repository_replaced",
+    reason: /replaced by a link/,
+  },
+  {
+    title: "leaves a nested repository whose config names an fsmonitor",
+    script: `${BUGGY}\nmkdir -p src/nested\ngit -C src/nested init -q\ngit -C src/nested config core.fsmonitor "$EVIL"`,
+    outcome: "uncommitted_changes",
+    reason: /src\/nested/,
+  },
 ];
 
 describe("hostile agent: only clean commits on the card's branch are an attempt that counts", () => {

@@ -4,8 +4,9 @@
  * attributes never apply to rungate's process), and what it committed is judged before the clone's branch
  * moves. Every way an attempt can be unclean becomes a finding that names it.
  */
+import { lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { err, ok, type ResultAsync, safeTry } from "neverthrow";
+import { err, ok, ResultAsync, safeTry } from "neverthrow";
 import type { AgentWorkFinding, ImportedWork } from "../../ports/git-port.js";
 import type { PortError } from "../../ports/port-error.js";
 import { credentialEnv } from "./git-env.js";
@@ -15,7 +16,6 @@ import {
   type GitContext,
   gitSilent,
   isAncestor,
-  pathKind,
   REMOTE_URL_FILE,
   readSmallFile,
   tryGit,
@@ -99,11 +99,18 @@ function listAgentRepository(
   signal: AbortSignal | undefined,
 ): ResultAsync<RemoteListing | AgentWorkFinding, PortError> {
   return safeTry<RemoteListing | AgentWorkFinding, PortError>(async function* () {
-    const kind = yield* pathKind(ctx, `${worktree_path}/.git`);
+    // lstat, not stat: a `.git` that is a link (to the clone, to another card's repository) is not the
+    // repository rungate made, even though git would follow it.
+    const kind = yield* ResultAsync.fromSafePromise(
+      lstat(join(worktree_path, ".git")).then(
+        (stats) => (stats.isDirectory() ? "directory" : stats.isSymbolicLink() ? "link" : "file"),
+        () => "missing",
+      ),
+    );
     if (kind !== "directory") {
       return ok({
         code: "repository_replaced" as const,
-        message: `the agent's worktree has no .git directory any more (${kind === "missing" ? "removed" : "replaced by a file or link"})`,
+        message: `the agent's worktree has no .git directory any more (${kind === "missing" ? "removed" : `replaced by a ${kind}`})`,
       });
     }
     const outcome = yield* tryGit(ctx, clone, ["ls-remote", "--symref", worktree_path], signal);
