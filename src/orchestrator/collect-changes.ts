@@ -1,7 +1,12 @@
 import { ok, type ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import { type ChangeEvaluation, evaluateChanges } from "../core/policy/evaluate-changes.js";
-import type { AgentCommit, AgentExecution, AgentOutcome } from "../core/schemas/agent-execution.js";
+import {
+  AGENT_OUTCOMES,
+  type AgentCommit,
+  type AgentExecution,
+  type AgentOutcome,
+} from "../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
@@ -148,17 +153,13 @@ export function collectChanges(
   });
 }
 
-/** Outcomes an agent reports that fail the attempt whatever git shows: its own word of a problem is believed. */
-const REPORTED_FAILURES: ReadonlySet<AgentOutcome> = new Set<AgentOutcome>([
-  "agent_error",
-  "timed_out",
-  "uncommitted_changes",
-  "wrong_branch",
-  "detached_head",
-  "foreign_refs",
-  "diverged_from_base",
-  "repository_replaced",
-]);
+/**
+ * Outcomes an agent reports that fail the attempt whatever git shows (its own word of a problem is
+ * believed): every outcome but the claim of success, no change, and a cancel (which ends the run another way).
+ */
+const REPORTED_FAILURES: ReadonlySet<AgentOutcome> = new Set(
+  AGENT_OUTCOMES.filter((o) => o !== "committed" && o !== "no_changes" && o !== "cancelled"),
+);
 
 /**
  * How an attempt ended: a failure the agent reported stands; then the first finding git made in its
