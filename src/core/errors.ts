@@ -65,6 +65,9 @@ export const VIOLATION_CODES = [
   "unsafe_branch_name",
   "duplicate_branch",
   "invalid_repo_url",
+  "branch_not_plain",
+  "feature_branch_is_base",
+  "feature_branch_protected",
 ] as const;
 
 /** One of {@link VIOLATION_CODES}. */
@@ -83,6 +86,7 @@ export const GATE_REASON_CODES = [
   "approval_not_by_user",
   "changes_not_evaluated",
   "changes_violate_path_rules",
+  "head_branch_protected",
 ] as const;
 
 /** One of {@link GATE_REASON_CODES}. */

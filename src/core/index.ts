@@ -45,7 +45,14 @@ export {
 } from "./gates/pull-request-gate.js";
 export { parseInput, toFieldIssues } from "./parse.js";
 export { buildAgentTask } from "./policy/agent-task.js";
-export { type BranchNameIssue, checkBranchName, defaultFeatureBranch } from "./policy/branch-names.js";
+export {
+  type BranchNameIssue,
+  checkBranchName,
+  defaultFeatureBranch,
+  type FeatureBranchProblem,
+  featureBranchProblem,
+  plainBranchProblem,
+} from "./policy/branch-names.js";
 export { DEPENDENCY_MANIFESTS, dependencyManifestPaths } from "./policy/dependency-manifests.js";
 export { type ChangeEvaluation, evaluateChanges, type FileEvaluation } from "./policy/evaluate-changes.js";
 export { normaliseGlob, normaliseRepoPath, type PathIssue } from "./policy/path-normalise.js";

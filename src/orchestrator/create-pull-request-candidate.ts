@@ -1,6 +1,7 @@
 import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { canCreatePullRequest } from "../core/gates/pull-request-gate.js";
+import { featureBranchProblem } from "../core/policy/branch-names.js";
 import { pullRequestTitle, renderPullRequestBody } from "../core/pull-request/pull-request-body.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import { readChanges } from "./collect-changes.js";
@@ -48,6 +49,27 @@ export function createPullRequestCandidate(
       );
     const changes = yield* readChanges(deps, run, assignment, policy, head, signal);
     yield* canCreatePullRequest(assignment, approvals, policy, changes);
+    // Validation refused such a branch when the run was made; this holds for runs stored before that rule
+    // and for any record written around it: the push can never target a branch only a person may move.
+    const protectedHead = featureBranchProblem(
+      assignment.feature_branch,
+      run.base_branch,
+      policy.protected_branches,
+    );
+    if (protectedHead !== null) {
+      return errAsync(
+        rungateError("gate_closed", "pull_request_gate_closed", {
+          gate: "create_pull_request",
+          reasons: [
+            {
+              code: "head_branch_protected",
+              subject: assignment.feature_branch,
+              message: `the card's branch "${assignment.feature_branch}" is ${protectedHead.code === "branch_not_plain" ? "not a plain branch name" : protectedHead.code === "feature_branch_is_base" ? "the base branch" : `protected ("${protectedHead.rule}")`}: rungate never pushes it`,
+            },
+          ],
+        }),
+      );
+    }
     const checks = yield* deps.storage.listChecks(run.id);
     const clone_path = run.worktree_root ?? "";
     // The approved head, by sha: what the checks and the person saw, whatever the clone's branch says now.

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -124,6 +125,16 @@ describe("hostile agent: git configuration never reaches rungate's git", () => {
     expect(proposed.isErr()).toBe(true);
     expect(() => world.remoteTip(card.feature_branch)).toThrow();
     expect((await readBack(world, run_id)).assignments[0]?.phase).toBe("checking");
+  });
+
+  it("a card asking for main as its branch (any spelling) is refused before any git runs; main never moves", async () => {
+    const world = await hostileWorld();
+    const main = world.remoteTip("main");
+    for (const feature_branch of ["main", "refs/heads/main", "Main"]) {
+      await expect(world.build(GOOD_CHANGE, { feature_branch })).rejects.toThrow(/run_input_rejected/);
+    }
+    expect(world.remoteTip("main")).toBe(main);
+    expect(existsSync(world.git_root)).toBe(false);
   });
 
   it("pushes to the remote itself (no sandbox): the move of another branch is recorded on the run", async () => {

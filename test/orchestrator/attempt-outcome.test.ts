@@ -37,3 +37,21 @@ describe("an attempt's outcome", () => {
     expect(judgeAttempt(undefined, [], 0)).toBe("no_changes");
   });
 });
+
+describe("a card's branch", () => {
+  it.each(["main", "refs/heads/main", "release/7"])(
+    "%s is refused before anything runs: no git call, no record",
+    async (feature_branch) => {
+      const { orchestrator, ports } = setup();
+      const request = cardRequest();
+      const built = await orchestrator.triggerBuild({
+        ...request,
+        cards: request.cards.map((c) => ({ ...c, feature_branch })),
+      });
+      expect(built.isErr()).toBe(true);
+      expect(built._unsafeUnwrapErr().kind).toBe("policy_violation");
+      expect(ports.git.operations).toEqual([]);
+      expect(ports.dispatcher.dispatches).toEqual([]);
+    },
+  );
+});

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
+import picomatch from "picomatch";
 
 /**
  * Why a branch name was refused: `invalid_branch_name` when git itself refuses it, `unsafe_branch_name` when
@@ -93,6 +94,44 @@ export function checkBranchName(name: string): Result<string, BranchNameIssue> {
     });
   }
   return ok(name);
+}
+
+/** Why a branch may not be a card's feature branch (see {@link featureBranchProblem}). */
+export interface FeatureBranchProblem {
+  readonly code: "branch_not_plain" | "feature_branch_is_base" | "feature_branch_protected";
+  /** The rule broken: the `refs/` prefix, the base branch, or the protected glob matched. */
+  readonly rule: string;
+}
+
+/**
+ * Whether `name` is a plain branch name: not a full ref (`refs/…`), which git would read as something other
+ * than `refs/heads/<name>`. Compared case-insensitively, as every branch rule here.
+ */
+export function plainBranchProblem(name: string): FeatureBranchProblem | null {
+  return name.toLowerCase().startsWith("refs/")
+    ? { code: "branch_not_plain", rule: 'no "refs/" prefix' }
+    : null;
+}
+
+/**
+ * Why `feature` cannot be a card's feature branch in a run on `base`, or `null`: it must be plain
+ * ({@link plainBranchProblem}), differ from the base, and match none of the `protected_branches` globs, all
+ * compared case-insensitively (a case variant of `main` is refused: on a case-insensitive file system or
+ * host it is `main`). A card's branch is what rungate pushes; these rules make sure that is never a branch
+ * only a person's merge may move.
+ */
+export function featureBranchProblem(
+  feature: string,
+  base: string,
+  protected_branches: readonly string[],
+): FeatureBranchProblem | null {
+  const plain = plainBranchProblem(feature);
+  if (plain !== null) return plain;
+  if (feature.toLowerCase() === base.toLowerCase()) return { code: "feature_branch_is_base", rule: base };
+  const matched = protected_branches.find((glob) =>
+    picomatch.isMatch(feature, glob, { nocase: true, dot: true }),
+  );
+  return matched === undefined ? null : { code: "feature_branch_protected", rule: matched };
 }
 
 /** The feature branch a card's agent commits to unless the run input names one: `rungate/<cardId>`. */

@@ -11,7 +11,12 @@ import type { ApprovalType } from "../schemas/approval-type.js";
 import { isRunCheckType, type RunCheckType } from "../schemas/check-type.js";
 import { type CardInput, RunInput } from "../schemas/run-input.js";
 import { SystemPolicyProfile } from "../schemas/system-policy-profile.js";
-import { checkBranchName, defaultFeatureBranch } from "./branch-names.js";
+import {
+  checkBranchName,
+  defaultFeatureBranch,
+  featureBranchProblem,
+  plainBranchProblem,
+} from "./branch-names.js";
 import { normaliseGlob } from "./path-normalise.js";
 import { globCoveredBy, globsMayOverlap } from "./path-rules.js";
 import { repoUrlProblem } from "./repo-url.js";
@@ -62,6 +67,11 @@ const MESSAGES: { readonly [C in ViolationCode]: (at: string, rule: string) => s
   unsafe_branch_name: (at, rule) => `${at} carries characters rungate refuses in branch names (${rule})`,
   duplicate_branch: (at, rule) => `${at}: branch "${rule}" is used by more than one card`,
   invalid_repo_url: (at, rule) => `${at} ${rule}`,
+  branch_not_plain: (at, rule) => `${at} must be a plain branch name (${rule})`,
+  feature_branch_is_base: (at, rule) =>
+    `${at} is the run's base branch "${rule}": a card never commits to its base`,
+  feature_branch_protected: (at, rule) =>
+    `${at} is a protected branch (matches "${rule}" in the policy's protected_branches): only a person's merge moves it`,
 };
 
 function violation(code: ViolationCode, path: Path, value: unknown, rule: string): PolicyViolation {
@@ -150,6 +160,7 @@ function checkCard(
   i: number,
   policyGlobs: { forbidden: string[]; protected: string[] },
   protectedApproval: ApprovalType,
+  { base, protected_branches }: { readonly base: string; readonly protected_branches: readonly string[] },
   out: PolicyViolation[],
 ): ValidatedCard {
   const at: Path = ["cards", i];
@@ -179,6 +190,8 @@ function checkCard(
   }
   const branch = card.feature_branch ?? defaultFeatureBranch(card.card_id);
   checkBranch(branch, [...at, "feature_branch"], out);
+  const role = featureBranchProblem(branch, base, protected_branches);
+  if (role !== null) out.push(violation(role.code, [...at, "feature_branch"], branch, role.rule));
   return {
     ...card,
     allowed_paths: allowed,
@@ -195,7 +208,9 @@ function checkCard(
  * and exactly that one card), duplicate cards, unknown check types and required checks left out of the
  * plan, unsafe paths and globs (absolute, `..`, NUL, backslash, negation), allowed globs that are forbidden
  * anyway, protected globs reached without planning the approval the policy names, branch names git refuses
- * or that carry shell metacharacters, duplicate branches, and unsafe repository URLs.
+ * or that carry shell metacharacters, duplicate branches, a feature branch that is not plain (`refs/…`), is
+ * the base branch or matches the policy's `protected_branches` (all compared case-insensitively), and unsafe
+ * repository URLs.
  *
  * Fails with `validation` (code `invalid_policy`) when the policy itself does not parse, and with
  * `policy_violation` otherwise. Never throws.
@@ -224,6 +239,9 @@ export function validateRunInputAgainstPolicy(
   const urlProblem = repoUrlProblem(run.repo_url);
   if (urlProblem !== null) out.push(violation("invalid_repo_url", ["repo_url"], run.repo_url, urlProblem));
   checkBranch(run.base_branch, ["base_branch"], out);
+  const basePlain = plainBranchProblem(run.base_branch);
+  if (basePlain !== null)
+    out.push(violation(basePlain.code, ["base_branch"], run.base_branch, basePlain.rule));
   const planned_checks = checkPlan(run, pol, out);
 
   const policyGlobs = {
@@ -236,7 +254,15 @@ export function validateRunInputAgainstPolicy(
     if (seenCards.has(card.card_id))
       out.push(violation("duplicate_card", ["cards", i, "card_id"], card.card_id, card.card_id));
     seenCards.add(card.card_id);
-    const checked = checkCard(card, i, policyGlobs, pol.approval_policy.protected_path_approval, out);
+    const branches = { base: run.base_branch, protected_branches: pol.protected_branches };
+    const checked = checkCard(
+      card,
+      i,
+      policyGlobs,
+      pol.approval_policy.protected_path_approval,
+      branches,
+      out,
+    );
     if (seenBranches.has(checked.feature_branch)) {
       out.push(
         violation(

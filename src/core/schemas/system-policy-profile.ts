@@ -60,6 +60,9 @@ export const ApprovalPolicy = z
 /** Parsed {@link ApprovalPolicy}. */
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 
+/** The branches a policy protects when it names none: {@link SystemPolicyProfile} `protected_branches`. */
+export const DEFAULT_PROTECTED_BRANCHES = ["main", "master", "release/*", "production"] as const;
+
 /**
  * A project's rules for every run: the checks that must pass, the paths no agent may write (`forbidden_paths`)
  * or may write only with an approval (`protected_paths`), and the four policy sections. Paths are globs
@@ -71,6 +74,12 @@ export const SystemPolicyProfile = z.object({
   required_checks: z.array(RunCheckType),
   protected_paths: z.array(z.string()).default([]),
   forbidden_paths: z.array(z.string()).default([]),
+  /**
+   * Branches no card may use as its feature branch, as globs compared case-insensitively (a card's branch is
+   * what rungate pushes; these are the ones only a person's merge may move). The base branch of a run is
+   * always protected too. Default `main`, `master`, `release/*`, `production`.
+   */
+  protected_branches: z.array(z.string().min(1)).default([...DEFAULT_PROTECTED_BRANCHES]),
   dependency_policy: DependencyPolicy,
   security_policy: SecurityPolicy,
   architecture_policy: ArchitecturePolicy,
