@@ -12,7 +12,6 @@ const GITLINK = "160000";
  */
 export function treeSafetyVerdicts(file: ChangedFile, judge: (path: string) => PathVerdict): PathVerdict[] {
   const out: PathVerdict[] = [];
-  const segments = file.path.split("/");
   if (file.mode === GITLINK || file.previous_mode === GITLINK) {
     out.push(
       verdict(
@@ -23,15 +22,20 @@ export function treeSafetyVerdicts(file: ChangedFile, judge: (path: string) => P
       ),
     );
   }
-  if (segments.includes(".git") || segments.at(-1) === ".gitmodules") {
+  // Both sides: a rename *out of* `.git/` is an edit of it as much as a rename into it.
+  for (const side of [file.path, file.previous_path]) {
+    if (side === null || !touchesGitMetadata(side)) continue;
     out.push(
       verdict(
         file.path,
         "forbidden",
         "(.git and .gitmodules are forbidden)",
-        `${file.path} edits git's own configuration`,
+        side === file.path
+          ? `${file.path} edits git's own configuration`
+          : `${file.path} was renamed from ${side}, which is git's own configuration`,
       ),
     );
+    break;
   }
   if (file.mode === SYMLINK && file.symlink_target !== null) {
     const target = resolveLink(file.path, file.symlink_target);
@@ -59,6 +63,36 @@ export function treeSafetyVerdicts(file: ChangedFile, judge: (path: string) => P
     }
   }
   return out;
+}
+
+/**
+ * Code points HFS+ ignores in file names (git's `is_hfs_dotgit` list): `.g\u200Cit` is `.git` there.
+ */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/**
+ * Whether one path segment names `.git` or `.gitmodules` on some file system git runs on, as git's own
+ * `verify_path` and fsck judge them: compared case-insensitively (`.GIT`, `.Gitmodules`), with the code points
+ * HFS+ ignores removed, with trailing dots and spaces removed (NTFS drops them: `.git.`, `.git `), and the
+ * NTFS 8.3 short names (`git~1`, `gitmod~1`, and git's hashed short name of `.gitmodules`, `gi7eba~1`).
+ */
+export function isGitMetadataSegment(segment: string): boolean {
+  const name = segment
+    .replace(HFS_IGNORABLE, "")
+    .replace(/[. ]+$/, "")
+    .toLowerCase();
+  return (
+    name === ".git" ||
+    name === ".gitmodules" ||
+    /^git~\d+$/.test(name) ||
+    /^gitmod~\d+$/.test(name) ||
+    /^gi7eba~\d+$/.test(name)
+  );
+}
+
+/** Whether any segment of a repository path is `.git` or `.gitmodules` in a spelling of {@link isGitMetadataSegment}. */
+export function touchesGitMetadata(path: string): boolean {
+  return path.split("/").some(isGitMetadataSegment);
 }
 
 /** The repository path a symlink at `linkPath` resolves to, or `null` when it leaves the repository. */
