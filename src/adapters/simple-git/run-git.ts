@@ -106,7 +106,8 @@ export function toGitFailure(thrown: unknown, operation: string, timeout_ms: num
  */
 export function createGitRunner(settings: GitRunnerSettings): GitRunner {
   return (command) => {
-    const operation = command.args[0] ?? "git";
+    // The subcommand names the operation, past any `-c key=value` in front of it.
+    const operation = command.args.find((a, i) => a !== "-c" && command.args[i - 1] !== "-c") ?? "git";
     if (command.signal?.aborted) return errAsync({ type: "aborted", operation });
     const merged = { ...settings.env, ...command.env };
     const env = command.silent === true ? { ...merged, ...traceEnv(merged) } : merged;

@@ -9,7 +9,7 @@ import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import { restoreCloneConfig, writeCloneConfig } from "./clone-integrity.js";
 import { DEFAULT_CLONE_LOCK_STALE_MS, withCloneLock } from "./clone-lock.js";
 import { baseGitEnv, basicAuthorization, credentialEnv, type GitCredentials } from "./git-env.js";
-import { NULL_MODE, parseLog, parseLsTree, parseRawDiff } from "./git-output.js";
+import { NULL_MODE, parseLog, parseLsTree, parseQuotedRawDiff } from "./git-output.js";
 import { likelyRevision, lookupRefs, resolveAmong, resolveFirst, resolveRef } from "./git-refs.js";
 import {
   checkedRemoteUrl,
@@ -392,7 +392,8 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     signal: AbortSignal | undefined,
   ): ResultAsync<string, PortError> {
     return safeTry<string, PortError>(async function* () {
-      const diff = ["diff-tree", "-r", "-z", "-M", "--raw"];
+      // Quoted, not -z: every byte above 0x7f is escaped, so names come back exact (parseQuotedRawDiff).
+      const diff = ["-c", "core.quotePath=true", "diff-tree", "-r", "-M", "--raw"];
       const likely = [...diff, likelyRevision(base), likelyRevision(head), "--"];
       const outcome = yield* tryGit(ctx, clone, likely, signal);
       if (outcome.exit_code === 0) return ok(outcome.stdout);
@@ -499,7 +500,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
           const parsedInput = yield* parseGitInput(GitInputs.changedFiles, input);
           const clone = yield* openClone(parsedInput.clone_path);
           const stdout = yield* rawDiff(clone, parsedInput.base, parsedInput.head, signal);
-          const raw = parseRawDiff(stdout);
+          const raw = parseQuotedRawDiff(stdout);
           if (!raw.ok) return err(unexpected("diff-tree", `unexpected raw diff field: ${raw.field}`));
           const files: ChangedFile[] = [];
           for (const change of raw.changes) {
@@ -508,6 +509,8 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
               path: change.path,
               status: mapGitStatus(change.letter),
               previous_path: change.previous_path,
+              path_bytes: change.path_bytes,
+              previous_path_bytes: change.previous_path_bytes,
               mode: change.new_mode === NULL_MODE ? null : change.new_mode,
               previous_mode: change.old_mode === NULL_MODE ? null : change.old_mode,
               symlink_target: symlink ? yield* readBlob(clone, change.new_object, signal) : null,

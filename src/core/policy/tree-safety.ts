@@ -37,6 +37,17 @@ export function treeSafetyVerdicts(file: ChangedFile, judge: (path: string) => P
     );
     break;
   }
+  // A name that is not text cannot be judged by globs written as text: refused, never guessed at.
+  if (file.path_bytes !== null || file.previous_path_bytes !== null) {
+    out.push(
+      verdict(
+        file.path,
+        "invalid_path",
+        "(file name is not valid UTF-8)",
+        `${file.path} is named with bytes that are not UTF-8; rungate judges only names it can read`,
+      ),
+    );
+  }
   if (file.mode === SYMLINK && file.symlink_target !== null) {
     const target = resolveLink(file.path, file.symlink_target);
     if (target === null) {

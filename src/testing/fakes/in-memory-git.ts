@@ -891,7 +891,17 @@ function unifiedDiff(path: string, before: string | null, after: string | null):
   ].join("\n");
 }
 
-/** A change entry; the fake models plain files only, so modes and symlink targets are unknown (`null`). */
+/** A change entry; the fake models plain files with text names, so modes and symlink targets are unknown (`null`). */
 function change(path: string, status: ChangedFile["status"], previous_path: string | null): ChangedFile {
-  return { path, status, previous_path, mode: null, previous_mode: null, symlink_target: null };
+  return {
+    path,
+    status,
+    previous_path,
+    mode: null,
+    previous_mode: null,
+    symlink_target: null,
+    // Names in the fake are JavaScript strings, always text.
+    path_bytes: null,
+    previous_path_bytes: null,
+  };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exactPath, parseQuotedRawDiff } from "../../../src/adapters/simple-git/git-output.js";
 import { judgeListing, parseLsRemote } from "../../../src/adapters/simple-git/import-work.js";
 import { workTreePaths } from "../../../src/adapters/simple-git/work-tree-state.js";
 
@@ -57,5 +58,45 @@ describe("reading status under a temporary index", () => {
   it("skips a rename's source record and reads paths with spaces and newlines whole", () => {
     const out = ["R  new name.txt", "old name.txt", " M line\nbreak.txt", ""].join("\0");
     expect(workTreePaths(out)).toEqual(["line\nbreak.txt"]);
+  });
+});
+
+describe("names exactly as git has them", () => {
+  it("decodes git's quoting: C escapes and octal bytes", () => {
+    expect(exactPath('"tab\\there \\"q\\" back\\\\slash\\nline"')).toEqual({
+      text: 'tab\there "q" back\\slash\nline',
+      bytes_base64: null,
+    });
+    expect(exactPath('"caf\\303\\251.txt"')).toEqual({ text: "café.txt", bytes_base64: null });
+    expect(exactPath("plain/name.ts")).toEqual({ text: "plain/name.ts", bytes_base64: null });
+  });
+
+  it("keeps the exact bytes of a name that is not UTF-8, and shows it readably", () => {
+    const latin1 = exactPath('"caf\\351.txt"');
+    expect(latin1?.text).toBe("caf\uFFFD.txt");
+    expect(Buffer.from(latin1?.bytes_base64 ?? "", "base64")).toEqual(
+      Buffer.from([99, 97, 102, 0xe9, 46, 116, 120, 116]),
+    );
+  });
+
+  it("refuses a malformed quote rather than guessing", () => {
+    expect(exactPath('"unterminated')).toBeNull();
+    expect(exactPath('"bad \\q escape"')).toBeNull();
+  });
+
+  it("parses quoted raw diff lines, renames source first", () => {
+    const sha = "1".repeat(40);
+    const zero = "0".repeat(40);
+    const out = `:000000 100644 ${zero} ${sha} A\t"caf\\351.txt"\n:100644 100644 ${sha} ${sha} R100\told.txt\t"n\\tew.txt"\n`;
+    const parsed = parseQuotedRawDiff(out);
+    if (!parsed.ok) throw new Error(parsed.field);
+    expect(parsed.changes.map((c) => [c.letter, c.path, c.previous_path, c.path_bytes !== null])).toEqual([
+      ["A", "caf\uFFFD.txt", null, true],
+      ["R", "n\tew.txt", "old.txt", false],
+    ]);
+    expect(parseQuotedRawDiff(`:100644 100644 ${sha} ${sha} M\n`)).toEqual({
+      ok: false,
+      field: `:100644 100644 ${sha} ${sha} M`,
+    });
   });
 });

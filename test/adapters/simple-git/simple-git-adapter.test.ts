@@ -161,6 +161,8 @@ describe("simple-git adapter: changed files as git stores them", () => {
       mode: "120000",
       previous_mode: null,
       symlink_target: "../../etc/passwd",
+      path_bytes: null,
+      previous_path_bytes: null,
     });
     const allowAll = (path: string) => ({ path, verdict: "allowed" as const, rule: "**", message: "" });
     expect(treeSafetyVerdicts(file as NonNullable<typeof file>, allowAll).map((v) => v.verdict)).toEqual([
@@ -180,6 +182,8 @@ describe("simple-git adapter: changed files as git stores them", () => {
         mode: "100755",
         previous_mode: "100644",
         symlink_target: null,
+        path_bytes: null,
+        previous_path_bytes: null,
       },
     ]);
   });
@@ -202,6 +206,8 @@ describe("simple-git adapter: changed files as git stores them", () => {
         mode: "120000",
         previous_mode: "100644",
         symlink_target: "docs/guide.md",
+        path_bytes: null,
+        previous_path_bytes: null,
       },
     ]);
   });
@@ -224,6 +230,8 @@ describe("simple-git adapter: changed files as git stores them", () => {
         mode: "100644",
         previous_mode: "100644",
         symlink_target: null,
+        path_bytes: null,
+        previous_path_bytes: null,
       },
     ]);
   });
@@ -237,6 +245,24 @@ describe("simple-git adapter: changed files as git stores them", () => {
     expect(changes.map((c) => [c.path, c.status])).toEqual([[path, "added"]]);
     expect(await ok(git.fileContent({ clone_path, ref: head, path }))).toBe("odd but valid\n");
     expect(await ok(git.fileDiff({ clone_path, base: base_sha, head, path }))).toContain("+odd but valid");
+  });
+});
+
+describe("simple-git adapter: names that are not text", () => {
+  it("stores a Latin-1 name with its exact bytes, readable, and the core refuses to judge it", async () => {
+    const { git, clone_path, base_sha, worktree_path, land } = await withWorktree();
+    const name = Buffer.from([0x73, 0x72, 0x63, 0x2f, 0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74, 0x73]); // src/caf\xe9.ts
+    await writeFile(Buffer.concat([Buffer.from(`${worktree_path}/`), name]), "export {};\n");
+    await gitIn(worktree_path, "add", "-A");
+    await gitIn(worktree_path, "commit", "-q", "-m", "Latin-1 name");
+    const head = await land();
+    const [file] = await ok(git.changedFiles({ clone_path, base: base_sha, head }));
+    expect(file?.path).toBe("src/caf\uFFFD.ts");
+    expect(Buffer.from(file?.path_bytes ?? "", "base64")).toEqual(name);
+    const allowAll = (path: string) => ({ path, verdict: "allowed" as const, rule: "**", message: "" });
+    expect(treeSafetyVerdicts(file as NonNullable<typeof file>, allowAll).map((v) => v.rule)).toEqual([
+      "(file name is not valid UTF-8)",
+    ]);
   });
 });
 

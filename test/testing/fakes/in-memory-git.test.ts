@@ -127,6 +127,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
         {
           path: "src/b.ts",
@@ -135,6 +137,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
         {
           path: "src/c.ts",
@@ -143,6 +147,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
       ]);
     });
@@ -356,6 +362,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
         {
           path: "new/empty.txt",
@@ -364,6 +372,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
         {
           path: "new/x.txt",
@@ -372,6 +382,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
         {
           path: "new/y.txt",
@@ -380,6 +392,8 @@ describe("in-memory git", () => {
           mode: null,
           previous_mode: null,
           symlink_target: null,
+          path_bytes: null,
+          previous_path_bytes: null,
         },
       ]);
     });
