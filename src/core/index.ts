@@ -81,6 +81,16 @@ export {
   renderPullRequestBody,
 } from "./pull-request/pull-request-body.js";
 export {
+  createSecretRedactor,
+  MIN_SECRET_VALUE_LENGTH,
+  REDACTED_MARK,
+  SECRET_DETECTORS,
+  SECRET_NAME,
+  type SecretRedactor,
+  type SecretRedactorInput,
+  secretsFromEnvironment,
+} from "./redaction/secret-redactor.js";
+export {
   type NewRunContext,
   newCardAssignment,
   newOrchestrationRun,

@@ -2,6 +2,7 @@ import type { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { RungateError } from "../core/errors.js";
 import { parseInput } from "../core/parse.js";
+import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { Uuid } from "../core/schemas/primitives.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
@@ -23,6 +24,7 @@ import {
   type ApprovalDecisionInput,
   recordApprovalDecision,
 } from "./record-approval-decision.js";
+import { RedactionOptions, redactorFor } from "./redaction.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
 import { type BuildOutcome, resumeRun, triggerBuild } from "./trigger-build.js";
 
@@ -33,6 +35,7 @@ export const OrchestratorOptionsInput = z.object({
   dispatch_timeout_ms: z.number().int().positive().optional(),
   check_timeout_ms: z.number().int().positive().optional(),
   system_actor: z.string().min(1).default("rungate"),
+  ...RedactionOptions,
 });
 /** What a host may pass as orchestrator options. */
 export type OrchestratorOptionsInput = z.input<typeof OrchestratorOptionsInput>;
@@ -113,10 +116,11 @@ export function createOrchestrator(
 ): Orchestrator {
   const parsed = OrchestratorOptionsInput.safeParse(options);
   if (!parsed.success) throw new TypeError(`createOrchestrator: invalid options: ${parsed.error.message}`);
-  const { dispatch_timeout_ms, check_timeout_ms, ...rest } = parsed.data;
+  const { dispatch_timeout_ms, check_timeout_ms, secrets, redact_patterns, ...rest } = parsed.data;
   const deps: OrchestratorDeps = {
     ...ports,
     hub: createEventHub(),
+    redactor: redactorFor(ports, { secrets, redact_patterns }),
     options: {
       ...rest,
       ...(dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms }),
@@ -129,7 +133,7 @@ export function createOrchestrator(
     parseInput(AssignmentRef, input).asyncAndThen(then);
   const byRun = <T>(run_id: string, then: () => ResultAsync<T, RungateError>) =>
     parseInput(RunRef, { run_id }).asyncAndThen(then);
-  return {
+  const api: Orchestrator = {
     createRun: (request) => createRun(deps, request),
     createAssignment: (input, o) =>
       parseInput(AssignmentRef.extend({ clone_path: z.string().min(1) }), input).asyncAndThen(() =>
@@ -149,6 +153,26 @@ export function createOrchestrator(
     getRun: (run_id) => byRun(run_id, () => loadRunState(deps, run_id)),
     events: (run_id, o) => replayThenLive(deps, run_id, o?.signal),
   };
+  return redactingErrors(api, deps.redactor);
+}
+
+/**
+ * The orchestrator with every error it returns passed through the redactor: an error's message and detail
+ * carry stderr excerpts, outputs and inputs, and leave rungate as surely as a stored record does.
+ */
+function redactingErrors(api: Orchestrator, redactor: SecretRedactor): Orchestrator {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(api)) {
+    if (name === "events") {
+      wrapped[name] = method;
+      continue;
+    }
+    wrapped[name] = (...args: unknown[]) =>
+      (method as (...a: unknown[]) => ResultAsync<unknown, RungateError>)(...args).mapErr((error) =>
+        redactor.redactValue(error),
+      );
+  }
+  return wrapped as unknown as Orchestrator;
 }
 
 async function* replayThenLive(

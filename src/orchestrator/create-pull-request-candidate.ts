@@ -74,8 +74,11 @@ export function createPullRequestCandidate(
     const clone_path = run.worktree_root ?? "";
     // The approved head, by sha: what the checks and the person saw, whatever the clone's branch says now.
     yield* deps.git.push({ clone_path, branch: assignment.feature_branch, head_sha: head }, opts);
-    const title = pullRequestTitle({ assignment });
-    const body = renderPullRequestBody({ run, assignment, checks, approvals, files: changes.files });
+    // What leaves for the PR host passes the same redaction as what is stored.
+    const title = deps.redactor.redactText(pullRequestTitle({ assignment }));
+    const body = deps.redactor.redactText(
+      renderPullRequestBody({ run, assignment, checks, approvals, files: changes.files }),
+    );
     const hosted = yield* deps.pullRequests.createDraftPullRequest(
       { base_branch: run.base_branch, head_branch: assignment.feature_branch, head_sha: head, title, body },
       opts,

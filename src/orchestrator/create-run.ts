@@ -44,7 +44,9 @@ export function createRun(
   request: CreateRunRequest,
 ): ResultAsync<CreatedRun, RungateError> {
   return safeTry<CreatedRun, RungateError>(async function* () {
-    const { policy, idempotency_key, ...input } = yield* parseInput(CreateRunRequest, request);
+    // Redacted before anything is snapshotted: a snapshot's hash is taken over what is stored.
+    const parsed = yield* parseInput(CreateRunRequest, request);
+    const { policy, idempotency_key, ...input } = deps.redactor.redactValue(parsed);
     const validated = yield* validateRunInputAgainstPolicy(input, policy);
     const run = yield* newOrchestrationRun(validated, { run_id: deps.ids.next(), now: deps.clock.now() });
     const assignments: CardAssignment[] = [];

@@ -1,3 +1,4 @@
+import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { RungatePorts } from "../ports/ports.js";
 import type { EventHub } from "./event-hub.js";
 
@@ -19,4 +20,6 @@ export interface OrchestratorOptions {
 export interface OrchestratorDeps extends RungatePorts {
   readonly options: OrchestratorOptions;
   readonly hub: EventHub;
+  /** The one redaction boundary: every write and every error passes it. */
+  readonly redactor: SecretRedactor;
 }

@@ -54,7 +54,10 @@ export function commit(
   deps: OrchestratorDeps,
   write: StorageWrite,
 ): ResultAsync<StorageWriteResult, RungateError> {
-  return deps.storage.write(write).andThen((result) => {
+  // The one redaction boundary: nothing reaches storage, subscribers or the sink without passing it.
+  // Snapshots were redacted before they were hashed (createRun), so this leaves them, and their hashes, as
+  // they are: redaction is idempotent.
+  return deps.storage.write(deps.redactor.redactValue(write)).andThen((result) => {
     if (!result.replayed && result.events.length > 0) {
       deps.hub.publish(result.events);
       if (deps.eventSink)

@@ -46,6 +46,12 @@ export interface AgentDispatchOptions extends PortCallOptions {
 export interface AgentDispatcher {
   readonly name: string;
   /**
+   * Secret values this adapter was given (tokens, passwords, environment values marked secret), so that the
+   * orchestrator's one redaction boundary keeps them out of every stored record, event and error. Optional:
+   * an adapter given no secret leaves it out.
+   */
+  readonly secret_values?: readonly string[];
+  /**
    * Runs the agent for `request` in its worktree and reports how it ended. Fails with `cancelled`, `timeout` or
    * `port_failure` (could not start); idempotent per `execution_id`.
    */

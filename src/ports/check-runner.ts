@@ -31,6 +31,12 @@ export interface CheckRunOptions extends PortCallOptions {
  */
 export interface CheckRunner {
   readonly name: string;
+  /**
+   * Secret values this adapter was given (tokens, passwords, environment values marked secret), so that the
+   * orchestrator's one redaction boundary keeps them out of every stored record, event and error. Optional:
+   * an adapter given no secret leaves it out.
+   */
+  readonly secret_values?: readonly string[];
   /** Runs one check on one head; a check that ran and failed is an ok `failed` result. Fails with `cancelled` or `port_failure`. */
   run(request: CheckRunRequest, options?: CheckRunOptions): ResultAsync<CheckRunResult, PortError>;
 }

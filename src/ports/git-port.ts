@@ -71,6 +71,12 @@ export interface GitPort {
   /** Adapter name, used in errors and events. */
   readonly name: string;
   /**
+   * Secret values this adapter was given (tokens, passwords, environment values marked secret), so that the
+   * orchestrator's one redaction boundary keeps them out of every stored record, event and error. Optional:
+   * an adapter given no secret leaves it out.
+   */
+  readonly secret_values?: readonly string[];
+  /**
    * Clones `repo_url` for `project_id`, or reuses and fetches an existing clone of the same remote.
    * A clone of another remote at that place is a `conflict`, never overwritten. Idempotent.
    */

@@ -28,6 +28,12 @@ export interface HostedPullRequest {
  */
 export interface PullRequestHost {
   readonly name: string;
+  /**
+   * Secret values this adapter was given (tokens, passwords, environment values marked secret), so that the
+   * orchestrator's one redaction boundary keeps them out of every stored record, event and error. Optional:
+   * an adapter given no secret leaves it out.
+   */
+  readonly secret_values?: readonly string[];
   /** Opens a draft PR; an existing PR for the same head branch is returned as it is (idempotent). */
   createDraftPullRequest(
     input: DraftPullRequestInput,

@@ -125,6 +125,12 @@ export interface StoredRunState {
 export interface StoragePort {
   /** Adapter name, used in errors. */
   readonly name: string;
+  /**
+   * Secret values this adapter was given (tokens, passwords, environment values marked secret), so that the
+   * orchestrator's one redaction boundary keeps them out of every stored record, event and error. Optional:
+   * an adapter given no secret leaves it out.
+   */
+  readonly secret_values?: readonly string[];
   /** Applies one atomic {@link StorageWrite}. */
   write(write: StorageWrite, options?: PortCallOptions): ResultAsync<StorageWriteResult, PortError>;
   /** One run, snapshots verified; `not_found` when absent. */

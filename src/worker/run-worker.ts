@@ -6,6 +6,7 @@ import type { AssignmentPhase } from "../core/schemas/phases.js";
 import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
+import { RedactionOptions, redactorFor } from "../orchestrator/redaction.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { fenceWrites } from "./fenced-storage.js";
 import { renewLease } from "./lease-renewal.js";
@@ -24,6 +25,7 @@ export const WorkerOptions = z.object({
   check_concurrency: z.number().int().min(1).default(4),
   dispatch_timeout_ms: z.number().int().positive().optional(),
   check_timeout_ms: z.number().int().positive().optional(),
+  ...RedactionOptions,
 });
 /** What a host may pass to {@link runWorker}. */
 export type WorkerOptions = z.input<typeof WorkerOptions>;
@@ -92,6 +94,7 @@ export async function runWorker(
   const deps: OrchestratorDeps = {
     ...ports,
     hub: createEventHub(),
+    redactor: redactorFor(ports, o),
     options: {
       concurrency: 1,
       check_concurrency: o.check_concurrency,

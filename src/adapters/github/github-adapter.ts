@@ -47,6 +47,8 @@ interface Parsed {
   readonly repo: string;
   readonly octokit: OctokitLike;
   readonly redact: (text: string) => string;
+  /** The token, for the orchestrator's redaction (none with the `{ octokit }` form). */
+  readonly secrets: readonly string[];
 }
 
 function usageError(problem: string): TypeError {
@@ -70,7 +72,7 @@ function parseConfig(config: GitHubPullRequestHostConfig): Parsed {
     const parsed = GitHubOctokitConfig.safeParse(config);
     if (!parsed.success) throw usageError(z.prettifyError(parsed.error));
     const { owner, repo, octokit, name } = parsed.data;
-    return { owner, repo, octokit, name: name ?? "github", redact: redactor([]) };
+    return { owner, repo, octokit, name: name ?? "github", redact: redactor([]), secrets: [] };
   }
   const parsed = GitHubTokenConfig.safeParse(config);
   if (!parsed.success) {
@@ -84,6 +86,7 @@ function parseConfig(config: GitHubPullRequestHostConfig): Parsed {
     name: name ?? "github",
     octokit: createRetryingOctokit(parsed.data),
     redact: redactor([token, encodeURIComponent(token)]),
+    secrets: [token],
   };
 }
 
@@ -125,7 +128,7 @@ function parsePullUrl(url: string): { owner: string; repo: string; number: numbe
  * const host = createGitHubPullRequestHost({ owner: "acme", repo: "widgets", token: process.env.GITHUB_TOKEN ?? "" });
  */
 export function createGitHubPullRequestHost(config: GitHubPullRequestHostConfig): PullRequestHost {
-  const { name, owner, repo, octokit, redact } = parseConfig(config);
+  const { name, owner, repo, octokit, redact, secrets } = parseConfig(config);
 
   const context = (
     operation: string,
@@ -190,6 +193,7 @@ export function createGitHubPullRequestHost(config: GitHubPullRequestHostConfig)
 
   const host: PullRequestHost = {
     name,
+    secret_values: secrets,
     createDraftPullRequest(input, options = {}) {
       const parsed = DraftInput.safeParse(input);
       if (!parsed.success) {

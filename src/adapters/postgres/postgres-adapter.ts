@@ -87,6 +87,13 @@ function open(
 
 const nothingToClose = async (): Promise<void> => {};
 
+/** The password of a `postgres://user:password@host/db` connection string, decoded; `null` without one. */
+export function passwordOf(connectionString: string): string | null {
+  if (!URL.canParse(connectionString)) return null;
+  const { password } = new URL(connectionString);
+  return password === "" ? null : decodeURIComponent(password);
+}
+
 function missingDriver(name: string, pkg: string): (cause: unknown) => PortError {
   return (cause) =>
     portFailure(
@@ -162,6 +169,9 @@ export function createPostgresStorage(
     // statement on a dead connection fails and is answered as a retryable port_failure instead.
     pool.on("error", () => {});
     const owned: PgPoolLike = pool;
-    return open(fromPgPool(owned), config.schema, name, () => pool.end());
+    const password = passwordOf(connectionString);
+    return open(fromPgPool(owned), config.schema, name, () => pool.end()).map((storage) =>
+      Object.assign(storage, { secret_values: password === null ? [] : [password] }),
+    );
   });
 }

@@ -68,7 +68,7 @@ export interface ReadContext {
 }
 
 /** The read methods of {@link StoragePort}, the optional `readRunState` included. */
-export type StorageReads = Required<Omit<StoragePort, "name" | "write" | "leases">>;
+export type StorageReads = Required<Omit<StoragePort, "name" | "write" | "leases" | "secret_values">>;
 
 /** `cancelled` when the signal is already aborted, else the read. */
 function guarded<T>(

@@ -218,8 +218,15 @@ export function createProcessCheckRunner(config: ProcessCheckRunnerConfigInput):
     return runConfigured(req, command, timeoutMs, call.signal);
   };
 
+  // What the runner hands its checks that is secret (by variable name), for the orchestrator's redaction.
+  const secret_values = secretValues(
+    Object.values(options.checks).flatMap((c) =>
+      c === undefined ? [] : [buildChildEnv(c.env_allow, c.env, process.env)],
+    ),
+  );
   return {
     name,
+    secret_values,
     run(request, call = {}) {
       return ResultAsync.fromPromise(run(request, call), (cause) =>
         toCheckRunnerFailure(name, `check ${String(request?.check_type)}`, cause),

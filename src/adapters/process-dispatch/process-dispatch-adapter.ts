@@ -441,6 +441,8 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
 
   return {
     name,
+    // What the agent is handed that is secret (by variable name), for the orchestrator's redaction.
+    secret_values: secretValues([buildChildEnv(settings.env_allow, settings.env, process.env)]),
     dispatch(request: AgentDispatchRequest, call: AgentDispatchOptions = {}) {
       if (call.signal?.aborted) return errAsync(dispatchCancelled());
       const parsed = parseInput(DispatchRequestSchema, request, "invalid_dispatch_request");

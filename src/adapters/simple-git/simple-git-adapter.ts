@@ -410,6 +410,10 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
 
   const adapter: SimpleGitAdapter = {
     name,
+    secret_values:
+      credentials === undefined
+        ? []
+        : [credentials.token, basicAuthorization(credentials).slice("Basic ".length)],
     root,
 
     ensureClone(input, options): ResultAsync<GitClone, PortError> {
