@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// A secret in the environment the test workers start with, as a host's token is in its process's: the
+// hostile-agent suite proves an agent reading its parent's /proc/<pid>/environ cannot get it stored.
+process.env.RUNGATE_TEST_HOST_DEPLOY_TOKEN ??= "host-deploy-token-5e7d1c9b2a";
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],

@@ -73,6 +73,8 @@ export interface HostileWorldOptions {
   readonly wrapChecks?: (runner: CheckRunner) => CheckRunner;
   /** Environment set for the agent. */
   readonly agent_env?: Readonly<Record<string, string>>;
+  /** The orchestrator's `secrets` option. */
+  readonly secrets?: readonly string[];
 }
 
 let cards = 0;
@@ -109,15 +111,18 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
   });
   if (options.wrapDispatcher) dispatcher = options.wrapDispatcher(dispatcher);
   if (options.wrapChecks) checks = options.wrapChecks(checks);
-  const orchestrator = createOrchestrator({
-    git: createSimpleGitAdapter({ root: git_root }),
-    storage,
-    dispatcher,
-    checks,
-    pullRequests: createLocalPullRequestHost({ dir: join(dir, "pull-requests") }),
-    clock: createSystemClock(),
-    ids: createRandomIds(),
-  });
+  const orchestrator = createOrchestrator(
+    {
+      git: createSimpleGitAdapter({ root: git_root }),
+      storage,
+      dispatcher,
+      checks,
+      pullRequests: createLocalPullRequestHost({ dir: join(dir, "pull-requests") }),
+      clock: createSystemClock(),
+      ids: createRandomIds(),
+    },
+    { secrets: [...(options.secrets ?? [])] },
+  );
   const policy = policyFixture({ required_checks: ["policy", "unit"] });
 
   return {
