@@ -16,6 +16,7 @@ export const ENTRIES = {
   "./postgres": ["postgres", "src/adapters/postgres/index.ts"],
   "./checks": ["checks", "src/adapters/process-checks/index.ts"],
   "./dispatch": ["dispatch", "src/adapters/process-dispatch/index.ts"],
+  "./sandbox": ["sandbox", "src/adapters/sandbox/index.ts"],
 };
 
 if (process.argv.includes("--write")) {

@@ -20,6 +20,7 @@ export type {
 export type { IdGenerator } from "./id-generator.js";
 export type { PortCallOptions, PortError } from "./port-error.js";
 export type { RungatePorts } from "./ports.js";
+export type { ProcessSandbox, SandboxedProcessSpec, WrappedProcess } from "./process-sandbox.js";
 export type { DraftPullRequestInput, HostedPullRequest, PullRequestHost } from "./pull-request-host.js";
 export type {
   AssignmentLease,

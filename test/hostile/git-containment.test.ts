@@ -146,4 +146,32 @@ describe("hostile agent: git configuration never reaches rungate's git", () => {
     expect(moved?.payload).toMatchObject({ refs: ["refs/heads/sneaky"] });
     expect(world.remoteTip("main")).toBe(main);
   });
+
+  describe("in a bubblewrap sandbox, the same attacks fail where they start", () => {
+    it("cannot push to the remote, write the clone's config, or read its parent's environment; its card still passes", async () => {
+      const world = await hostileWorld({ sandboxed: true });
+      const clone = join(world.git_root, fixtureId(1));
+      const main = world.remoteTip("main");
+      const token = process.env.RUNGATE_TEST_HOST_DEPLOY_TOKEN ?? "";
+      const attempts = [
+        GOOD_CHANGE,
+        'git push -q "$REMOTE" HEAD:refs/heads/main 2>/dev/null || true',
+        'git push -q "$REMOTE" HEAD:refs/heads/sneaky 2>/dev/null || true',
+        'git config --file "$CLONE/config" core.fsmonitor "$EVIL" 2>/dev/null || true',
+        'echo "* filter=evil" > "$CLONE/info/attributes" 2>/dev/null || true',
+        'for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < $f; done 2>/dev/null | grep RUNGATE_TEST_HOST_DEPLOY_TOKEN > src/stolen.txt || true',
+        'git add -A && git -c user.name=a -c user.email=a@x commit -q -m "stolen" || true',
+      ].join("\n");
+      const run_id = await world.build(attempts);
+      const { assignments, events } = await readBack(world, run_id);
+      expect(assignments[0]?.phase).toBe("awaiting_approval");
+      expect(world.markerText()).toBeNull();
+      expect(await readFile(join(clone, "config"), "utf8")).not.toContain("fsmonitor");
+      expect(existsSync(join(clone, "info", "attributes"))).toBe(false);
+      expect(world.remoteTip("main")).toBe(main);
+      expect(() => world.remoteTip("sneaky")).toThrow();
+      expect(events.find((e) => e.event_type === "remote.refs_moved")).toBeUndefined();
+      expect(await world.dump(run_id)).not.toContain(token);
+    });
+  });
 });

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createLocalPullRequestHost } from "../../src/adapters/local-pr-host/index.js";
 import { createProcessCheckRunner } from "../../src/adapters/process-checks/index.js";
 import { createCommandDispatcher } from "../../src/adapters/process-dispatch/index.js";
+import { createBubblewrapSandbox } from "../../src/adapters/sandbox/index.js";
 import { createSimpleGitAdapter } from "../../src/adapters/simple-git/index.js";
 import {
   type AgentDispatcher,
@@ -68,9 +69,8 @@ export interface HostileWorld {
 export interface HostileWorldOptions {
   /** Check commands by type (default: `unit` runs test/run.mjs). */
   readonly checks?: Parameters<typeof createProcessCheckRunner>[0]["checks"];
-  /** Wraps the dispatcher or the runner (a sandbox). */
-  readonly wrapDispatcher?: (dispatcher: AgentDispatcher) => AgentDispatcher;
-  readonly wrapChecks?: (runner: CheckRunner) => CheckRunner;
+  /** Runs the agent and the checks in a bubblewrap sandbox (the world's agent scripts readable in it). */
+  readonly sandboxed?: boolean;
   /** Environment set for the agent. */
   readonly agent_env?: Readonly<Record<string, string>>;
   /** The orchestrator's `secrets` option. */
@@ -92,7 +92,8 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
   const storage = createInMemoryStorage();
   const scripts = join(dir, "agents");
   execFileSync("mkdir", ["-p", scripts]);
-  let dispatcher: AgentDispatcher = createCommandDispatcher({
+  const sandbox = options.sandboxed === true ? createBubblewrapSandbox({ read_only: [scripts] }) : undefined;
+  const dispatcher: AgentDispatcher = createCommandDispatcher({
     command: ["/bin/sh", join(scripts, "{card_id}.sh")],
     state_dir: join(dir, "executions"),
     env: {
@@ -104,13 +105,13 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
     },
     timeout_ms: 60_000,
     kill_grace_ms: 500,
+    ...(sandbox === undefined ? {} : { sandbox }),
   });
-  let checks: CheckRunner = createProcessCheckRunner({
+  const checks: CheckRunner = createProcessCheckRunner({
     checks: options.checks ?? { unit: { command: [process.execPath, "test/run.mjs"], timeout_ms: 60_000 } },
     kill_grace_ms: 500,
+    ...(sandbox === undefined ? {} : { sandbox }),
   });
-  if (options.wrapDispatcher) dispatcher = options.wrapDispatcher(dispatcher);
-  if (options.wrapChecks) checks = options.wrapChecks(checks);
   const orchestrator = createOrchestrator(
     {
       git: createSimpleGitAdapter({ root: git_root }),

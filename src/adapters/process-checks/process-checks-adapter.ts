@@ -145,6 +145,9 @@ export function createProcessCheckRunner(config: ProcessCheckRunnerConfigInput):
       cwd: request.worktree_path,
       env,
       shell: command.shell,
+      ...(options.sandbox === undefined
+        ? {}
+        : { sandbox: options.sandbox, sandbox_paths: { writable: [], readable: [] } }),
       timeout_ms: timeoutMs,
       kill_grace_ms: options.kill_grace_ms,
       tail_bytes: cap + margin,

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { EnvName, ExactEnvName, RegexSource } from "../../internal/child-process/config-schemas.js";
+import {
+  EnvName,
+  ExactEnvName,
+  RegexSource,
+  SandboxOption,
+} from "../../internal/child-process/config-schemas.js";
 
 /** The check types a command can be configured for: every type but `policy`, which is rungate's own. */
 export const CONFIGURABLE_CHECK_TYPES = [
@@ -77,6 +82,11 @@ export const ProcessCheckRunnerConfig = z.strictObject({
   concurrency: z.number().int().min(1).max(64).default(DEFAULT_CHECK_CONCURRENCY),
   /** Time between SIGTERM and SIGKILL to a check's process group on timeout or abort (default 5 s). */
   kill_grace_ms: z.number().int().nonnegative().max(600_000).default(DEFAULT_KILL_GRACE_MS),
+  /**
+   * Runs every check in this sandbox (`rungate/sandbox`): its tree writable, the rest of the file system
+   * read-only, its own PID namespace, network as the sandbox says. Checks run the agent's code.
+   */
+  sandbox: SandboxOption.optional(),
 });
 /** Parsed {@link ProcessCheckRunnerConfig}. */
 export type ProcessCheckRunnerConfig = z.infer<typeof ProcessCheckRunnerConfig>;

@@ -69,5 +69,6 @@ export function createAgenticFlowDispatcher(config: AgenticFlowDispatcherConfigI
     redact_patterns: options.redact_patterns,
     state_dir: options.state_dir,
     kill_grace_ms: options.kill_grace_ms,
+    sandbox: options.sandbox,
   });
 }

@@ -23,6 +23,7 @@ import type {
   AgentDispatchRequest,
 } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
+import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import { describeOutcome, judgeOutcome } from "./agent-outcome.js";
 import {
   CONTEXT_DIR_PREFIX,
@@ -65,6 +66,8 @@ export interface ProcessDispatcherSettings {
   readonly redact_patterns: readonly string[];
   readonly state_dir: string | undefined;
   readonly kill_grace_ms: number;
+  /** Where the agent runs; `undefined`: as this process's user, unsandboxed. */
+  readonly sandbox?: ProcessSandbox | undefined;
 }
 
 type Placeholder = (typeof COMMAND_PLACEHOLDERS)[number];
@@ -371,6 +374,10 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       argv: [program.path, ...argv.slice(1)],
       cwd: worktree,
       env,
+      // The context file lives outside the worktree: the sandbox must let the agent read it.
+      ...(settings.sandbox === undefined
+        ? {}
+        : { sandbox: settings.sandbox, sandbox_paths: { writable: [], readable: [contextDir] } }),
       timeout_ms: timeoutMs,
       kill_grace_ms: settings.kill_grace_ms,
       tail_bytes: settings.summary_cap_bytes + margin,

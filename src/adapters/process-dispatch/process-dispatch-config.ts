@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { AGENT_ROLES, type AgentRole } from "../../core/schemas/agent-role.js";
-import { EnvName, ExactEnvName, RegexSource } from "../../internal/child-process/config-schemas.js";
+import {
+  EnvName,
+  ExactEnvName,
+  RegexSource,
+  SandboxOption,
+} from "../../internal/child-process/config-schemas.js";
 
 /** Default time an agent may run: 30 minutes. */
 export const DEFAULT_DISPATCH_TIMEOUT_MS = 1_800_000;
@@ -59,6 +64,12 @@ const SharedDispatchOptions = {
   state_dir: z.string().min(1).optional(),
   /** Time between SIGTERM and SIGKILL to the agent's process group (default 5 s). */
   kill_grace_ms: z.number().int().nonnegative().max(600_000).default(DEFAULT_DISPATCH_KILL_GRACE_MS),
+  /**
+   * Runs the agent in this sandbox (`rungate/sandbox`): its worktree writable, the rest of the file system
+   * read-only, its own PID namespace, network as the sandbox says. Without one, the agent runs as this
+   * process's user with everything that user can reach (see docs/security.md).
+   */
+  sandbox: SandboxOption.optional(),
 };
 
 /** Options of `createCommandDispatcher`: any agent command. */

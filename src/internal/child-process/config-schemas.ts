@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import { ENV_NAME_PATTERN } from "./child-env.js";
 
 /** An environment variable name, or a prefix ending in `*` (e.g. `NODE_*`), for allow-lists. */
@@ -24,3 +25,9 @@ export const RegexSource = z
     },
     { message: "not a valid regular expression" },
   );
+
+/** A `ProcessSandbox` option, checked by shape (an object with a `wrap` method, not JSON). */
+export const SandboxOption = z.custom<ProcessSandbox>(
+  (v) => typeof v === "object" && v !== null && typeof (v as { wrap?: unknown }).wrap === "function",
+  "expected a ProcessSandbox (e.g. createBubblewrapSandbox() from rungate/sandbox)",
+);

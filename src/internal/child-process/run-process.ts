@@ -9,6 +9,7 @@
  * other); a test compares the two copies.
  */
 import { execa } from "execa";
+import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import { LineSplitter, TailBuffer } from "./tail-buffer.js";
 
 /** What to run and how. */
@@ -40,6 +41,13 @@ export interface ProcessSpec {
   readonly gate?: boolean;
   /** Called once the child has a pid (its process group id); with `release` when `gate` is set. */
   readonly onSpawn?: (pid: number, release?: () => void) => void;
+  /**
+   * Runs the program inside this sandbox (the held start, if any, stays outside it). When the sandbox cannot
+   * run, nothing starts: the end is `not_started` with code `sandbox_unavailable`.
+   */
+  readonly sandbox?: ProcessSandbox;
+  /** For the sandbox: directories the program may write besides `cwd`, and paths it must be able to read. */
+  readonly sandbox_paths?: { readonly writable: readonly string[]; readonly readable: readonly string[] };
 }
 
 /** The held start of {@link ProcessSpec.gate}: one line "go" on stdin runs the program, anything else ends. */
@@ -99,14 +107,37 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessReport> {
       })
     : undefined;
   const gated = spec.gate === true;
-  const [file = "", ...args] = gated
-    ? ["/bin/sh", "-c", GATE_SCRIPT, "rungate-gate", ...spec.argv]
-    : spec.argv;
+  let argv = spec.argv;
+  let shell = spec.shell ?? false;
+  if (spec.sandbox !== undefined) {
+    // The shell, if asked for, runs inside the sandbox too.
+    const inner = shell ? ["/bin/sh", "-c", spec.argv.join(" ")] : spec.argv;
+    const wrapped = spec.sandbox.wrap({
+      argv: inner,
+      cwd: spec.cwd,
+      ...(spec.sandbox_paths ?? { writable: [], readable: [] }),
+    });
+    if (wrapped.isErr()) {
+      const reason =
+        wrapped.error.kind === "port_failure"
+          ? (wrapped.error.detail.cause ?? wrapped.error.message)
+          : wrapped.error.message;
+      return {
+        end: { kind: "not_started", code: "sandbox_unavailable", reason },
+        tail: Buffer.alloc(0),
+        dropped: 0,
+        duration_ms: performance.now() - started,
+      };
+    }
+    argv = wrapped.value.argv;
+    shell = false;
+  }
+  const [file = "", ...args] = gated ? ["/bin/sh", "-c", GATE_SCRIPT, "rungate-gate", ...argv] : argv;
   const child = execa(file, args, {
     cwd: spec.cwd,
     env: { ...spec.env },
     extendEnv: false,
-    shell: spec.shell ?? false,
+    shell,
     detached: true,
     stdin: gated ? "pipe" : "ignore",
     all: true,

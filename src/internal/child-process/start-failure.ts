@@ -15,6 +15,8 @@ export function describeStartFailure(code: string): string {
     case "ENFILE":
     case "ENOMEM":
       return "the system is out of processes, files or memory";
+    case "sandbox_unavailable":
+      return "the sandbox cannot run, so nothing was started";
     default:
       return "could not start";
   }
