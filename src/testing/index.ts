@@ -34,6 +34,7 @@ export {
   type InMemoryStorageSnapshot,
   type StorageOperation,
 } from "./fakes/in-memory-storage.js";
+export { createRecordingSandbox, type RecordingSandbox } from "./fakes/recording-sandbox.js";
 export {
   type AgentScript,
   type AgentScriptCommit,

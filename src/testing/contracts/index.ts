@@ -22,6 +22,7 @@ export {
   type GitPortHarness,
 } from "./git-port.js";
 export { describeIdGeneratorContract, type IdGeneratorContractOptions } from "./ids.js";
+export { describeProcessSandboxContract, type ProcessSandboxContractOptions } from "./process-sandbox.js";
 export {
   describePullRequestHostContract,
   FORBIDDEN_HOST_METHOD,

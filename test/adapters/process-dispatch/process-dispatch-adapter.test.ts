@@ -12,6 +12,7 @@ import {
 } from "../../../src/adapters/process-dispatch/index.js";
 import type { AgentDispatchRequest, AgentProgress } from "../../../src/ports/agent-dispatcher.js";
 import { describeAgentDispatcherContract } from "../../../src/testing/contracts/agent-dispatcher.js";
+import { createRecordingSandbox } from "../../../src/testing/index.js";
 import { eventually, isGone, readPids } from "../process-checks/process-helpers.js";
 import {
   dispatchRequest,
@@ -554,5 +555,30 @@ describe("agent dispatch: configuration", () => {
       assignment: { ...request.assignment, worktree_path: null },
     });
     expect(result._unsafeUnwrapErr().kind).toBe("validation");
+  });
+});
+
+// A real agent under bubblewrap, end to end on rungate's own worktrees: test/hostile/git-containment.test.ts.
+describe("agent dispatch: in a sandbox", () => {
+  it("asks the sandbox to run the agent in its worktree, with its context file readable", async () => {
+    const { request, worktree } = await prepared({ task: "mode:commit" });
+    const sandbox = createRecordingSandbox();
+    const { dispatcher, runCount } = await standInDispatcher({}, { sandbox });
+    const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+    expect(outcome.outcome).toBe("committed");
+    expect(runCount()).toBe(1);
+    const [spec] = sandbox.wrapped;
+    expect(spec?.cwd).toBe(worktree);
+    expect(spec?.readable.some((p) => p.includes("rungate-context-"))).toBe(true);
+  });
+
+  it("starts nothing, and says why, when the sandbox cannot run", async () => {
+    const { request } = await prepared({ task: "mode:commit" });
+    const sandbox = createRecordingSandbox({ unavailable: true });
+    const { dispatcher, runCount } = await standInDispatcher({}, { sandbox });
+    const error = (await dispatcher.dispatch(request))._unsafeUnwrapErr();
+    expect(error.kind).toBe("port_failure");
+    expect(error.message).toContain("sandbox");
+    expect(runCount()).toBe(0);
   });
 });
