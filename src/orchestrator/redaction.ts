@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { createSecretRedactor, type SecretRedactor } from "../core/redaction/secret-redactor.js";
+import {
+  createSecretRedactor,
+  REDACTED_MARK,
+  type SecretRedactor,
+} from "../core/redaction/secret-redactor.js";
 import type { RungatePorts } from "../ports/ports.js";
 
 /** The redaction options an orchestrator and a worker share (zod shape: spread into their option schemas). */
@@ -10,8 +14,20 @@ export const RedactionOptions = {
    * its parent's environment. Values shorter than 8 characters are ignored.
    */
   secrets: z.array(z.string()).default([]),
-  /** Extra patterns to redact from everything stored or emitted (each match is redacted whole). */
-  redact_patterns: z.array(z.custom<RegExp>((v) => v instanceof RegExp, "expected a RegExp")).default([]),
+  /**
+   * Extra patterns to redact from everything stored or emitted (each match is redacted whole). A pattern
+   * that matches the mark itself is refused: redacting twice would change a record, and a hashed snapshot
+   * would no longer verify.
+   */
+  redact_patterns: z
+    .array(
+      z
+        .custom<RegExp>((v) => v instanceof RegExp, "expected a RegExp")
+        .refine((p) => !new RegExp(p.source, p.flags.replace("g", "")).test(REDACTED_MARK), {
+          message: `a redact pattern must not match the mark "${REDACTED_MARK}"`,
+        }),
+    )
+    .default([]),
 };
 
 /** Every secret value the ports declare they were given (`secret_values` of each port, where present). */

@@ -114,3 +114,13 @@ describe("one redaction boundary, proven on the stored records", () => {
     );
   });
 });
+
+describe("redaction options", () => {
+  it("refuses a pattern that would redact the mark itself (redacting twice must change nothing)", () => {
+    const { ports } = setup();
+    expect(() => createOrchestrator(ports, { redact_patterns: [/dacted/] })).toThrow(
+      /must not match the mark/,
+    );
+    expect(() => createOrchestrator(ports, { redact_patterns: [/acct-\d{6}/] })).not.toThrow();
+  });
+});
