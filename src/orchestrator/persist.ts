@@ -1,5 +1,6 @@
 import { okAsync, type ResultAsync } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
+import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { Actor } from "../core/schemas/primitives.js";
@@ -55,9 +56,7 @@ export function commit(
   write: StorageWrite,
 ): ResultAsync<StorageWriteResult, RungateError> {
   // The one redaction boundary: nothing reaches storage, subscribers or the sink without passing it.
-  // Snapshots were redacted before they were hashed (createRun), so this leaves them, and their hashes, as
-  // they are: redaction is idempotent.
-  return deps.storage.write(deps.redactor.redactValue(write)).andThen((result) => {
+  return deps.storage.write(redactWrite(deps.redactor, write)).andThen((result) => {
     if (!result.replayed && result.events.length > 0) {
       deps.hub.publish(result.events);
       if (deps.eventSink)
@@ -68,6 +67,32 @@ export function commit(
     }
     return okAsync(result);
   });
+}
+
+/**
+ * `write` with every string redacted, except a run's two snapshots and their hashes: those were redacted
+ * before they were hashed (createRun), and must be written again exactly as hashed, even by a redactor that
+ * knows more secrets than the one that made the run (another worker, a restarted host).
+ */
+export function redactWrite(redactor: SecretRedactor, write: StorageWrite): StorageWrite {
+  const redacted = redactor.redactValue(write);
+  if (write.runs === undefined || redacted.runs === undefined) return redacted;
+  return {
+    ...redacted,
+    runs: redacted.runs.map((entry, i) => {
+      const original = write.runs?.[i]?.record;
+      if (original === undefined) return entry;
+      return {
+        ...entry,
+        record: {
+          ...entry.record,
+          system_policy_snapshot: original.system_policy_snapshot,
+          run_input_snapshot: original.run_input_snapshot,
+          snapshot_hashes: original.snapshot_hashes,
+        },
+      };
+    }),
+  };
 }
 
 /** The stored assignment of a write (the one with `id`), falling back to what was sent. */

@@ -124,3 +124,25 @@ describe("redaction options", () => {
     expect(() => createOrchestrator(ports, { redact_patterns: [/acct-\d{6}/] })).not.toThrow();
   });
 });
+
+describe("snapshots and later redactors", () => {
+  it("writes a run's snapshots as they were hashed, even when a later redactor knows a secret inside them", async () => {
+    const LATE = "late-known-secret-91ab";
+    const { ports, orchestrator } = setup();
+    const request = cardRequest();
+    const built = (
+      await orchestrator.createRun({
+        ...request,
+        cards: request.cards.map((c) => ({ ...c, description: `mentions ${LATE}` })),
+      })
+    )._unsafeUnwrap();
+    // Another process (a worker, a restarted host) that knows the secret drives the same run on.
+    const later = createOrchestrator(ports, { secrets: [LATE] });
+    const driven = (await later.resumeRun(built.run.id))._unsafeUnwrap();
+    const run = (await ports.storage.getRun(driven.run.id))._unsafeUnwrap();
+    expect(verifyRunSnapshots(run).isOk()).toBe(true);
+    // Everything else it wrote is redacted with what it knows.
+    const events = (await ports.storage.listEvents(run.id))._unsafeUnwrap();
+    expect(events.length).toBeGreaterThan(2);
+  });
+});

@@ -46,16 +46,22 @@ export const SECRET_DETECTORS: readonly Detector[] = [
   { name: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, group: 0 },
   {
     name: "pem-private-key",
-    pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+    // A block cut short (a tail that lost its END line) is redacted to the end of the text.
+    pattern: /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|$)/g,
     group: 0,
   },
   // scheme://user:password@host: the password only; user and host stay readable.
-  { name: "url-password", pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/gi, group: 1 },
+  // Every run bounded: an unbounded scheme or user made a long dotted word cost quadratic time.
+  {
+    name: "url-password",
+    pattern: /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/@:]{0,256}:([^\s/@]{1,1024})@/gi,
+    group: 1,
+  },
   // NAME=value, NAME: value, "name": "value" where NAME says it holds a secret.
   {
     name: "secret-assignment",
     pattern:
-      /\b[A-Za-z0-9_.-]*(?:token|secret|password|passwd|passphrase|api[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?([^\s"',;]{8,})/gi,
+      /\b[A-Za-z0-9_.-]{0,40}(?:token|secret|password|passwd|passphrase|api[_-]?key|private[_-]?key|credential)[A-Za-z0-9_.-]{0,40}["']?\s{0,4}[:=]\s{0,4}["']?([^\s"',;]{8,1024})/gi,
     group: 1,
     looksSecret: looksRandom,
   },
@@ -75,7 +81,10 @@ export interface SecretRedactorInput {
 export interface SecretRedactor {
   /** `text` with every secret replaced by {@link REDACTED_MARK}. */
   redactText(text: string): string;
-  /** A copy of `value` with {@link SecretRedactor.redactText} applied to every string (keys included). */
+  /**
+   * A copy of `value` with {@link SecretRedactor.redactText} applied to every string value. Keys are left as
+   * they are: two keys redacted to the same mark would collapse into one, and lose a value.
+   */
   redactValue<T>(value: T): T;
   /** A redactor that also knows `secrets` (this one unchanged). */
   withSecrets(secrets: readonly string[]): SecretRedactor;
@@ -162,13 +171,13 @@ export function createSecretRedactor(input: SecretRedactorInput = {}): SecretRed
   };
 }
 
-/** `value` with `f` applied to every string, keys included; other leaves as they are. */
+/** `value` with `f` applied to every string value; keys and other leaves as they are. */
 function deepMap(value: unknown, f: (s: string) => string): unknown {
   if (typeof value === "string") return f(value);
   if (Array.isArray(value)) return value.map((v) => deepMap(v, f));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[f(k)] = deepMap(v, f);
+    for (const [k, v] of Object.entries(value)) out[k] = deepMap(v, f);
     return out;
   }
   return value;

