@@ -14,11 +14,14 @@ import { rungateError } from "../../core/errors.js";
 import type { PortError } from "../../ports/port-error.js";
 import type { ProcessSandbox, SandboxedProcessSpec, WrappedProcess } from "../../ports/process-sandbox.js";
 import { BubblewrapSandboxConfig, type BubblewrapSandboxConfigInput } from "./bubblewrap-config.js";
+import { type EgressProxy, FORWARDER, startEgressProxy } from "./egress-proxy.js";
 
 /** A bubblewrap sandbox, plus the check a host can run at start-up. */
 export interface BubblewrapSandbox extends ProcessSandbox {
   /** The resolved `bwrap` executable, or the error every `wrap` answers when there is none. */
   check(): Result<string, PortError>;
+  /** Stops the egress proxy of `allow_hosts`, if one runs (it never keeps the process alive by itself). */
+  close(): void;
 }
 
 function isExecutable(path: string): boolean {
@@ -74,7 +77,8 @@ export function createBubblewrapSandbox(config: BubblewrapSandboxConfigInput = {
   if (!parsed.success) {
     throw new TypeError(`createBubblewrapSandbox: invalid options:\n${z.prettifyError(parsed.error)}`);
   }
-  const { name, bwrap_path, network, read_only } = parsed.data;
+  const { name, bwrap_path, network, read_only, allow_hosts } = parsed.data;
+  let proxy: EgressProxy | null = null;
   const hide = parsed.data.hide ?? [homedir()];
   const located = locate(bwrap_path, process.env.PATH);
   const unavailable = (): PortError =>
@@ -89,6 +93,10 @@ export function createBubblewrapSandbox(config: BubblewrapSandboxConfigInput = {
   return {
     name,
     check: () => (located === null ? err(unavailable()) : ok(located)),
+    close() {
+      proxy?.close();
+      proxy = null;
+    },
     wrap(spec: SandboxedProcessSpec): Result<WrappedProcess, PortError> {
       if (located === null) return err(unavailable());
       const cwd = resolve(spec.cwd);
@@ -114,8 +122,13 @@ export function createBubblewrapSandbox(config: BubblewrapSandboxConfigInput = {
         if (existsSync(path)) args.push("--ro-bind", resolve(path), resolve(path));
       }
       for (const path of [cwd, ...spec.writable]) args.push("--bind", resolve(path), resolve(path));
-      args.push("--chdir", cwd, "--", ...spec.argv);
-      return ok({ argv: args });
+      args.push("--chdir", cwd, "--");
+      if (allow_hosts.length === 0) return ok({ argv: [...args, ...spec.argv] });
+      // The allow-list: the proxy's socket and the node that runs the forwarder, then the forwarder.
+      proxy ??= startEgressProxy(allow_hosts);
+      const at = args.indexOf("--chdir");
+      args.splice(at, 0, "--bind", proxy.dir, proxy.dir, "--ro-bind", process.execPath, process.execPath);
+      return ok({ argv: [...args, process.execPath, "-e", FORWARDER, proxy.socket, "--", ...spec.argv] });
     },
   };
 }

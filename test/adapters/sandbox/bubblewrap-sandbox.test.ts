@@ -130,11 +130,50 @@ describe("bubblewrap sandbox", () => {
     expect(missing.check().isErr()).toBe(true);
   });
 
-  it("refuses an allow-list it cannot enforce, and bad options, when it is made", () => {
-    expect(() => createBubblewrapSandbox({ allow_hosts: ["api.anthropic.com"] })).toThrow(
-      /not supported yet/,
+  it("refuses bad options when it is made", () => {
+    expect(() => createBubblewrapSandbox({ allow_hosts: ["api.anthropic.com"], network: "host" })).toThrow(
+      /allow_hosts needs network/,
+    );
+    expect(() => createBubblewrapSandbox({ allow_hosts: ["https://x.example"] })).toThrow(
+      /host or host:port/,
     );
     expect(() => createBubblewrapSandbox({ hide: ["relative/dir"] })).toThrow(/absolute path/);
+  });
+
+  it("reaches the allowed host through its proxy, and nothing else, with or without the proxy", async () => {
+    const servers = await Promise.all(
+      ["allowed", "other"].map(async (name) => {
+        const server = createServer((_req, res) => res.end(`reached ${name}`));
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        return { server, port: (server.address() as AddressInfo).port };
+      }),
+    );
+    const [allowed, other] = servers as [(typeof servers)[number], (typeof servers)[number]];
+    const egress = createBubblewrapSandbox({ allow_hosts: [`127.0.0.1:${allowed.port}`] });
+    const curl = (port: number, extra = "") =>
+      `curl -sS --max-time 5 --proxytunnel ${extra} http://127.0.0.1:${port}/ 2>&1; echo " [$?]"`;
+    const script = [curl(allowed.port), curl(other.port), curl(allowed.port, "--noproxy '*'")].join("; ");
+    try {
+      const cwd = await tempDir("rungate-egress-");
+      const wrapped = egress
+        .wrap({ argv: ["/bin/sh", "-c", script], cwd, writable: [], readable: [] })
+        ._unsafeUnwrap();
+      const [file = "", ...args] = wrapped.argv;
+      const { stdout } = await execa(file, args, {
+        cwd,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+        extendEnv: false,
+        reject: false,
+      });
+      const [viaProxy = "", refused = "", direct = ""] = stdout.split("\n");
+      expect(viaProxy).toBe("reached allowed [0]");
+      expect(refused).toContain("403");
+      expect(refused).not.toContain("reached other");
+      expect(direct).not.toContain("reached");
+    } finally {
+      egress.close();
+      for (const { server } of servers) server.close();
+    }
   });
 });
 
