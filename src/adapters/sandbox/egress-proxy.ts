@@ -42,12 +42,12 @@ server.listen(${FORWARDER_PORT}, "127.0.0.1", () => {
 
 /** Whether `host:port` is allowed by `allow` (entries `host` for port 443, or `host:port`), case-insensitively. */
 export function isAllowed(allow: readonly string[], host: string, port: number): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  const wanted = host.toLowerCase().replace(/^\[|\]$/g, "");
   return allow.some((entry) => {
-    const e = entry.toLowerCase();
-    const at = e.lastIndexOf(":");
-    const hasPort = at > 0 && /^\d+$/.test(e.slice(at + 1)) && !e.includes("]");
-    return hasPort ? e === `${h}:${port}` : e === h && port === 443;
+    const parsed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(entry);
+    if (parsed === null) return false;
+    const allowedPort = parsed[2] === undefined ? 443 : Number(parsed[2]);
+    return (parsed[1] ?? "").toLowerCase() === wanted && allowedPort === port;
   });
 }
 
