@@ -1,9 +1,10 @@
 /**
- * Parsers for the NUL-separated plumbing output this adapter asks git for (`-z` everywhere: paths may hold
- * spaces, newlines or any Unicode, and are never quoted). Pure; no human-readable output is ever parsed.
+ * Parsers for the plumbing output this adapter asks git for: NUL-separated (`-z`) where paths are read as
+ * text, and git's C-quoted form (`core.quotePath=true`) for the changed files, whose names must come back as
+ * the exact bytes git has. Pure; no human-readable output is ever parsed.
  */
 
-/** One entry of `git diff-tree -r -z -M --raw <base> <head>`. */
+/** One entry of `git diff-tree -r -M --raw <base> <head>`. */
 export interface RawChange {
   /** The status letter (`A`, `M`, `D`, `R`, `C`, `T`, …) without its score. */
   readonly letter: string;
@@ -33,41 +34,6 @@ export function splitNul(stdout: string): string[] {
   const fields = stdout.split("\u0000");
   if (fields.at(-1) === "" || fields.at(-1) === "\n") fields.pop();
   return fields;
-}
-
-/**
- * Parses `diff-tree -z --raw` output: `:<old mode> <new mode> <old sha> <new sha> <status>` NUL `<path>` NUL,
- * with a second path for renames and copies (`R`/`C`: source first, then destination). Fails with the
- * offending field when the output does not have that shape.
- */
-export function parseRawDiff(
-  stdout: string,
-): { ok: true; changes: RawChange[] } | { ok: false; field: string } {
-  const fields = splitNul(stdout);
-  const changes: RawChange[] = [];
-  let i = 0;
-  while (i < fields.length) {
-    const header = fields[i] ?? "";
-    const match = RAW_HEADER.exec(header);
-    if (match === null) return { ok: false, field: header };
-    const [, old_mode = "", new_mode = "", old_object = "", new_object = "", letter = "", score = ""] = match;
-    const twoPaths = letter === "R" || letter === "C";
-    const first = fields[i + 1];
-    const second = twoPaths ? fields[i + 2] : undefined;
-    if (first === undefined || (twoPaths && second === undefined)) return { ok: false, field: header };
-    changes.push({
-      letter,
-      score: score === "" ? null : Number.parseInt(score, 10),
-      old_mode,
-      new_mode,
-      old_object,
-      new_object,
-      path: second ?? first,
-      previous_path: twoPaths ? first : null,
-    });
-    i += twoPaths ? 3 : 2;
-  }
-  return { ok: true, changes };
 }
 
 /** A path as git printed it with `core.quotePath=true`, decoded back to its exact bytes. */

@@ -5,7 +5,11 @@ import {
   credentialOrigin,
   unsafeFlagsFor,
 } from "../../../src/adapters/simple-git/git-env.js";
-import { parseLog, parseRawDiff, parseWorktreeList } from "../../../src/adapters/simple-git/git-output.js";
+import {
+  parseLog,
+  parseQuotedRawDiff,
+  parseWorktreeList,
+} from "../../../src/adapters/simple-git/git-output.js";
 import { mapGitStatus } from "../../../src/adapters/simple-git/map-git-status.js";
 import {
   classifyGitStderr,
@@ -198,22 +202,18 @@ describe("plumbing output", () => {
 
   it("parses raw diff records, renames with their source path first", () => {
     const out = [
-      `:100644 100755 ${SHA_A} ${SHA_A} M`,
-      "run.sh",
-      `:100644 100644 ${SHA_A} ${SHA_B} R087`,
-      "old name.txt",
-      "new\nname.txt",
-      `:000000 120000 ${"0".repeat(40)} ${SHA_B} A`,
-      "link",
+      `:100644 100755 ${SHA_A} ${SHA_A} M\trun.sh`,
+      `:100644 100644 ${SHA_A} ${SHA_B} R087\told name.txt\t"new\\nname.txt"`,
+      `:000000 120000 ${"0".repeat(40)} ${SHA_B} A\tlink`,
       "",
-    ].join("\u0000");
-    const parsed = parseRawDiff(out);
+    ].join("\n");
+    const parsed = parseQuotedRawDiff(out);
     expect(parsed.ok && parsed.changes.map((c) => [c.letter, c.score, c.path, c.previous_path])).toEqual([
       ["M", null, "run.sh", null],
       ["R", 87, "new\nname.txt", "old name.txt"],
       ["A", null, "link", null],
     ]);
-    expect(parseRawDiff("not raw output").ok).toBe(false);
+    expect(parseQuotedRawDiff("not raw output").ok).toBe(false);
   });
 
   it("parses worktree records, including prunable ones", () => {
