@@ -7,6 +7,7 @@ import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { Uuid } from "../core/schemas/primitives.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import type { RunEvent } from "../core/schemas/run-event.js";
+import { type RunListPage, RunListQuery, type RunListQueryInput } from "../core/schemas/run-list.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { type CancelRunInput, cancelRun } from "./cancel-run.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
@@ -100,6 +101,11 @@ export interface Orchestrator {
   /** Everything stored about a run. */
   getRun(run_id: string): ResultAsync<RunState, RungateError>;
   /**
+   * Runs matching `query` (project, phases, card, creation range; all optional), newest first, a page at a
+   * time: pass `next_cursor` back as `cursor` for the next page. A malformed query is `validation`.
+   */
+  listRuns(query?: RunListQueryInput): ResultAsync<RunListPage, RungateError>;
+  /**
    * Run events as they are stored. With `run_id`: that run's stored events first, then live ones, in
    * `sequence` order without gaps or repeats. Without: live events of every run. Ends when `signal` aborts.
    */
@@ -151,6 +157,10 @@ export function createOrchestrator(
     resumeRun: (run_id, o) => byRun(run_id, () => resumeRun(deps, run_id, o?.signal)),
     cancelRun: (input) => cancelRun(deps, input),
     getRun: (run_id) => byRun(run_id, () => loadRunState(deps, run_id)),
+    listRuns: (query = {}) =>
+      parseInput(RunListQuery, query, "invalid_run_list_query").asyncAndThen(() =>
+        deps.storage.listRuns(query),
+      ),
     events: (run_id, o) => replayThenLive(deps, run_id, o?.signal),
   };
   return redactingErrors(api, deps.redactor);

@@ -6,6 +6,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
 import type { RunEvent } from "../core/schemas/run-event.js";
+import type { RunListPage, RunListQueryInput } from "../core/schemas/run-list.js";
 import type { PortCallOptions, PortError } from "./port-error.js";
 
 /**
@@ -135,6 +136,12 @@ export interface StoragePort {
   write(write: StorageWrite, options?: PortCallOptions): ResultAsync<StorageWriteResult, PortError>;
   /** One run, snapshots verified; `not_found` when absent. */
   getRun(run_id: string, options?: PortCallOptions): ResultAsync<OrchestrationRun, PortError>;
+  /**
+   * Runs matching `query` (every filter optional, see {@link RunListQueryInput}), newest first, one page at a
+   * time: pass the page's `next_cursor` back for the next one. Runs are verified like `getRun`'s. A malformed
+   * query or cursor is `validation`.
+   */
+  listRuns(query: RunListQueryInput, options?: PortCallOptions): ResultAsync<RunListPage, PortError>;
   /** One assignment; `not_found` when absent. */
   getAssignment(assignment_id: string, options?: PortCallOptions): ResultAsync<CardAssignment, PortError>;
   /** A run's assignments, in creation order. */

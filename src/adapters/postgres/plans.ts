@@ -311,6 +311,51 @@ export function selectRun(schema: string, run_id: string): SqlQuery {
   );
 }
 
+/** The filters of {@link listRuns}, `null` where a filter is not set. */
+export interface RunListFilter {
+  readonly project_id: string | null;
+  readonly phases: readonly string[] | null;
+  readonly card_id: string | null;
+  readonly created_after: string | null;
+  readonly created_before: string | null;
+  readonly after: { readonly created_at: string; readonly id: string } | null;
+  readonly limit: number;
+}
+
+/**
+ * One page of runs, newest first: `created_at` as an instant, then `id` in byte order (`COLLATE "C"`, the order
+ * the in-memory store uses). A card matches a card run or any run with an assignment for it. Filters read the
+ * record's JSON: listing is an operator's query, not a hot path (an index is issue #17's).
+ */
+export function listRuns(schema: string, filter: RunListFilter): SqlQuery {
+  const s = quoteSchema(schema);
+  const at = `(r.record->>'created_at')::timestamptz`;
+  return q(
+    `SELECT r.record::text AS record, r.version, r.system_policy_hash, r.run_input_hash
+     FROM ${s}.runs r
+     WHERE ($1::text IS NULL OR r.record->>'project_id' = $1::text)
+       AND ($2::text[] IS NULL OR r.phase = ANY($2::text[]))
+       AND ($3::text IS NULL OR r.record->>'card_id' = $3::text
+            OR EXISTS (SELECT 1 FROM ${s}.assignments a WHERE a.run_id = r.id AND a.record->>'card_id' = $3::text))
+       AND ($4::timestamptz IS NULL OR ${at} >= $4::timestamptz)
+       AND ($5::timestamptz IS NULL OR ${at} < $5::timestamptz)
+       AND ($6::timestamptz IS NULL OR ${at} < $6::timestamptz
+            OR (${at} = $6::timestamptz AND r.id COLLATE "C" < $7::text COLLATE "C"))
+     ORDER BY ${at} DESC, r.id COLLATE "C" DESC
+     LIMIT $8::integer`,
+    [
+      filter.project_id,
+      filter.phases === null ? null : [...filter.phases],
+      filter.card_id,
+      filter.created_after,
+      filter.created_before,
+      filter.after?.created_at ?? null,
+      filter.after?.id ?? null,
+      filter.limit,
+    ],
+  );
+}
+
 /** One assignment with its version. */
 export function selectAssignment(schema: string, assignment_id: string): SqlQuery {
   return q(

@@ -2,6 +2,7 @@
 import { err, errAsync, ok, Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { rungateError } from "../../core/errors.js";
+import { toFieldIssues } from "../../core/parse.js";
 import { verifyRunSnapshots } from "../../core/run/new-run.js";
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
@@ -10,6 +11,7 @@ import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
 import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
+import { RunListQuery, runListCursor } from "../../core/schemas/run-list.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StoragePort } from "../../ports/storage-port.js";
 import { runPlan } from "./execute.js";
@@ -17,6 +19,7 @@ import {
   type ChildTable,
   listChildren,
   listEvents,
+  listRuns,
   listVersioned,
   selectAssignment,
   selectRun,
@@ -119,6 +122,14 @@ function verifyHashColumns(run: OrchestrationRun, row: z.infer<typeof RunRow>): 
   );
 }
 
+/** A host's run listing query, parsed (`validation`, `invalid_run_list_query`, on a bad filter or cursor). */
+function parseQuery(input: unknown): Result<RunListQuery, PortError> {
+  const parsed = RunListQuery.safeParse(input);
+  return parsed.success
+    ? ok(parsed.data)
+    : err(rungateError("validation", "invalid_run_list_query", { issues: toFieldIssues(parsed.error) }));
+}
+
 /** The read methods over `ctx`. */
 export function createReads(ctx: ReadContext): StorageReads {
   const { client, schema, adapter } = ctx;
@@ -166,6 +177,31 @@ export function createReads(ctx: ReadContext): StorageReads {
       guarded("getRun", options, () =>
         runPlan(client, selectRun(schema, run_id), RunRow, scope("getRun")).andThen(([row]) =>
           row ? runOf(row, run_id) : err(notFound("run", run_id)),
+        ),
+      ),
+    listRuns: (input, options) =>
+      guarded("listRuns", options, () =>
+        parseQuery(input).asyncAndThen((query) =>
+          runPlan(
+            client,
+            listRuns(schema, {
+              project_id: query.project_id ?? null,
+              phases: query.phases ?? null,
+              card_id: query.card_id ?? null,
+              created_after: query.created_after ?? null,
+              created_before: query.created_before ?? null,
+              after: query.cursor ?? null,
+              // One more than asked: whether it comes back says if there is a next page.
+              limit: query.limit + 1,
+            }),
+            RunRow,
+            scope("listRuns"),
+          ).andThen((rows) =>
+            Result.combine(rows.slice(0, query.limit).map((row) => runOf(row, "listed"))).map((runs) => {
+              const last = rows.length > query.limit ? runs[runs.length - 1] : undefined;
+              return { runs, next_cursor: last ? runListCursor(last) : null };
+            }),
+          ),
         ),
       ),
     // One statement, so one snapshot; each part parsed by the code its own read uses.

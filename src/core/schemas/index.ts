@@ -13,4 +13,5 @@ export * from "./pull-request-candidate.js";
 export * from "./run-check.js";
 export * from "./run-event.js";
 export * from "./run-input.js";
+export * from "./run-list.js";
 export * from "./system-policy-profile.js";

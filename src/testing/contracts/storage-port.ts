@@ -543,6 +543,111 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
       });
     });
 
+    describe("listing runs", () => {
+      /**
+       * Seven runs over two projects and three cards, created at distinct instants except two at the same one
+       * (the id breaks the tie) and one written with a +02:00 offset (compared as an instant, not as text).
+       */
+      const seed = async (port: StoragePort) => {
+        const f = makeFixtures();
+        const other = fixtureId(777);
+        const made: { run: OrchestrationRun; card_id: string }[] = [];
+        const specs: { at: string; project?: string; card: number; phase?: boolean }[] = [
+          { at: "2026-01-01T10:00:00.000Z", card: 1 },
+          { at: "2026-01-01T11:00:00.000Z", card: 2, project: other },
+          { at: "2026-01-01T12:00:00.000Z", card: 1, phase: true },
+          { at: "2026-01-01T12:00:00.000Z", card: 3 },
+          { at: "2026-01-01T14:30:00.000+02:00", card: 2 }, // 12:30Z
+          { at: "2026-01-01T13:00:00.000Z", card: 3, project: other },
+          { at: "2026-01-01T09:00:00.000Z", card: 1, phase: true },
+        ];
+        for (const [i, spec] of specs.entries()) {
+          const records = f.runRecords(i + 1);
+          const run = {
+            ...records.run,
+            created_at: spec.at,
+            project_id: spec.project ?? records.run.project_id,
+          };
+          const card_id = fixtureId(5_000 + spec.card);
+          const assignment = { ...records.assignment, card_id };
+          await okOf(port.write(createWrite({ run, assignment }, f.event(run, "run.created"))));
+          let stored: OrchestrationRun = run;
+          if (spec.phase) {
+            const moved = { ...run, phase: "preparing" as const, status: "running" as const };
+            stored =
+              (await okOf(port.write({ runs: [{ record: moved, expected_version: 0 }] }))).runs[0] ?? run;
+          }
+          made.push({ run: stored, card_id });
+        }
+        return { made, other };
+      };
+      const ids = (runs: readonly OrchestrationRun[]) => runs.map((r) => r.id);
+      const newestFirst = (runs: readonly OrchestrationRun[]) =>
+        [...runs].sort(
+          (a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || (a.id < b.id ? 1 : -1),
+        );
+
+      it("lists every run newest first, in pages that join up without gaps or repeats", async () => {
+        const port = await fresh();
+        const { made } = await seed(port);
+        const everything = newestFirst(made.map((m) => m.run));
+        const seen: OrchestrationRun[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: { runs: OrchestrationRun[]; next_cursor: string | null } = await okOf(
+            port.listRuns({ limit: 3, cursor }),
+          );
+          seen.push(...page.runs);
+          cursor = page.next_cursor;
+          pages++;
+        } while (cursor !== null && pages < 10);
+        expect(pages).toBe(3);
+        expect(ids(seen)).toEqual(ids(everything));
+        expect(seen[0]).toEqual(everything[0]);
+        const whole = await okOf(port.listRuns({}));
+        expect(ids(whole.runs)).toEqual(ids(everything));
+        expect(whole.next_cursor).toBeNull();
+      });
+
+      it("filters by project, phase, card and creation range, and combines the filters", async () => {
+        const port = await fresh();
+        const { made, other } = await seed(port);
+        const expectIds = async (
+          query: Parameters<StoragePort["listRuns"]>[0],
+          pick: (m: (typeof made)[number]) => boolean,
+        ) =>
+          expect(ids((await okOf(port.listRuns(query))).runs)).toEqual(
+            ids(newestFirst(made.filter(pick).map((m) => m.run))),
+          );
+        await expectIds({ project_id: other }, (m) => m.run.project_id === other);
+        await expectIds({ phases: ["preparing"] }, (m) => m.run.phase === "preparing");
+        await expectIds({ phases: ["queued", "preparing"] }, () => true);
+        await expectIds({ card_id: fixtureId(5_001) }, (m) => m.card_id === fixtureId(5_001));
+        await expectIds(
+          { created_after: "2026-01-01T11:00:00.000Z", created_before: "2026-01-01T12:30:00.000Z" },
+          (m) => ["2026-01-01T11:00:00.000Z", "2026-01-01T12:00:00.000Z"].includes(m.run.created_at),
+        );
+        await expectIds(
+          { card_id: fixtureId(5_003), project_id: other },
+          (m) => m.card_id === fixtureId(5_003) && m.run.project_id === other,
+        );
+        expect((await okOf(port.listRuns({ card_id: fixtureId(5_999) }))).runs).toEqual([]);
+      });
+
+      it("answers validation to a malformed query or a forged cursor, and cancelled to an aborted signal", async () => {
+        const port = await fresh();
+        await seed(port);
+        expect(await errOf(port.listRuns({ limit: 0 }))).toMatchObject({ kind: "validation" });
+        expect(await errOf(port.listRuns({ cursor: "not-a-cursor" }))).toMatchObject({ kind: "validation" });
+        expect(await errOf(port.listRuns({ phases: ["sleeping" as "queued"] }))).toMatchObject({
+          kind: "validation",
+        });
+        const aborted = AbortSignal.abort();
+        expect(await errOf(port.listRuns({}, { signal: aborted }))).toMatchObject({ kind: "cancelled" });
+      });
+    });
+
     describe("reads", () => {
       it("answers not_found for an unknown run or assignment, and [] from every list", async () => {
         const port = await fresh();

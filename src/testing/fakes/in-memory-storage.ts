@@ -11,6 +11,13 @@ import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
 import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
+import {
+  compareRunsNewestFirst,
+  type RunListPage,
+  RunListQuery,
+  runListCursor,
+  runMatchesListQuery,
+} from "../../core/schemas/run-list.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
   AssignmentLease,
@@ -46,6 +53,7 @@ export type StorageOperation =
   | { readonly operation: RunListOperation; readonly run_id: string }
   | { readonly operation: "listCommits"; readonly assignment_id: string }
   | { readonly operation: "listEvents"; readonly run_id: string; readonly after: number | undefined }
+  | { readonly operation: "listRuns"; readonly query: Record<string, unknown> }
   | {
       readonly operation: "claimNextAssignment" | "heartbeat" | "releaseLease";
       readonly input: Record<string, unknown>;
@@ -648,6 +656,22 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     return respond(state, operation, call, () => readRunList(table, schema, run_id));
   };
 
+  /** Every stored run that passes `query`, newest first, one page; each run verified as `getRun` does. */
+  const listRuns = (input: unknown): Result<RunListPage, PortError> =>
+    parseAt(RunListQuery, input, [], "invalid_run_list_query").andThen((query) => {
+      const matching: OrchestrationRun[] = [];
+      for (const id of tables.runs.keys()) {
+        const run = readRun(id);
+        if (run.isErr()) return err(run.error);
+        const cards = tables.assignments.rowsWhere("run_id", id).map((a) => String(a.card_id));
+        if (run.value.card_id !== null) cards.push(run.value.card_id);
+        if (runMatchesListQuery(run.value, cards, query)) matching.push(run.value);
+      }
+      const runs = matching.sort(compareRunsNewestFirst).slice(0, query.limit + 1);
+      const last = runs.length > query.limit ? runs[query.limit - 1] : undefined;
+      return ok({ runs: runs.slice(0, query.limit), next_cursor: last ? runListCursor(last) : null });
+    });
+
   /** One synchronous body: nothing can interleave between the run and its lists. */
   const readRunState = (run_id: string, call?: PortCallOptions): ResultAsync<StoredRunState, PortError> => {
     logCall({ operation: "readRunState", run_id });
@@ -723,6 +747,10 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     getRun(run_id, call) {
       logCall({ operation: "getRun", run_id });
       return respond(state, "getRun", call, () => readRun(run_id));
+    },
+    listRuns(query, call) {
+      logCall({ operation: "listRuns", query: { ...query } });
+      return respond(state, "listRuns", call, () => listRuns(query));
     },
     getAssignment(assignment_id, call) {
       logCall({ operation: "getAssignment", assignment_id });
