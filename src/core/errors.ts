@@ -84,6 +84,7 @@ export const GATE_REASON_CODES = [
   "approval_rejected",
   "approval_stale",
   "approval_not_by_user",
+  "approval_not_independent",
   "changes_not_evaluated",
   "changes_violate_path_rules",
   "head_branch_protected",

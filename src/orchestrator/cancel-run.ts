@@ -2,6 +2,7 @@ import { ok, type ResultAsync, safeTry } from "neverthrow";
 import { z } from "zod";
 import type { RungateError } from "../core/errors.js";
 import { parseInput } from "../core/parse.js";
+import { actorOf, UserActorId } from "../core/schemas/actor-id.js";
 import { Uuid } from "../core/schemas/primitives.js";
 import { TERMINAL_ASSIGNMENT_PHASES } from "../core/state/assignment-machine.js";
 import { TERMINAL_RUN_PHASES } from "../core/state/run-machine.js";
@@ -12,8 +13,8 @@ import { applyAssignmentEvent, applyRunEvent } from "./transitions.js";
 /** A person's request to stop a run. */
 export const CancelRunInput = z.object({
   run_id: Uuid,
-  /** The user who cancels, in the host app's terms. */
-  cancelled_by: z.string().min(1),
+  /** The person who cancels, `user:<id>` (a bare id is read as a user); other actors are refused. */
+  cancelled_by: UserActorId,
 });
 /** What a host passes to {@link cancelRun}. */
 export type CancelRunInput = z.input<typeof CancelRunInput>;
@@ -29,7 +30,7 @@ export function cancelRun(
 ): ResultAsync<RunState, RungateError> {
   return safeTry<RunState, RungateError>(async function* () {
     const { run_id, cancelled_by } = yield* parseInput(CancelRunInput, input);
-    const actor = { type: "user" as const, id: cancelled_by };
+    const actor = actorOf(cancelled_by);
     const state = yield* loadRunState(deps, run_id);
     for (const a of state.assignments) {
       if (!TERMINAL_ASSIGNMENT_PHASES.includes(a.phase)) {

@@ -48,7 +48,10 @@ export function createPullRequestCandidate(
         }),
       );
     const changes = yield* readChanges(deps, run, assignment, policy, head, signal);
-    yield* canCreatePullRequest(assignment, approvals, policy, changes);
+    yield* canCreatePullRequest(assignment, approvals, policy, {
+      ...changes,
+      initiated_by: run.initiated_by,
+    });
     // Validation refused such a branch when the run was made; this holds for runs stored before that rule
     // and for any record written around it: the push can never target a branch only a person may move.
     const protectedHead = featureBranchProblem(
@@ -109,6 +112,7 @@ export function createPullRequestCandidate(
         policy,
         protected_paths: changes.protected_paths,
         files: changes.files,
+        initiated_by: run.initiated_by,
       },
       systemActor(deps),
       {

@@ -4,9 +4,9 @@ import type { RungateError } from "../core/errors.js";
 import { parseInput } from "../core/parse.js";
 import { validateRunInputAgainstPolicy } from "../core/policy/validate-run-input.js";
 import { newCardAssignment, newOrchestrationRun } from "../core/run/new-run.js";
+import { actorOf } from "../core/schemas/actor-id.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
-import type { Actor } from "../core/schemas/primitives.js";
 import type { RunInputInput } from "../core/schemas/run-input.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { commit, eventDraft } from "./persist.js";
@@ -55,7 +55,7 @@ export function createRun(
         yield* newCardAssignment(run, card, { assignment_id: deps.ids.next(), now: run.created_at }),
       );
     }
-    const actor = initiator(run.initiated_by);
+    const actor = actorOf(run.initiated_by);
     const stored = yield* commit(deps, {
       ...(idempotency_key === undefined ? {} : { idempotency_key: `create_run:${idempotency_key}` }),
       runs: [{ record: run, expected_version: null }],
@@ -81,12 +81,4 @@ export function createRun(
     const storedRun = stored.runs[0] ?? run;
     return ok({ run: storedRun, assignments: stored.assignments, replayed: stored.replayed });
   });
-}
-
-/** Who started a run: `initiated_by` as hosts write it, either a bare user id or already `type:id`. */
-function initiator(initiated_by: string): Actor {
-  const typed = /^(user|system|agent|pr_host):(.+)$/.exec(initiated_by);
-  return typed
-    ? { type: typed[1] as Actor["type"], id: typed[2] ?? initiated_by }
-    : { type: "user", id: initiated_by };
 }

@@ -1,6 +1,7 @@
 import { okAsync, type ResultAsync } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
+import { formatActor } from "../core/schemas/actor-id.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { Actor } from "../core/schemas/primitives.js";
@@ -8,10 +9,7 @@ import type { TransitionEffect } from "../core/state/assignment-machine.js";
 import type { RunEventDraft, StorageWrite, StorageWriteResult } from "../ports/storage-port.js";
 import type { OrchestratorDeps } from "./deps.js";
 
-/** `type:id`, the way actors are written into the event log. */
-export function formatActor(actor: Actor): string {
-  return `${actor.type}:${actor.id}`;
-}
+export { formatActor };
 
 /** rungate itself, as an actor. */
 export function systemActor(deps: OrchestratorDeps): Actor {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { pullRequestGateReasons } from "../core/gates/pull-request-gate.js";
 import { parseInput } from "../core/parse.js";
+import { actorOf, UserActorId } from "../core/schemas/actor-id.js";
 import type { ApprovalRequest } from "../core/schemas/approval-request.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { Uuid } from "../core/schemas/primitives.js";
@@ -19,8 +20,11 @@ import { advanceRun } from "./transitions.js";
 export const ApprovalDecisionInput = z.object({
   approval_id: Uuid,
   decision: z.enum(["approve", "reject"]),
-  /** The deciding user's identity in the host app. Only users decide; rungate never does. */
-  decided_by: z.string().min(1),
+  /**
+   * The deciding person, `user:<id>` (a bare id is read as a user). Only a person decides: `agent:…`,
+   * `system:…` and `pr_host:…` are refused, and rungate never decides.
+   */
+  decided_by: UserActorId,
   notes: z.string().max(10_000).nullable().default(null),
 });
 /** What a host passes to {@link recordApprovalDecision}. */
@@ -67,7 +71,7 @@ export function recordApprovalDecision(
         rungateError("conflict", "stale_approval", { entity: "approval request", id: approval.id }),
       );
     }
-    const actor = { type: "user" as const, id: decision.decided_by };
+    const actor = actorOf(decision.decided_by);
     const decided: ApprovalRequest = {
       ...approval,
       status: decision.decision === "approve" ? "approved" : "rejected",
@@ -81,8 +85,22 @@ export function recordApprovalDecision(
       event = { type: "approval_rejected", actor, approval: decided };
     } else if (assignment.head_sha !== null) {
       const changes = yield* readChanges(deps, run, assignment, policy, assignment.head_sha);
-      const stillNeeded = pullRequestGateReasons(assignment, [...others, decided], policy, changes);
+      const stillNeeded = pullRequestGateReasons(assignment, [...others, decided], policy, {
+        ...changes,
+        initiated_by: run.initiated_by,
+      });
       if (stillNeeded.length === 0) event = { type: "approval_granted", actor, approval: decided };
+      // Everything else is decided and only this approver is missing: the initiator approving alone would
+      // close the request for good, so the decision is refused and the request stays open for somebody else.
+      const alone = stillNeeded.find((r) => r.code === "approval_not_independent");
+      if (alone !== undefined && stillNeeded.length === 1) {
+        return errAsync(
+          rungateError("gate_closed", "pull_request_gate_closed", {
+            gate: "create_pull_request",
+            reasons: [alone],
+          }),
+        );
+      }
     }
     const moved = event === null ? null : yield* transitionAssignment(assignment, event, deps.clock.now());
     const next = moved?.assignment;

@@ -1,5 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
+import { actorOf } from "../core/schemas/actor-id.js";
 import type { ApprovalRequest } from "../core/schemas/approval-request.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
@@ -83,7 +84,7 @@ function advanceFrom(
     checks: state.checks,
     policy: state.policy,
     actor,
-    ...(last?.resolved_by ? { decider: { type: "user" as const, id: last.resolved_by } } : {}),
+    ...(last?.resolved_by ? { decider: actorOf(last.resolved_by) } : {}),
   });
   if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state);
   return applyRunEvent(deps, state.run, event, "actor" in event ? event.actor : actor)

@@ -50,12 +50,12 @@ describe("a card run, end to end on the fakes", () => {
       })
     )._unsafeUnwrap();
     expect(decided.assignment.phase).toBe("approved");
-    expect(decided.approval.resolved_by).toBe("alice");
+    expect(decided.approval.resolved_by).toBe("user:alice");
 
     const pr = (await orchestrator.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
     expect(pr.status).toBe("draft_open");
     expect(pr.description).toContain("unit: **passed**");
-    expect(pr.description).toContain("create_pr: **approved** by alice");
+    expect(pr.description).toContain("create_pr: **approved** by user:alice");
     expect(pr.description).toContain("src/cart/total.ts");
     expect(ports.pullRequests.pullRequests).toHaveLength(1);
 

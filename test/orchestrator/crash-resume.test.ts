@@ -202,7 +202,7 @@ describe("resume after a crash", () => {
         expect(state.run.phase, `run after crash at ${crashAt} (${mode})`).toBe("pr_open");
         expect(state.pull_requests).toHaveLength(1);
         expect(base.pullRequests.pullRequests).toHaveLength(1);
-        expect(state.approvals.map((a) => [a.status, a.resolved_by])).toEqual([["approved", "alice"]]);
+        expect(state.approvals.map((a) => [a.status, a.resolved_by])).toEqual([["approved", "user:alice"]]);
       }
     }
   });

@@ -178,11 +178,11 @@ describe("the orchestrator never skips a gate", () => {
     expect(again._unsafeUnwrapErr()).toMatchObject({ kind: "conflict", code: "already_decided" });
     const pr = await orchestrator.createPullRequestCandidate({ assignment_id: a.id });
     expect(pr._unsafeUnwrapErr()).toMatchObject({ kind: "gate_closed" });
-    expect(pr._unsafeUnwrapErr().message).toContain("rejected by carol");
+    expect(pr._unsafeUnwrapErr().message).toContain("rejected by user:carol");
     expect(ports.pullRequests.pullRequests).toHaveLength(0);
     const run = (await orchestrator.getRun(built.run.id))._unsafeUnwrap();
     expect(run.run.phase).toBe("approval_rejected");
-    expect(run.approvals[0]?.resolved_by).toBe("carol");
+    expect(run.approvals[0]?.resolved_by).toBe("user:carol");
   });
 
   it("needs the protected-path approval the policy names before a PR", async () => {

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { type GateClosedError, type GateReason, rungateError } from "../errors.js";
 import { dependencyManifestPaths } from "../policy/dependency-manifests.js";
+import { actorOf, formatActor } from "../schemas/actor-id.js";
 import type { ApprovalRequest } from "../schemas/approval-request.js";
 import type { ApprovalType } from "../schemas/approval-type.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
@@ -19,6 +20,11 @@ export interface PullRequestGateChanges {
    * dependency manifest or lock file among them needs a `dependency_change` approval.
    */
   readonly files?: readonly { readonly path: string }[];
+  /**
+   * Who started the run (its `initiated_by`), read when the approval policy sets `require_independent_approval`:
+   * then approvals all decided by that person leave the gate closed, and so does an unknown initiator.
+   */
+  readonly initiated_by?: string;
 }
 
 /** What the approval gates read of a policy: its approval policy, and its dependency policy when it has one. */
@@ -104,7 +110,32 @@ export function pullRequestGateReasons(
       });
     }
   }
+  if (reasons.length === 0 && policy.approval_policy.require_independent_approval === true) {
+    const independence = independenceReason(mine, head, changes.initiated_by);
+    if (independence) reasons.push(independence);
+  }
   return reasons;
+}
+
+/** Closed unless an approval for `head` was decided by someone other than the run's initiator. */
+function independenceReason(
+  approvals: readonly ApprovalRequest[],
+  head: string,
+  initiated_by: string | undefined,
+): GateReason | null {
+  const starter = initiated_by === undefined ? null : formatActor(actorOf(initiated_by));
+  const deciders = approvals
+    .filter((a) => a.head_sha === head && a.status === "approved" && a.resolved_by !== null)
+    .map((a) => formatActor(actorOf(a.resolved_by ?? "")));
+  if (starter !== null && deciders.some((d) => d !== starter)) return null;
+  return {
+    code: "approval_not_independent",
+    subject: "approvals",
+    message:
+      starter === null
+        ? "the policy requires an approver other than the run's initiator, and the initiator is unknown"
+        : `the policy requires an approver other than ${starter}, who started the run`,
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+export * from "./actor-id.js";
 export * from "./agent-execution.js";
 export * from "./agent-role.js";
 export * from "./approval-request.js";

@@ -55,8 +55,17 @@ export const ApprovalPolicy = z
      * creation of a PR.
      */
     protected_path_approval: ApprovalType.exclude(["merge_pr"]).default("protected_path_change"),
+    /**
+     * The person who started the run may approve, but not alone: with this on, a card's approvals must include
+     * one decided by somebody else (four eyes). Default off.
+     */
+    require_independent_approval: z.boolean().default(false),
   })
-  .default({ required_approvals: ["create_pr"], protected_path_approval: "protected_path_change" });
+  .default({
+    required_approvals: ["create_pr"],
+    protected_path_approval: "protected_path_change",
+    require_independent_approval: false,
+  });
 /** Parsed {@link ApprovalPolicy}. */
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 

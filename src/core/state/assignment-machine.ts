@@ -46,6 +46,8 @@ export type AssignmentEvent =
       readonly protected_paths: readonly string[];
       /** The changed files, so a dependency change can require its approval. */
       readonly files?: readonly { readonly path: string }[];
+      /** Who started the run, for the policy's `require_independent_approval`. */
+      readonly initiated_by?: string;
     }
   | { readonly type: "pr_merged"; readonly actor: Actor }
   | { readonly type: "pr_closed"; readonly actor: Actor }
@@ -181,6 +183,7 @@ const GUARDS: Record<string, Guard> = {
       ? pullRequestGateReasons(a, e.approvals, e.policy, {
           protected_paths: e.protected_paths,
           ...(e.files === undefined ? {} : { files: e.files }),
+          ...(e.initiated_by === undefined ? {} : { initiated_by: e.initiated_by }),
         })
       : [{ code: "approval_missing", subject: "approvals", message: "no approvals given" }],
   observed_from_person: (_a, e) =>

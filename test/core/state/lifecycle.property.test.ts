@@ -242,6 +242,7 @@ const approvalPolicyArb: fc.Arbitrary<Pick<SystemPolicyProfile, "approval_policy
       { weight: 1, arbitrary: fc.subarray<ApprovalType>([...APPROVAL_TYPES]) },
     ),
     protected_path_approval: fc.constantFrom(...APPROVAL_TYPES.filter((t) => t !== "merge_pr")),
+    require_independent_approval: fc.constant(false),
   }),
 });
 
