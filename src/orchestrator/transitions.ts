@@ -3,12 +3,13 @@ import type { RungateError } from "../core/errors.js";
 import { actorOf } from "../core/schemas/actor-id.js";
 import type { ApprovalRequest } from "../core/schemas/approval-request.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { Failure } from "../core/schemas/failure.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { Actor } from "../core/schemas/primitives.js";
 import { type AssignmentEvent, transitionAssignment } from "../core/state/assignment-machine.js";
 import { type RunEventInput, transitionRun } from "../core/state/run-machine.js";
 import { nextRunEvent } from "../core/state/run-progress.js";
-import type { StorageWrite } from "../ports/storage-port.js";
+import type { RunEventDraft, StorageWrite } from "../ports/storage-port.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadRunProgress, type RunProgressState } from "./load.js";
 import { commit, effectEvents, storedAssignment } from "./persist.js";
@@ -27,11 +28,12 @@ export function applyAssignmentEvent(
 ): ResultAsync<CardAssignment, RungateError> {
   const moved = transitionAssignment(assignment, event, deps.clock.now());
   if (moved.isErr()) return errAsync(moved.error);
-  const { assignment: next, effects } = moved.value;
+  const drafts = effectEvents(deps, run, moved.value.effects, actor);
+  const next = linkFailure(moved.value.assignment, drafts);
   return commit(deps, {
     ...extra,
     assignments: [{ record: next, expected_version: assignment.version }],
-    events: [...effectEvents(deps, run, effects, actor), ...(extra.events ?? [])],
+    events: [...drafts, ...(extra.events ?? [])],
   }).map((result) => storedAssignment(result, next));
 }
 
@@ -44,11 +46,22 @@ export function applyRunEvent(
 ): ResultAsync<OrchestrationRun, RungateError> {
   const moved = transitionRun(run, event, deps.clock.now());
   if (moved.isErr()) return errAsync(moved.error);
-  const { run: next, effects } = moved.value;
+  const drafts = effectEvents(deps, run, moved.value.effects, actor);
+  const next = linkFailure(moved.value.run, drafts);
   return commit(deps, {
     runs: [{ record: next, expected_version: run.version }],
-    events: effectEvents(deps, run, effects, actor),
+    events: drafts,
   }).map((result) => result.runs.find((r) => r.id === run.id) ?? next);
+}
+
+/** The record with its new `failure` pointing at the transition event that records it (the first draft). */
+function linkFailure<T extends { readonly failure: Failure | null }>(
+  record: T,
+  drafts: readonly RunEventDraft[],
+): T {
+  const event = drafts[0];
+  if (record.failure === null || record.failure.event_id !== null || event === undefined) return record;
+  return { ...record, failure: { ...record.failure, event_id: event.id } };
 }
 
 const MAX_ADVANCE_STEPS = 16;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentRole } from "./agent-role.js";
+import { Failure } from "./failure.js";
 import { FrozenJsonObject } from "./json.js";
 import { ASSIGNMENT_PHASE_STATUS, AssignmentPhase, LEGACY_STATUS_ASSIGNMENT_PHASE } from "./phases.js";
 import { GitSha, IsoDateTime, LifecycleStatus, Uuid, Version } from "./primitives.js";
@@ -25,6 +26,8 @@ export const CardAssignment = z
     phase: AssignmentPhase.optional(),
     base_sha: GitSha.nullable().default(null),
     head_sha: GitSha.nullable().default(null),
+    /** Why it failed; `null` unless its phase is `failed`. */
+    failure: Failure.nullable().default(null),
     created_at: IsoDateTime,
     updated_at: IsoDateTime,
     version: Version,

@@ -6,6 +6,7 @@ export * from "./approval-type.js";
 export * from "./card-assignment.js";
 export * from "./changed-file.js";
 export * from "./check-type.js";
+export * from "./failure.js";
 export * from "./json.js";
 export * from "./orchestration-run.js";
 export * from "./phases.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Failure } from "./failure.js";
 import { FrozenJsonObject, SnapshotHashes } from "./json.js";
 import { LEGACY_STATUS_RUN_PHASE, RUN_PHASE_STATUS, RunPhase } from "./phases.js";
 import { IsoDateTime, LifecycleStatus, Uuid, Version } from "./primitives.js";
@@ -27,6 +28,8 @@ export const OrchestrationRun = z
     run_input_snapshot: FrozenJsonObject,
     snapshot_hashes: SnapshotHashes.nullable().default(null),
     worktree_root: z.string().nullable(),
+    /** Why it failed; `null` unless its phase is `failed`. */
+    failure: Failure.nullable().default(null),
     started_at: IsoDateTime.nullable(),
     ended_at: IsoDateTime.nullable(),
     created_at: IsoDateTime,

@@ -4,6 +4,7 @@ import { approvalGateReasons } from "../gates/approval-gate.js";
 import { type ApprovalPolicySubject, pullRequestGateReasons } from "../gates/pull-request-gate.js";
 import type { ApprovalRequest } from "../schemas/approval-request.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
+import type { Failure, FailureKind } from "../schemas/failure.js";
 import { ASSIGNMENT_PHASE_STATUS, ASSIGNMENT_PHASES, type AssignmentPhase } from "../schemas/phases.js";
 import type { Actor } from "../schemas/primitives.js";
 import type { RunCheck } from "../schemas/run-check.js";
@@ -28,7 +29,12 @@ export type AssignmentEvent =
       readonly head_sha: string | null;
       readonly path_violations: readonly string[];
     }
-  | { readonly type: "agent_failed"; readonly reason: string }
+  | {
+      readonly type: "agent_failed";
+      readonly reason: string;
+      /** Finer than "the agent failed"; default `agent_failed`. */
+      readonly kind?: "agent_failed" | "agent_timed_out" | "attempts_exhausted";
+    }
   | {
       readonly type: "request_approval";
       readonly checks: readonly RunCheck[];
@@ -54,7 +60,7 @@ export type AssignmentEvent =
   /** A commit landed on the feature branch after checks began: everything must be checked again. */
   | { readonly type: "new_commit"; readonly head_sha: string }
   | { readonly type: "cancel"; readonly actor: Actor }
-  | { readonly type: "fail"; readonly reason: string };
+  | { readonly type: "fail"; readonly reason: string; readonly kind?: FailureKind };
 
 /** The `type` of an {@link AssignmentEvent}. */
 export type AssignmentEventType = AssignmentEvent["type"];
@@ -194,6 +200,31 @@ const GUARDS: Record<string, Guard> = {
       : [{ code: "no_head", subject: "head_sha", message: "the head did not move" }],
 };
 
+/** The failure an event records, for the events that can fail an assignment. */
+function failureOf(e: AssignmentEvent): Failure | null {
+  const failure = (kind: FailureKind, message: string): Failure => ({
+    kind,
+    message,
+    event_id: null,
+    assignment_id: null,
+  });
+  switch (e.type) {
+    case "preparation_failed":
+      return failure("preparation_failed", e.reason);
+    case "path_violation":
+      return failure(
+        "path_violation",
+        `the agent changed paths the rules forbid: ${e.path_violations.slice(0, 5).join(", ")}${e.path_violations.length > 5 ? ` and ${e.path_violations.length - 5} more` : ""}`,
+      );
+    case "agent_failed":
+      return failure(e.kind ?? "agent_failed", e.reason);
+    case "fail":
+      return failure(e.kind ?? "internal", e.reason);
+    default:
+      return null;
+  }
+}
+
 /** Fields an event writes besides the phase. */
 function fieldsFrom(
   e: AssignmentEvent,
@@ -211,7 +242,11 @@ function fieldsFrom(
   }
 }
 
-/** The event a transition asks the orchestrator to append to the run's log, in the same write as the state. */
+/**
+ * The event a transition asks the orchestrator to append to the run's log, in the same write as the state.
+ * When the transition records a failure, the payload carries it and the orchestrator sets the record's
+ * `failure.event_id` to this event's id.
+ */
 export interface TransitionEffect {
   readonly type: "append_event";
   readonly event_type: string;
@@ -244,18 +279,26 @@ export function transitionAssignment(
 ): Result<AssignmentTransition, InvalidTransitionError> {
   return selectRule("assignment", ASSIGNMENT_TRANSITIONS, GUARDS, assignment.phase, assignment, event).map(
     (rule) => {
+      const failure = rule.to === "failed" ? failureOf(event) : null;
       const next: CardAssignment = {
         ...assignment,
         ...fieldsFrom(event),
         phase: rule.to,
         status: ASSIGNMENT_PHASE_STATUS[rule.to],
+        failure,
         updated_at: now,
       };
       const effects: TransitionEffect[] = [
         {
           type: "append_event",
           event_type: "assignment.transitioned",
-          payload: { assignment_id: assignment.id, from: assignment.phase, to: rule.to, event: event.type },
+          payload: {
+            assignment_id: assignment.id,
+            from: assignment.phase,
+            to: rule.to,
+            event: event.type,
+            ...(failure === null ? {} : { failure }),
+          },
         },
       ];
       return { assignment: next, from: assignment.phase, to: rule.to, effects };

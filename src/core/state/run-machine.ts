@@ -2,6 +2,7 @@ import type { Result } from "neverthrow";
 import type { GateReason, InvalidTransitionError } from "../errors.js";
 import { approvalGateReasons } from "../gates/approval-gate.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
+import type { Failure, FailureKind } from "../schemas/failure.js";
 import type { OrchestrationRun } from "../schemas/orchestration-run.js";
 import { RUN_PHASE_STATUS, RUN_PHASES, type RunPhase } from "../schemas/phases.js";
 import type { Actor } from "../schemas/primitives.js";
@@ -11,7 +12,8 @@ import type { TransitionEffect } from "./assignment-machine.js";
 import { allowedEventsIn, type GuardFn, rows, selectRule, type TransitionTable } from "./transition-table.js";
 
 /** What the run's guards read about its assignments. */
-export type RunAssignmentView = Pick<CardAssignment, "id" | "run_id" | "phase" | "head_sha">;
+export type RunAssignmentView = Pick<CardAssignment, "id" | "run_id" | "phase" | "head_sha"> &
+  Partial<Pick<CardAssignment, "failure">>;
 
 /** Every event a run can receive. Run events aggregate what its assignments did. */
 export type RunEventInput =
@@ -40,7 +42,13 @@ export type RunEventInput =
   | { readonly type: "pr_closed"; readonly actor: Actor; readonly assignments: readonly RunAssignmentView[] }
   | { readonly type: "new_commit" }
   | { readonly type: "cancel"; readonly actor: Actor }
-  | { readonly type: "fail"; readonly reason: string };
+  | {
+      readonly type: "fail";
+      readonly reason: string;
+      readonly kind?: FailureKind;
+      /** The card the run fails because of. */
+      readonly assignment_id?: string;
+    };
 
 /** The `type` of a {@link RunEventInput}. */
 export type RunEventType = RunEventInput["type"];
@@ -220,8 +228,22 @@ export function transitionRun(
   now: string,
 ): Result<RunTransition, InvalidTransitionError> {
   return selectRule("run", RUN_TRANSITIONS, GUARDS, run.phase, run, event).map((rule) => {
+    const failure: Failure | null =
+      rule.to !== "failed"
+        ? null
+        : event.type === "preparation_failed"
+          ? { kind: "preparation_failed", message: event.reason, event_id: null, assignment_id: null }
+          : event.type === "fail"
+            ? {
+                kind: event.kind ?? "internal",
+                message: event.reason,
+                event_id: null,
+                assignment_id: event.assignment_id ?? null,
+              }
+            : null;
     const next: OrchestrationRun = {
       ...run,
+      failure,
       phase: rule.to,
       status: RUN_PHASE_STATUS[rule.to],
       worktree_root:
@@ -240,7 +262,12 @@ export function transitionRun(
         {
           type: "append_event",
           event_type: "run.transitioned",
-          payload: { from: run.phase, to: rule.to, event: event.type },
+          payload: {
+            from: run.phase,
+            to: rule.to,
+            event: event.type,
+            ...(failure === null ? {} : { failure }),
+          },
         },
       ],
     };

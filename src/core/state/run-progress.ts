@@ -47,8 +47,17 @@ export function nextRunEvent(
   const any = (p: RunAssignmentView["phase"]) => phases.includes(p);
   const live = !["completed", "closed", "failed", "cancelled"].includes(run.phase);
   if (live && any("failed")) {
-    const failed = assignments.filter((a) => a.phase === "failed").map((a) => a.id);
-    return { type: "fail", reason: `assignment${failed.length > 1 ? "s" : ""} ${failed.join(", ")} failed` };
+    const failed = assignments.filter((a) => a.phase === "failed");
+    const first = failed[0];
+    const why = first?.failure ? `: ${first.failure.message}` : "";
+    const others =
+      failed.length > 1 ? ` (and ${failed.length - 1} more card${failed.length > 2 ? "s" : ""})` : "";
+    return {
+      type: "fail",
+      kind: "card_failed",
+      reason: `card ${first?.id ?? "?"} failed${why}${others}`,
+      ...(first ? { assignment_id: first.id } : {}),
+    };
   }
   if (live && all("cancelled")) return { type: "cancel", actor: ctx.actor };
   switch (run.phase) {
