@@ -21,8 +21,9 @@ export type CancelRunInput = z.input<typeof CancelRunInput>;
 
 /**
  * Cancels a run on a person's request: every card not yet finished, then the run, each through its machine
- * with its event. Cards already merged, closed or failed stay as they are; a finished run is answered as it
- * stands. To stop an agent or a check that is running now, abort the signal of the call that started it.
+ * with its event; then stops the run's agents and checks in flight: at once in this process, within
+ * `cancel_poll_ms` in any other process sharing the store. Their executions end `cancelled`. Cards already
+ * merged, closed or failed stay as they are; a finished run is answered as it stands.
  */
 export function cancelRun(
   deps: OrchestratorDeps,
@@ -40,6 +41,9 @@ export function cancelRun(
     const run = yield* deps.storage.getRun(run_id);
     if (!TERMINAL_RUN_PHASES.includes(run.phase))
       yield* applyRunEvent(deps, run, { type: "cancel", actor }, actor);
+    // Stored first, then stopped: an agent or check that ends now finds its card cancelled already. Work in
+    // other processes sees the stored cancel on its next poll (`cancel_poll_ms`).
+    deps.work.cancel(run_id);
     return ok(yield* loadRunState(deps, run_id));
   });
 }

@@ -108,6 +108,7 @@ export function collectChanges(
             outcome,
             ended_at: now,
             summary: withFindings(input.reported?.summary ?? input.execution.summary, findings),
+            exit_code: input.reported?.exit_code ?? null,
           },
         ]
       : [];
@@ -183,6 +184,7 @@ function withFindings(summary: string | null, findings: readonly AgentWorkFindin
   return summary === null ? found : `${summary}\n${found}`;
 }
 
-function emptyEvaluation(): ChangeEvaluation {
+/** The evaluation of no changes at all. */
+export function emptyEvaluation(): ChangeEvaluation {
   return { files: [], ok: true, violations: [], protected_paths: [], needs_approval: null };
 }

@@ -27,6 +27,7 @@ import {
 } from "./record-approval-decision.js";
 import { RedactionOptions, redactorFor } from "./redaction.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
+import { createRunWork } from "./run-work.js";
 import { type BuildOutcome, resumeRun, triggerBuild } from "./trigger-build.js";
 
 /** Options of {@link createOrchestrator}; every field has a default. */
@@ -36,6 +37,11 @@ export const OrchestratorOptionsInput = z.object({
   dispatch_timeout_ms: z.number().int().positive().optional(),
   check_timeout_ms: z.number().int().positive().optional(),
   system_actor: z.string().min(1).default("rungate"),
+  /**
+   * How often (ms) a run with agents or checks in flight in this process is read to see a cancel made by
+   * another process sharing the store; 0 turns that off (a cancel made here stops them at once regardless).
+   */
+  cancel_poll_ms: z.number().int().min(0).max(60_000).default(1_000),
   ...RedactionOptions,
 });
 /** What a host may pass as orchestrator options. */
@@ -122,11 +128,13 @@ export function createOrchestrator(
 ): Orchestrator {
   const parsed = OrchestratorOptionsInput.safeParse(options);
   if (!parsed.success) throw new TypeError(`createOrchestrator: invalid options: ${parsed.error.message}`);
-  const { dispatch_timeout_ms, check_timeout_ms, secrets, redact_patterns, ...rest } = parsed.data;
+  const { dispatch_timeout_ms, check_timeout_ms, secrets, redact_patterns, cancel_poll_ms, ...rest } =
+    parsed.data;
   const deps: OrchestratorDeps = {
     ...ports,
     hub: createEventHub(),
     redactor: redactorFor(ports, { secrets, redact_patterns }),
+    work: createRunWork(ports.storage, { poll_ms: cancel_poll_ms }),
     options: {
       ...rest,
       ...(dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms }),

@@ -1,6 +1,7 @@
 import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { RungatePorts } from "../ports/ports.js";
 import type { EventHub } from "./event-hub.js";
+import type { RunWork } from "./run-work.js";
 
 /** Tunables of an orchestrator. */
 export interface OrchestratorOptions {
@@ -22,4 +23,6 @@ export interface OrchestratorDeps extends RungatePorts {
   readonly hub: EventHub;
   /** The one redaction boundary: every write and every error passes it. */
   readonly redactor: SecretRedactor;
+  /** The agents and checks this process runs, per run, so that a cancel (here or elsewhere) stops them. */
+  readonly work: RunWork;
 }

@@ -1,31 +1,46 @@
-import { errAsync, type ResultAsync, safeTry } from "neverthrow";
-import type { RungateError } from "../core/errors.js";
+import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
+import { type RungateError, rungateError } from "../core/errors.js";
 import { buildAgentTask } from "../core/policy/agent-task.js";
 import type { AgentExecution } from "../core/schemas/agent-execution.js";
-import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import { type AssignmentChanges, collectChanges, emptyEvaluation } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { applyAssignmentEvent } from "./transitions.js";
 
+/** Options of {@link dispatchAssignment}. */
+export interface DispatchOptions {
+  /** Text added to the agent's task: what a person or the failing checks said about the last attempt. */
+  readonly feedback?: string;
+}
+
 /**
  * Hands a prepared assignment to its coding agent and collects what it changed. The dispatch is recorded
  * (an `AgentExecution`, the move to `agent_running`) *before* the agent starts, and a recorded dispatch is
  * never repeated: after a crash the same execution id is handed back to the dispatcher, which by contract
- * runs each execution once. A `ready` assignment starts its first attempt; one whose checks failed or
- * whose approval was rejected starts a new attempt (`redispatch`).
+ * runs each execution once. A `ready` assignment starts an attempt; one whose checks failed or whose
+ * approval was rejected starts a new attempt (`redispatch`). Attempts are bounded by the policy's
+ * `agent_policy.max_attempts`.
  *
- * The abort signal cancels the agent (the assignment is then `cancelled`); a timeout or an agent that
- * could not start fails the assignment.
+ * How an attempt stops matters:
+ * - the run was **cancelled** by a person (here or in another process): the execution ends `cancelled`;
+ * - the call's signal aborted (a host shutting down) or the process that ran the agent died: the execution
+ *   ends `interrupted` and the card goes back to `ready`, for `resumeRun` or another worker to start a new
+ *   attempt; with no attempt left the card fails (`attempts_exhausted`);
+ * - a timeout fails the card (`agent_timed_out`).
  */
 export function dispatchAssignment(
   deps: OrchestratorDeps,
   input: { readonly assignment_id: string },
   signal?: AbortSignal,
+  options: DispatchOptions = {},
 ): ResultAsync<AssignmentChanges, RungateError> {
   return safeTry<AssignmentChanges, RungateError>(async function* () {
     const loaded = yield* loadAssignment(deps, input.assignment_id);
-    const { run } = loaded;
+    const { run, policy } = loaded;
     let assignment = loaded.assignment;
     const executions = (yield* deps.storage.listExecutions(run.id)).filter(
       (e) => e.assignment_id === assignment.id,
@@ -33,6 +48,12 @@ export function dispatchAssignment(
     let execution: AgentExecution | undefined = executions.findLast((e) => e.status === "running");
 
     if (assignment.phase !== "agent_running") {
+      const max = policy.agent_policy.max_attempts;
+      if (executions.length >= max) {
+        return errAsync(
+          rungateError("conflict", "attempts_exhausted", { entity: "card assignment", id: assignment.id }),
+        );
+      }
       const type = assignment.phase === "ready" ? ("dispatch" as const) : ("redispatch" as const);
       const fresh: AgentExecution = {
         id: deps.ids.next(),
@@ -45,6 +66,7 @@ export function dispatchAssignment(
         ended_at: null,
         summary: null,
         error: null,
+        exit_code: null,
       };
       assignment = yield* applyAssignmentEvent(deps, run, assignment, { type }, systemActor(deps), {
         executions: [fresh],
@@ -54,6 +76,7 @@ export function dispatchAssignment(
             execution_id: fresh.id,
             attempt: fresh.attempt,
             dispatcher: deps.dispatcher.name,
+            ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
           }),
         ],
       });
@@ -64,40 +87,112 @@ export function dispatchAssignment(
       return collectChanges(deps, { assignment_id: assignment.id }, signal);
     }
 
-    const outcome = await deps.dispatcher.dispatch(
-      { run_id: run.id, execution_id: execution.id, assignment, task: buildAgentTask(assignment) },
-      {
-        ...(signal === undefined ? {} : { signal }),
-        ...(deps.options.dispatch_timeout_ms === undefined
-          ? {}
-          : { timeout_ms: deps.options.dispatch_timeout_ms }),
-      },
-    );
-    if (outcome.isOk()) {
+    const task = buildAgentTask(assignment);
+    const work = deps.work.begin(run.id, signal);
+    const request = {
+      run_id: run.id,
+      execution_id: execution.id,
+      assignment,
+      task: options.feedback === undefined ? task : `${task}\n\n${options.feedback}`,
+    };
+    const timeout =
+      deps.options.dispatch_timeout_ms === undefined ? {} : { timeout_ms: deps.options.dispatch_timeout_ms };
+    let outcome: Awaited<ReturnType<typeof deps.dispatcher.dispatch>>;
+    try {
+      outcome = await deps.dispatcher.dispatch(request, { signal: work.signal, ...timeout });
+    } finally {
+      work.end();
+    }
+    const stoppedBy = work.stoppedBy();
+    if (outcome.isOk() && outcome.value.outcome !== "interrupted") {
       return collectChanges(
         deps,
         { assignment_id: assignment.id, execution, reported: outcome.value },
         signal,
       );
     }
+    if (outcome.isOk() || (outcome.error.kind === "cancelled" && stoppedBy !== "cancel")) {
+      // Interrupted: by the caller, or the process that ran the attempt died before recording its end.
+      const summary = outcome.isOk() ? outcome.value.summary : null;
+      const reason = outcome.isOk() ? "the process running the agent ended first" : outcome.error.message;
+      yield* interruptAttempt(deps, run, policy, assignment, execution, summary, reason);
+      if (outcome.isErr()) return errAsync(outcome.error);
+      return ok({
+        assignment: yield* deps.storage.getAssignment(assignment.id),
+        head_sha: null,
+        evaluation: emptyEvaluation(),
+      });
+    }
     const error = outcome.error;
-    if (error.kind === "cancelled" || error.kind === "timeout") {
-      const ended = {
-        ...execution,
-        status: error.kind === "cancelled" ? ("cancelled" as const) : ("failed" as const),
-        outcome: error.kind === "cancelled" ? ("cancelled" as const) : ("timed_out" as const),
-        ended_at: deps.clock.now(),
-        error: error.message,
-      };
-      const event =
-        error.kind === "cancelled"
-          ? { type: "cancel" as const, actor: systemActor(deps) }
-          : { type: "agent_failed" as const, reason: error.message };
-      yield* applyAssignmentEvent(deps, run, assignment, event, systemActor(deps), { executions: [ended] });
+    if (error.kind === "cancelled") {
+      // A person cancelled the run: cancelRun moves the card; only the attempt's end is recorded here.
+      const ended = endedExecution(deps, execution, "cancelled", error.message);
+      yield* deps.storage.write({ executions: [ended] });
+      return errAsync(error);
+    }
+    if (error.kind === "timeout") {
+      const ended = endedExecution(deps, execution, "timed_out", error.message);
+      yield* applyAssignmentEvent(
+        deps,
+        run,
+        assignment,
+        { type: "agent_failed", kind: "agent_timed_out", reason: error.message },
+        systemActor(deps),
+        { executions: [ended] },
+      );
       return errAsync(error);
     }
     // The dispatcher itself failed (could not start the agent): leave the dispatch recorded and open, so
     // that a resume hands the same execution back once the dispatcher works again.
     return errAsync(error);
+  });
+}
+
+/** The execution ended as `outcome`, now. */
+function endedExecution(
+  deps: OrchestratorDeps,
+  execution: AgentExecution,
+  outcome: "cancelled" | "timed_out" | "interrupted",
+  error: string,
+  summary: string | null = execution.summary,
+): AgentExecution {
+  const status = outcome === "timed_out" ? "failed" : outcome;
+  return { ...execution, status, outcome, ended_at: deps.clock.now(), error, summary };
+}
+
+/**
+ * Records an interrupted attempt and sends the card back to `ready` for the next one, or fails it when the
+ * policy's attempts are used up.
+ */
+function interruptAttempt(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  policy: SystemPolicyProfile,
+  assignment: CardAssignment,
+  execution: AgentExecution,
+  summary: string | null,
+  reason: string,
+): ResultAsync<CardAssignment, RungateError> {
+  const ended = endedExecution(deps, execution, "interrupted", reason, summary ?? execution.summary);
+  const max = policy.agent_policy.max_attempts;
+  const event =
+    execution.attempt >= max
+      ? {
+          type: "agent_failed" as const,
+          kind: "attempts_exhausted" as const,
+          reason: `attempt ${execution.attempt} of ${max} was interrupted (${reason}); no attempt is left`,
+        }
+      : { type: "agent_interrupted" as const };
+  return applyAssignmentEvent(deps, run, assignment, event, systemActor(deps), {
+    executions: [ended],
+    events: [
+      eventDraft(deps, run, "agent.interrupted", systemActor(deps), {
+        assignment_id: assignment.id,
+        execution_id: execution.id,
+        attempt: execution.attempt,
+        max_attempts: max,
+        reason,
+      }),
+    ],
   });
 }

@@ -48,6 +48,9 @@ export function driveAssignment(
   });
 }
 
+// The schema's ceiling on agent_policy.max_attempts: a loop bound that no policy can reach.
+const MAX_ATTEMPTS_CAP = 50;
+
 /** One prepared card's automated part: dispatch (and collect) unless done, then checks and the approval request. */
 export function cardPipeline(
   deps: OrchestratorDeps,
@@ -56,7 +59,11 @@ export function cardPipeline(
 ): ResultAsync<void, RungateError> {
   return safeTry<void, RungateError>(async function* () {
     let assignment = yield* deps.storage.getAssignment(assignment_id);
-    if (assignment.phase === "ready" || assignment.phase === "agent_running") {
+    // An attempt whose process died comes back `ready` (interrupted): the next attempt starts at once, as
+    // many times as the policy's max_attempts allows (the dispatch fails the card after the last one).
+    for (let tries = 0; tries <= MAX_ATTEMPTS_CAP; tries++) {
+      if (assignment.phase !== "ready" && assignment.phase !== "agent_running") break;
+      if (signal?.aborted) break;
       assignment = (yield* dispatchAssignment(deps, { assignment_id }, signal)).assignment;
     }
     if (assignment.phase === "checking") yield* executeChecks(deps, { assignment_id }, signal);

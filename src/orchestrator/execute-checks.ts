@@ -73,8 +73,10 @@ export function executeChecks(
     // committed after the agent finished is judged too.
     const planned = [...new Set<RunCheckType>([...plannedChecksOf(run, policy), "policy"])];
     const todo = planned.filter((t) => !done.has(t));
+    // Tracked as the run's work, so that a person's cancel (here or in another process) stops the checks.
+    const work = deps.work.begin(run.id, signal);
     const written = await mapWithLimit(todo, deps.options.check_concurrency, (type) =>
-      runOne(deps, run, policy, assignment, head, type, signal).andThen((check) =>
+      runOne(deps, run, policy, assignment, head, type, work.signal).andThen((check) =>
         commit(deps, {
           checks: [check],
           events: [
@@ -90,6 +92,7 @@ export function executeChecks(
         }).map(() => check),
       ),
     );
+    work.end();
     for (const w of written) if (w.isErr()) yield* w;
     const checks = yield* deps.storage.listChecks(run.id);
     const policyCheck = mine(checks).findLast((c) => c.check_type === "policy");

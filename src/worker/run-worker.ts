@@ -7,6 +7,7 @@ import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
 import { RedactionOptions, redactorFor } from "../orchestrator/redaction.js";
+import { createRunWork } from "../orchestrator/run-work.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { fenceWrites } from "./fenced-storage.js";
 import { renewLease } from "./lease-renewal.js";
@@ -25,6 +26,8 @@ export const WorkerOptions = z.object({
   check_concurrency: z.number().int().min(1).default(4),
   dispatch_timeout_ms: z.number().int().positive().optional(),
   check_timeout_ms: z.number().int().positive().optional(),
+  /** How often (ms) a run with work in flight here is read to see a cancel made elsewhere (default 1 s; 0: off). */
+  cancel_poll_ms: z.number().int().min(0).max(60_000).default(1_000),
   ...RedactionOptions,
 });
 /** What a host may pass to {@link runWorker}. */
@@ -53,8 +56,9 @@ const CLAIMABLE: readonly AssignmentPhase[] = ["queued", "preparing", "ready", "
 /**
  * A worker loop for several processes (on one machine or several, sharing one store with leases and one
  * clone root): claim a card → prepare → dispatch → collect → checks → approval gate → release, until the
- * signal aborts (SIGTERM in a host: wire it to an AbortController). A graceful stop finishes the card in
- * hand and releases its lease. The lease is renewed while the card runs (every `lease_ms / 3`). Once it is
+ * signal aborts (SIGTERM in a host: wire it to an AbortController). A stop interrupts the card in hand: its
+ * agent is stopped, the attempt is recorded as `interrupted`, the card is `ready` again and its lease is
+ * released, so another worker (or this one, restarted) starts a new attempt; a check cut short is run again. The lease is renewed while the card runs (every `lease_ms / 3`). Once it is
  * lost (`lease_lost`, or no renewal succeeded for `lease_ms`), the card's writes are refused with `conflict`
  * `lease_lost`, so two workers never both advance one card; an agent already running is left to finish and
  * the new holder gets its outcome. A renewal that fails while the lease surely holds (a store hiccup) is
@@ -95,6 +99,7 @@ export async function runWorker(
     ...ports,
     hub: createEventHub(),
     redactor: redactorFor(ports, o),
+    work: createRunWork(ports.storage, { poll_ms: o.cancel_poll_ms }),
     options: {
       concurrency: 1,
       check_concurrency: o.check_concurrency,
@@ -140,8 +145,10 @@ export async function runWorker(
     const fenced = { ...deps, storage: fenceWrites(ports.storage, lease.lost, assignment_id) };
     let failed = false;
     try {
-      const driven = await driveAssignment(fenced, assignment_id);
-      if (driven.isErr()) {
+      const driven = await driveAssignment(fenced, assignment_id, signal);
+      // Stopped by this worker's signal (the card's attempt is recorded as interrupted and the card is ready
+      // again) or by a person's cancel: nothing failed, the lease goes back at once for another worker.
+      if (driven.isErr() && driven.error.kind !== "cancelled") {
         errors.push(driven.error);
         failed = true;
       }

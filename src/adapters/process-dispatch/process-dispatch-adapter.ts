@@ -220,8 +220,10 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
       signalGroup(marker.agent_pgid, "SIGKILL");
     }
     await removeContextDir(marker);
-    const summary = `the process that ran this execution (pid ${marker.owner_pid}) ended before recording the agent's end; rungate reads what the agent committed from git`;
-    const outcome = "committed" as const;
+    // Whatever the agent did before, its attempt did not end by itself: `interrupted`, and the orchestrator
+    // starts another attempt rather than judging a half-done one (or calling "no commit yet" a failure).
+    const summary = `the process that ran this execution (pid ${marker.owner_pid}) ended before recording the agent's end`;
+    const outcome = "interrupted" as const;
     return finish(path, marker, ok({ outcome, exit_code: null, summary }));
   };
 

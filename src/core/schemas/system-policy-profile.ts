@@ -69,6 +69,20 @@ export const ApprovalPolicy = z
 /** Parsed {@link ApprovalPolicy}. */
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 
+/** Bounds on the agents of a run's cards. Extra keys are kept. */
+export const AgentPolicy = z
+  .looseObject({
+    /**
+     * Agent attempts a card may use in all: interrupted attempts (a host shutdown, a crash) and new attempts a
+     * person asks for count alike. When an interruption finds them used up, the card fails
+     * (`attempts_exhausted`). Default 3.
+     */
+    max_attempts: z.number().int().min(1).max(50).default(3),
+  })
+  .default({ max_attempts: 3 });
+/** Parsed {@link AgentPolicy}. */
+export type AgentPolicy = z.infer<typeof AgentPolicy>;
+
 /** The branches a policy protects when it names none: {@link SystemPolicyProfile} `protected_branches`. */
 export const DEFAULT_PROTECTED_BRANCHES = ["main", "master", "release/*", "production"] as const;
 
@@ -93,6 +107,7 @@ export const SystemPolicyProfile = z.object({
   security_policy: SecurityPolicy,
   architecture_policy: ArchitecturePolicy,
   approval_policy: ApprovalPolicy,
+  agent_policy: AgentPolicy,
   updated_at: IsoDateTime,
 });
 /** Parsed {@link SystemPolicyProfile}. */

@@ -60,6 +60,8 @@ export type AssignmentEvent =
   /** A commit landed on the feature branch after checks began: everything must be checked again. */
   | { readonly type: "new_commit"; readonly head_sha: string }
   | { readonly type: "cancel"; readonly actor: Actor }
+  /** The attempt was stopped without a person deciding so (host shutdown, crash): the card waits for another. */
+  | { readonly type: "agent_interrupted" }
   | { readonly type: "fail"; readonly reason: string; readonly kind?: FailureKind };
 
 /** The `type` of an {@link AssignmentEvent}. */
@@ -89,6 +91,7 @@ export const ASSIGNMENT_TRANSITIONS: TransitionTable<AssignmentPhase, Assignment
   ...rows(["agent_running"], "agent_finished", "checking", "changes_within_path_rules"),
   ...rows(["agent_running"], "path_violation", "failed", "has_path_violations"),
   ...rows(["agent_running"], "agent_failed", "failed"),
+  ...rows(["agent_running"], "agent_interrupted", "ready"),
   ...rows(["checking"], "request_approval", "awaiting_approval", "approval_gate_open"),
   ...rows(["checking"], "checks_failed", "checks_failed"),
   ...rows(["checks_failed"], "retry_checks", "checking"),

@@ -185,6 +185,7 @@ function makeFixtures() {
     ended_at: null,
     summary: null,
     error: null,
+    exit_code: null,
     ...overrides,
   });
 

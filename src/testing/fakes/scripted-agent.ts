@@ -96,6 +96,7 @@ const DEFAULT_EXIT_CODES: { readonly [O in AgentOutcome]: number | null } = {
   agent_error: 1,
   timed_out: null,
   cancelled: null,
+  interrupted: null,
 };
 
 /** The last 8 hex digits of a card id: distinct for `fixtureId`s and random UUIDs alike. */

@@ -372,7 +372,7 @@ describe("agent dispatch: once per execution id", () => {
     expect(first.runCount()).toBe(1);
   });
 
-  it("answers without starting the agent, leaving the verdict to git, when the process that ran it died", async () => {
+  it("answers interrupted without starting the agent again when the process that ran it died", async () => {
     const { request, worktree } = await prepared();
     const { dispatcher, runCount, dir } = await standInDispatcher();
     const headBefore = await git(worktree, "rev-parse", "HEAD");
@@ -383,7 +383,7 @@ describe("agent dispatch: once per execution id", () => {
     await writeFile(join(worktree, "half-done.txt"), "interrupted work\n");
     await plantMarker(dir, request, { owner_pid: deadPid, head_before: headBefore });
     const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
-    expect(outcome).toMatchObject({ outcome: "committed", exit_code: null });
+    expect(outcome).toMatchObject({ outcome: "interrupted", exit_code: null });
     expect(outcome.summary).toContain(`pid ${deadPid}`);
     expect(runCount()).toBe(0);
   });

@@ -317,6 +317,7 @@ const ASSIGNMENT_EVENT_ARBS: ArbitraryPerType<AssignmentEvent> = {
   workspace_ready: fc
     .record({ worktree_path: fc.constantFrom("/work/trees/card-30", "/tmp/wt"), base_sha: shaArb })
     .map((p) => ({ type: "workspace_ready", ...p })),
+  agent_interrupted: fc.constant({ type: "agent_interrupted" }),
   preparation_failed: reasonArb.map((reason) => ({ type: "preparation_failed", reason })),
   dispatch: fc.constant({ type: "dispatch" }),
   agent_finished: fc
