@@ -27,6 +27,7 @@ import {
 } from "./record-approval-decision.js";
 import { RedactionOptions, redactorFor } from "./redaction.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
+import { type RedispatchInput, type RetryInput, redispatch, retryChecks } from "./retry.js";
 import { createRunWork } from "./run-work.js";
 import { type BuildOutcome, resumeRun, triggerBuild } from "./trigger-build.js";
 
@@ -100,6 +101,17 @@ export interface Orchestrator {
   ): ResultAsync<PullRequestCandidate, RungateError>;
   /** The whole automated flow: create, prepare, dispatch, collect, check, request approval. */
   triggerBuild(request: CreateRunRequest, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
+  /**
+   * Runs a card's failed and errored checks again on the same head, without a new agent attempt (flaky
+   * checks); the gate then decides from the newest result of each. The card must be `checks_failed`.
+   */
+  retryChecks(input: RetryInput, options?: CallOptions): ResultAsync<ChecksOutcome, RungateError>;
+  /**
+   * A new agent attempt for a card whose checks failed or whose approval was rejected, on the same branch,
+   * with the failing checks' output (and `feedback`) in its task; then its changes and checks. Bounded by
+   * the policy's `agent_policy.max_attempts`.
+   */
+  redispatch(input: RedispatchInput, options?: CallOptions): ResultAsync<AssignmentChanges, RungateError>;
   /** Continues a run from what storage says, repeating nothing that was recorded. */
   resumeRun(run_id: string, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
   /** Cancels a run and its unfinished cards on a person's request. */
@@ -162,6 +174,8 @@ export function createOrchestrator(
       card(input, () => createPullRequestCandidate(deps, input, o?.signal)),
     observePullRequest: (input, o) => card(input, () => observePullRequest(deps, input, o?.signal)),
     triggerBuild: (request, o) => triggerBuild(deps, request, o?.signal),
+    retryChecks: (input, o) => retryChecks(deps, input, o?.signal),
+    redispatch: (input, o) => redispatch(deps, input, o?.signal),
     resumeRun: (run_id, o) => byRun(run_id, () => resumeRun(deps, run_id, o?.signal)),
     cancelRun: (input) => cancelRun(deps, input),
     getRun: (run_id) => byRun(run_id, () => loadRunState(deps, run_id)),

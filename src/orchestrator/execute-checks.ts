@@ -49,6 +49,8 @@ export function executeChecks(
   deps: OrchestratorDeps,
   input: { readonly assignment_id: string },
   signal?: AbortSignal,
+  /** Checks to run again although they have a final result for this head (a retry of flaky checks). */
+  rerun: ReadonlySet<RunCheckType> = new Set(),
 ): ResultAsync<ChecksOutcome, RungateError> {
   return safeTry<ChecksOutcome, RungateError>(async function* () {
     const loaded = yield* loadAssignment(deps, input.assignment_id);
@@ -66,7 +68,7 @@ export function executeChecks(
     }
     const done = new Set(
       mine(yield* deps.storage.listChecks(run.id))
-        .filter((c) => FINAL.has(c.status))
+        .filter((c) => FINAL.has(c.status) && !rerun.has(c.check_type))
         .map((c) => c.check_type),
     );
     // The path rules always run as the `policy` check, required or not: what an agent or anyone else

@@ -11,4 +11,5 @@ export type { ChecksOutcome } from "./execute-checks.js";
 export type { RunState } from "./load.js";
 export { type ApprovalDecision, ApprovalDecisionInput } from "./record-approval-decision.js";
 export type { ApprovalRequested } from "./request-approval.js";
+export { RedispatchInput, RetryInput } from "./retry.js";
 export type { BuildOutcome } from "./trigger-build.js";
