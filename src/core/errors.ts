@@ -147,6 +147,10 @@ export type ConflictError = ErrorBase<
     readonly id: string;
     readonly expected_version?: number;
     readonly actual_version?: number;
+    /** The run that holds what was asked for (a card's branch, say). */
+    readonly run_id?: string;
+    /** What to do about it, for a person. */
+    readonly way_on?: string;
   }
 >;
 /** An adapter failed talking to the outside world. */
@@ -206,7 +210,9 @@ const HEADLINES: { readonly [K in ErrorKind]: (detail: Detail<K>, code: string) 
       ? `The ${d.entity} ${d.id} was changed by someone else (expected version ${d.expected_version}, found ${d.actual_version}); reload and retry.`
       : code === "already_decided"
         ? `The ${d.entity} ${d.id} was already decided; a decision is recorded once.`
-        : `The ${d.entity} ${d.id} already exists or conflicts with a stored record (${code}).`,
+        : d.way_on !== undefined
+          ? `The ${d.entity} ${d.id} is held${d.run_id === undefined ? "" : ` by run ${d.run_id}`} (${code}): ${d.way_on}`
+          : `The ${d.entity} ${d.id} already exists or conflicts with a stored record (${code}).`,
   port_failure: (d) =>
     `${d.adapter} (${d.port}) failed during ${d.operation}${d.cause ? `: ${d.cause}` : ""}${d.retryable ? " (retryable)" : ""}.`,
   cancelled: (d) => `${d.operation} was cancelled.`,

@@ -61,6 +61,16 @@ export interface CheckTreeState {
   readonly changed_paths: readonly string[];
 }
 
+/** A card's feature branch as {@link GitPort.createFeatureBranch} left it. */
+export interface FeatureBranch {
+  /** The base commit the branch starts from. */
+  readonly base_sha: string;
+  /** Whether the branch was made now. */
+  readonly created: boolean;
+  /** The tip a `replace` moved away from (kept under `refs/rungate/replaced/`); absent otherwise. */
+  readonly replaced_sha?: string;
+}
+
 /**
  * Everything rungate needs from git, in domain words. Implementations: `rungate/git` (simple-git) and the
  * in-memory fake of `rungate/testing`. Every method is idempotent where it says so, fails with a
@@ -87,11 +97,20 @@ export interface GitPort {
   /**
    * Creates `branch` from the tip of `base_branch` and returns the base commit. An existing branch is
    * reused (`created: false`) when it descends from the base; otherwise `conflict`. Idempotent.
+   *
+   * With `replace: true` (a card built anew after an earlier run ended), an existing local branch is moved
+   * back to the base tip instead, diverged or not; its former tip is kept under
+   * `refs/rungate/replaced/<branch>/<sha>`, so nothing is lost, and returned as `replaced_sha`.
    */
   createFeatureBranch(
-    input: { readonly clone_path: string; readonly branch: string; readonly base_branch: string },
+    input: {
+      readonly clone_path: string;
+      readonly branch: string;
+      readonly base_branch: string;
+      readonly replace?: boolean;
+    },
     options?: PortCallOptions,
-  ): ResultAsync<{ readonly base_sha: string; readonly created: boolean }, PortError>;
+  ): ResultAsync<FeatureBranch, PortError>;
   /**
    * Gives the agent of `assignment_id` its own repository with `branch` checked out (the card's worktree),
    * so cards run in parallel while sharing one object store read-only. The agent owns that repository:

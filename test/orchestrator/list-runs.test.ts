@@ -7,16 +7,16 @@ describe("orchestrator.listRuns", () => {
     const { orchestrator } = setup({
       agent: { [CARD]: [{ commits: [{ files: { "src/cart/total.ts": "1\n" }, message: "total" }] }] },
     });
-    const card = (await orchestrator.createRun(cardRequest()))._unsafeUnwrap().run;
-    const workflow = (await orchestrator.createRun(workflowRequest(2)))._unsafeUnwrap().run;
     const built = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap().run;
+    const workflow = (await orchestrator.createRun(workflowRequest(2)))._unsafeUnwrap().run;
+    const card = (await orchestrator.createRun(cardRequest()))._unsafeUnwrap().run;
 
     const all = (await orchestrator.listRuns())._unsafeUnwrap();
-    expect(all.runs.map((r) => r.id)).toEqual([built.id, workflow.id, card.id]);
+    expect(all.runs.map((r) => r.id)).toEqual([card.id, workflow.id, built.id]);
     expect(all.next_cursor).toBeNull();
 
     const queued = (await orchestrator.listRuns({ phases: ["queued"] }))._unsafeUnwrap();
-    expect(queued.runs.map((r) => r.id)).toEqual([workflow.id, card.id]);
+    expect(queued.runs.map((r) => r.id)).toEqual([card.id, workflow.id]);
     // A card of the workflow is found through its assignment; the workflow run has no card_id of its own.
     const byCard = (await orchestrator.listRuns({ card_id: fixtureId(101) }))._unsafeUnwrap();
     expect(byCard.runs.map((r) => r.id)).toEqual([workflow.id]);
@@ -24,7 +24,7 @@ describe("orchestrator.listRuns", () => {
     const first = (await orchestrator.listRuns({ limit: 2 }))._unsafeUnwrap();
     expect(first.runs).toHaveLength(2);
     const second = (await orchestrator.listRuns({ limit: 2, cursor: first.next_cursor }))._unsafeUnwrap();
-    expect(second.runs.map((r) => r.id)).toEqual([card.id]);
+    expect(second.runs.map((r) => r.id)).toEqual([built.id]);
     expect(second.next_cursor).toBeNull();
   });
 

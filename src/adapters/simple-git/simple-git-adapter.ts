@@ -4,7 +4,14 @@ import { basename, join, relative, resolve, sep } from "node:path";
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import { z } from "zod";
 import { type ChangedFile, ChangedFile as ChangedFileSchema } from "../../core/schemas/changed-file.js";
-import type { CheckTreeState, GitClone, GitCommit, GitPort, ImportedWork } from "../../ports/git-port.js";
+import type {
+  CheckTreeState,
+  FeatureBranch,
+  GitClone,
+  GitCommit,
+  GitPort,
+  ImportedWork,
+} from "../../ports/git-port.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import { restoreCloneConfig, writeCloneConfig } from "./clone-integrity.js";
 import { DEFAULT_CLONE_LOCK_STALE_MS, withCloneLock } from "./clone-lock.js";
@@ -291,9 +298,10 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     clone: string,
     branch: string,
     base_branch: string,
+    replace: boolean,
     signal: AbortSignal | undefined,
-  ): ResultAsync<{ base_sha: string; created: boolean }, PortError> {
-    return safeTry<{ base_sha: string; created: boolean }, PortError>(async function* () {
+  ): ResultAsync<FeatureBranch, PortError> {
+    return safeTry<FeatureBranch, PortError>(async function* () {
       yield* checkRefFormat(clone, branch, signal);
       const bases = [`refs/remotes/origin/${base_branch}`, `refs/heads/${base_branch}`];
       const ref = `refs/heads/${branch}`;
@@ -305,6 +313,25 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       const local = yield* resolveAmong(ctx, clone, table, [ref], signal);
       const existing = local ?? (yield* resolveAmong(ctx, clone, table, [tracking], signal));
       if (existing === null) {
+        yield* createLocalBranch(clone, branch, base_sha, signal);
+        return ok({ base_sha, created: true });
+      }
+      if (replace && local !== null && local !== base_sha) {
+        // The old tip first, so a kill between the two updates loses nothing.
+        const kept = [
+          "update-ref",
+          "-m",
+          "rungate: keep replaced tip",
+          `refs/rungate/replaced/${branch}/${local}`,
+          local,
+        ];
+        yield* gitSilent(ctx, clone, kept, signal);
+        const moved = ["update-ref", "-m", "rungate: rebuild card", ref, base_sha, local];
+        yield* gitSilent(ctx, clone, moved, signal);
+        return ok({ base_sha, created: false, replaced_sha: local });
+      }
+      if (replace && local === null) {
+        // Only a remote branch of that name: the card starts from the base; the remote's branch is untouched.
         yield* createLocalBranch(clone, branch, base_sha, signal);
         return ok({ base_sha, created: true });
       }
@@ -440,15 +467,15 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
     createFeatureBranch(input, options) {
       const signal = options?.signal;
       return started("createFeatureBranch", options).andThen(() =>
-        safeTry<{ base_sha: string; created: boolean }, PortError>(async function* () {
-          const { clone_path, branch, base_branch } = yield* parseGitInput(
+        safeTry<FeatureBranch, PortError>(async function* () {
+          const { clone_path, branch, base_branch, replace } = yield* parseGitInput(
             GitInputs.createFeatureBranch,
             input,
           );
           const clone = yield* openClone(clone_path);
           return ok(
             yield* locked(clone, "createFeatureBranch", signal, () =>
-              openFeatureBranch(clone, branch, base_branch, signal),
+              openFeatureBranch(clone, branch, base_branch, replace, signal),
             ),
           );
         }),

@@ -67,7 +67,12 @@ const ClonePath = z.string().min(1, "the clone path is empty");
 /** The input schema of every port method (and of `prune`). */
 export const GitInputs = {
   ensureClone: z.object({ project_id: segment("project id"), repo_url: RepoUrl }),
-  createFeatureBranch: z.object({ clone_path: ClonePath, branch: BranchName, base_branch: BranchName }),
+  createFeatureBranch: z.object({
+    clone_path: ClonePath,
+    branch: BranchName,
+    base_branch: BranchName,
+    replace: z.boolean().default(false),
+  }),
   createWorktree: z.object({
     clone_path: ClonePath,
     branch: BranchName,

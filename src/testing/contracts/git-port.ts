@@ -209,6 +209,29 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       );
 
       it(
+        "replaces a branch on request: back to the base tip, its former tip kept under refs/rungate/replaced/",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness);
+          const { clone_path, branch, base_sha, worktree_path } = card;
+          const tip = await agentCommit(harness, card, { "src/new.ts": "export {};\n" }, "Add new");
+          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
+          const replaced = await expectOk(
+            port.createFeatureBranch({ clone_path, branch, base_branch: "main", replace: true }),
+          );
+          expect(replaced).toEqual({ base_sha, created: false, replaced_sha: tip });
+          expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(base_sha);
+          const kept = `refs/rungate/replaced/${branch}/${tip}`;
+          expect(await expectOk(port.headSha({ clone_path, ref: kept }))).toBe(tip);
+          // A branch already at the base is left as it is; nothing is kept for it.
+          const again = await expectOk(
+            port.createFeatureBranch({ clone_path, branch, base_branch: "main", replace: true }),
+          );
+          expect(again).toEqual({ base_sha, created: false });
+        }),
+      );
+
+      it(
         "answers not_found for a missing base branch",
         withHarness(async (harness) => {
           const { clone_path } = await freshClone(harness);

@@ -4,6 +4,7 @@ import type { ChangedFile } from "../../core/schemas/changed-file.js";
 import type {
   AgentWorkFinding,
   CheckTreeState,
+  FeatureBranch,
   GitClone,
   GitCommit,
   GitPort,
@@ -156,6 +157,8 @@ interface Clone {
   readonly tracking: Map<string, string>;
   readonly worktrees: Map<string, Worktree>;
   readonly checkTrees: Map<string, CheckTree>;
+  /** Other refs rungate keeps (`refs/rungate/replaced/…`), full name → sha. */
+  readonly keptRefs: Map<string, string>;
 }
 
 const PORT = "GitPort";
@@ -309,6 +312,8 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
    */
   function resolve(clone: Clone, ref: string): Result<string, PortError> {
     if (/^[0-9a-f]{40}$/.test(ref) && clone.objects.has(ref)) return ok(ref);
+    const kept = clone.keptRefs.get(ref);
+    if (kept) return ok(kept);
     const local = clone.branches.get(ref.replace(/^refs\/heads\//, ""));
     if (local) return ok(local);
     const remoteName = ref.replace(/^refs\/remotes\//, "").replace(/^origin\//, "");
@@ -420,6 +425,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
           tracking: new Map(),
           worktrees: new Map(),
           checkTrees: new Map(),
+          keptRefs: new Map(),
         };
         fetch(clone, remote);
         clonesByProject.set(clone.project_id, clone);
@@ -434,10 +440,16 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
           const problem = branchNameProblem(input.branch);
           if (problem) return err(invalid("branch", "invalid_branch_name", problem));
           return baseTip(clone, input.base_branch).andThen((base_sha) => {
-            const existing = clone.branches.get(input.branch) ?? clone.tracking.get(input.branch);
+            const local = clone.branches.get(input.branch);
+            if (input.replace === true && local !== undefined && local !== base_sha) {
+              clone.keptRefs.set(`refs/rungate/replaced/${input.branch}/${local}`, local);
+              clone.branches.set(input.branch, base_sha);
+              return ok<FeatureBranch>({ base_sha, created: false, replaced_sha: local });
+            }
+            const existing = local ?? (input.replace === true ? undefined : clone.tracking.get(input.branch));
             if (existing === undefined) {
               clone.branches.set(input.branch, base_sha);
-              return ok({ base_sha, created: true });
+              return ok<FeatureBranch>({ base_sha, created: true });
             }
             if (!isAncestor(clone.objects, base_sha, existing)) {
               return err(conflict("branch_diverged", "branch", input.branch));
