@@ -10,6 +10,14 @@ import type { RunEvent } from "../core/schemas/run-event.js";
 import { type RunListPage, RunListQuery, type RunListQueryInput } from "../core/schemas/run-list.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { type CancelRunInput, cancelRun } from "./cancel-run.js";
+import {
+  type CleanupReport,
+  type CleanupRunInput,
+  cleanupRun,
+  type PruneReport,
+  type PruneWorktreesInput,
+  pruneWorktrees,
+} from "./clean-up.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import { createAssignment } from "./create-assignment.js";
 import { createPullRequestCandidate } from "./create-pull-request-candidate.js";
@@ -116,6 +124,16 @@ export interface Orchestrator {
   resumeRun(run_id: string, options?: CallOptions): ResultAsync<BuildOutcome, RungateError>;
   /** Cancels a run and its unfinished cards on a person's request. */
   cancelRun(input: CancelRunInput): ResultAsync<RunState, RungateError>;
+  /**
+   * Frees what a finished run holds in the clone: its cards' worktrees, and their local branches unless a
+   * draft PR is still open on one or another run builds on it (tips kept under `refs/rungate/removed/`).
+   */
+  cleanupRun(input: CleanupRunInput, options?: CallOptions): ResultAsync<CleanupReport, RungateError>;
+  /**
+   * Cleans up every finished run of a project and reclaims orphans: workspaces no stored assignment owns and
+   * local branches no stored run uses. Reports what it did.
+   */
+  pruneWorktrees(input: PruneWorktreesInput, options?: CallOptions): ResultAsync<PruneReport, RungateError>;
   /** Everything stored about a run. */
   getRun(run_id: string): ResultAsync<RunState, RungateError>;
   /**
@@ -178,6 +196,8 @@ export function createOrchestrator(
     redispatch: (input, o) => redispatch(deps, input, o?.signal),
     resumeRun: (run_id, o) => byRun(run_id, () => resumeRun(deps, run_id, o?.signal)),
     cancelRun: (input) => cancelRun(deps, input),
+    cleanupRun: (input, o) => cleanupRun(deps, input, o?.signal),
+    pruneWorktrees: (input, o) => pruneWorktrees(deps, input, o?.signal),
     getRun: (run_id) => byRun(run_id, () => loadRunState(deps, run_id)),
     listRuns: (query = {}) =>
       parseInput(RunListQuery, query, "invalid_run_list_query").asyncAndThen(() =>

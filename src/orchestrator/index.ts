@@ -1,4 +1,5 @@
 export { CancelRunInput } from "./cancel-run.js";
+export { type CleanupReport, CleanupRunInput, type PruneReport, PruneWorktreesInput } from "./clean-up.js";
 export type { AssignmentChanges } from "./collect-changes.js";
 export {
   type CallOptions,

@@ -61,6 +61,14 @@ export interface CheckTreeState {
   readonly changed_paths: readonly string[];
 }
 
+/** A card's workspace in a clone, as {@link GitPort.listWorkspaces} finds it. */
+export interface CardWorkspace {
+  readonly assignment_id: string;
+  readonly worktree_path: string;
+  /** The branch rungate recorded for it; `null` when there is no record. */
+  readonly branch: string | null;
+}
+
 /** A card's feature branch as {@link GitPort.createFeatureBranch} left it. */
 export interface FeatureBranch {
   /** The base commit the branch starts from. */
@@ -127,6 +135,28 @@ export interface GitPort {
     input: { readonly clone_path: string; readonly worktree_path: string },
     options?: PortCallOptions,
   ): ResultAsync<void, PortError>;
+  /**
+   * The cards' workspaces in the clone, as rungate recorded them: each assignment's worktree path and the
+   * branch it holds (`null` for a directory rungate has no record of, such as one a killed call left).
+   */
+  listWorkspaces(
+    input: { readonly clone_path: string },
+    options?: PortCallOptions,
+  ): ResultAsync<readonly CardWorkspace[], PortError>;
+  /** The clone's local branches (`refs/heads/*`) and their tips, by name. */
+  listBranches(
+    input: { readonly clone_path: string },
+    options?: PortCallOptions,
+  ): ResultAsync<readonly { readonly branch: string; readonly sha: string }[], PortError>;
+  /**
+   * Deletes a local branch of the clone, never the remote's. Its tip is kept under
+   * `refs/rungate/removed/<branch>/<sha>`, so nothing is lost, and returned as `deleted_sha` (`null` when
+   * there was no such branch). A branch a workspace still holds is a `conflict` (`branch_checked_out`).
+   */
+  deleteBranch(
+    input: { readonly clone_path: string; readonly branch: string },
+    options?: PortCallOptions,
+  ): ResultAsync<{ readonly deleted_sha: string | null }, PortError>;
   /** The commit `ref` (a branch or a sha) points to; `not_found` when it doesn't exist. */
   headSha(
     input: { readonly clone_path: string; readonly ref: string },

@@ -5,6 +5,7 @@ import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import { z } from "zod";
 import { type ChangedFile, ChangedFile as ChangedFileSchema } from "../../core/schemas/changed-file.js";
 import type {
+  CardWorkspace,
   CheckTreeState,
   FeatureBranch,
   GitClone,
@@ -58,6 +59,7 @@ import { GitInputs, invalidField, parseGitInput } from "./simple-git-inputs.js";
 import { refLockNamedBy, removeIfStale } from "./stale-ref-locks.js";
 import {
   buildStandaloneRepository,
+  listCardWorkspaces,
   listWorktreeRecords,
   readWorktreeRecord,
   removeWorktreeRecord,
@@ -507,6 +509,81 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
           return ok(
             yield* locked(clone, "removeWorktree", signal, () =>
               removeTree(absolute).andThen(() => removeWorktreeRecord(clone, basename(absolute))),
+            ),
+          );
+        }),
+      );
+    },
+
+    listWorkspaces(input, options) {
+      return started("listWorkspaces", options).andThen(() =>
+        safeTry<readonly CardWorkspace[], PortError>(async function* () {
+          const { clone_path } = yield* parseGitInput(GitInputs.listWorkspaces, input);
+          const clone = yield* openClone(clone_path);
+          return ok(yield* listCardWorkspaces(ctx, clone, worktreesDir(clone)));
+        }),
+      );
+    },
+
+    listBranches(input, options) {
+      const signal = options?.signal;
+      return started("listBranches", options).andThen(() =>
+        safeTry<{ branch: string; sha: string }[], PortError>(async function* () {
+          const { clone_path } = yield* parseGitInput(GitInputs.listBranches, input);
+          const clone = yield* openClone(clone_path);
+          const format = "%(refname)%00%(objectname)%00";
+          const stdout = yield* gitSilent(
+            ctx,
+            clone,
+            ["for-each-ref", `--format=${format}`, "refs/heads/"],
+            signal,
+          );
+          const branches: { branch: string; sha: string }[] = [];
+          for (const record of stdout.split("\u0000\n")) {
+            const [name = "", sha = ""] = record.split("\u0000");
+            if (name.startsWith("refs/heads/") && /^[0-9a-f]{40,64}$/.test(sha)) {
+              branches.push({ branch: name.slice("refs/heads/".length), sha });
+            }
+          }
+          return ok(branches);
+        }),
+      );
+    },
+
+    deleteBranch(input, options) {
+      const signal = options?.signal;
+      return started("deleteBranch", options).andThen(() =>
+        safeTry<{ deleted_sha: string | null }, PortError>(async function* () {
+          const { clone_path, branch } = yield* parseGitInput(GitInputs.deleteBranch, input);
+          const clone = yield* openClone(clone_path);
+          return ok(
+            yield* locked(clone, "deleteBranch", signal, () =>
+              safeTry<{ deleted_sha: string | null }, PortError>(async function* () {
+                for (const [other, held] of yield* listWorktreeRecords(ctx, clone)) {
+                  if (held !== branch) continue;
+                  if ((yield* pathKind(ctx, join(worktreesDir(clone), other))) === "directory") {
+                    return err(conflict("branch_checked_out", "branch", branch));
+                  }
+                }
+                const ref = `refs/heads/${branch}`;
+                const table = yield* lookupRefs(ctx, clone, [ref], signal);
+                const sha = table.get(ref)?.sha ?? null;
+                if (sha === null) return ok({ deleted_sha: null });
+                const kept = `refs/rungate/removed/${branch}/${sha}`;
+                yield* gitSilent(
+                  ctx,
+                  clone,
+                  ["update-ref", "-m", "rungate: keep removed branch", kept, sha],
+                  signal,
+                );
+                yield* gitSilent(
+                  ctx,
+                  clone,
+                  ["update-ref", "-m", "rungate: clean up", "-d", ref, sha],
+                  signal,
+                );
+                return ok({ deleted_sha: sha });
+              }),
             ),
           );
         }),

@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ok, type ResultAsync, safeTry } from "neverthrow";
+import type { CardWorkspace } from "../../ports/git-port.js";
 import type { PortError } from "../../ports/port-error.js";
 import {
   fsCall,
@@ -150,4 +151,29 @@ export function listWorktreeRecords(
 /** Forgets the record of `assignment_id` (missing is fine). */
 export function removeWorktreeRecord(clone: string, assignment_id: string): ResultAsync<void, never> {
   return removeTree(join(worktreeRecordsDir(clone), assignment_id));
+}
+
+/**
+ * The cards' workspaces of a clone: every recorded assignment and every directory in `folder` (the clone's
+ * worktrees directory), the latter with `branch: null` when rungate holds no record of it.
+ */
+export function listCardWorkspaces(
+  ctx: GitContext,
+  clone: string,
+  folder: string,
+): ResultAsync<CardWorkspace[], PortError> {
+  return listWorktreeRecords(ctx, clone).andThen((records) =>
+    fsCall(ctx, "readdir", () =>
+      readdir(folder).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === "ENOENT") return [] as string[];
+        throw error;
+      }),
+    ).map((names) =>
+      [...new Set([...records.keys(), ...names])].sort().map((assignment_id) => ({
+        assignment_id,
+        worktree_path: join(folder, assignment_id),
+        branch: records.get(assignment_id) ?? null,
+      })),
+    ),
+  );
 }

@@ -247,6 +247,48 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       );
     });
 
+    describe("workspaces and branches: listing and clean-up", () => {
+      it(
+        "lists each card's workspace with its branch until it is removed",
+        withHarness(async (harness) => {
+          const card = await freshWorktree(harness, "rungate/listed", "a-listed");
+          const { clone_path, worktree_path } = card;
+          const listed = await expectOk(harness.port.listWorkspaces({ clone_path }));
+          expect(listed).toContainEqual({
+            assignment_id: "a-listed",
+            worktree_path,
+            branch: "rungate/listed",
+          });
+          await expectOk(harness.port.removeWorktree({ clone_path, worktree_path }));
+          const after = await expectOk(harness.port.listWorkspaces({ clone_path }));
+          expect(after.map((w) => w.assignment_id)).not.toContain("a-listed");
+        }),
+      );
+
+      it(
+        "lists local branches with their tips, and deletes one only once no workspace holds it, keeping its tip",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness, "rungate/doomed", "a-doomed");
+          const { clone_path, branch, worktree_path } = card;
+          const tip = await agentCommit(harness, card, { "src/doomed.ts": "export {};\n" }, "Doomed");
+          expect(await expectOk(port.listBranches({ clone_path }))).toContainEqual({ branch, sha: tip });
+          const held = await expectErr(port.deleteBranch({ clone_path, branch }));
+          expect(held).toMatchObject({ kind: "conflict", code: "branch_checked_out" });
+          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
+          expect(await expectOk(port.deleteBranch({ clone_path, branch }))).toEqual({ deleted_sha: tip });
+          const gone = await expectOk(port.listBranches({ clone_path }));
+          expect(gone.map((b) => b.branch)).not.toContain(branch);
+          expect((await expectErr(port.headSha({ clone_path, ref: `refs/heads/${branch}` }))).kind).toBe(
+            "not_found",
+          );
+          const kept = `refs/rungate/removed/${branch}/${tip}`;
+          expect(await expectOk(port.headSha({ clone_path, ref: kept }))).toBe(tip);
+          expect(await expectOk(port.deleteBranch({ clone_path, branch }))).toEqual({ deleted_sha: null });
+        }),
+      );
+    });
+
     describe("worktrees", () => {
       it(
         "creates a worktree once and reuses it for the same branch",

@@ -500,6 +500,41 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
       );
     },
 
+    listWorkspaces(input, callOptions) {
+      return call("listWorkspaces", input, callOptions, () =>
+        getClone(input.clone_path).map((clone) =>
+          [...clone.worktrees.values()]
+            .map((w) => ({ assignment_id: w.assignment_id, worktree_path: w.path, branch: w.branch }))
+            .sort((a, b) => compare(a.assignment_id, b.assignment_id)),
+        ),
+      );
+    },
+
+    listBranches(input, callOptions) {
+      return call("listBranches", input, callOptions, () =>
+        getClone(input.clone_path).map((clone) =>
+          [...clone.branches.entries()]
+            .map(([branch, sha]) => ({ branch, sha }))
+            .sort((a, b) => compare(a.branch, b.branch)),
+        ),
+      );
+    },
+
+    deleteBranch(input, callOptions) {
+      return call("deleteBranch", input, callOptions, () =>
+        getClone(input.clone_path).andThen((clone) => {
+          if ([...clone.worktrees.values()].some((w) => w.branch === input.branch)) {
+            return err(conflict("branch_checked_out", "branch", input.branch));
+          }
+          const sha = clone.branches.get(input.branch);
+          if (sha === undefined) return ok({ deleted_sha: null });
+          clone.keptRefs.set(`refs/rungate/removed/${input.branch}/${sha}`, sha);
+          clone.branches.delete(input.branch);
+          return ok({ deleted_sha: sha });
+        }),
+      );
+    },
+
     importWork(input, callOptions) {
       return call("importWork", input, callOptions, () =>
         getClone(input.clone_path).andThen((clone): Result<ImportedWork, PortError> => {
