@@ -18,11 +18,18 @@ export {
   type CallOptions,
   CancelRunInput,
   type ChecksOutcome,
+  type CleanupReport,
+  CleanupRunInput,
   type CreatedRun,
   CreateRunRequest,
   createOrchestrator,
+  EventsQuery,
   type Orchestrator,
   OrchestratorOptionsInput,
+  type PruneReport,
+  PruneWorktreesInput,
+  RedispatchInput,
+  RetryInput,
   type RunState,
 } from "./orchestrator/index.js";
 export type * from "./ports/index.js";

@@ -23,8 +23,8 @@ import {
   createOrchestrator,
   createRandomIds,
   createSystemClock,
-  type RunEvent,
   type RungateError,
+  type TypedRunEvent,
   verifyRunSnapshots,
 } from "../../src/index.js";
 
@@ -103,18 +103,24 @@ console.log(
 // 3. Progress: one line per stored event, as it is stored.
 const follow = new AbortController();
 const printed = (async () => {
-  const short = (e: RunEvent) => {
-    const p = e.payload as Record<string, unknown>;
-    if (e.event_type.endsWith(".transitioned")) return `${e.event_type.split(".")[0]} ${p.from} → ${p.to}`;
-    if (e.event_type === "check.completed") return `check ${p.check_type}: ${p.status}`;
-    if (e.event_type === "assignment.changes_collected") {
-      const files = (p.files as { path: string; verdict: string }[])
-        .map((f) => `${f.path} (${f.verdict})`)
-        .join(", ");
-      const outcome = p.outcome === "committed" ? "" : `, ${p.outcome}`;
-      return `changes: ${files || "none"}${outcome}`;
+  // Typed events: switching on event_type narrows the payload.
+  const short = (e: TypedRunEvent) => {
+    switch (e.event_type) {
+      case "run.transitioned":
+      case "assignment.transitioned":
+        return `${e.event_type.split(".")[0]} ${e.payload.from} → ${e.payload.to}`;
+      case "check.completed":
+        return `check ${e.payload.check_type}: ${e.payload.status}`;
+      case "assignment.changes_collected": {
+        const files = e.payload.files.map((f) => `${f.path} (${f.verdict})`).join(", ");
+        const outcome = e.payload.outcome === "committed" ? "" : `, ${e.payload.outcome}`;
+        return `changes: ${files || "none"}${outcome}`;
+      }
+      case "agent.progress":
+        return `agent: ${e.payload.message}`;
+      default:
+        return e.event_type;
     }
-    return e.event_type;
   };
   for await (const e of orchestrator.events(undefined, { signal: follow.signal })) {
     console.log(`${ms()}  run …${e.run_id.slice(-4)}  ${short(e).padEnd(58)} ${e.actor}`);

@@ -165,9 +165,24 @@ export type PortFailureError = ErrorBase<
   }
 >;
 /** The caller aborted the operation. */
-export type CancelledError = ErrorBase<"cancelled", { readonly operation: string }>;
+export type CancelledError = ErrorBase<
+  "cancelled",
+  {
+    readonly operation: string;
+    /** The last output of the process that was stopped (redacted), when there was one. */
+    readonly output_tail?: string;
+  }
+>;
 /** The operation ran out of time. */
-export type TimeoutError = ErrorBase<"timeout", { readonly operation: string; readonly timeout_ms: number }>;
+export type TimeoutError = ErrorBase<
+  "timeout",
+  {
+    readonly operation: string;
+    readonly timeout_ms: number;
+    /** The last output of the process that was stopped (redacted), when there was one. */
+    readonly output_tail?: string;
+  }
+>;
 
 /** The discriminated union every rungate `Result` fails with. Switch on `kind`. */
 export type RungateError =

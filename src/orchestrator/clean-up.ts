@@ -72,7 +72,13 @@ export function cleanupRun(
     const changed = report.removed_worktrees.length + report.deleted_branches.length > 0;
     if (changed) {
       yield* commit(deps, {
-        events: [eventDraft(deps, state.run, "run.cleaned_up", systemActor(deps), { ...report })],
+        events: [
+          eventDraft(deps, state.run, "run.cleaned_up", systemActor(deps), {
+            removed_worktrees: [...report.removed_worktrees],
+            deleted_branches: report.deleted_branches.map((b) => ({ ...b })),
+            kept_branches: report.kept_branches.map((b) => ({ ...b })),
+          }),
+        ],
       });
     }
     return ok(report);

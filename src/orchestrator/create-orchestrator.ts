@@ -6,7 +6,7 @@ import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { Uuid } from "../core/schemas/primitives.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
-import type { RunEvent } from "../core/schemas/run-event.js";
+import type { TypedRunEvent } from "../core/schemas/run-event-types.js";
 import { type RunListPage, RunListQuery, type RunListQueryInput } from "../core/schemas/run-list.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { type CancelRunInput, cancelRun } from "./cancel-run.js";
@@ -25,6 +25,7 @@ import { type CreatedRun, type CreateRunRequest, createRun } from "./create-run.
 import type { OrchestratorDeps } from "./deps.js";
 import { dispatchAssignment } from "./dispatch-assignment.js";
 import { createEventHub } from "./event-hub.js";
+import { type EventsQuery, eventStream } from "./event-stream.js";
 import { type ChecksOutcome, executeChecks } from "./execute-checks.js";
 import { loadRunState, type RunState } from "./load.js";
 import { observePullRequest } from "./observe-pull-request.js";
@@ -51,6 +52,8 @@ export const OrchestratorOptionsInput = z.object({
    * another process sharing the store; 0 turns that off (a cancel made here stops them at once regardless).
    */
   cancel_poll_ms: z.number().int().min(0).max(60_000).default(1_000),
+  /** An agent's progress lines are stored as `agent.progress` events, at most one per this many ms; 0: none. */
+  progress_interval_ms: z.number().int().min(0).max(600_000).default(1_000),
   ...RedactionOptions,
 });
 /** What a host may pass as orchestrator options. */
@@ -142,10 +145,15 @@ export interface Orchestrator {
    */
   listRuns(query?: RunListQueryInput): ResultAsync<RunListPage, RungateError>;
   /**
-   * Run events as they are stored. With `run_id`: that run's stored events first, then live ones, in
-   * `sequence` order without gaps or repeats. Without: live events of every run. Ends when `signal` aborts.
+   * A run's events as stored, typed ({@link TypedRunEvent}: switch on `event_type`). With a run (its id, or
+   * `{ run_id, after }` to start after a `sequence` already seen): the stored log from there, then each new
+   * event as it is stored, by this process or any other sharing the store (read again on every local write
+   * and at least every `poll_ms`, default 500), in `sequence` order without repeats; it ends once the run is
+   * finished and its log read to the end, or when `signal` aborts. Without a run: live events of every run
+   * this process writes, until `signal` aborts. An event another writer stored that rungate does not know is
+   * skipped (read it with `storage.listEvents`).
    */
-  events(run_id?: string, options?: CallOptions): AsyncIterable<RunEvent>;
+  events(query?: string | EventsQuery, options?: CallOptions): AsyncIterable<TypedRunEvent>;
 }
 
 /**
@@ -203,7 +211,7 @@ export function createOrchestrator(
       parseInput(RunListQuery, query, "invalid_run_list_query").asyncAndThen(() =>
         deps.storage.listRuns(query),
       ),
-    events: (run_id, o) => replayThenLive(deps, run_id, o?.signal),
+    events: (query, o) => eventStream(deps, query, o?.signal),
   };
   return redactingErrors(api, deps.redactor);
 }
@@ -225,34 +233,4 @@ function redactingErrors(api: Orchestrator, redactor: SecretRedactor): Orchestra
       );
   }
   return wrapped as unknown as Orchestrator;
-}
-
-async function* replayThenLive(
-  deps: OrchestratorDeps,
-  run_id: string | undefined,
-  signal?: AbortSignal,
-): AsyncGenerator<RunEvent> {
-  // Subscribe before reading the log, so nothing stored in between is missed; repeats are dropped by sequence.
-  const live = deps.hub.subscribe(run_id, signal)[Symbol.asyncIterator]();
-  let last = 0;
-  if (run_id !== undefined) {
-    const stored = await deps.storage.listEvents(run_id);
-    if (stored.isOk()) {
-      for (const e of stored.value) {
-        last = e.sequence;
-        yield e;
-      }
-    }
-  }
-  try {
-    while (true) {
-      const next = await live.next();
-      if (next.done) return;
-      if (run_id !== undefined && next.value.sequence <= last) continue;
-      if (run_id !== undefined) last = next.value.sequence;
-      yield next.value;
-    }
-  } finally {
-    await live.return?.();
-  }
 }

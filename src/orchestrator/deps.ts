@@ -15,6 +15,8 @@ export interface OrchestratorOptions {
   readonly check_timeout_ms?: number;
   /** The id rungate acts under in events (`system:<id>`), default `rungate`. */
   readonly system_actor: string;
+  /** At most one `agent.progress` event per this many ms per attempt; 0 records none. */
+  readonly progress_interval_ms: number;
 }
 
 /** Everything a use case needs: the ports, the options, and the in-process event hub. */

@@ -9,6 +9,7 @@ import { type AssignmentChanges, collectChanges, emptyEvaluation } from "./colle
 import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
+import { progressEvents } from "./progress-events.js";
 import { applyAssignmentEvent } from "./transitions.js";
 
 /** Options of {@link dispatchAssignment}. */
@@ -97,11 +98,22 @@ export function dispatchAssignment(
     };
     const timeout =
       deps.options.dispatch_timeout_ms === undefined ? {} : { timeout_ms: deps.options.dispatch_timeout_ms };
+    const progress = progressEvents(
+      deps,
+      run,
+      { assignment_id: assignment.id, execution_id: execution.id },
+      deps.options.progress_interval_ms,
+    );
     let outcome: Awaited<ReturnType<typeof deps.dispatcher.dispatch>>;
     try {
-      outcome = await deps.dispatcher.dispatch(request, { signal: work.signal, ...timeout });
+      outcome = await deps.dispatcher.dispatch(request, {
+        signal: work.signal,
+        onProgress: progress.onProgress,
+        ...timeout,
+      });
     } finally {
       work.end();
+      await progress.flush();
     }
     const stoppedBy = work.stoppedBy();
     if (outcome.isOk() && outcome.value.outcome !== "interrupted") {
@@ -113,7 +125,7 @@ export function dispatchAssignment(
     }
     if (outcome.isOk() || (outcome.error.kind === "cancelled" && stoppedBy !== "cancel")) {
       // Interrupted: by the caller, or the process that ran the attempt died before recording its end.
-      const summary = outcome.isOk() ? outcome.value.summary : null;
+      const summary = outcome.isOk() ? outcome.value.summary : tailOf(outcome.error);
       const reason = outcome.isOk() ? "the process running the agent ended first" : outcome.error.message;
       yield* interruptAttempt(deps, run, policy, assignment, execution, summary, reason);
       if (outcome.isErr()) return errAsync(outcome.error);
@@ -126,12 +138,12 @@ export function dispatchAssignment(
     const error = outcome.error;
     if (error.kind === "cancelled") {
       // A person cancelled the run: cancelRun moves the card; only the attempt's end is recorded here.
-      const ended = endedExecution(deps, execution, "cancelled", error.message);
+      const ended = endedExecution(deps, execution, "cancelled", error.message, tailOf(error));
       yield* deps.storage.write({ executions: [ended] });
       return errAsync(error);
     }
     if (error.kind === "timeout") {
-      const ended = endedExecution(deps, execution, "timed_out", error.message);
+      const ended = endedExecution(deps, execution, "timed_out", error.message, tailOf(error));
       yield* applyAssignmentEvent(
         deps,
         run,
@@ -148,16 +160,30 @@ export function dispatchAssignment(
   });
 }
 
+/** The output tail a stopped agent's error carries, if any. */
+function tailOf(error: RungateError): string | null {
+  return (error.kind === "cancelled" || error.kind === "timeout") && error.detail.output_tail !== undefined
+    ? error.detail.output_tail
+    : null;
+}
+
 /** The execution ended as `outcome`, now. */
 function endedExecution(
   deps: OrchestratorDeps,
   execution: AgentExecution,
   outcome: "cancelled" | "timed_out" | "interrupted",
   error: string,
-  summary: string | null = execution.summary,
+  summary: string | null = null,
 ): AgentExecution {
   const status = outcome === "timed_out" ? "failed" : outcome;
-  return { ...execution, status, outcome, ended_at: deps.clock.now(), error, summary };
+  return {
+    ...execution,
+    status,
+    outcome,
+    ended_at: deps.clock.now(),
+    error,
+    summary: summary ?? execution.summary,
+  };
 }
 
 /**

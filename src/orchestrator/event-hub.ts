@@ -6,12 +6,34 @@ export interface EventHub {
   publish(events: readonly RunEvent[]): void;
   /** Live events, optionally of one run, until `signal` aborts. */
   subscribe(run_id: string | undefined, signal?: AbortSignal): AsyncIterable<RunEvent>;
+  /**
+   * Resolves when this process stores an event of `run_id`, after `ms` at the latest, or when `signal`
+   * aborts: what a reader of the stored log waits on between two reads.
+   */
+  waitFor(run_id: string, ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** Creates an {@link EventHub}. Slow subscribers buffer without bound; they own their pace. */
 export function createEventHub(): EventHub {
   const subscribers = new Set<(e: RunEvent) => void>();
   return {
+    waitFor(run_id, ms, signal) {
+      return new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          subscribers.delete(listener);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        const listener = (e: RunEvent) => {
+          if (e.run_id === run_id) done();
+        };
+        const timer = setTimeout(done, ms);
+        subscribers.add(listener);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    },
     publish(events) {
       for (const e of events) for (const s of subscribers) s(e);
     },

@@ -5,6 +5,7 @@ import { formatActor } from "../core/schemas/actor-id.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { Actor } from "../core/schemas/primitives.js";
+import type { RunLogEventPayload, RunLogEventType } from "../core/schemas/run-event-types.js";
 import type { TransitionEffect } from "../core/state/assignment-machine.js";
 import type { RunEventDraft, StorageWrite, StorageWriteResult } from "../ports/storage-port.js";
 import type { OrchestratorDeps } from "./deps.js";
@@ -17,12 +18,12 @@ export function systemActor(deps: OrchestratorDeps): Actor {
 }
 
 /** A new event of `run`, stamped now, to be written with the state it describes. */
-export function eventDraft(
+export function eventDraft<T extends RunLogEventType>(
   deps: OrchestratorDeps,
   run: Pick<OrchestrationRun, "id" | "project_id">,
-  event_type: string,
+  event_type: T,
   actor: Actor,
-  payload: Record<string, unknown>,
+  payload: RunLogEventPayload<T>,
 ): RunEventDraft {
   return {
     id: deps.ids.next(),
@@ -42,7 +43,9 @@ export function effectEvents(
   effects: readonly TransitionEffect[],
   actor: Actor,
 ): RunEventDraft[] {
-  return effects.map((e) => eventDraft(deps, run, e.event_type, actor, { ...e.payload }));
+  return effects.map((e) =>
+    eventDraft(deps, run, e.event_type, actor, { ...e.payload } as RunLogEventPayload<typeof e.event_type>),
+  );
 }
 
 /**

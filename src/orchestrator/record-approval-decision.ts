@@ -114,7 +114,7 @@ export function recordApprovalDecision(
           assignment_id: assignment.id,
           approval_id: approval.id,
           approval_type: approval.approval_type,
-          decision: decided.status,
+          decision: decision.decision === "approve" ? "approved" : "rejected",
           head_sha: approval.head_sha,
           notes: decided.notes,
         }),

@@ -28,6 +28,8 @@ export const WorkerOptions = z.object({
   check_timeout_ms: z.number().int().positive().optional(),
   /** How often (ms) a run with work in flight here is read to see a cancel made elsewhere (default 1 s; 0: off). */
   cancel_poll_ms: z.number().int().min(0).max(60_000).default(1_000),
+  /** An agent's progress lines are stored as `agent.progress` events, at most one per this many ms; 0: none. */
+  progress_interval_ms: z.number().int().min(0).max(600_000).default(1_000),
   ...RedactionOptions,
 });
 /** What a host may pass to {@link runWorker}. */
@@ -104,6 +106,7 @@ export async function runWorker(
       concurrency: 1,
       check_concurrency: o.check_concurrency,
       system_actor: worker_id,
+      progress_interval_ms: o.progress_interval_ms,
       ...(o.dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms: o.dispatch_timeout_ms }),
       ...(o.check_timeout_ms === undefined ? {} : { check_timeout_ms: o.check_timeout_ms }),
     },

@@ -6,13 +6,20 @@ import type { PortError } from "../../ports/port-error.js";
 const TRANSIENT_START_CODES = new Set(["EAGAIN", "EMFILE", "ENFILE", "ENOMEM"]);
 
 /** The caller aborted the dispatch. */
-export function dispatchCancelled(): PortError {
-  return rungateError("cancelled", "aborted", { operation: "dispatch" });
+export function dispatchCancelled(output_tail = ""): PortError {
+  return rungateError("cancelled", "aborted", {
+    operation: "dispatch",
+    ...(output_tail === "" ? {} : { output_tail }),
+  });
 }
 
 /** The agent ran out of time (its process group was killed). */
-export function dispatchTimedOut(timeout_ms: number): PortError {
-  return rungateError("timeout", "agent_timeout", { operation: "dispatch", timeout_ms });
+export function dispatchTimedOut(timeout_ms: number, output_tail = ""): PortError {
+  return rungateError("timeout", "agent_timeout", {
+    operation: "dispatch",
+    timeout_ms,
+    ...(output_tail === "" ? {} : { output_tail }),
+  });
 }
 
 /** The dispatcher could not do its part (start the agent, read git, keep its markers). */

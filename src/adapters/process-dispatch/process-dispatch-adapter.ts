@@ -420,6 +420,11 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     }
 
     const { end } = report;
+    // The output's tail, also for an agent stopped on time-out or abort: what it last said is evidence.
+    const tailText = () =>
+      settings.summary_cap_bytes > 0
+        ? renderTail(report.tail, report.dropped, settings.summary_cap_bytes, redactor).trimEnd()
+        : "";
     switch (end.kind) {
       case "not_started":
         await removeMarker(path);
@@ -429,20 +434,17 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
         );
       case "aborted":
         progress("rungate: cancelled; the agent's process group was killed");
-        return finish(path, running, err(dispatchCancelled()));
+        return finish(path, running, err(dispatchCancelled(tailText())));
       case "timed_out":
         progress(`rungate: timed out after ${timeoutMs} ms; the agent's process group was killed`);
-        return finish(path, running, err(dispatchTimedOut(timeoutMs)));
+        return finish(path, running, err(dispatchTimedOut(timeoutMs, tailText())));
       case "exited":
         break;
     }
     const exit = { exit_code: end.exit_code, signal: end.signal };
     const outcome = judgeOutcome(exit);
     const sentence = describeOutcome(outcome, exit);
-    const tail =
-      settings.summary_cap_bytes > 0
-        ? renderTail(report.tail, report.dropped, settings.summary_cap_bytes, redactor).trimEnd()
-        : "";
+    const tail = tailText();
     const summary = tail.length > 0 ? `${sentence}\n--- last output ---\n${tail}` : sentence;
     progress(`rungate: finished: ${outcome}`);
     return finish(path, running, ok({ outcome, exit_code: end.exit_code, summary }));

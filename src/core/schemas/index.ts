@@ -14,6 +14,7 @@ export * from "./primitives.js";
 export * from "./pull-request-candidate.js";
 export * from "./run-check.js";
 export * from "./run-event.js";
+export * from "./run-event-types.js";
 export * from "./run-input.js";
 export * from "./run-list.js";
 export * from "./system-policy-profile.js";

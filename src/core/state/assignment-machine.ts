@@ -252,7 +252,7 @@ function fieldsFrom(
  */
 export interface TransitionEffect {
   readonly type: "append_event";
-  readonly event_type: string;
+  readonly event_type: "assignment.transitioned" | "run.transitioned";
   readonly payload: Readonly<Record<string, unknown>>;
 }
 

@@ -317,6 +317,9 @@ describe("agent dispatch: time limits and cancellation", () => {
     const { dispatcher, runCount } = await standInDispatcher({ FAKE_AGENT_PIDS: pidFile });
     const result = await dispatcher.dispatch(request, { timeout_ms: 4_000 });
     expect(result._unsafeUnwrapErr()).toMatchObject({ kind: "timeout", detail: { timeout_ms: 4_000 } });
+    // What the agent said before it was stopped is kept, as it is for an agent that exits.
+    const tail = result._unsafeUnwrapErr().kind === "timeout" ? result._unsafeUnwrapErr().detail : {};
+    expect((tail as { output_tail?: string }).output_tail).toContain("sleeping");
     const pids = await readPids(pidFile);
     expect(await eventually(() => isGone(pids.child))).toBe(true);
     expect(await eventually(() => isGone(pids.grandchild))).toBe(true);

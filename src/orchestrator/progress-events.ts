@@ -1,0 +1,70 @@
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { AgentProgress } from "../ports/agent-dispatcher.js";
+import type { OrchestratorDeps } from "./deps.js";
+import { commit, eventDraft, systemActor } from "./persist.js";
+
+/** Longest progress line stored; agents print whole files on one line at times. */
+const MAX_LINE = 2_000;
+
+/** Turns an agent's progress lines into stored `agent.progress` events, at most one per interval. */
+export interface ProgressEvents {
+  /** The dispatcher's `onProgress`. */
+  readonly onProgress: (progress: AgentProgress) => void;
+  /** Writes the line still held back, and waits for every write to land. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Records an attempt's progress as `agent.progress` events: the first line at once, then at most one every
+ * `interval_ms` (the newest line of the interval; `dropped` counts those skipped), each written through the
+ * one redaction boundary like every other event. Writing is best effort: a failed write loses a line, never
+ * the attempt. `interval_ms: 0` records nothing.
+ */
+export function progressEvents(
+  deps: OrchestratorDeps,
+  run: Pick<OrchestrationRun, "id" | "project_id">,
+  ids: { readonly assignment_id: string; readonly execution_id: string },
+  interval_ms: number,
+): ProgressEvents {
+  let chain: Promise<void> = Promise.resolve();
+  let last = Number.NEGATIVE_INFINITY;
+  let held: string | null = null;
+  let dropped = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const write = (message: string) => {
+    const skipped = dropped;
+    dropped = 0;
+    last = Date.now();
+    const line = message.length > MAX_LINE ? `${message.slice(0, MAX_LINE)}…` : message;
+    const draft = eventDraft(deps, run, "agent.progress", systemActor(deps), {
+      ...ids,
+      message: line,
+      dropped: skipped,
+    });
+    chain = chain.then(() => commit(deps, { events: [draft] }).then(() => undefined));
+  };
+  const release = () => {
+    timer = null;
+    if (held === null) return;
+    const message = held;
+    held = null;
+    write(message);
+  };
+
+  return {
+    onProgress(progress) {
+      if (interval_ms <= 0) return;
+      const wait = last + interval_ms - Date.now();
+      if (wait <= 0 && timer === null) return write(progress.message);
+      if (held !== null) dropped++;
+      held = progress.message;
+      timer ??= setTimeout(release, Math.max(0, wait));
+    },
+    async flush() {
+      if (timer !== null) clearTimeout(timer);
+      release();
+      await chain;
+    },
+  };
+}
