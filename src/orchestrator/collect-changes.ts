@@ -14,6 +14,7 @@ import { nameUuid } from "../core/snapshot/name-uuid.js";
 import type { AgentDispatchOutcome } from "../ports/agent-dispatcher.js";
 import type { AgentWorkFinding } from "../ports/git-port.js";
 import type { OrchestratorDeps } from "./deps.js";
+import { interruptAttempt } from "./interrupt-attempt.js";
 import { loadAssignment } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { advanceRun, applyAssignmentEvent } from "./transitions.js";
@@ -90,6 +91,27 @@ export function collectChanges(
       commits.length === 0
         ? emptyEvaluation()
         : yield* readChanges(deps, run, assignment, policy, head, signal);
+    // An attempt whose process died (the dispatcher answers `interrupted`) is judged by what it left: clean
+    // commits are its work, as for any attempt; nothing yet, or only uncommitted files, means it was cut
+    // short: another attempt starts, rather than failing the card with a made-up reason.
+    const cutShort =
+      input.reported?.outcome === "interrupted" &&
+      input.execution !== undefined &&
+      findings.every((f) => f.code === "uncommitted_changes") &&
+      (findings.length > 0 || commits.length === 0);
+    if (cutShort && input.execution !== undefined) {
+      const reason = "the process that ran the attempt ended before the agent did";
+      const next = yield* interruptAttempt(
+        deps,
+        run,
+        policy,
+        assignment,
+        input.execution,
+        input.reported?.summary ?? null,
+        reason,
+      );
+      return ok({ assignment: next, head_sha: null, evaluation: emptyEvaluation() });
+    }
     const outcome = judgeAttempt(input.reported?.outcome, findings, commits.length);
     const now = deps.clock.now();
     const agentCommits: AgentCommit[] = commits.map((c) => ({
@@ -159,7 +181,9 @@ export function collectChanges(
  * believed): every outcome but the claim of success, no change, and a cancel (which ends the run another way).
  */
 const REPORTED_FAILURES: ReadonlySet<AgentOutcome> = new Set(
-  AGENT_OUTCOMES.filter((o) => o !== "committed" && o !== "no_changes" && o !== "cancelled"),
+  AGENT_OUTCOMES.filter(
+    (o) => o !== "committed" && o !== "no_changes" && o !== "cancelled" && o !== "interrupted",
+  ),
 );
 
 /**

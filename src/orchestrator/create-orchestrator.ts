@@ -52,8 +52,11 @@ export const OrchestratorOptionsInput = z.object({
    * another process sharing the store; 0 turns that off (a cancel made here stops them at once regardless).
    */
   cancel_poll_ms: z.number().int().min(0).max(60_000).default(1_000),
-  /** An agent's progress lines are stored as `agent.progress` events, at most one per this many ms; 0: none. */
-  progress_interval_ms: z.number().int().min(0).max(600_000).default(1_000),
+  /**
+   * An agent's progress lines are stored as `agent.progress` events, at most one per this many ms (0: every
+   * line); `null` stores none.
+   */
+  progress_interval_ms: z.number().int().min(0).max(600_000).nullable().default(1_000),
   ...RedactionOptions,
 });
 /** What a host may pass as orchestrator options. */

@@ -15,8 +15,8 @@ export interface OrchestratorOptions {
   readonly check_timeout_ms?: number;
   /** The id rungate acts under in events (`system:<id>`), default `rungate`. */
   readonly system_actor: string;
-  /** At most one `agent.progress` event per this many ms per attempt; 0 records none. */
-  readonly progress_interval_ms: number;
+  /** At most one `agent.progress` event per this many ms per attempt (0: every line); `null` records none. */
+  readonly progress_interval_ms: number | null;
 }
 
 /** Everything a use case needs: the ports, the options, and the in-process event hub. */

@@ -1,12 +1,10 @@
-import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
+import { errAsync, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { buildAgentTask } from "../core/policy/agent-task.js";
 import type { AgentExecution } from "../core/schemas/agent-execution.js";
-import type { CardAssignment } from "../core/schemas/card-assignment.js";
-import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
-import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
-import { type AssignmentChanges, collectChanges, emptyEvaluation } from "./collect-changes.js";
+import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
+import { endedExecution, interruptAttempt } from "./interrupt-attempt.js";
 import { loadAssignment } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { progressEvents } from "./progress-events.js";
@@ -116,26 +114,19 @@ export function dispatchAssignment(
       await progress.flush();
     }
     const stoppedBy = work.stoppedBy();
-    if (outcome.isOk() && outcome.value.outcome !== "interrupted") {
+    if (outcome.isOk()) {
       return collectChanges(
         deps,
         { assignment_id: assignment.id, execution, reported: outcome.value },
         signal,
       );
     }
-    if (outcome.isOk() || (outcome.error.kind === "cancelled" && stoppedBy !== "cancel")) {
-      // Interrupted: by the caller, or the process that ran the attempt died before recording its end.
-      const summary = outcome.isOk() ? outcome.value.summary : tailOf(outcome.error);
-      const reason = outcome.isOk() ? "the process running the agent ended first" : outcome.error.message;
-      yield* interruptAttempt(deps, run, policy, assignment, execution, summary, reason);
-      if (outcome.isErr()) return errAsync(outcome.error);
-      return ok({
-        assignment: yield* deps.storage.getAssignment(assignment.id),
-        head_sha: null,
-        evaluation: emptyEvaluation(),
-      });
-    }
     const error = outcome.error;
+    if (error.kind === "cancelled" && stoppedBy !== "cancel") {
+      // Interrupted by the caller (a host shutting down): the card waits for its next attempt.
+      yield* interruptAttempt(deps, run, policy, assignment, execution, tailOf(error), error.message);
+      return errAsync(error);
+    }
     if (error.kind === "cancelled") {
       // A person cancelled the run: cancelRun moves the card; only the attempt's end is recorded here.
       const ended = endedExecution(deps, execution, "cancelled", error.message, tailOf(error));
@@ -165,60 +156,4 @@ function tailOf(error: RungateError): string | null {
   return (error.kind === "cancelled" || error.kind === "timeout") && error.detail.output_tail !== undefined
     ? error.detail.output_tail
     : null;
-}
-
-/** The execution ended as `outcome`, now. */
-function endedExecution(
-  deps: OrchestratorDeps,
-  execution: AgentExecution,
-  outcome: "cancelled" | "timed_out" | "interrupted",
-  error: string,
-  summary: string | null = null,
-): AgentExecution {
-  const status = outcome === "timed_out" ? "failed" : outcome;
-  return {
-    ...execution,
-    status,
-    outcome,
-    ended_at: deps.clock.now(),
-    error,
-    summary: summary ?? execution.summary,
-  };
-}
-
-/**
- * Records an interrupted attempt and sends the card back to `ready` for the next one, or fails it when the
- * policy's attempts are used up.
- */
-function interruptAttempt(
-  deps: OrchestratorDeps,
-  run: OrchestrationRun,
-  policy: SystemPolicyProfile,
-  assignment: CardAssignment,
-  execution: AgentExecution,
-  summary: string | null,
-  reason: string,
-): ResultAsync<CardAssignment, RungateError> {
-  const ended = endedExecution(deps, execution, "interrupted", reason, summary ?? execution.summary);
-  const max = policy.agent_policy.max_attempts;
-  const event =
-    execution.attempt >= max
-      ? {
-          type: "agent_failed" as const,
-          kind: "attempts_exhausted" as const,
-          reason: `attempt ${execution.attempt} of ${max} was interrupted (${reason}); no attempt is left`,
-        }
-      : { type: "agent_interrupted" as const };
-  return applyAssignmentEvent(deps, run, assignment, event, systemActor(deps), {
-    executions: [ended],
-    events: [
-      eventDraft(deps, run, "agent.interrupted", systemActor(deps), {
-        assignment_id: assignment.id,
-        execution_id: execution.id,
-        attempt: execution.attempt,
-        max_attempts: max,
-        reason,
-      }),
-    ],
-  });
 }

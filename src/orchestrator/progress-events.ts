@@ -18,13 +18,13 @@ export interface ProgressEvents {
  * Records an attempt's progress as `agent.progress` events: the first line at once, then at most one every
  * `interval_ms` (the newest line of the interval; `dropped` counts those skipped), each written through the
  * one redaction boundary like every other event. Writing is best effort: a failed write loses a line, never
- * the attempt. `interval_ms: 0` records nothing.
+ * the attempt. `interval_ms: 0` records every line; `null` records none.
  */
 export function progressEvents(
   deps: OrchestratorDeps,
   run: Pick<OrchestrationRun, "id" | "project_id">,
   ids: { readonly assignment_id: string; readonly execution_id: string },
-  interval_ms: number,
+  interval_ms: number | null,
 ): ProgressEvents {
   let chain: Promise<void> = Promise.resolve();
   let last = Number.NEGATIVE_INFINITY;
@@ -54,7 +54,7 @@ export function progressEvents(
 
   return {
     onProgress(progress) {
-      if (interval_ms <= 0) return;
+      if (interval_ms === null) return;
       const wait = last + interval_ms - Date.now();
       if (wait <= 0 && timer === null) return write(progress.message);
       if (held !== null) dropped++;

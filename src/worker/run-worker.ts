@@ -28,8 +28,11 @@ export const WorkerOptions = z.object({
   check_timeout_ms: z.number().int().positive().optional(),
   /** How often (ms) a run with work in flight here is read to see a cancel made elsewhere (default 1 s; 0: off). */
   cancel_poll_ms: z.number().int().min(0).max(60_000).default(1_000),
-  /** An agent's progress lines are stored as `agent.progress` events, at most one per this many ms; 0: none. */
-  progress_interval_ms: z.number().int().min(0).max(600_000).default(1_000),
+  /**
+   * An agent's progress lines are stored as `agent.progress` events, at most one per this many ms (0: every
+   * line); `null` stores none.
+   */
+  progress_interval_ms: z.number().int().min(0).max(600_000).nullable().default(1_000),
   ...RedactionOptions,
 });
 /** What a host may pass to {@link runWorker}. */

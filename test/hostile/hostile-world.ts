@@ -17,10 +17,14 @@ import { createSimpleGitAdapter } from "../../src/adapters/simple-git/index.js";
 import {
   type AgentDispatcher,
   type CheckRunner,
+  type CreateRunRequest,
   createOrchestrator,
   createRandomIds,
   createSystemClock,
   type Orchestrator,
+  type OrchestratorOptionsInput,
+  type RungatePorts,
+  type StoragePort,
 } from "../../src/index.js";
 import { createInMemoryStorage, fixtureId, policyFixture } from "../../src/testing/index.js";
 import { createBareRemote, tempDir } from "../adapters/simple-git/git-helpers.js";
@@ -51,7 +55,16 @@ export interface HostileWorld {
   readonly marker: string;
   readonly evil: string;
   readonly orchestrator: Orchestrator;
-  readonly storage: ReturnType<typeof createInMemoryStorage>;
+  readonly storage: StoragePort;
+  /** The ports the orchestrator runs on (for a second orchestrator on the same store, say). */
+  readonly ports: RungatePorts;
+  /** Sets the script the agent of `card_id` runs from its next attempt on. */
+  setScript(card_id: string, script: string): Promise<void>;
+  /** The run input of a card run for `card_id` on this world's remote. */
+  request(
+    card_id: string,
+    card?: { readonly title?: string; readonly feature_branch?: string },
+  ): CreateRunRequest;
   /** Builds one card whose agent runs `script` (sh, in its worktree); returns the run id. */
   build(
     script: string,
@@ -75,6 +88,10 @@ export interface HostileWorldOptions {
   readonly agent_env?: Readonly<Record<string, string>>;
   /** The orchestrator's `secrets` option. */
   readonly secrets?: readonly string[];
+  /** The store (default: the in-memory one). */
+  readonly storage?: StoragePort;
+  /** Orchestrator options besides `secrets`. */
+  readonly orchestrator?: Omit<OrchestratorOptionsInput, "secrets">;
 }
 
 let cards = 0;
@@ -89,7 +106,7 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
   await writeFile(evil, `#!/bin/sh\necho "ran: $0 $*" >> '${marker}'\ncat\n`);
   await chmod(evil, 0o755);
   const git_root = join(dir, "repos");
-  const storage = createInMemoryStorage();
+  const storage = options.storage ?? createInMemoryStorage();
   const scripts = join(dir, "agents");
   execFileSync("mkdir", ["-p", scripts]);
   const sandbox = options.sandboxed === true ? createBubblewrapSandbox({ read_only: [scripts] }) : undefined;
@@ -112,21 +129,22 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
     kill_grace_ms: 500,
     ...(sandbox === undefined ? {} : { sandbox }),
   });
-  const orchestrator = createOrchestrator(
-    {
-      git: createSimpleGitAdapter({ root: git_root }),
-      storage,
-      dispatcher,
-      checks,
-      pullRequests: createLocalPullRequestHost({ dir: join(dir, "pull-requests") }),
-      clock: createSystemClock(),
-      ids: createRandomIds(),
-    },
-    { secrets: [...(options.secrets ?? [])] },
-  );
+  const ports: RungatePorts = {
+    git: createSimpleGitAdapter({ root: git_root }),
+    storage,
+    dispatcher,
+    checks,
+    pullRequests: createLocalPullRequestHost({ dir: join(dir, "pull-requests") }),
+    clock: createSystemClock(),
+    ids: createRandomIds(),
+  };
+  const orchestrator = createOrchestrator(ports, {
+    ...options.orchestrator,
+    secrets: [...(options.secrets ?? [])],
+  });
   const policy = policyFixture({ required_checks: ["policy", "unit"] });
 
-  return {
+  const world: HostileWorld = {
     dir,
     remote,
     git_root,
@@ -134,11 +152,12 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
     evil,
     orchestrator,
     storage,
-    async build(script, card = {}) {
-      cards += 1;
-      const card_id = fixtureId(10_000 + cards);
+    ports,
+    async setScript(card_id, script) {
       await writeFile(join(scripts, `${card_id}.sh`), `${PRELUDE}${script}\n`);
-      const built = await orchestrator.triggerBuild({
+    },
+    request(card_id, card = {}) {
+      return {
         project_id: fixtureId(1),
         scope: "card",
         card_id,
@@ -148,13 +167,21 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
         cards: [
           {
             card_id,
-            title: card.title ?? `Card ${cards}`,
+            title: card.title ?? "A card",
             allowed_paths: ["src/**", "test/**"],
             ...(card.feature_branch === undefined ? {} : { feature_branch: card.feature_branch }),
           },
         ],
         policy,
-      });
+      };
+    },
+    async build(script, card = {}) {
+      cards += 1;
+      const card_id = fixtureId(10_000 + cards);
+      await this.setScript(card_id, script);
+      const built = await orchestrator.triggerBuild(
+        this.request(card_id, { title: `Card ${cards}`, ...card }),
+      );
       if (built.isErr()) throw new Error(`triggerBuild failed: ${built.error.code}: ${built.error.message}`);
       return built.value.run.id;
     },
@@ -182,6 +209,7 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
         .trim();
     },
   };
+  return world;
 }
 
 /** The stored state of a run. */

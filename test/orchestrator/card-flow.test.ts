@@ -87,6 +87,9 @@ describe("a card run, end to end on the fakes", () => {
       "run:agents_running",
       "assignment:agent_running",
       "agent.dispatched",
+      // The scripted agent's first line at once, the newest of the rest when it ended (one per second).
+      "agent.progress",
+      "agent.progress",
       "assignment:checking",
       "assignment.changes_collected",
       "run:checking",

@@ -117,7 +117,7 @@ describe("agent progress", () => {
     const secret = "sk-live-progress-0123456789";
     const { ports, orchestrator } = setup(
       { agent: { [CARD]: [{ commits: [{ files: { [`src/${secret}.ts`]: "x\n" } }] }] } },
-      { secrets: [secret], progress_interval_ms: 1 },
+      { secrets: [secret], progress_interval_ms: 0 },
     );
     const built = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
     const lines = (await ports.storage.listEvents(built.run.id))
