@@ -37,6 +37,7 @@ import {
 import { RedactionOptions, redactorFor } from "./redaction.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
 import { type RedispatchInput, type RetryInput, redispatch, retryChecks } from "./retry.js";
+import { createRunWakeups } from "./run-wakeups.js";
 import { createRunWork } from "./run-work.js";
 import { type BuildOutcome, resumeRun, triggerBuild } from "./trigger-build.js";
 
@@ -171,11 +172,13 @@ export function createOrchestrator(
   if (!parsed.success) throw new TypeError(`createOrchestrator: invalid options: ${parsed.error.message}`);
   const { dispatch_timeout_ms, check_timeout_ms, secrets, redact_patterns, cancel_poll_ms, ...rest } =
     parsed.data;
+  const wakeups = createRunWakeups(ports.storage);
   const deps: OrchestratorDeps = {
     ...ports,
     hub: createEventHub(),
     redactor: redactorFor(ports, { secrets, redact_patterns }),
-    work: createRunWork(ports.storage, { poll_ms: cancel_poll_ms }),
+    work: createRunWork(ports.storage, wakeups, { poll_ms: cancel_poll_ms }),
+    wakeups,
     options: {
       ...rest,
       ...(dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms }),

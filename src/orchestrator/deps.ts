@@ -1,6 +1,7 @@
 import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { RungatePorts } from "../ports/ports.js";
 import type { EventHub } from "./event-hub.js";
+import type { RunWakeups } from "./run-wakeups.js";
 import type { RunWork } from "./run-work.js";
 
 /** Tunables of an orchestrator. */
@@ -27,4 +28,6 @@ export interface OrchestratorDeps extends RungatePorts {
   readonly redactor: SecretRedactor;
   /** The agents and checks this process runs, per run, so that a cancel (here or elsewhere) stops them. */
   readonly work: RunWork;
+  /** Wake-ups when the store says a run changed (see {@link RunWakeups}); nothing wakes on a store without. */
+  readonly wakeups: RunWakeups;
 }

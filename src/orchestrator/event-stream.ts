@@ -9,7 +9,10 @@ export const EventsQuery = z.object({
   run_id: Uuid,
   /** Start after this `sequence` (default 0: the whole log). */
   after: z.number().int().min(0).default(0),
-  /** Longest wait between two reads of the stored log (default 500 ms). */
+  /**
+   * Longest wait between two reads of the stored log (default 500 ms). Events this process stores, and on a
+   * store with change notifications (Postgres, PGlite) those any process stores, are read at once.
+   */
   poll_ms: z.number().int().min(10).max(60_000).default(500),
 });
 /** What a host passes to `events`. */
@@ -42,22 +45,45 @@ async function* followRun(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<TypedRunEvent> {
   let last = query.after;
-  while (!signal?.aborted) {
-    // The phase first, then the log: a run seen finished has all its events up to the end in what follows.
-    const run = await deps.storage.getRun(query.run_id);
-    if (run.isErr() && run.error.kind === "not_found") return;
-    const page = run.isOk() ? await deps.storage.listEvents(query.run_id, last) : null;
-    if (page?.isOk()) {
-      for (const e of page.value) {
-        if (e.sequence <= last) continue;
-        last = e.sequence;
-        const typed = parseRunEvent(e);
-        if (typed.isOk()) yield typed.value;
-        if (signal?.aborted) return;
+  // A change the store reports (another process wrote) ends the current wait at once.
+  let changed = false;
+  let nudge: AbortController | undefined;
+  const stopWatching = deps.wakeups.watch(query.run_id, () => {
+    changed = true;
+    nudge?.abort();
+  });
+  try {
+    yield* readUntilFinished();
+  } finally {
+    stopWatching();
+  }
+
+  async function* readUntilFinished(): AsyncGenerator<TypedRunEvent> {
+    while (!signal?.aborted) {
+      changed = false;
+      // The phase first, then the log: a run seen finished has all its events up to the end in what follows.
+      const run = await deps.storage.getRun(query.run_id);
+      if (run.isErr() && run.error.kind === "not_found") return;
+      const page = run.isOk() ? await deps.storage.listEvents(query.run_id, last) : null;
+      if (page?.isOk()) {
+        for (const e of page.value) {
+          if (e.sequence <= last) continue;
+          last = e.sequence;
+          const typed = parseRunEvent(e);
+          if (typed.isOk()) yield typed.value;
+          if (signal?.aborted) return;
+        }
+        if (run.isOk() && TERMINAL_RUN_PHASES.includes(run.value.phase)) return;
       }
-      if (run.isOk() && TERMINAL_RUN_PHASES.includes(run.value.phase)) return;
+      // A failed read (a store hiccup) is tried again after the wait, like an empty one.
+      if (changed) continue;
+      const wait = new AbortController();
+      nudge = wait;
+      const stop = () => wait.abort();
+      signal?.addEventListener("abort", stop, { once: true });
+      await deps.hub.waitFor(query.run_id, query.poll_ms, wait.signal);
+      signal?.removeEventListener("abort", stop);
+      nudge = undefined;
     }
-    // A failed read (a store hiccup) is tried again after the wait, like an empty one.
-    await deps.hub.waitFor(query.run_id, query.poll_ms, signal);
   }
 }

@@ -1,4 +1,5 @@
 import type { StoragePort } from "../ports/storage-port.js";
+import type { RunWakeups } from "./run-wakeups.js";
 
 /** Why work on a run was stopped: a person cancelled the run, or its caller stopped (host shutdown). */
 export type RunStop = "cancel" | "interrupt";
@@ -23,8 +24,9 @@ export interface RunWorkItem {
 
 /**
  * The work this process runs for each run, so that a cancel reaches it. `cancel` aborts it at once here; for a
- * cancel made by another process sharing the store, each run with work in flight is polled (`getRun` every
- * `poll_ms`) while that work lasts, so an agent of a cancelled run is stopped within `poll_ms` plus a read.
+ * cancel made by another process sharing the store, each run with work in flight is read again when the store
+ * says it changed (Postgres, PGlite: `LISTEN`/`NOTIFY`) and polled (`getRun` every `poll_ms`) while that work
+ * lasts, so an agent of a cancelled run is stopped within `poll_ms` plus a read at the latest.
  */
 export interface RunWork {
   /** Starts tracking work on `run_id`; `outer` is the caller's signal. Call `end()` when it is over. */
@@ -37,14 +39,18 @@ export interface RunWork {
 
 /** Options of {@link createRunWork}. */
 export interface RunWorkOptions {
-  /** How often a run with work in flight is read to see a cancel made elsewhere; 0 turns polling off. */
+  /**
+   * How often a run with work in flight is read to see a cancel made elsewhere; 0 turns polling off (then only
+   * the store's change notifications, where it has them, bring a cancel made elsewhere).
+   */
   readonly poll_ms: number;
 }
 
 /** Creates the registry of a process's work on runs, watching `storage` for cancels made elsewhere. */
-export function createRunWork(storage: StoragePort, options: RunWorkOptions): RunWork {
+export function createRunWork(storage: StoragePort, wakeups: RunWakeups, options: RunWorkOptions): RunWork {
   const byRun = new Map<string, Set<AbortController>>();
   const pollers = new Map<string, ReturnType<typeof setInterval>>();
+  const woken = new Map<string, () => void>();
 
   const cancel = (run_id: string) => {
     for (const controller of byRun.get(run_id) ?? []) {
@@ -53,16 +59,19 @@ export function createRunWork(storage: StoragePort, options: RunWorkOptions): Ru
   };
 
   const watch = (run_id: string) => {
-    if (options.poll_ms <= 0 || pollers.has(run_id)) return;
+    if (woken.has(run_id)) return;
     let reading = false;
-    const timer = setInterval(() => {
+    const look = () => {
       if (reading) return;
       reading = true;
       void storage.getRun(run_id).then((run) => {
         reading = false;
         if (run.isOk() && run.value.phase === "cancelled") cancel(run_id);
       });
-    }, options.poll_ms);
+    };
+    woken.set(run_id, wakeups.watch(run_id, look));
+    if (options.poll_ms <= 0) return;
+    const timer = setInterval(look, options.poll_ms);
     // Watching must never keep a host's process alive on its own.
     timer.unref?.();
     pollers.set(run_id, timer);
@@ -72,6 +81,8 @@ export function createRunWork(storage: StoragePort, options: RunWorkOptions): Ru
     const timer = pollers.get(run_id);
     if (timer !== undefined) clearInterval(timer);
     pollers.delete(run_id);
+    woken.get(run_id)?.();
+    woken.delete(run_id);
   };
 
   return {

@@ -24,9 +24,11 @@ export type { ProcessSandbox, SandboxedProcessSpec, WrappedProcess } from "./pro
 export type { DraftPullRequestInput, HostedPullRequest, PullRequestHost } from "./pull-request-host.js";
 export type {
   AssignmentLease,
+  RunChangeSubscription,
   RunEventDraft,
   StorageLeases,
   StoragePort,
+  StorageRunChanges,
   StorageWrite,
   StorageWriteResult,
   StoredRunState,

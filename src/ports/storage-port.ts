@@ -98,6 +98,26 @@ export interface StorageLeases {
   ): ResultAsync<void, PortError>;
 }
 
+/** A subscription to {@link StorageRunChanges}; `close()` stops the calls (idempotent). */
+export interface RunChangeSubscription {
+  close(): void;
+}
+
+/**
+ * The optional change-notification capability: after a write that touched a run commits (a run, one of its
+ * assignments or events written), every subscriber, in this process or in any other process sharing the
+ * store, is told the run's id. It only wakes readers up sooner (Postgres and PGlite: `LISTEN`/`NOTIFY`): a
+ * notification can be lost (a dropped connection) or repeated, and never carries state, so a caller still
+ * reads the store, and still polls as a fallback. A write that rolled back notifies nobody.
+ */
+export interface StorageRunChanges {
+  /**
+   * Calls `listener` with a run's id for each committed write touching it, until the subscription is
+   * closed. The answer comes once the subscription listens: a write committed after it is seen.
+   */
+  subscribe(listener: (run_id: string) => void): ResultAsync<RunChangeSubscription, PortError>;
+}
+
 /**
  * Everything stored about one run that the orchestrator decides from, read as one consistent snapshot by
  * {@link StoragePort.readRunState}. Each list has the contents and order of its own list method.
@@ -168,4 +188,9 @@ export interface StoragePort {
   readRunState?(run_id: string, options?: PortCallOptions): ResultAsync<StoredRunState, PortError>;
   /** Optional: leases for several workers (see {@link StorageLeases}); absent on single-process stores. */
   readonly leases?: StorageLeases;
+  /**
+   * Optional: wake-ups when a run changes (see {@link StorageRunChanges}), so that a cancel or a new event
+   * reaches other processes without waiting for their next poll. Absent: callers poll.
+   */
+  readonly changes?: StorageRunChanges;
 }

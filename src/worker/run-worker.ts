@@ -7,6 +7,7 @@ import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
 import { RedactionOptions, redactorFor } from "../orchestrator/redaction.js";
+import { createRunWakeups } from "../orchestrator/run-wakeups.js";
 import { createRunWork } from "../orchestrator/run-work.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { fenceWrites } from "./fenced-storage.js";
@@ -100,11 +101,13 @@ export async function runWorker(
   }
   const o = parsed.data;
   const worker_id = o.worker_id ?? `worker:${ports.ids.next()}`;
+  const wakeups = createRunWakeups(ports.storage);
   const deps: OrchestratorDeps = {
     ...ports,
     hub: createEventHub(),
     redactor: redactorFor(ports, o),
-    work: createRunWork(ports.storage, { poll_ms: o.cancel_poll_ms }),
+    work: createRunWork(ports.storage, wakeups, { poll_ms: o.cancel_poll_ms }),
+    wakeups,
     options: {
       concurrency: 1,
       check_concurrency: o.check_concurrency,

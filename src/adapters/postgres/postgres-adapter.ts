@@ -14,6 +14,7 @@ import {
   SqlStorageOptions,
 } from "./postgres-config.js";
 import { createReads } from "./reads.js";
+import { pgliteRunChanges, poolRunChanges, type RunChangeFeed } from "./run-changes.js";
 import { fromPglite, fromPgPool } from "./sql-client.js";
 import { applyWrite } from "./write.js";
 
@@ -50,22 +51,30 @@ function parseOptions<S extends z.ZodType>(
   throw new TypeError(`${factory}: invalid options (${problems}). Usage: ${usage}`);
 }
 
+/** Opens the change feed of a store (`null`: the store offers none). */
+type FeedFactory = (schema: string, name: string) => RunChangeFeed | null;
+const noFeed: FeedFactory = () => null;
+
 /** Assembles the port over a migrated schema. */
 function storageOver(
   client: SqlClient,
   schema: string,
   name: string,
   closeOwned: () => Promise<void>,
+  feedOf: FeedFactory,
 ): PostgresStorage {
   let closing: Promise<void> | undefined;
+  const feed = feedOf(schema, name);
   return {
     name,
     schema,
     ...createReads({ client, schema, adapter: name }),
     write: (write, options) => applyWrite(client, schema, name, write, options),
     leases: createLeases({ client, schema, adapter: name }),
+    ...(feed === null ? {} : { changes: feed.changes }),
     close() {
-      closing ??= closeOwned();
+      // The listening connection goes back first: a pool ends only once every connection is back.
+      closing ??= (feed?.shutdown() ?? Promise.resolve()).then(closeOwned);
       return ResultAsync.fromPromise(closing, toPortError(name, "close"));
     },
   };
@@ -77,9 +86,10 @@ function open(
   schema: string,
   name: string,
   closeOwned: () => Promise<void>,
+  feedOf: FeedFactory = noFeed,
 ): ResultAsync<PostgresStorage, PortError> {
   return migrateSchema(client, { schema, adapter: name })
-    .map(() => storageOver(client, schema, name, closeOwned))
+    .map(() => storageOver(client, schema, name, closeOwned, feedOf))
     .orElse((error) =>
       ResultAsync.fromSafePromise(closeOwned().catch(() => undefined)).andThen(() => errAsync(error)),
     );
@@ -134,7 +144,13 @@ export function createPgliteStorage(
 ): ResultAsync<PostgresStorage, PortError> {
   const config = parseOptions(PgliteStorageOptions, options, "createPgliteStorage", PGLITE_USAGE);
   const name = config.name ?? "pglite-storage";
-  if (config.pglite) return open(fromPglite(config.pglite), config.schema, name, nothingToClose);
+  const pgliteFeed =
+    (pglite: PGliteLike): FeedFactory =>
+    (schema, adapter) =>
+      pgliteRunChanges(pglite, schema, adapter);
+  if (config.pglite) {
+    return open(fromPglite(config.pglite), config.schema, name, nothingToClose, pgliteFeed(config.pglite));
+  }
   const dataDir = config.dataDir;
   return ResultAsync.fromPromise(import("@electric-sql/pglite"), missingDriver(name, "@electric-sql/pglite"))
     .andThen((module) =>
@@ -143,7 +159,9 @@ export function createPgliteStorage(
         toPortError(name, "open"),
       ),
     )
-    .andThen((pglite) => open(fromPglite(pglite), config.schema, name, () => pglite.close()));
+    .andThen((pglite) =>
+      open(fromPglite(pglite), config.schema, name, () => pglite.close(), pgliteFeed(pglite)),
+    );
 }
 
 const POSTGRES_USAGE =
@@ -161,7 +179,13 @@ export function createPostgresStorage(
 ): ResultAsync<PostgresStorage, PortError> {
   const config = parseOptions(PostgresStorageOptions, options, "createPostgresStorage", POSTGRES_USAGE);
   const name = config.name ?? "postgres-storage";
-  if ("pool" in config) return open(fromPgPool(config.pool), config.schema, name, nothingToClose);
+  const poolFeed =
+    (pool: PgPoolLike): FeedFactory =>
+    (schema, adapter) =>
+      poolRunChanges(pool, schema, adapter);
+  if ("pool" in config) {
+    return open(fromPgPool(config.pool), config.schema, name, nothingToClose, poolFeed(config.pool));
+  }
   const { connectionString, max } = config;
   return ResultAsync.fromPromise(import("pg"), missingDriver(name, "pg")).andThen((module) => {
     const pool = new module.Pool({ connectionString, ...(max === undefined ? {} : { max }) });
@@ -170,7 +194,7 @@ export function createPostgresStorage(
     pool.on("error", () => {});
     const owned: PgPoolLike = pool;
     const password = passwordOf(connectionString);
-    return open(fromPgPool(owned), config.schema, name, () => pool.end()).map((storage) =>
+    return open(fromPgPool(owned), config.schema, name, () => pool.end(), poolFeed(owned)).map((storage) =>
       Object.assign(storage, { secret_values: password === null ? [] : [password] }),
     );
   });

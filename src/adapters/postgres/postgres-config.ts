@@ -46,6 +46,8 @@ export interface PGliteLike {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PGlite's `LISTEN`: calls `callback` with each payload on `channel`; answers the function that stops it. */
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** The subset of a `pg` `PoolClient` the adapter uses: statements on one checked-out connection. */
@@ -53,6 +55,11 @@ export interface PgPoolClientLike {
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Returns the connection to the pool; a truthy argument destroys it instead (pg's convention). */
   release(destroy?: Error | boolean): void;
+  /**
+   * pg's events on the connection, used to hear run changes: `notification` (`{ channel, payload }`) after a
+   * `LISTEN`, `error` when the connection breaks. Without it the store offers no wake-ups (callers poll).
+   */
+  on?(event: "notification" | "error", listener: (message: unknown) => void): unknown;
 }
 
 /**

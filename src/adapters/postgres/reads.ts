@@ -71,7 +71,9 @@ export interface ReadContext {
 }
 
 /** The read methods of {@link StoragePort}, the optional `readRunState` included. */
-export type StorageReads = Required<Omit<StoragePort, "name" | "write" | "leases" | "secret_values">>;
+export type StorageReads = Required<
+  Omit<StoragePort, "name" | "write" | "leases" | "changes" | "secret_values">
+>;
 
 /** `cancelled` when the signal is already aborted, else the read. */
 function guarded<T>(

@@ -23,6 +23,7 @@ import {
   insertEvent,
   insertVersioned,
   lockRuns,
+  notifyRunChanges,
   saveIdempotencyResult,
   updateVersioned,
   type VersionedRow,
@@ -307,6 +308,16 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The runs a write touched: what it stored, and the runs of the checks and executions it was given. */
+function touchedRuns(write: WriteEnvelope, raw: RawWriteResult): string[] {
+  const ids = [
+    ...raw.runs.map((r) => r.id),
+    ...[...raw.assignments, ...raw.approvals, ...raw.pull_requests, ...raw.events].map((r) => r.run_id),
+    ...[...(write.checks ?? []), ...(write.executions ?? [])].map((r) => (r as Raw).run_id),
+  ];
+  return [...new Set(ids.filter((id): id is string => typeof id === "string"))];
+}
+
 /** Answers a repeated key with the first write's stored result. */
 function replay(ctx: WriteContext, key: string): ResultAsync<StorageWriteResult, PortError> {
   return runPlan(ctx.tx, idempotencyResult(ctx.schema, key), ResultRow, ctx.scope).andThen(([row]) => {
@@ -342,6 +353,13 @@ export function applyWrite(
     const ctx: WriteContext = { tx, schema, scope, seen: new Set() };
     const fresh = (): ResultAsync<StorageWriteResult, PortError> =>
       applyParts(ctx, write)
+        // Listeners in other processes hear of it on commit, never of a write that rolled back.
+        .andThen((raw) => {
+          const run_ids = touchedRuns(write, raw);
+          return run_ids.length === 0
+            ? okAsync(raw)
+            : runPlan(tx, notifyRunChanges(schema, run_ids), z.unknown(), scope).map(() => raw);
+        })
         .andThen((raw) =>
           key === undefined
             ? okAsync(raw)

@@ -14,6 +14,7 @@ import type {
   RunEventDraft,
   StorageLeases,
   StoragePort,
+  StorageRunChanges,
   StorageWrite,
   StorageWriteResult,
   StoredRunState,
@@ -43,6 +44,11 @@ export interface StoragePortContractCapabilities {
    * skipped otherwise.
    */
   readonly readRunState?: boolean;
+  /**
+   * The optional change notifications `changes` ({@link StorageRunChanges}). `true`: the adapter must offer
+   * them; `false`: their cases are skipped; absent: they run when the port made for a case has them.
+   */
+  readonly changes?: boolean;
 }
 
 /** Options of {@link describeStoragePortContract}. */
@@ -968,6 +974,86 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         },
         concurrencyTimeout,
       );
+    });
+
+    describe.skipIf(capabilities.changes === false)("run changes (optional wake-ups)", () => {
+      /** A fresh port and its change feed; skips the case when the port has none and did not promise it. */
+      const freshChanges = async (
+        ctx: TestContext,
+      ): Promise<{ port: StoragePort; changes: StorageRunChanges }> => {
+        const port = await fresh();
+        if (port.changes) return { port, changes: port.changes };
+        if (capabilities.changes === true) {
+          throw new Error(`${name} declares the changes capability, but the port it made has no "changes"`);
+        }
+        return ctx.skip("the port has no changes capability: callers poll");
+      };
+
+      /** What a listener heard, and a wait until it heard `run_id` (5 s at most). */
+      const recorder = () => {
+        const heard: string[] = [];
+        const until = async (run_id: string, times = 1) => {
+          const deadline = Date.now() + 5_000;
+          while (heard.filter((id) => id === run_id).length < times) {
+            if (Date.now() > deadline) throw new Error(`no change of run ${run_id} heard within 5 s`);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        };
+        return { heard, listener: (run_id: string) => heard.push(run_id), until };
+      };
+
+      it("tells a subscriber each run a committed write touched, never one of a write that failed", async (ctx) => {
+        const { port, changes } = await freshChanges(ctx);
+        const f = makeFixtures();
+        const a = f.runRecords(1);
+        const b = f.runRecords(2);
+        const ghost = f.runRecords(3);
+        const me = recorder();
+        const subscription = await okOf(changes.subscribe(me.listener));
+        try {
+          await okOf(port.write(createWrite(a, f.event(a.run, "run.created"))));
+          await me.until(a.run.id);
+          // A write that fails (an event of a run that does not exist) rolls back and tells nobody; the write
+          // after it is heard, so by then the failed one would have been too.
+          expect(await errOf(port.write({ events: [f.event(ghost.run, "lost")] }))).toMatchObject({
+            kind: "not_found",
+          });
+          await okOf(port.write({ runs: [{ record: b.run, expected_version: null }] }));
+          await me.until(b.run.id);
+          expect(me.heard).not.toContain(ghost.run.id);
+          // An event alone touches its run.
+          const before = me.heard.filter((id) => id === a.run.id).length;
+          await okOf(port.write({ events: [f.event(a.run, "step")] }));
+          await me.until(a.run.id, before + 1);
+        } finally {
+          subscription.close();
+        }
+      });
+
+      it("stops calling a closed subscription, and keeps calling the others", async (ctx) => {
+        const { port, changes } = await freshChanges(ctx);
+        const f = makeFixtures();
+        const a = f.runRecords(1);
+        const b = f.runRecords(2);
+        const closed = recorder();
+        const open = recorder();
+        const first = await okOf(changes.subscribe(closed.listener));
+        const second = await okOf(changes.subscribe(open.listener));
+        try {
+          await okOf(port.write({ runs: [{ record: a.run, expected_version: null }] }));
+          await closed.until(a.run.id);
+          await open.until(a.run.id);
+
+          first.close();
+          first.close();
+          await okOf(port.write({ runs: [{ record: b.run, expected_version: null }] }));
+          await open.until(b.run.id);
+          expect(closed.heard).not.toContain(b.run.id);
+        } finally {
+          first.close();
+          second.close();
+        }
+      });
     });
 
     describe.skipIf(capabilities.leases === false)("leases", () => {

@@ -1,4 +1,4 @@
-import { err, errAsync, ok, Result, ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, Result, ResultAsync } from "neverthrow";
 import type { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { toFieldIssues } from "../../core/parse.js";
@@ -18,11 +18,13 @@ import {
   runListCursor,
   runMatchesListQuery,
 } from "../../core/schemas/run-list.js";
+import { createRunChangeListeners } from "../../internal/run-changes/run-change-listeners.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
   AssignmentLease,
   StorageLeases,
   StoragePort,
+  StorageRunChanges,
   StorageWrite,
   StorageWriteResult,
   StoredRunState,
@@ -84,6 +86,8 @@ export interface InMemoryStorageSnapshot {
 export interface InMemoryStorage extends StoragePort {
   /** The lease capability; absent when created with `leases: false`. */
   readonly leases?: StorageLeases;
+  /** Run-change notifications to every subscriber of this store; absent when created with `changes: false`. */
+  readonly changes?: StorageRunChanges;
   /** The one-call consistent read (see {@link StoragePort.readRunState}); absent when created with `readRunState: false`. */
   readonly readRunState?: (
     run_id: string,
@@ -112,6 +116,11 @@ export interface InMemoryStorageOptions {
    * reads can be tested.
    */
   readonly readRunState?: boolean;
+  /**
+   * Offer `changes` (default `true`): after each applied write, subscribers hear of every run it touched.
+   * `false` models a store that cannot notify, so callers' polling can be tested.
+   */
+  readonly changes?: boolean;
 }
 
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
@@ -712,9 +721,23 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     },
   };
 
+  const subscribers = createRunChangeListeners();
+  const changes: StorageRunChanges = {
+    subscribe: (listener) => okAsync(subscribers.add(listener)),
+  };
+  /** The runs a stored write touched, from what it stored and what it was asked to store. */
+  const touched = (write: StorageWrite, result: StorageWriteResult): string[] => [
+    ...result.runs.map((r) => r.id),
+    ...[...result.assignments, ...result.approvals, ...result.pull_requests, ...result.events].map(
+      (r) => r.run_id,
+    ),
+    ...[...(write.checks ?? []), ...(write.executions ?? [])].map((r) => r.run_id),
+  ];
+
   return {
     name: state.name,
     ...(options.leases === false ? {} : { leases }),
+    ...(options.changes === false ? {} : { changes }),
     ...(options.readRunState === false ? {} : { readRunState }),
     get operations() {
       return [...log];
@@ -742,7 +765,10 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     },
     write(write, call) {
       logCall({ operation: "write", write });
-      return respond(state, "write", call, () => applyWrite(state, write));
+      return respond(state, "write", call, () => applyWrite(state, write)).map((result) => {
+        if (!result.replayed) subscribers.notify(touched(write, result));
+        return result;
+      });
     },
     getRun(run_id, call) {
       logCall({ operation: "getRun", run_id });

@@ -58,6 +58,7 @@ describeStoragePortContract({
   cleanup: (port) => dropSchema((port as PostgresStorage).schema),
   capabilities: {
     leases: true,
+    changes: true,
     tamper: (port, run_id, mutate) => tamperRunRow(db, (port as PostgresStorage).schema, run_id, mutate),
   },
 });

@@ -42,6 +42,7 @@ describe.skipIf(!url)(title, () => {
     cleanup: (port) => drop((port as PostgresStorage).schema),
     capabilities: {
       leases: true,
+      changes: true,
       tamper: (port, run_id, mutate) =>
         tamperRunRow(fromPgPool(pool), (port as PostgresStorage).schema, run_id, mutate),
     },
@@ -125,6 +126,56 @@ describe.skipIf(!url)(title, () => {
       expect(await okOf(storage.listEvents(run.id))).toHaveLength(1);
       await drop(storage.schema);
     }, 60_000);
+  });
+
+  describe("postgres storage: run changes between processes", () => {
+    /** Resolves once `check` holds (fails after `ms`). */
+    const until = async (check: () => boolean, ms = 10_000) => {
+      const deadline = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`not reached within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+
+    it("tells a store on another pool (another process) of a write, and listens again after its connection is killed", async () => {
+      const schema = nextSchema();
+      const other = new pg.Pool({ connectionString: url, max: 2 });
+      try {
+        const writer = await open(schema);
+        const reader = await okOf(createPostgresStorage({ pool: other, schema }));
+        const heard: string[] = [];
+        const subscription = await okOf(
+          // biome-ignore lint/style/noNonNullAssertion: a pool-backed store offers changes
+          reader.changes!.subscribe((id) => heard.push(id)),
+        );
+        const first = runFixture(1);
+        await okOf(writer.write({ runs: [{ record: first, expected_version: null }] }));
+        await until(() => heard.includes(first.id));
+
+        // The listening connection dies (a restart, a proxy); the store listens again on a new one.
+        const killed = await pool.query(
+          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query = 'LISTEN rungate_run_changes' AND pid <> pg_backend_pid()",
+        );
+        expect(killed.rows.length).toBeGreaterThanOrEqual(1);
+        // Events go on being written until one is heard: those written before the new LISTEN are lost (callers
+        // poll as a fallback), none after it.
+        const heardBefore = heard.length;
+        for (let n = 0; heard.length === heardBefore; n++) {
+          if (n > 100) throw new Error("no change heard within 10 s of the kill");
+          await okOf(writer.write({ events: [createdEvent(first, 1_000 + n)] }));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const second = runFixture(2);
+        await okOf(writer.write({ runs: [{ record: second, expected_version: null }] }));
+        await until(() => heard.includes(second.id));
+        subscription.close();
+        await okOf(reader.close());
+      } finally {
+        await other.end();
+        await drop(schema);
+      }
+    }, 30_000);
   });
 });
 

@@ -11,6 +11,7 @@ describeStoragePortContract({
   name: "in-memory",
   make: () => createInMemoryStorage(),
   capabilities: {
+    changes: true,
     tamper: async (port, run_id, mutate) => (port as InMemoryStorage).tamperRun(run_id, mutate),
   },
 });
