@@ -145,41 +145,6 @@ export function parseQuotedRawDiff(
   return { ok: true, changes };
 }
 
-/** One worktree of `git worktree list --porcelain -z`. */
-export interface WorktreeEntry {
-  readonly path: string;
-  /** `refs/heads/<branch>` when a branch is checked out, else `null` (detached, bare). */
-  readonly branch: string | null;
-  readonly bare: boolean;
-  /** git knows the worktree but its directory is gone (`git worktree prune` would drop it). */
-  readonly prunable: boolean;
-}
-
-/**
- * Parses `worktree list --porcelain -z`: records of `key[ value]` fields, each record ended by an empty field.
- */
-export function parseWorktreeList(stdout: string): WorktreeEntry[] {
-  const entries: WorktreeEntry[] = [];
-  let current: { path: string; branch: string | null; bare: boolean; prunable: boolean } | null = null;
-  for (const field of stdout.split("\u0000")) {
-    if (field === "") {
-      if (current !== null) entries.push(current);
-      current = null;
-      continue;
-    }
-    const space = field.indexOf(" ");
-    const key = space === -1 ? field : field.slice(0, space);
-    const value = space === -1 ? "" : field.slice(space + 1);
-    if (key === "worktree") current = { path: value, branch: null, bare: false, prunable: false };
-    else if (current === null) continue;
-    else if (key === "branch") current.branch = value;
-    else if (key === "bare") current.bare = true;
-    else if (key === "prunable") current.prunable = true;
-  }
-  if (current !== null) entries.push(current);
-  return entries;
-}
-
 /** One entry of `git ls-tree -z <tree> -- <path>`. */
 export interface TreeEntry {
   readonly mode: string;

@@ -1,9 +1,8 @@
-import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { err, errAsync, ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import type { PortError } from "../../ports/port-error.js";
 import { credentialEnv, type GitCredentials } from "./git-env.js";
-import { parseWorktreeList, type WorktreeEntry } from "./git-output.js";
 import {
   conflict,
   type GitFailure,
@@ -160,20 +159,6 @@ export function moveIntoPlace(ctx: GitContext, from: string, to: string): Result
 }
 
 /**
- * A path as the file system names it, for comparing with paths git prints: the real path of its parent
- * directory (following symlinks such as macOS `/tmp`) joined with its last segment; the resolved path when
- * the parent does not exist.
- */
-export async function canonicalPath(path: string): Promise<string> {
-  const absolute = resolve(path);
-  try {
-    return join(await realpath(dirname(absolute)), basename(absolute));
-  } catch {
-    return absolute;
-  }
-}
-
-/**
  * Checks that `clone_path` names a clone of this adapter (`<root>/<segment>`) that exists: the absolute
  * path, `validation` for a path elsewhere, `not_found` when the directory is missing.
  */
@@ -215,17 +200,6 @@ export function isAncestor(
     outcome.exit_code === 0 || outcome.exit_code === 1
       ? okAsync(outcome.stdout.split("\n").some((line) => line.trim() === ancestor))
       : errAsync(exitError(ctx, args, outcome)),
-  );
-}
-
-/** The clone's worktrees (`worktree list --porcelain -z`; the bare clone itself is left out). */
-export function listWorktrees(
-  ctx: GitContext,
-  clone: string,
-  signal: AbortSignal | undefined,
-): ResultAsync<WorktreeEntry[], PortError> {
-  return git(ctx, clone, ["worktree", "list", "--porcelain", "-z"], signal).map((stdout) =>
-    parseWorktreeList(stdout).filter((entry) => !entry.bare),
   );
 }
 

@@ -5,11 +5,7 @@ import {
   credentialOrigin,
   unsafeFlagsFor,
 } from "../../../src/adapters/simple-git/git-env.js";
-import {
-  parseLog,
-  parseQuotedRawDiff,
-  parseWorktreeList,
-} from "../../../src/adapters/simple-git/git-output.js";
+import { parseLog, parseQuotedRawDiff } from "../../../src/adapters/simple-git/git-output.js";
 import { mapGitStatus } from "../../../src/adapters/simple-git/map-git-status.js";
 import {
   classifyGitStderr,
@@ -214,16 +210,6 @@ describe("plumbing output", () => {
       ["A", null, "link", null],
     ]);
     expect(parseQuotedRawDiff("not raw output").ok).toBe(false);
-  });
-
-  it("parses worktree records, including prunable ones", () => {
-    const out =
-      "worktree /r/p\u0000bare\u0000\u0000" +
-      `worktree /r/p.worktrees/a\u0000HEAD ${SHA_A}\u0000branch refs/heads/x\u0000prunable gitdir gone\u0000\u0000`;
-    expect(parseWorktreeList(out)).toEqual([
-      { path: "/r/p", branch: null, bare: true, prunable: false },
-      { path: "/r/p.worktrees/a", branch: "refs/heads/x", bare: false, prunable: true },
-    ]);
   });
 
   it("parses log records and refuses a broken field count", () => {
