@@ -68,6 +68,9 @@ export const VIOLATION_CODES = [
   "branch_not_plain",
   "feature_branch_is_base",
   "feature_branch_protected",
+  "required_checks_empty",
+  "duplicate_required_check",
+  "unsupported_policy_field",
 ] as const;
 
 /** One of {@link VIOLATION_CODES}. */

@@ -55,6 +55,14 @@ export {
 } from "./policy/branch-names.js";
 export { DEPENDENCY_MANIFESTS, dependencyManifestPaths } from "./policy/dependency-manifests.js";
 export { type ChangeEvaluation, evaluateChanges, type FileEvaluation } from "./policy/evaluate-changes.js";
+export {
+  type DependencyChange,
+  type DependencyFinding,
+  describeDependencyChanges,
+  judgeDependencyChanges,
+  PACKAGE_JSON_SECTIONS,
+  packageJsonChanges,
+} from "./policy/package-json-changes.js";
 export { normaliseGlob, normaliseRepoPath, type PathIssue } from "./policy/path-normalise.js";
 export {
   compilePathRules,
@@ -71,6 +79,7 @@ export {
 export { repoUrlProblem } from "./policy/repo-url.js";
 export { resolveLink, treeSafetyVerdicts } from "./policy/tree-safety.js";
 export {
+  type PolicyWarning,
   type ValidatedCard,
   type ValidatedRunInput,
   validateRunInputAgainstPolicy,
@@ -94,9 +103,25 @@ export {
   type NewRunContext,
   newCardAssignment,
   newOrchestrationRun,
+  verifyAssignmentSnapshot,
   verifyRunSnapshots,
 } from "./run/new-run.js";
 export * from "./schemas/index.js";
+export { type AddedLine, diffAddedLines } from "./security/diff-added-lines.js";
+export {
+  BUILT_IN_SECRET_RULES,
+  describeSecretFindings,
+  type SecretFinding,
+  type SecretRule,
+  scanAddedLines,
+  secretRules,
+} from "./security/secret-scan.js";
+export {
+  changedFrozenField,
+  FROZEN_FIELDS,
+  type FrozenTable,
+  snapshotImmutable,
+} from "./snapshot/frozen-fields.js";
 export {
   canonicalJson,
   captureSnapshot,

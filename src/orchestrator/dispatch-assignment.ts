@@ -86,7 +86,7 @@ export function dispatchAssignment(
       return collectChanges(deps, { assignment_id: assignment.id }, signal);
     }
 
-    const task = buildAgentTask(assignment);
+    const task = buildAgentTask(assignment, { architecture_notes: policy.architecture_policy.notes });
     const work = deps.work.begin(run.id, signal);
     const request = {
       run_id: run.id,

@@ -1,11 +1,13 @@
-import { ok, ResultAsync, safeTry } from "neverthrow";
+import { ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import { approvalGateReasons } from "../core/gates/approval-gate.js";
+import { describeDependencyChanges } from "../core/policy/package-json-changes.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { RunCheckType } from "../core/schemas/check-type.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import { describeSecretFindings } from "../core/security/secret-scan.js";
 import type { CheckRunResult } from "../ports/check-runner.js";
 import type { CheckTreeState } from "../ports/git-port.js";
 import { mapWithLimit } from "./bounded.js";
@@ -15,6 +17,8 @@ import { loadAssignment, plannedChecksOf } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { commit, eventDraft, systemActor } from "./persist.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
+import { scanDependencies } from "./scan-dependencies.js";
+import { scanSecrets } from "./scan-secrets.js";
 import { advanceRun, applyAssignmentEvent } from "./transitions.js";
 
 const FINAL = new Set<RunCheck["status"]>(["passed", "failed", "skipped", "error"]);
@@ -205,6 +209,42 @@ function treeChanges(state: CheckTreeState, head: string): string | null {
   return problems.length === 0 ? null : `the check changed the tree it ran in: ${problems.join("; ")}`;
 }
 
+/**
+ * The `dependency` check: rungate's own reading of the card's `package.json` changes first (a blocked
+ * package, a new dependency the policy does not allow, a manifest no package manager can read fail it at
+ * once); otherwise the runner's `dependency` command decides, its output after the list of changes.
+ */
+function dependencyCheck(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  assignment: CardAssignment,
+  policy: SystemPolicyProfile,
+  head: string,
+  signal: AbortSignal | undefined,
+  elapsed: () => number,
+): ResultAsync<CheckRunResult, RungateError> {
+  return scanDependencies(deps, run, assignment, policy, head, signal).andThen((scan) => {
+    const listed = [
+      describeDependencyChanges(scan.changes, scan.findings),
+      ...scan.unreadable.map((path) => `${path}: not a JSON object, no package manager can read it`),
+    ]
+      .filter((line) => line !== "")
+      .join("\n");
+    if (scan.findings.length > 0 || scan.unreadable.length > 0) {
+      return okAsync<CheckRunResult, RungateError>({
+        status: "failed",
+        output: listed,
+        duration_ms: elapsed(),
+      });
+    }
+    return runInCheckTree(deps, run, assignment, head, "dependency", signal).map((result) =>
+      listed === ""
+        ? result
+        : { ...result, output: [listed, result.output].filter((o) => o !== null).join("\n") },
+    );
+  });
+}
+
 /** Runs one check and shapes its result as a stored {@link RunCheck}. */
 function runOne(
   deps: OrchestratorDeps,
@@ -216,6 +256,7 @@ function runOne(
   signal: AbortSignal | undefined,
 ): ResultAsync<RunCheck, RungateError> {
   const started = Date.parse(deps.clock.now());
+  const elapsed = () => Math.max(0, Date.parse(deps.clock.now()) - started);
   const result: ResultAsync<CheckRunResult, RungateError> =
     type === "policy"
       ? readChanges(deps, run, assignment, policy, head, signal).map((evaluation) => ({
@@ -223,9 +264,22 @@ function runOne(
           output: evaluation.ok
             ? `${evaluation.files.length} changed file(s) within the path rules`
             : evaluation.violations.map((v) => `${v.path}: ${v.verdict} (${v.rule})`).join("\n"),
-          duration_ms: Math.max(0, Date.parse(deps.clock.now()) - started),
+          duration_ms: elapsed(),
         }))
-      : runInCheckTree(deps, run, assignment, head, type, signal);
+      : type === "security" && policy.security_policy.block_secrets
+        ? // Secrets first, in rungate's own process: a leak fails the check whatever the runner would say.
+          scanSecrets(deps, run, assignment, policy, head, signal).andThen((findings) =>
+            findings.length > 0
+              ? okAsync<CheckRunResult, RungateError>({
+                  status: "failed",
+                  output: describeSecretFindings(findings),
+                  duration_ms: elapsed(),
+                })
+              : runInCheckTree(deps, run, assignment, head, type, signal),
+          )
+        : type === "dependency"
+          ? dependencyCheck(deps, run, assignment, policy, head, signal, elapsed)
+          : runInCheckTree(deps, run, assignment, head, type, signal);
   return result
     .orElse((error) =>
       // An aborted run stops; any other runner failure is a result that can never pass.

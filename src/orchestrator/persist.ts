@@ -71,28 +71,41 @@ export function commit(
 }
 
 /**
- * `write` with every string redacted, except a run's two snapshots and their hashes: those were redacted
- * before they were hashed (createRun), and must be written again exactly as hashed, even by a redactor that
- * knows more secrets than the one that made the run (another worker, a restarted host).
+ * `write` with every string redacted, except the snapshots and their hashes (a run's two, each card's one):
+ * those were redacted before they were hashed (createRun), and must be written again exactly as hashed, even
+ * by a redactor that knows more secrets than the one that made the run (another worker, a restarted host).
+ * Stores refuse any change to them anyway (`snapshot_immutable`).
  */
 export function redactWrite(redactor: SecretRedactor, write: StorageWrite): StorageWrite {
   const redacted = redactor.redactValue(write);
-  if (write.runs === undefined || redacted.runs === undefined) return redacted;
   return {
     ...redacted,
-    runs: redacted.runs.map((entry, i) => {
-      const original = write.runs?.[i]?.record;
-      if (original === undefined) return entry;
-      return {
-        ...entry,
-        record: {
-          ...entry.record,
-          system_policy_snapshot: original.system_policy_snapshot,
-          run_input_snapshot: original.run_input_snapshot,
-          snapshot_hashes: original.snapshot_hashes,
-        },
-      };
-    }),
+    ...(redacted.runs === undefined
+      ? {}
+      : {
+          runs: redacted.runs.map((entry, i) => {
+            const original = write.runs?.[i]?.record;
+            if (original === undefined) return entry;
+            const { system_policy_snapshot, run_input_snapshot, snapshot_hashes } = original;
+            return {
+              ...entry,
+              record: { ...entry.record, system_policy_snapshot, run_input_snapshot, snapshot_hashes },
+            };
+          }),
+        }),
+    ...(redacted.assignments === undefined
+      ? {}
+      : {
+          assignments: redacted.assignments.map((entry, i) => {
+            const original = write.assignments?.[i]?.record;
+            if (original === undefined) return entry;
+            const { assignment_input_snapshot, assignment_input_hash } = original;
+            return {
+              ...entry,
+              record: { ...entry.record, assignment_input_snapshot, assignment_input_hash },
+            };
+          }),
+        }),
   };
 }
 

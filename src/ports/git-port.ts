@@ -167,13 +167,18 @@ export interface GitPort {
     input: { readonly clone_path: string; readonly base: string; readonly head: string },
     options?: PortCallOptions,
   ): ResultAsync<ChangedFile[], PortError>;
-  /** A unified diff of one path between `base` and `head` (empty when unchanged). */
+  /**
+   * A unified diff of one path between `base` and `head` (empty when unchanged). With `text: true` every file
+   * is diffed as text (`git diff --text`), lines and all, even one git would call binary: what a scan of the
+   * added lines needs, since one NUL byte would otherwise hide a whole file behind "Binary files differ".
+   */
   fileDiff(
     input: {
       readonly clone_path: string;
       readonly base: string;
       readonly head: string;
       readonly path: string;
+      readonly text?: boolean;
     },
     options?: PortCallOptions,
   ): ResultAsync<string, PortError>;

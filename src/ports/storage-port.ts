@@ -139,9 +139,11 @@ export interface StoredRunState {
 
 /**
  * Durable state of runs. Implementations: PGlite / Postgres (`rungate/postgres`) and the in-memory fake.
- * Reads verify snapshot hashes: a run whose stored snapshot no longer matches its hash fails with
- * `validation` (`snapshot_hash_mismatch`), never silently repaired. Every method fails with a
- * {@link PortError} and never throws.
+ * Reads verify snapshot hashes: a run or card whose stored snapshot no longer matches its hash fails with
+ * `validation` (`snapshot_hash_mismatch`), never silently repaired. Snapshots are immutable: a write that
+ * would change a stored record's frozen fields (`FROZEN_FIELDS`) is refused (`validation`
+ * `snapshot_immutable`), even when it brings a matching hash. Every method fails with a {@link PortError} and
+ * never throws.
  */
 export interface StoragePort {
   /** Adapter name, used in errors. */

@@ -92,6 +92,8 @@ export interface HostileWorldOptions {
   readonly storage?: StoragePort;
   /** Orchestrator options besides `secrets`. */
   readonly orchestrator?: Omit<OrchestratorOptionsInput, "secrets">;
+  /** The policy's required checks (default `policy`, `unit`). */
+  readonly required_checks?: readonly ("policy" | "security" | "unit")[];
 }
 
 let cards = 0;
@@ -142,7 +144,7 @@ export async function hostileWorld(options: HostileWorldOptions = {}): Promise<H
     ...options.orchestrator,
     secrets: [...(options.secrets ?? [])],
   });
-  const policy = policyFixture({ required_checks: ["policy", "unit"] });
+  const policy = policyFixture({ required_checks: [...(options.required_checks ?? ["policy", "unit"])] });
 
   const world: HostileWorld = {
     dir,

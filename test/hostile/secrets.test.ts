@@ -41,3 +41,23 @@ describe("hostile agent: secrets it reads or makes never reach storage", () => {
     expect(assignments[0]?.phase).toBe("awaiting_approval");
   });
 });
+
+describe("hostile agent: a credential committed where a scan cannot see it", () => {
+  it("hides an AWS key in a file with a NUL byte (git calls it binary): security still fails, naming file and line", async () => {
+    const world = await hostileWorld({ required_checks: ["policy", "security", "unit"] });
+    const key = ["AKIA", "Q3EXAMPLE7PLAINF"].join("");
+    const hide = [
+      `printf '\\000\\nexport const k = "%s";\\n' "${key}" > src/blob.js`,
+      'commit "Add a blob"',
+    ].join("\n");
+    const run_id = await world.build(hide);
+    const { assignments, checks, approvals } = await readBack(world, run_id);
+    expect(assignments[0]?.phase).toBe("checks_failed");
+    expect(approvals).toEqual([]);
+    expect(checks.find((c) => c.check_type === "security")).toMatchObject({
+      status: "failed",
+      output: "src/blob.js:2: looks like a secret (aws-access-key-id)",
+    });
+    expect(await world.dump(run_id)).not.toContain(key);
+  });
+});

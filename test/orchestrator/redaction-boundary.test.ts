@@ -3,6 +3,7 @@ import {
   createOrchestrator,
   createSecretRedactor,
   secretsFromEnvironment,
+  verifyAssignmentSnapshot,
   verifyRunSnapshots,
 } from "../../src/index.js";
 import type { InMemoryPorts } from "../../src/testing/index.js";
@@ -141,6 +142,9 @@ describe("snapshots and later redactors", () => {
     const driven = (await later.resumeRun(built.run.id))._unsafeUnwrap();
     const run = (await ports.storage.getRun(driven.run.id))._unsafeUnwrap();
     expect(verifyRunSnapshots(run).isOk()).toBe(true);
+    const [card] = (await ports.storage.listAssignments(run.id))._unsafeUnwrap();
+    expect(card && verifyAssignmentSnapshot(card).isOk()).toBe(true);
+    expect(card?.assignment_input_hash).toMatch(/^sha256:/);
     // Everything else it wrote is redacted with what it knows.
     const events = (await ports.storage.listEvents(run.id))._unsafeUnwrap();
     expect(events.length).toBeGreaterThan(2);

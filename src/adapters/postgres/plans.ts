@@ -3,6 +3,7 @@
  * (pg-boss's `plans.ts`). No I/O here: a plan can be printed, reviewed by a DBA or unit-tested. The schema name
  * is always a parameter, validated as an identifier and quoted; every value travels as a bind parameter.
  */
+import { FROZEN_FIELDS } from "../../core/snapshot/frozen-fields.js";
 import { SCHEMA_NAME_PATTERN, type SqlQuery } from "./postgres-config.js";
 
 /** The four tables of versioned records (optimistic concurrency on `version`). */
@@ -196,6 +197,15 @@ export function updateVersioned(
   const values: unknown[] = [row.id, row.record, expected, ...columns.map(([, value]) => value)];
   const guards = [`id = $1::text`, `version = $3::float8`];
   if (table !== "runs") guards.push(runExists(s, `$${columns.findIndex(([n]) => n === "run_id") + 4}::text`));
+  // Snapshots and what a record belongs to never change once stored (an absent field counts as null).
+  if (table === "runs" || table === "assignments") {
+    guards.push(
+      ...FROZEN_FIELDS[table].map(
+        (field) =>
+          `coalesce(record->'${field}', 'null'::jsonb) = coalesce($2::jsonb->'${field}', 'null'::jsonb)`,
+      ),
+    );
+  }
   if (table === "approvals") {
     values.push(row.status);
     guards.push(
@@ -210,19 +220,28 @@ export function updateVersioned(
   );
 }
 
-/** Why a versioned write matched no row: the stored version and status (null when absent) and whether the run exists. */
+/**
+ * Why a versioned write matched no row: the stored version and status (null when absent), whether the run
+ * exists, and the first frozen field (see `FROZEN_FIELDS`) the new `record` would change (null when none).
+ */
 export function diagnoseVersioned(
   schema: string,
   table: VersionedTable,
   id: string,
   run_id: string,
+  record: string,
 ): SqlQuery {
   const s = quoteSchema(schema);
+  const frozen: readonly string[] = table === "runs" || table === "assignments" ? FROZEN_FIELDS[table] : [];
   return q(
     `SELECT (SELECT version FROM ${s}.${table} WHERE id = $1::text) AS version,
             (SELECT record->>'status' FROM ${s}.${table} WHERE id = $1::text) AS status,
-            ${runExists(s, "$2::text")} AS run_exists`,
-    [id, run_id],
+            ${runExists(s, "$2::text")} AS run_exists,
+            (SELECT f.name FROM ${s}.${table} AS t, unnest($3::text[]) WITH ORDINALITY AS f(name, n)
+             WHERE t.id = $1::text
+               AND coalesce(t.record->f.name, 'null'::jsonb) <> coalesce($4::jsonb->f.name, 'null'::jsonb)
+             ORDER BY f.n LIMIT 1) AS frozen_changed`,
+    [id, run_id, [...frozen], record],
   );
 }
 

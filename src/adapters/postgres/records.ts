@@ -3,6 +3,7 @@ import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { toFieldIssues } from "../../core/parse.js";
+import { verifyAssignmentSnapshot } from "../../core/run/new-run.js";
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
 import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
@@ -79,7 +80,11 @@ export function readStored<S extends z.ZodType>(
   table: string,
   id: string,
 ): Result<z.infer<S>, PortError> {
-  return parseAt(schema, raw, [table, id], "invalid_stored_record");
+  const parsed = parseAt(schema, raw, [table, id], "invalid_stored_record");
+  // A card's snapshot is verified against its hash on every read, as a run's is by getRun.
+  return table === "assignments"
+    ? parsed.andThen((a) => verifyAssignmentSnapshot(a as CardAssignment).map(() => a))
+    : parsed;
 }
 
 /** Decodes a `record::text` column; malformed JSON is a stored record that does not parse. */

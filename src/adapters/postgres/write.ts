@@ -4,11 +4,14 @@
  * first error and rolls everything back, so a write is applied whole or not at all and fails with the same error
  * the fake gives.
  */
-import { err, errAsync, okAsync, type Result, type ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
+import { verifyAssignmentSnapshot } from "../../core/run/new-run.js";
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
+import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
+import { snapshotImmutable } from "../../core/snapshot/frozen-fields.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StorageWrite, StorageWriteResult } from "../../ports/storage-port.js";
 import { inOrder, inTransaction, runPlan, type Scope } from "./execute.js";
@@ -68,6 +71,7 @@ const VersionedDiagnosis = z.object({
   version: z.number().int().nullable(),
   status: z.string().nullable(),
   run_exists: z.boolean(),
+  frozen_changed: z.string().nullable(),
 });
 const ChildDiagnosis = z.object({ exists: z.boolean(), parent_exists: z.boolean() });
 
@@ -106,7 +110,7 @@ function explainVersioned(
   const run_id = row.run_id ?? row.id;
   return runPlan(
     ctx.tx,
-    diagnoseVersioned(ctx.schema, table, row.id, run_id),
+    diagnoseVersioned(ctx.schema, table, row.id, run_id, row.record),
     VersionedDiagnosis,
     ctx.scope,
   ).andThen(([stored]): Result<never, PortError> => {
@@ -129,6 +133,7 @@ function explainVersioned(
         }),
       );
     }
+    if (stored.frozen_changed !== null) return err(snapshotImmutable(entity, row.id, stored.frozen_changed));
     if (!stored.run_exists) return err(notFound("run", run_id));
     return err(unexpected(ctx, `the ${entity} ${row.id} matched no row for no known reason`));
   });
@@ -142,26 +147,28 @@ function writeVersioned(
   index: number,
 ): ResultAsync<Raw, PortError> {
   const { entity, schema } = VERSIONED[table];
-  return parseAt(
-    schema,
-    { ...(write.record as Raw), version: 0 },
-    [table, index, "record"],
-    "invalid_record",
-  ).asyncAndThen((parsed) => {
-    const id = String((parsed as Raw).id);
-    if (ctx.seen.has(`${table}/${id}`)) return errAsync(conflict("duplicate_in_write", entity, id));
-    ctx.seen.add(`${table}/${id}`);
-    const expected = write.expected_version;
-    const raw: Raw = { ...(parsed as Raw), version: expected === null ? 0 : expected + 1 };
-    const row = versionedRow(table, raw);
-    const plan =
-      expected === null
-        ? insertVersioned(ctx.schema, table, row)
-        : updateVersioned(ctx.schema, table, row, expected);
-    return runPlan(ctx.tx, plan, VersionRow, ctx.scope).andThen((rows) =>
-      rows.length > 0 ? okAsync(raw) : explainVersioned(ctx, table, row, expected),
-    );
-  });
+  return parseAt(schema, { ...(write.record as Raw), version: 0 }, [table, index, "record"], "invalid_record")
+    .andThen((parsed) =>
+      // A card arrives with its snapshot's hash; one that does not match is refused before anything is stored.
+      table === "assignments"
+        ? verifyAssignmentSnapshot(parsed as CardAssignment).map(() => parsed)
+        : ok(parsed),
+    )
+    .asyncAndThen((parsed) => {
+      const id = String((parsed as Raw).id);
+      if (ctx.seen.has(`${table}/${id}`)) return errAsync(conflict("duplicate_in_write", entity, id));
+      ctx.seen.add(`${table}/${id}`);
+      const expected = write.expected_version;
+      const raw: Raw = { ...(parsed as Raw), version: expected === null ? 0 : expected + 1 };
+      const row = versionedRow(table, raw);
+      const plan =
+        expected === null
+          ? insertVersioned(ctx.schema, table, row)
+          : updateVersioned(ctx.schema, table, row, expected);
+      return runPlan(ctx.tx, plan, VersionRow, ctx.scope).andThen((rows) =>
+        rows.length > 0 ? okAsync(raw) : explainVersioned(ctx, table, row, expected),
+      );
+    });
 }
 
 /** Check results are immutable: an id already stored (or earlier in this write) is `already_exists`. */

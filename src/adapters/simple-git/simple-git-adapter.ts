@@ -647,6 +647,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             "--no-renames",
             "--src-prefix=a/",
             "--dst-prefix=b/",
+            ...(parsedInput.text === true ? ["--text"] : []),
             base,
             head,
             "--",

@@ -1,14 +1,16 @@
 import type { CardAssignment } from "../schemas/card-assignment.js";
 
 /**
- * The task text handed to a coding agent: the card, where it may and may not write, and how to finish.
- * Pure; the same assignment always yields the same text, so a re-dispatch gives the agent the same brief.
+ * The task text handed to a coding agent: the card, where it may and may not write, the policy's
+ * architecture notes (`architecture_policy.notes`) when it has some, and how to finish. Pure; the same
+ * assignment and policy always yield the same text, so a re-dispatch gives the agent the same brief.
  */
 export function buildAgentTask(
   assignment: Pick<
     CardAssignment,
     "feature_branch" | "allowed_paths" | "forbidden_paths" | "assignment_input_snapshot"
   >,
+  policy: { readonly architecture_notes?: string | null } = {},
 ): string {
   const card = assignment.assignment_input_snapshot as {
     readonly title?: unknown;
@@ -26,6 +28,7 @@ export function buildAgentTask(
       ? `Never touch files matching: ${assignment.forbidden_paths.join(", ")}.`
       : "",
     "Changes outside these rules fail the assignment, whatever else they achieve.",
+    policy.architecture_notes ? `\nArchitecture notes from the project:\n${policy.architecture_notes}` : "",
   ]
     .filter((line, i, lines) => line !== "" || lines[i - 1] !== "")
     .join("\n");

@@ -10,10 +10,20 @@ import { err, ok, type Result } from "neverthrow";
  * - `absolute`: starts with `/` (including `//server/share`) or a drive prefix such as `C:` or `C:/`.
  * - `traversal`: has a `..` segment anywhere, even one that would resolve inside the repository (`a/../b`).
  * - `negation`: a glob that starts with `!`; deny rules belong in `forbidden_paths`, not in negated globs.
+ * - `unbalanced`: a glob with a `[`, `{` or `(` that is never closed (or a `}` / `)` never opened). picomatch
+ *   would read `[` as a literal bracket, so a rule meant as a class would silently match something else.
  */
 export interface PathIssue {
   /** Machine code of the broken rule. */
-  readonly code: "empty" | "nul" | "backslash" | "absolute" | "traversal" | "control_char" | "negation";
+  readonly code:
+    | "empty"
+    | "nul"
+    | "backslash"
+    | "absolute"
+    | "traversal"
+    | "control_char"
+    | "negation"
+    | "unbalanced";
   /** Human sentence naming the rule (without the offending value's field path). */
   readonly message: string;
 }
@@ -79,7 +89,36 @@ export function normaliseGlob(raw: string): Result<string, PathIssue> {
         issue("negation", 'the glob starts with "!"; list paths to deny in forbidden_paths instead'),
       );
     }
+    const open = unclosed(nfc);
+    if (open !== null) {
+      return err(
+        issue("unbalanced", `the glob has an unbalanced "${open}"; close it (a glob cannot escape it)`),
+      );
+    }
     const directory = nfc.endsWith("/") && segments[segments.length - 1] !== "**";
     return ok((directory ? [...segments, "**"] : segments).join("/"));
   });
+}
+
+/**
+ * The first bracket of `glob` left unbalanced: a `[` class never closed, a `{` or `(` never closed, or a `}` or
+ * `)` never opened; `null` when all balance. Inside a `[...]` class every other bracket is literal.
+ */
+function unclosed(glob: string): string | null {
+  let inClass = false;
+  const stack: string[] = [];
+  const pairs: Readonly<Record<string, string>> = { "}": "{", ")": "(" };
+  for (const ch of glob) {
+    if (inClass) {
+      if (ch === "]") inClass = false;
+      continue;
+    }
+    if (ch === "[") inClass = true;
+    else if (ch === "{" || ch === "(") stack.push(ch);
+    else if (ch === "}" || ch === ")") {
+      if (stack.pop() !== pairs[ch]) return ch;
+    }
+  }
+  if (inClass) return "[";
+  return stack.pop() ?? null;
 }

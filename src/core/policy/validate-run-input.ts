@@ -33,8 +33,25 @@ export interface ValidatedCard extends CardInput {
   readonly reaches_protected_paths: string[];
 }
 
+/**
+ * Something valid that may not do what its author meant, reported beside a validated run input:
+ * `allowed_overlaps_forbidden` names an allowed glob of a card that a forbidden glob cuts into (`src/**` with
+ * `src/secret/**`): paths under both stay forbidden.
+ */
+export interface PolicyWarning {
+  readonly code: "allowed_overlaps_forbidden";
+  /** Where the warned-about value is, e.g. `["cards", 0, "allowed_paths", 1]`. */
+  readonly path: readonly (string | number)[];
+  readonly value: unknown;
+  /** The other rule involved (the forbidden glob). */
+  readonly rule: string;
+  readonly message: string;
+}
+
 /** A run input that passed every rule of the policy, with what the rules resolved. */
 export interface ValidatedRunInput {
+  /** What passed but may surprise (see {@link PolicyWarning}); empty when nothing does. */
+  readonly warnings: PolicyWarning[];
   /** The parsed input, as given (defaults applied). */
   readonly input: RunInput;
   /** The parsed policy it was validated against. */
@@ -72,6 +89,11 @@ const MESSAGES: { readonly [C in ViolationCode]: (at: string, rule: string) => s
     `${at} is the run's base branch "${rule}": a card never commits to its base`,
   feature_branch_protected: (at, rule) =>
     `${at} is a protected branch (matches "${rule}" in the policy's protected_branches): only a person's merge moves it`,
+  required_checks_empty: (at) =>
+    `${at} is empty: a policy must require at least one check (nothing would stand between an agent and approval)`,
+  duplicate_required_check: (at, rule) => `${at}: the check "${rule}" is required more than once`,
+  unsupported_policy_field: (at, rule) =>
+    `${at} is not enforced by rungate yet (${rule}); remove it rather than rely on it`,
 };
 
 function violation(code: ViolationCode, path: Path, value: unknown, rule: string): PolicyViolation {
@@ -92,7 +114,10 @@ function normaliseGlobs(
   globs.forEach((glob, index) => {
     const n = normaliseGlob(glob);
     if (n.isOk()) good.push({ glob: n.value, index });
-    else out.push(violation("invalid_path", [...path, index], glob, n.error.code));
+    else {
+      const code = n.error.code === "unbalanced" ? "invalid_glob" : "invalid_path";
+      out.push(violation(code, [...path, index], glob, n.error.code));
+    }
   });
   return good;
 }
@@ -133,6 +158,31 @@ function scopeViolations(input: RunInput): PolicyViolation[] {
   return out;
 }
 
+/** The policy's own rules: at least one required check, none listed twice, no field rungate cannot enforce. */
+function requiredCheckViolations(policy: SystemPolicyProfile): PolicyViolation[] {
+  const out: PolicyViolation[] = [];
+  if (policy.required_checks.length === 0) {
+    out.push(violation("required_checks_empty", ["policy", "required_checks"], [], "at least one"));
+  }
+  // A rule that looks enforced and is not is worse than no rule: refused until rungate checks it.
+  if (policy.architecture_policy.forbidden_imports.length > 0) {
+    out.push(
+      violation(
+        "unsupported_policy_field",
+        ["policy", "architecture_policy", "forbidden_imports"],
+        policy.architecture_policy.forbidden_imports,
+        "import rules between globs are not checked yet",
+      ),
+    );
+  }
+  policy.required_checks.forEach((check, i) => {
+    if (policy.required_checks.indexOf(check) !== i) {
+      out.push(violation("duplicate_required_check", ["policy", "required_checks", i], check, check));
+    }
+  });
+  return out;
+}
+
 function checkPlan(input: RunInput, policy: SystemPolicyProfile, out: PolicyViolation[]): RunCheckType[] {
   if (input.planned_checks === null) return [...new Set(policy.required_checks)];
   const planned: RunCheckType[] = [];
@@ -162,6 +212,7 @@ function checkCard(
   protectedApproval: ApprovalType,
   { base, protected_branches }: { readonly base: string; readonly protected_branches: readonly string[] },
   out: PolicyViolation[],
+  warnings: PolicyWarning[],
 ): ValidatedCard {
   const at: Path = ["cards", i];
   const allowedEntries = normaliseGlobs(card.allowed_paths, [...at, "allowed_paths"], out);
@@ -174,8 +225,19 @@ function checkCard(
   ];
   for (const { glob, index } of allowedEntries) {
     const cover = globCoveredBy(glob, forbidden);
-    if (cover !== null)
+    if (cover !== null) {
       out.push(violation("allowed_path_forbidden", [...at, "allowed_paths", index], glob, cover));
+      continue;
+    }
+    for (const cut of forbidden.filter((f) => globsMayOverlap(glob, f))) {
+      warnings.push({
+        code: "allowed_overlaps_forbidden",
+        path: [...at, "allowed_paths", index],
+        value: glob,
+        rule: cut,
+        message: `cards[${i}].allowed_paths[${index}] "${glob}" overlaps the forbidden glob "${cut}": paths under both stay forbidden`,
+      });
+    }
   }
   const reaches = policyGlobs.protected.filter((p) => allowed.some((a) => globsMayOverlap(a, p)));
   if (reaches.length > 0 && !card.planned_approvals.includes(protectedApproval)) {
@@ -209,8 +271,9 @@ function checkCard(
  * plan, unsafe paths and globs (absolute, `..`, NUL, backslash, negation), allowed globs that are forbidden
  * anyway, protected globs reached without planning the approval the policy names, branch names git refuses
  * or that carry shell metacharacters, duplicate branches, a feature branch that is not plain (`refs/…`), is
- * the base branch or matches the policy's `protected_branches` (all compared case-insensitively), and unsafe
- * repository URLs.
+ * the base branch or matches the policy's `protected_branches` (all compared case-insensitively), unsafe
+ * repository URLs, a policy that requires no check or the same check twice, and globs with an unbalanced
+ * `[`, `{` or `(`. An allowed glob that a forbidden glob cuts into passes, with a warning in `warnings`.
  *
  * Fails with `validation` (code `invalid_policy`) when the policy itself does not parse, and with
  * `policy_violation` otherwise. Never throws.
@@ -242,7 +305,9 @@ export function validateRunInputAgainstPolicy(
   const basePlain = plainBranchProblem(run.base_branch);
   if (basePlain !== null)
     out.push(violation(basePlain.code, ["base_branch"], run.base_branch, basePlain.rule));
+  out.push(...requiredCheckViolations(pol));
   const planned_checks = checkPlan(run, pol, out);
+  const warnings: PolicyWarning[] = [];
 
   const policyGlobs = {
     forbidden: globsOf(normaliseGlobs(pol.forbidden_paths, ["policy", "forbidden_paths"], out)),
@@ -262,6 +327,7 @@ export function validateRunInputAgainstPolicy(
       pol.approval_policy.protected_path_approval,
       branches,
       out,
+      warnings,
     );
     if (seenBranches.has(checked.feature_branch)) {
       out.push(
@@ -279,5 +345,5 @@ export function validateRunInputAgainstPolicy(
 
   return out.length > 0
     ? err(rungateError("policy_violation", "run_input_rejected", { violations: out }))
-    : ok({ input: run, policy: pol, planned_checks, cards });
+    : ok({ input: run, policy: pol, planned_checks, cards, warnings });
 }

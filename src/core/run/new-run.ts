@@ -1,4 +1,4 @@
-import { err, type Result } from "neverthrow";
+import { err, ok, type Result } from "neverthrow";
 import { rungateError, type ValidationError } from "../errors.js";
 import { parseInput } from "../parse.js";
 import type { ValidatedCard, ValidatedRunInput } from "../policy/validate-run-input.js";
@@ -82,6 +82,7 @@ export function newCardAssignment(
         allowed_paths: card.allowed_paths,
         forbidden_paths: card.forbidden_paths,
         assignment_input_snapshot: snap.value,
+        assignment_input_hash: snap.hash,
         status: "queued",
         phase: "queued",
         base_sha: null,
@@ -125,5 +126,28 @@ export function verifyRunSnapshots(
     );
   return check(run.system_policy_snapshot, hashes.system_policy, "system_policy_snapshot").andThen(() =>
     check(run.run_input_snapshot, hashes.run_input, "run_input_snapshot"),
+  );
+}
+
+/**
+ * Verifies a card's `assignment_input_snapshot` against its recorded hash: a mismatch is a `validation`
+ * error (`snapshot_hash_mismatch`), never repaired. A record written before rungate recorded the hash
+ * (`null`) passes unverified; stores refuse any write that changes the snapshot or its hash.
+ */
+export function verifyAssignmentSnapshot(
+  assignment: Pick<CardAssignment, "id" | "assignment_input_snapshot" | "assignment_input_hash">,
+): Result<true, ValidationError> {
+  const hash = assignment.assignment_input_hash;
+  if (hash === null) return ok(true);
+  return verifySnapshot(assignment.assignment_input_snapshot, hash).mapErr((e) =>
+    rungateError("validation", e.code, {
+      issues: [
+        {
+          path: ["assignment_input_snapshot"],
+          code: e.code,
+          message: `assignment_input_snapshot of assignment ${assignment.id}: ${e.message}`,
+        },
+      ],
+    }),
   );
 }

@@ -22,6 +22,11 @@ export const CardAssignment = z
     allowed_paths: z.array(z.string()).min(1, "an assignment needs at least one allowed path"),
     forbidden_paths: z.array(z.string()),
     assignment_input_snapshot: FrozenJsonObject,
+    /**
+     * The content hash of `assignment_input_snapshot` (`sha256:` + hex), verified on every read from a store;
+     * `null` only on records written before rungate recorded it.
+     */
+    assignment_input_hash: z.string().min(1).nullable().default(null),
     status: LifecycleStatus,
     phase: AssignmentPhase.optional(),
     base_sha: GitSha.nullable().default(null),

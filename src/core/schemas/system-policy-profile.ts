@@ -9,9 +9,12 @@ import { IsoDateTime, Uuid } from "./primitives.js";
  */
 export const DependencyPolicy = z
   .looseObject({
-    /** May an agent add new dependencies at all? */
+    /**
+     * May an agent add new dependencies at all? `false` fails the `dependency` check for any package a card's
+     * `package.json` gains (rungate reads the manifests itself; other ecosystems are not read yet).
+     */
     allow_new_dependencies: z.boolean().default(true),
-    /** Package names an agent may never add. */
+    /** Package names an agent may never add or change (exact npm names): the `dependency` check fails. */
     blocked_packages: z.array(z.string().min(1)).default([]),
     /** Does a change to a manifest or lock file need a `dependency_change` approval? */
     require_approval_for_changes: z.boolean().default(false),
@@ -20,15 +23,41 @@ export const DependencyPolicy = z
 /** Parsed {@link DependencyPolicy}. */
 export type DependencyPolicy = z.infer<typeof DependencyPolicy>;
 
+function compiles(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Security thresholds the `security` and `dependency` checks enforce. Extra keys are kept. */
 export const SecurityPolicy = z
   .looseObject({
     /** Lowest advisory severity that fails the `security` check. */
     fail_on_severity: z.enum(["low", "moderate", "high", "critical"]).default("high"),
-    /** Fail when a committed file looks like it holds a secret. */
+    /**
+     * Fail the `security` check when a line the card adds looks like a secret (rungate's built-in scan of the
+     * diff, before any `security` command of the check runner). Findings name file, line and rule, never the
+     * secret.
+     */
     block_secrets: z.boolean().default(true),
+    /**
+     * More secret shapes for that scan, as regular expression sources (e.g. `"ACME-[0-9a-f]{32}"`), tried on
+     * each added line. A source that does not compile is refused when the policy is parsed.
+     */
+    secret_patterns: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(1_000)
+          .refine(compiles, { message: "must be a regular expression JavaScript can compile" }),
+      )
+      .default([]),
   })
-  .default({ fail_on_severity: "high", block_secrets: true });
+  .default({ fail_on_severity: "high", block_secrets: true, secret_patterns: [] });
 /** Parsed {@link SecurityPolicy}. */
 export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
 

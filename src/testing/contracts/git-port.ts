@@ -417,6 +417,25 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       );
 
       it(
+        "diffs a file with a NUL byte as text when asked (text: true), so its added lines can be read",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness);
+          const { clone_path, base_sha } = card;
+          const head = await agentCommit(
+            harness,
+            card,
+            { "src/blob.ts": "\u0000\nconst hidden = 1;\n" },
+            "nul",
+          );
+          const diff = await expectOk(
+            port.fileDiff({ clone_path, base: base_sha, head, path: "src/blob.ts", text: true }),
+          );
+          expect(diff).toContain("+const hidden = 1;");
+        }),
+      );
+
+      it(
         "lists exactly the new commits, oldest first",
         withHarness(async (harness) => {
           const { port } = harness;

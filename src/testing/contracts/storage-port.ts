@@ -8,6 +8,7 @@ import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
 import type { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import type { RunCheck } from "../../core/schemas/run-check.js";
+import { hashSnapshotValue } from "../../core/snapshot/snapshot.js";
 import type { PortError } from "../../ports/port-error.js";
 import type {
   AssignmentLease,
@@ -729,6 +730,105 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
           }
         },
       );
+    });
+
+    describe("snapshots are immutable", () => {
+      /** A copy of `value` with `key` set: what a writer that "fixes" a snapshot would send. */
+      const edited = <T extends object>(value: T, key: string, to: unknown): T => ({ ...value, [key]: to });
+      const hashOf = (value: unknown): string =>
+        hashSnapshotValue(value).match(
+          (hash) => hash,
+          (e) => {
+            throw new Error(e.message);
+          },
+        );
+
+      it("refuses an update that changes a run's snapshot, even with its hash recomputed to match", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const input = edited(records.run.run_input_snapshot, "initiated_by", "user:mallory");
+        const policy = edited(records.run.system_policy_snapshot, "forbidden_paths", []);
+        const attempts: OrchestrationRun[] = [
+          {
+            ...records.run,
+            run_input_snapshot: input,
+            snapshot_hashes: {
+              system_policy: records.run.snapshot_hashes?.system_policy ?? "",
+              run_input: hashOf(input),
+            },
+          },
+          {
+            ...records.run,
+            system_policy_snapshot: policy,
+            snapshot_hashes: {
+              system_policy: hashOf(policy),
+              run_input: records.run.snapshot_hashes?.run_input ?? "",
+            },
+          },
+          { ...records.run, project_id: f.newId() },
+        ];
+        const fields = ["run_input_snapshot", "system_policy_snapshot", "project_id"];
+        for (const [i, record] of attempts.entries()) {
+          const refused = await errOf(
+            port.write({
+              runs: [{ record: { ...record, phase: "preparing", status: "running" }, expected_version: 0 }],
+            }),
+          );
+          expect(refused).toMatchObject({ kind: "validation", code: "snapshot_immutable" });
+          expect(refused.kind === "validation" && refused.detail.issues[0]?.path).toEqual([fields[i]]);
+        }
+        expect(await okOf(port.getRun(records.run.id))).toEqual(records.run);
+        // The same write without the edit goes through: only the frozen fields were refused.
+        const moved = await okOf(
+          port.write({
+            runs: [
+              { record: { ...records.run, phase: "preparing", status: "running" }, expected_version: 0 },
+            ],
+          }),
+        );
+        expect(moved.runs[0]?.version).toBe(1);
+      });
+
+      it("refuses an update that changes a card's snapshot or hash, and verifies the hash on read", async () => {
+        const port = await fresh();
+        const f = makeFixtures();
+        const records = f.runRecords(1);
+        const { assignment } = records;
+        expect(assignment.assignment_input_hash).toBe(hashOf(assignment.assignment_input_snapshot));
+        await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+        const snapshot = edited(assignment.assignment_input_snapshot, "allowed_paths", ["**"]);
+        // The snapshot with a matching new hash, a hash alone (it no longer matches), what the card is of.
+        const attempts: [CardAssignment, string][] = [
+          [
+            { ...assignment, assignment_input_snapshot: snapshot, assignment_input_hash: hashOf(snapshot) },
+            "snapshot_immutable",
+          ],
+          [{ ...assignment, assignment_input_hash: hashOf({ other: true }) }, "snapshot_hash_mismatch"],
+          [{ ...assignment, card_id: f.newId() }, "snapshot_immutable"],
+        ];
+        for (const [record, code] of attempts) {
+          expect(await errOf(port.write({ assignments: [{ record, expected_version: 0 }] }))).toMatchObject({
+            kind: "validation",
+            code,
+          });
+        }
+        expect(await okOf(port.getAssignment(assignment.id))).toEqual(assignment);
+        // A card whose hash does not match its snapshot is not stored at all (and a stored one would be
+        // refused on every read).
+        const other = f.runRecords(2);
+        const forged = { ...other.assignment, assignment_input_hash: hashOf({ forged: true }) };
+        const refused = await errOf(
+          port.write({
+            runs: [{ record: other.run, expected_version: null }],
+            assignments: [{ record: forged, expected_version: null }],
+          }),
+        );
+        expect(refused).toMatchObject({ kind: "validation", code: "snapshot_hash_mismatch" });
+        expect(await errOf(port.getAssignment(forged.id))).toMatchObject({ kind: "not_found" });
+        expect(await errOf(port.getRun(other.run.id))).toMatchObject({ kind: "not_found" });
+      });
     });
 
     describe.skipIf(capabilities.readRunState === false)("readRunState (optional one-call read)", () => {

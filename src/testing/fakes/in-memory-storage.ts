@@ -2,7 +2,7 @@ import { err, errAsync, ok, okAsync, Result, ResultAsync } from "neverthrow";
 import type { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { toFieldIssues } from "../../core/parse.js";
-import { verifyRunSnapshots } from "../../core/run/new-run.js";
+import { verifyAssignmentSnapshot, verifyRunSnapshots } from "../../core/run/new-run.js";
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
@@ -18,6 +18,7 @@ import {
   runListCursor,
   runMatchesListQuery,
 } from "../../core/schemas/run-list.js";
+import { changedFrozenField, snapshotImmutable } from "../../core/snapshot/frozen-fields.js";
 import { createRunChangeListeners } from "../../internal/run-changes/run-change-listeners.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
@@ -252,7 +253,11 @@ function readStored<S extends z.ZodType>(
   raw: Raw,
   table: TableName,
 ): Result<z.infer<S>, PortError> {
-  return parseAt(schema, raw, [table, String(raw.id)], "invalid_stored_record");
+  const parsed = parseAt(schema, raw, [table, String(raw.id)], "invalid_stored_record");
+  // A card's snapshot is verified against its hash on every read, as a run's is by getRun.
+  return table === "assignments"
+    ? parsed.andThen((a) => verifyAssignmentSnapshot(a as CardAssignment).map(() => a))
+    : parsed;
 }
 
 function readAll<S extends z.ZodType>(
@@ -350,6 +355,12 @@ function planVersioned(
 ): Result<Raw, PortError> {
   const { entity, schema } = VERSIONED[table];
   return parseAt(schema, { ...(write.record as Raw), version: 0 }, [table, index, "record"], "invalid_record")
+    .andThen((parsed) =>
+      // A card arrives with its snapshot's hash; one that does not match is refused before anything is stored.
+      table === "assignments"
+        ? verifyAssignmentSnapshot(parsed as CardAssignment).map(() => parsed)
+        : ok(parsed),
+    )
     .map((parsed) => parsed as Raw)
     .andThen((record): Result<Raw, PortError> => {
       const id = String(record.id);
@@ -373,6 +384,9 @@ function planVersioned(
           conflict("stale_version", entity, id, { expected_version: expected, actual_version: actual }),
         );
       }
+      const frozen =
+        table === "runs" || table === "assignments" ? changedFrozenField(table, stored, record) : null;
+      if (frozen !== null) return err(snapshotImmutable(entity, id, frozen));
       return ok({ ...record, version: expected + 1 });
     })
     .andThen((record) =>
@@ -588,7 +602,10 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  *   all of it or nothing. Versioned records: `expected_version: null` creates (`conflict` `already_exists`), a
  *   number must equal the stored version (`conflict` `stale_version`; `not_found` when absent); the stored
  *   version is `expected + 1` (0 on create), whatever the record's own `version` says. A decided approval
- *   (approved/rejected) cannot change status (`conflict` `already_decided`). Checks are immutable
+ *   (approved/rejected) cannot change status (`conflict` `already_decided`). No update may change a frozen
+ *   field (`FROZEN_FIELDS`: snapshots, their hashes, what a record belongs to; `validation`
+ *   `snapshot_immutable`), and a card whose snapshot does not match its hash is refused
+ *   (`snapshot_hash_mismatch`). Checks are immutable
  *   (`already_exists`), executions upserted, commits inserted once. Events get per-run sequences from 1, gap-free,
  *   in write order; an event, assignment, approval, PR candidate, check or execution for a run that is neither
  *   stored nor in the same write is `not_found` (commits need their assignment). A repeated `idempotency_key`
@@ -596,7 +613,7 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  * - Records are stored as parsed copies that share nothing mutable with the caller; every read returns a fresh
  *   copy parsed with its zod schema (snapshot
  *   fields deep-frozen). `getRun` verifies the snapshot hashes (`validation`, `snapshot_hash_mismatch` or
- *   `snapshot_unhashed`).
+ *   `snapshot_unhashed`); every read of a card verifies its snapshot's hash when it has one.
  * - Lists come in creation/write order; an unknown run or assignment lists `[]`.
  * - `readRunState` (unless `readRunState: false`) answers what `getRun` and the five run lists would, from one
  *   synchronous body, so no write can land between its parts.

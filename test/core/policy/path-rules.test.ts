@@ -204,9 +204,18 @@ describe("path rules", () => {
         [["allowed_paths", 0], "traversal"],
         [["forbidden_paths", 0], "negation"],
         [["forbidden_paths", 2], "absolute"],
-        [["protected_paths", 0], "invalid_glob"],
+        [["protected_paths", 0], "unbalanced"],
         [["protected_paths", 1], "backslash"],
       ]);
+    });
+
+    it("refuses a lone [ that picomatch would read as a literal bracket", () => {
+      const e = compilePathRules({
+        allowed: ["**"],
+        forbidden: ["secrets/["],
+        protected: [],
+      })._unsafeUnwrapErr();
+      expect(e.detail.issues[0]).toMatchObject({ path: ["forbidden_paths", 0], code: "unbalanced" });
     });
 
     it("refuses a glob picomatch cannot compile instead of letting it match nothing", () => {

@@ -214,3 +214,83 @@ describe("validateRunInputAgainstPolicy", () => {
     }
   });
 });
+
+describe("the policy's own rules (issue 14)", () => {
+  it("refuses a policy that requires no check, or the same check twice", () => {
+    expect(codes(violationsOf(runInputFixture(), policyFixture({ required_checks: [] })))).toContain(
+      "required_checks_empty",
+    );
+    const twice = violationsOf(
+      runInputFixture(),
+      policyFixture({ required_checks: ["policy", "unit", "unit"] }),
+    );
+    expect(twice.find((v) => v.code === "duplicate_required_check")).toMatchObject({
+      path: ["policy", "required_checks", 2],
+      value: "unit",
+    });
+  });
+
+  it("refuses a glob with an unbalanced bracket instead of matching a literal one", () => {
+    for (const glob of ["src/[", "src/{a,b", "src/a}", "src/@(x"]) {
+      const found = violationsOf({ ...runInputFixture(), cards: [card({ allowed_paths: [glob] })] });
+      expect(
+        found.find((v) => v.code === "invalid_glob"),
+        glob,
+      ).toMatchObject({
+        path: ["cards", 0, "allowed_paths", 0],
+        rule: "unbalanced",
+      });
+    }
+    const policyGlob = violationsOf(runInputFixture(), policyFixture({ forbidden_paths: ["secrets/["] }));
+    expect(policyGlob.map((v) => [v.code, v.path])).toContainEqual([
+      "invalid_glob",
+      ["policy", "forbidden_paths", 0],
+    ]);
+    // Balanced classes, braces and extglobs are fine, brackets inside a class included.
+    const fine = validateRunInputAgainstPolicy(
+      {
+        ...runInputFixture(),
+        cards: [card({ allowed_paths: ["src/[a-z{]*/**", "src/{a,b}/**", "src/!(gen)/**"] })],
+      },
+      policyFixture(),
+    );
+    expect(fine.isOk()).toBe(true);
+  });
+
+  it("warns when a forbidden glob cuts into an allowed one, and stays silent when none does", () => {
+    const policy = policyFixture({ forbidden_paths: ["src/secret/**"] });
+    const cut = validateRunInputAgainstPolicy(
+      { ...runInputFixture(), cards: [card({ allowed_paths: ["docs/**", "src/**"] })] },
+      policy,
+    )._unsafeUnwrap();
+    expect(cut.warnings).toEqual([
+      expect.objectContaining({
+        code: "allowed_overlaps_forbidden",
+        path: ["cards", 0, "allowed_paths", 1],
+        value: "src/**",
+        rule: "src/secret/**",
+      }),
+    ]);
+    const apart = validateRunInputAgainstPolicy(
+      { ...runInputFixture(), cards: [card({ allowed_paths: ["docs/**"] })] },
+      policy,
+    )._unsafeUnwrap();
+    expect(apart.warnings).toEqual([]);
+  });
+});
+
+describe("fields rungate cannot enforce yet are refused, not ignored", () => {
+  it("refuses architecture_policy.forbidden_imports until the import check exists", () => {
+    const policy = policyFixture({
+      architecture_policy: { forbidden_imports: [{ from: "src/core/**", to: "src/adapters/**" }] },
+    });
+    expect(
+      violationsOf(runInputFixture(), policy).find((v) => v.code === "unsupported_policy_field"),
+    ).toMatchObject({
+      path: ["policy", "architecture_policy", "forbidden_imports"],
+    });
+    expect(
+      violationsOf(runInputFixture(), policyFixture({ architecture_policy: { notes: "keep core pure" } })),
+    ).toEqual([]);
+  });
+});

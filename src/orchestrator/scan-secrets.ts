@@ -1,0 +1,43 @@
+import { okAsync, type ResultAsync } from "neverthrow";
+import type { RungateError } from "../core/errors.js";
+import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import { diffAddedLines } from "../core/security/diff-added-lines.js";
+import { type SecretFinding, scanAddedLines, secretRules } from "../core/security/secret-scan.js";
+import type { OrchestratorDeps } from "./deps.js";
+
+/**
+ * The built-in half of the `security` check (`security_policy.block_secrets`): every line the card's diff
+ * adds, from its base to `head`, scanned with the built-in rules and the policy's own patterns. Only added
+ * lines count: a secret already in the base is not this card's doing, and deleting one is not a leak.
+ * Deleted files add nothing; every other file is diffed as text, so a NUL byte cannot hide one.
+ */
+export function scanSecrets(
+  deps: OrchestratorDeps,
+  run: Pick<OrchestrationRun, "worktree_root">,
+  assignment: CardAssignment,
+  policy: SystemPolicyProfile,
+  head: string,
+  signal: AbortSignal | undefined,
+): ResultAsync<SecretFinding[], RungateError> {
+  const opts = signal === undefined ? {} : { signal };
+  const clone_path = run.worktree_root ?? "";
+  const base = assignment.base_sha ?? head;
+  const rules = secretRules(policy.security_policy.secret_patterns);
+  return deps.git
+    .changedFiles({ clone_path, base, head }, opts)
+    .andThen((files) =>
+      files
+        .filter((f) => f.status !== "deleted")
+        .reduce<ResultAsync<SecretFinding[], RungateError>>(
+          (found, file) =>
+            found.andThen((sofar) =>
+              deps.git
+                .fileDiff({ clone_path, base, head, path: file.path, text: true }, opts)
+                .map((diff) => [...sofar, ...scanAddedLines(file.path, diffAddedLines(diff), rules)]),
+            ),
+          okAsync([]),
+        ),
+    );
+}
