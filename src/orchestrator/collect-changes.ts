@@ -13,6 +13,7 @@ import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.
 import { nameUuid } from "../core/snapshot/name-uuid.js";
 import type { AgentDispatchOutcome } from "../ports/agent-dispatcher.js";
 import type { AgentWorkFinding } from "../ports/git-port.js";
+import { cardDiff } from "./card-diff.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { interruptAttempt } from "./interrupt-attempt.js";
 import { loadAssignment } from "./load.js";
@@ -38,11 +39,9 @@ export function readChanges(
   head: string,
   signal?: AbortSignal,
 ): ResultAsync<ChangeEvaluation, RungateError> {
-  const opts = signal === undefined ? {} : { signal };
-  const clone_path = run.worktree_root ?? "";
-  return deps.git
-    .changedFiles({ clone_path, base: assignment.base_sha ?? head, head }, opts)
-    .andThen((files) => evaluateChanges(files, assignment, policy));
+  return cardDiff(deps, run, assignment, head, signal).andThen(({ files }) =>
+    evaluateChanges(files, assignment, policy),
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import { cardDiff } from "./card-diff.js";
 import type { OrchestratorDeps } from "./deps.js";
 
 /** What a card's diff did to its `package.json` files, judged against the dependency policy. */
@@ -34,12 +35,9 @@ export function scanDependencies(
   head: string,
   signal: AbortSignal | undefined,
 ): ResultAsync<DependencyScan, RungateError> {
-  const opts = signal === undefined ? {} : { signal };
-  const clone_path = run.worktree_root ?? "";
-  const base = assignment.base_sha ?? head;
-  const read = (ref: string, path: string) => deps.git.fileContent({ clone_path, ref, path }, opts);
-  return deps.git.changedFiles({ clone_path, base, head }, opts).andThen((files) =>
-    files
+  return cardDiff(deps, run, assignment, head, signal).andThen(({ clone_path, base, files, opts }) => {
+    const read = (ref: string, path: string) => deps.git.fileContent({ clone_path, ref, path }, opts);
+    return files
       .filter((f) => f.status !== "deleted" && (f.path.split("/").at(-1) ?? "") === "package.json")
       .reduce<ResultAsync<DependencyScan, RungateError>>(
         (scan, file) =>
@@ -54,6 +52,6 @@ export function scanDependencies(
           ),
         okAsync({ changes: [], findings: [], unreadable: [] }),
       )
-      .map((scan) => ({ ...scan, findings: judgeDependencyChanges(scan.changes, policy.dependency_policy) })),
-  );
+      .map((scan) => ({ ...scan, findings: judgeDependencyChanges(scan.changes, policy.dependency_policy) }));
+  });
 }

@@ -5,6 +5,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
 import { diffAddedLines } from "../core/security/diff-added-lines.js";
 import { type SecretFinding, scanAddedLines, secretRules } from "../core/security/secret-scan.js";
+import { cardDiff } from "./card-diff.js";
 import type { OrchestratorDeps } from "./deps.js";
 
 /**
@@ -21,23 +22,18 @@ export function scanSecrets(
   head: string,
   signal: AbortSignal | undefined,
 ): ResultAsync<SecretFinding[], RungateError> {
-  const opts = signal === undefined ? {} : { signal };
-  const clone_path = run.worktree_root ?? "";
-  const base = assignment.base_sha ?? head;
   const rules = secretRules(policy.security_policy.secret_patterns);
-  return deps.git
-    .changedFiles({ clone_path, base, head }, opts)
-    .andThen((files) =>
-      files
-        .filter((f) => f.status !== "deleted")
-        .reduce<ResultAsync<SecretFinding[], RungateError>>(
-          (found, file) =>
-            found.andThen((sofar) =>
-              deps.git
-                .fileDiff({ clone_path, base, head, path: file.path, text: true }, opts)
-                .map((diff) => [...sofar, ...scanAddedLines(file.path, diffAddedLines(diff), rules)]),
-            ),
-          okAsync([]),
-        ),
-    );
+  return cardDiff(deps, run, assignment, head, signal).andThen(({ clone_path, base, files, opts }) =>
+    files
+      .filter((f) => f.status !== "deleted")
+      .reduce<ResultAsync<SecretFinding[], RungateError>>(
+        (found, file) =>
+          found.andThen((sofar) =>
+            deps.git
+              .fileDiff({ clone_path, base, head, path: file.path, text: true }, opts)
+              .map((diff) => [...sofar, ...scanAddedLines(file.path, diffAddedLines(diff), rules)]),
+          ),
+        okAsync([]),
+      ),
+  );
 }
