@@ -80,10 +80,7 @@ interface GlobSource {
   readonly at: At;
 }
 
-interface Compiled {
-  readonly glob: string;
-  readonly test: (path: string) => boolean;
-}
+type Compiled = GlobMatcher;
 
 const NOCASE: { readonly [F in Field]: boolean } = { allowed: false, forbidden: true, protected: true };
 
@@ -101,6 +98,26 @@ function compileGlob(raw: unknown, nocase: boolean): Result<Compiled, Omit<Field
       });
     }
   });
+}
+
+/** A compiled glob: the normalised glob and a test of a normalised repository path. */
+export interface GlobMatcher {
+  /** The glob after {@link normaliseGlob}. */
+  readonly glob: string;
+  /** Whether a normalised repository path matches. */
+  readonly test: (path: string) => boolean;
+}
+
+/**
+ * Compiles one glob the way every path rule is compiled (the matching options above; `nocase` as forbidden and
+ * protected globs use it), for rules that match paths outside the three path lists (e.g. import rules). Fails
+ * with the issue that makes the glob unusable ({@link normaliseGlob}'s codes, or `invalid_glob`). Never throws.
+ */
+export function compileGlobMatcher(
+  glob: string,
+  options: { readonly nocase: boolean },
+): Result<GlobMatcher, Omit<FieldIssue, "path">> {
+  return compileGlob(glob, options.nocase);
 }
 
 /** The sources of a list field, or an issue when the field is not a list. */
