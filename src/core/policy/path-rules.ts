@@ -13,7 +13,10 @@ import { normaliseGlob, normaliseRepoPath } from "./path-normalise.js";
  *   On case-insensitive filesystems (macOS, Windows) `.ENV` is `.env`, so when in doubt, deny wins: `.ENV` is
  *   forbidden by `.env`, while `SRC/a.ts` is outside `src/**`.
  * - `**` crosses directories (and matches the directory itself: `src/**` matches `src`); `*` and `?` never
- *   cross `/`. A glob without `/` matches at the root only (`*.pem` does not match `keys/a.pem`; write
+ *   cross `/`.
+ * - A glob whose last segment has no glob characters (`src/components`, `.env`, `**\/secrets`) covers that path
+ *   and everything under it, as a `.gitignore` line does: `src/components` also matches
+ *   `src/components/Button.tsx`. Unlike `.gitignore`, every glob is anchored at the root. A glob without `/` matches at the root only (`*.pem` does not match `keys/a.pem`; write
  *   `**\/*.pem`).
  * - `windows: false`: matching is POSIX on every platform; paths and globs with `\` are refused earlier.
  * - `nonegate: true` and a leading `!` refused by {@link normaliseGlob}: deny rules live in `forbidden_paths`.
@@ -88,7 +91,12 @@ const NOCASE: { readonly [F in Field]: boolean } = { allowed: false, forbidden: 
 function compileGlob(raw: unknown, nocase: boolean): Result<Compiled, Omit<FieldIssue, "path">> {
   return normaliseGlob(raw as string).andThen((glob) => {
     try {
-      const test = picomatch(glob, { ...MATCH_OPTIONS, nocase });
+      // A glob whose last segment is a plain name names a file or a folder, as a `.gitignore` line does: it
+      // covers itself and everything under it, so `src/components` allows `src/components/Button.tsx` and
+      // `**/secrets` forbids `config/secrets/key.txt`.
+      const last = glob.split("/").at(-1) ?? "";
+      const literal = !picomatch.scan(last, { nonegate: true }).isGlob;
+      const test = picomatch(literal ? [glob, `${glob}/**`] : glob, { ...MATCH_OPTIONS, nocase });
       return ok({ glob, test: (path: string) => test(path) });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
