@@ -56,6 +56,16 @@ export {
 export { DEPENDENCY_MANIFESTS, dependencyManifestPaths } from "./policy/dependency-manifests.js";
 export { type ChangeEvaluation, evaluateChanges, type FileEvaluation } from "./policy/evaluate-changes.js";
 export {
+  type ExplainedApproval,
+  type ExplainedRule,
+  type ExplainedRuleSource,
+  ExplainSubject,
+  type ExplainSubjectInput,
+  explainPolicy,
+  type PathExplanation,
+  type PolicyExplanation,
+} from "./policy/explain-policy.js";
+export {
   type DependencyChange,
   type DependencyFinding,
   describeDependencyChanges,
