@@ -71,6 +71,7 @@ export const VIOLATION_CODES = [
   "required_checks_empty",
   "duplicate_required_check",
   "unsupported_policy_field",
+  "workflow_requires_integration",
 ] as const;
 
 /** One of {@link VIOLATION_CODES}. */

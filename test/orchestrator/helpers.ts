@@ -23,7 +23,13 @@ export function cardRequest(
 }
 
 /** A workflow of `n` cards, card i allowed under `src/card<i>/**`. */
-export function workflowRequest(n: number, policy: SystemPolicyProfileInput = policyFixture()) {
+export function workflowRequest(
+  n: number,
+  // A workflow run's policy must require `integration` (the domain reference's rule).
+  policy: SystemPolicyProfileInput = policyFixture({
+    required_checks: ["policy", "lint", "unit", "integration"],
+  }),
+) {
   return {
     ...runInputFixture({
       scope: "workflow",

@@ -29,6 +29,7 @@ describe("a 5-card workflow run on the fakes", () => {
         "passed",
         "passed",
         "passed",
+        "passed",
       ]);
     }
     expect(ports.dispatcher.dispatches.map((d) => d.assignment_id).sort()).toEqual(
@@ -70,7 +71,7 @@ describe("a 5-card workflow run on the fakes", () => {
     const events = (await ports.storage.listEvents(built.run.id))._unsafeUnwrap();
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
     expect(events.filter((e) => e.event_type === "agent.dispatched")).toHaveLength(5);
-    expect(events.filter((e) => e.event_type === "check.completed")).toHaveLength(15);
+    expect(events.filter((e) => e.event_type === "check.completed")).toHaveLength(20);
   });
 
   it("never runs more cards at once than the concurrency limit", async () => {

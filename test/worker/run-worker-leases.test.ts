@@ -26,7 +26,7 @@ async function slowCard(delay_ms: number) {
         { card_id: CARD, title: "Slow card", allowed_paths: ["src/r7/**"], feature_branch: "rungate/r7" },
       ],
     }),
-    policy: policyFixture(),
+    policy: policyFixture({ required_checks: ["policy", "lint", "unit", "integration"] }),
   });
   const assignment = created._unsafeUnwrap().assignments[0];
   const leases = ports.storage.leases;

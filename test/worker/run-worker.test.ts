@@ -23,7 +23,7 @@ function workflow(n: number, run: number) {
         feature_branch: `rungate/r${run}-c${i}`,
       })),
     }),
-    policy: policyFixture(),
+    policy: policyFixture({ required_checks: ["policy", "lint", "unit", "integration"] }),
   };
 }
 

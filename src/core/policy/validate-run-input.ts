@@ -92,6 +92,8 @@ const MESSAGES: { readonly [C in ViolationCode]: (at: string, rule: string) => s
   required_checks_empty: (at) =>
     `${at} is empty: a policy must require at least one check (nothing would stand between an agent and approval)`,
   duplicate_required_check: (at, rule) => `${at}: the check "${rule}" is required more than once`,
+  workflow_requires_integration: (at) =>
+    `${at} must include "integration" for a workflow run: its cards change the code together, so their combination is tested`,
   unsupported_policy_field: (at, rule) =>
     `${at} is not enforced by rungate yet (${rule}); remove it rather than rely on it`,
 };
@@ -266,8 +268,8 @@ function checkCard(
 /**
  * Judges a run input against a project's {@link SystemPolicyProfile} before anything runs, and returns
  * every violation at once (each with a machine code, the offending value, the field path and the rule):
- * project mismatch, scope rules (`workflow` needs `workflow_id` and no `card_id`; `card` needs `card_id`
- * and exactly that one card), duplicate cards, unknown check types and required checks left out of the
+ * project mismatch, scope rules (`workflow` needs `workflow_id`, no `card_id`, and a policy that requires the
+ * `integration` check; `card` needs `card_id` and exactly that one card), duplicate cards, unknown check types and required checks left out of the
  * plan, unsafe paths and globs (absolute, `..`, NUL, backslash, negation), allowed globs that are forbidden
  * anyway, protected globs reached without planning the approval the policy names, branch names git refuses
  * or that carry shell metacharacters, duplicate branches, a feature branch that is not plain (`refs/…`), is
@@ -306,6 +308,17 @@ export function validateRunInputAgainstPolicy(
   if (basePlain !== null)
     out.push(violation(basePlain.code, ["base_branch"], run.base_branch, basePlain.rule));
   out.push(...requiredCheckViolations(pol));
+  // The domain reference's rule: cards of one workflow land together, so the policy must test them together.
+  if (run.scope === "workflow" && !pol.required_checks.includes("integration")) {
+    out.push(
+      violation(
+        "workflow_requires_integration",
+        ["policy", "required_checks"],
+        pol.required_checks,
+        "integration",
+      ),
+    );
+  }
   const planned_checks = checkPlan(run, pol, out);
   const warnings: PolicyWarning[] = [];
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { type PolicyViolation, VIOLATION_CODES, validateRunInputAgainstPolicy } from "../../../src/index.js";
 import { fixtureId, policyFixture, runInputFixture } from "../../../src/testing/index.js";
 
-function violationsOf(input: unknown, policy: unknown = policyFixture()): PolicyViolation[] {
+// A workflow run needs `integration` among the required checks; with it, these tests see only the rule they test.
+function violationsOf(
+  input: unknown,
+  policy: unknown = policyFixture({ required_checks: ["policy", "lint", "unit", "integration"] }),
+): PolicyViolation[] {
   const r = validateRunInputAgainstPolicy(input, policy);
   if (r.isOk()) return [];
   if (r.error.kind !== "policy_violation") throw new Error(`expected violations, got ${r.error.kind}`);
@@ -45,6 +49,18 @@ describe("validateRunInputAgainstPolicy", () => {
     expect(vs[0]?.message).toContain("cards[0].allowed_paths");
   });
 
+  it("refuses a workflow run whose policy does not require integration (the domain reference's rule)", () => {
+    const workflow = runInputFixture({ scope: "workflow", workflow_id: fixtureId(50), card_id: null });
+    const vs = violationsOf(workflow, policyFixture({ required_checks: ["policy", "unit"] }));
+    expect(codes(vs)).toEqual(["workflow_requires_integration"]);
+    expect(vs[0]?.path).toEqual(["policy", "required_checks"]);
+    // A card run under the same policy is fine, and so is the workflow once integration is required.
+    expect(violationsOf(runInputFixture(), policyFixture({ required_checks: ["policy", "unit"] }))).toEqual(
+      [],
+    );
+    expect(violationsOf(workflow, policyFixture({ required_checks: ["integration"] }))).toEqual([]);
+  });
+
   it("requires workflow_id and forbids card_id for workflow scope", () => {
     const vs = violationsOf(
       runInputFixture({ scope: "workflow", workflow_id: null, card_id: fixtureId(100) }),
@@ -60,7 +76,7 @@ describe("validateRunInputAgainstPolicy", () => {
   });
 
   it("names unknown check types and required checks left out of the plan", () => {
-    const vs = violationsOf(runInputFixture({ planned_checks: ["lint", "fuzz"] }));
+    const vs = violationsOf(runInputFixture({ planned_checks: ["lint", "fuzz"] }), policyFixture());
     expect(vs.map((v) => [v.code, v.value, v.rule])).toEqual([
       ["unknown_check_type", "fuzz", expect.any(String)],
       ["required_check_missing", ["lint", "fuzz"], "policy"],
