@@ -66,6 +66,20 @@ export {
   type PolicyExplanation,
 } from "./policy/explain-policy.js";
 export {
+  compileImportRules,
+  describeImportFindings,
+  type FileImports,
+  IMPORT_FINDING_KINDS,
+  type ImportFinding,
+  type ImportFindingKind,
+  type ImportRule,
+  type ImportRules,
+  type ImportStatement,
+  judgeImports,
+  type ResolvedSpecifier,
+  resolveSpecifier,
+} from "./policy/import-rules.js";
+export {
   type DependencyChange,
   type DependencyFinding,
   describeDependencyChanges,

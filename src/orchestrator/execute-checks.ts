@@ -11,11 +11,11 @@ import { describeSecretFindings } from "../core/security/secret-scan.js";
 import type { CheckRunResult } from "../ports/check-runner.js";
 import type { CheckTreeState } from "../ports/git-port.js";
 import { mapWithLimit } from "./bounded.js";
-import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment, plannedChecksOf } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { commit, eventDraft, systemActor } from "./persist.js";
+import { policyCheck } from "./policy-check.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
 import { scanDependencies } from "./scan-dependencies.js";
 import { scanSecrets } from "./scan-secrets.js";
@@ -259,13 +259,7 @@ function runOne(
   const elapsed = () => Math.max(0, Date.parse(deps.clock.now()) - started);
   const result: ResultAsync<CheckRunResult, RungateError> =
     type === "policy"
-      ? readChanges(deps, run, assignment, policy, head, signal).map((evaluation) => ({
-          status: evaluation.ok ? ("passed" as const) : ("failed" as const),
-          output: evaluation.ok
-            ? `${evaluation.files.length} changed file(s) within the path rules`
-            : evaluation.violations.map((v) => `${v.path}: ${v.verdict} (${v.rule})`).join("\n"),
-          duration_ms: elapsed(),
-        }))
+      ? policyCheck(deps, run, assignment, policy, head, signal, elapsed)
       : type === "security" && policy.security_policy.block_secrets
         ? // Secrets first, in rungate's own process: a leak fails the check whatever the runner would say.
           scanSecrets(deps, run, assignment, policy, head, signal).andThen((findings) =>

@@ -17,6 +17,7 @@ import {
   featureBranchProblem,
   plainBranchProblem,
 } from "./branch-names.js";
+import { compileImportRules } from "./import-rules.js";
 import { normaliseGlob } from "./path-normalise.js";
 import { globCoveredBy, globsMayOverlap } from "./path-rules.js";
 import { repoUrlProblem } from "./repo-url.js";
@@ -166,16 +167,12 @@ function requiredCheckViolations(policy: SystemPolicyProfile): PolicyViolation[]
   if (policy.required_checks.length === 0) {
     out.push(violation("required_checks_empty", ["policy", "required_checks"], [], "at least one"));
   }
-  // A rule that looks enforced and is not is worse than no rule: refused until rungate checks it.
-  if (policy.architecture_policy.forbidden_imports.length > 0) {
-    out.push(
-      violation(
-        "unsupported_policy_field",
-        ["policy", "architecture_policy", "forbidden_imports"],
-        policy.architecture_policy.forbidden_imports,
-        "import rules between globs are not checked yet",
-      ),
-    );
+  // Import rules are compiled here so that an unusable glob is refused before anything runs.
+  const imports = compileImportRules(policy.architecture_policy.forbidden_imports);
+  if (imports.isErr()) {
+    for (const issue of imports.error.detail.issues) {
+      out.push(violation("invalid_glob", ["policy", ...issue.path], undefined, issue.message));
+    }
   }
   policy.required_checks.forEach((check, i) => {
     if (policy.required_checks.indexOf(check) !== i) {

@@ -64,7 +64,12 @@ export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
 /** Architecture rules a `policy` check may enforce (layers that must not import each other). Extra keys are kept. */
 export const ArchitecturePolicy = z
   .looseObject({
-    /** Each rule: code under `from` must not import code under `to` (globs). */
+    /**
+     * Each rule: a changed file under `from` must not import anything under `to` (globs, matched
+     * case-insensitively; a bare specifier such as `node:fs` or `zod` is matched as written). Enforced by the
+     * `policy` check on the imports of the card's changed files, read with a lexer (static, type-only,
+     * re-exports, literal dynamic imports; a computed or unreadable import fails too). See docs/path-rules.md.
+     */
     forbidden_imports: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).default([]),
     /** Free text shown to agents in their task. */
     notes: z.string().nullable().default(null),

@@ -295,18 +295,13 @@ describe("the policy's own rules (issue 14)", () => {
   });
 });
 
-describe("fields rungate cannot enforce yet are refused, not ignored", () => {
-  it("refuses architecture_policy.forbidden_imports until the import check exists", () => {
-    const policy = policyFixture({
-      architecture_policy: { forbidden_imports: [{ from: "src/core/**", to: "src/adapters/**" }] },
-    });
-    expect(
-      violationsOf(runInputFixture(), policy).find((v) => v.code === "unsupported_policy_field"),
-    ).toMatchObject({
-      path: ["policy", "architecture_policy", "forbidden_imports"],
-    });
-    expect(
-      violationsOf(runInputFixture(), policyFixture({ architecture_policy: { notes: "keep core pure" } })),
-    ).toEqual([]);
+describe("architecture_policy.forbidden_imports", () => {
+  it("accepts usable import rules and refuses a glob that cannot be used, before anything runs", () => {
+    const rules = (from: string) =>
+      policyFixture({ architecture_policy: { forbidden_imports: [{ from, to: "src/adapters/**" }] } });
+    expect(violationsOf(runInputFixture(), rules("src/core/**"))).toEqual([]);
+    expect(violationsOf(runInputFixture(), rules("src/[core"))).toMatchObject([
+      { code: "invalid_glob", path: ["policy", "architecture_policy", "forbidden_imports", 0, "from"] },
+    ]);
   });
 });
