@@ -69,6 +69,8 @@ function lifecycleInCore(): void {
     resolved_at: now,
     notes: null,
     head_sha: HEAD,
+    content_digest: null,
+    carried_from: null,
     version: 0,
   };
   step({ type: "approval_granted", actor: { type: "user", id: "alice" }, approval });

@@ -222,6 +222,8 @@ const approval = (status: ApprovalRequest["status"], by: string | null): Approva
   resolved_at: by === null ? null : now(),
   notes: by === null ? null : "Looks right.",
   head_sha: head1,
+  content_digest: null,
+  carried_from: null,
   version: 0,
 });
 say(

@@ -31,6 +31,12 @@ export {
   type ViolationCode,
 } from "./errors.js";
 export {
+  type ApprovalContent,
+  type ApprovalContentFile,
+  approvalContentDigest,
+  carriedApprovals,
+} from "./gates/approval-content.js";
+export {
   type ApprovalGateSubject,
   approvalGateReasons,
   canRequestApproval,

@@ -1,9 +1,12 @@
 import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
+import { carriedApprovals } from "../core/gates/approval-content.js";
 import { canRequestApproval } from "../core/gates/approval-gate.js";
-import { requiredApprovalTypes } from "../core/gates/pull-request-gate.js";
+import { pullRequestGateReasons, requiredApprovalTypes } from "../core/gates/pull-request-gate.js";
+import { actorOf } from "../core/schemas/actor-id.js";
 import type { ApprovalRequest } from "../core/schemas/approval-request.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import { approvalDigestAt } from "./approval-digest.js";
 import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment } from "./load.js";
@@ -58,21 +61,46 @@ export function requestApproval(
       );
     }
     const now = deps.clock.now();
-    const approvals: ApprovalRequest[] = requiredApprovalTypes(policy, changes).map((kind) => ({
-      id: deps.ids.next(),
-      run_id: run.id,
-      assignment_id: assignment.id,
-      approval_type: kind,
-      status: "pending",
-      requested_by: `system:${deps.options.system_actor}`,
-      requested_at: now,
-      resolved_by: null,
-      resolved_at: null,
-      notes: null,
-      head_sha: head,
-      version: 0,
-    }));
-    const next = yield* applyAssignmentEvent(
+    const digest = yield* approvalDigestAt(deps, run, assignment, head, checks);
+    const kinds = requiredApprovalTypes(policy, changes);
+    const carried = carriedApprovals(
+      yield* deps.storage.listApprovals(run.id),
+      assignment.id,
+      head,
+      digest,
+      kinds,
+    );
+    const approvals: ApprovalRequest[] = kinds.map((kind) => {
+      const from = carried.find((c) => c.approval_type === kind);
+      const request: ApprovalRequest = {
+        id: deps.ids.next(),
+        run_id: run.id,
+        assignment_id: assignment.id,
+        approval_type: kind,
+        status: "pending",
+        requested_by: `system:${deps.options.system_actor}`,
+        requested_at: now,
+        resolved_by: null,
+        resolved_at: null,
+        notes: null,
+        head_sha: head,
+        content_digest: digest,
+        carried_from: null,
+        version: 0,
+      };
+      // The same content a person already approved: their decision stands for this head too.
+      return from === undefined
+        ? request
+        : {
+            ...request,
+            status: "approved",
+            resolved_by: from.resolved_by,
+            resolved_at: now,
+            notes: from.notes,
+            carried_from: from.id,
+          };
+    });
+    let next = yield* applyAssignmentEvent(
       deps,
       run,
       assignment,
@@ -81,17 +109,49 @@ export function requestApproval(
       {
         idempotency_key: `request_approval:${assignment.id}:${head}`,
         approvals: approvals.map((record) => ({ record, expected_version: null })),
-        events: approvals.map((a) =>
-          eventDraft(deps, run, "approval.requested", systemActor(deps), {
-            assignment_id: assignment.id,
-            approval_id: a.id,
-            approval_type: a.approval_type,
-            head_sha: head,
-            protected_paths: changes.protected_paths,
-          }),
-        ),
+        events: approvals.flatMap((a) => {
+          const from = carried.find((c) => c.id === a.carried_from);
+          return [
+            eventDraft(deps, run, "approval.requested", systemActor(deps), {
+              assignment_id: assignment.id,
+              approval_id: a.id,
+              approval_type: a.approval_type,
+              head_sha: head,
+              protected_paths: changes.protected_paths,
+            }),
+            ...(from === undefined
+              ? []
+              : [
+                  eventDraft(deps, run, "approval.carried", systemActor(deps), {
+                    assignment_id: assignment.id,
+                    approval_id: a.id,
+                    approval_type: a.approval_type,
+                    head_sha: head,
+                    content_digest: digest,
+                    from_approval_id: from.id,
+                    from_head_sha: from.head_sha,
+                    approved_by: from.resolved_by ?? "",
+                  }),
+                ]),
+          ];
+        }),
       },
     );
+    // Every approval carried (and the policy's four-eyes rule met): the card is approved as it was before.
+    const granted = approvals.find((a) => a.carried_from !== null);
+    if (
+      granted !== undefined &&
+      pullRequestGateReasons(next, approvals, policy, { ...changes, initiated_by: run.initiated_by })
+        .length === 0
+    ) {
+      next = yield* applyAssignmentEvent(
+        deps,
+        run,
+        next,
+        { type: "approval_granted", actor: actorOf(granted.resolved_by ?? ""), approval: granted },
+        actorOf(granted.resolved_by ?? ""),
+      );
+    }
     yield* advanceRun(deps, run.id, systemActor(deps));
     return ok({ assignment: next, approvals });
   });

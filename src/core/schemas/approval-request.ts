@@ -15,6 +15,14 @@ export const ApprovalRequest = z.object({
   resolved_at: IsoDateTime.nullable().default(null),
   notes: z.string().nullable().default(null),
   head_sha: GitSha.nullable().default(null),
+  /**
+   * The digest of the content this request is about (`approvalContentDigest`: the diff against the base, the
+   * check results, the policy snapshot hash), or `null` on requests from before digests. A new head with the
+   * same digest keeps a person's approval; any change to the content voids it.
+   */
+  content_digest: z.string().nullable().default(null),
+  /** When this approval was carried over from an earlier head of the same content: that request's id. */
+  carried_from: Uuid.nullable().default(null),
   version: Version,
 });
 /** Parsed {@link ApprovalRequest}. */

@@ -154,6 +154,20 @@ export const RUN_EVENT_CATALOGUE = {
       notes: z.string().nullable(),
     }),
   },
+  "approval.carried": {
+    about:
+      "A person's approval was carried to a new head with the same content digest (a reworded commit, a rebase onto the same base): no new decision was needed.",
+    payload: payload({
+      ...card,
+      approval_id: Uuid,
+      approval_type: ApprovalType,
+      head_sha: GitSha,
+      content_digest: z.string(),
+      from_approval_id: Uuid,
+      from_head_sha: GitSha.nullable(),
+      approved_by: z.string(),
+    }),
+  },
   "pull_request.drafted": {
     about: "A draft pull request was opened on the PR host for the approved head.",
     payload: payload({

@@ -162,6 +162,8 @@ function makeFixtures() {
     resolved_at: null,
     notes: null,
     head_sha: "abc1234",
+    content_digest: null,
+    carried_from: null,
     version: 0,
   });
 

@@ -226,6 +226,8 @@ const approvalArb = (likely: ApprovalRequest["status"]): fc.Arbitrary<ApprovalRe
     requested_at: stampArb,
     resolved_by: fc.option(fc.constant("user:alice"), { nil: null, freq: 10 }),
     resolved_at: fc.option(stampArb, { nil: null, freq: 4 }),
+    content_digest: fc.constant(null),
+    carried_from: fc.constant(null),
     notes: fc.constantFrom<string | null>(null, "not yet"),
     head_sha: fc.option(shaArb, { nil: null, freq: 8 }),
     version: fc.constant(0),
