@@ -17,6 +17,7 @@ export const ENTRIES = {
   "./checks": ["checks", "src/adapters/process-checks/index.ts"],
   "./dispatch": ["dispatch", "src/adapters/process-dispatch/index.ts"],
   "./sandbox": ["sandbox", "src/adapters/sandbox/index.ts"],
+  "./dossier": ["dossier", "src/dossier/index.ts"],
 };
 
 if (process.argv.includes("--write")) {
