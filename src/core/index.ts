@@ -107,6 +107,18 @@ export {
   PathVerdictKind,
 } from "./policy/path-rules.js";
 export { repoUrlProblem } from "./policy/repo-url.js";
+export {
+  countAssertions,
+  describeTestIntegrityFindings,
+  judgeTestIntegrity,
+  TEST_CONFIG_SECTIONS,
+  TEST_INTEGRITY_FINDING_KINDS,
+  type TestIntegrityFile,
+  type TestIntegrityFinding,
+  type TestIntegrityFindingKind,
+  type TestIntegrityRules,
+  testIntegrityOutcome,
+} from "./policy/test-integrity.js";
 export { resolveLink, treeSafetyVerdicts } from "./policy/tree-safety.js";
 export {
   type PolicyWarning,
@@ -137,6 +149,15 @@ export {
   verifyRunSnapshots,
 } from "./run/new-run.js";
 export * from "./schemas/index.js";
+export {
+  DEFAULT_TEST_CONFIG_GLOBS,
+  DEFAULT_TEST_CONFIG_KEYS,
+  DEFAULT_TEST_GLOBS,
+  DEFAULT_TEST_SCRIPTS,
+  TEST_INTEGRITY_ACTIONS,
+  TestIntegrityAction,
+  TestIntegrityPolicy,
+} from "./schemas/test-integrity-policy.js";
 export { type AddedLine, diffAddedLines } from "./security/diff-added-lines.js";
 export {
   BUILT_IN_SECRET_RULES,

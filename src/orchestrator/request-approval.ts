@@ -12,6 +12,7 @@ import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
+import { scanTestIntegrity } from "./scan-test-integrity.js";
 import { advanceRun, applyAssignmentEvent } from "./transitions.js";
 
 /** An assignment awaiting a person, with the approval requests put to them. */
@@ -62,7 +63,11 @@ export function requestApproval(
     }
     const now = deps.clock.now();
     const digest = yield* approvalDigestAt(deps, run, assignment, head, checks);
-    const kinds = requiredApprovalTypes(policy, changes);
+    const weakened = yield* scanTestIntegrity(deps, run, assignment, policy, head, undefined);
+    const kinds = requiredApprovalTypes(policy, {
+      ...changes,
+      weakens_tests: weakened.length > 0 && policy.test_integrity.on_finding === "require_approval",
+    });
     const carried = carriedApprovals(
       yield* deps.storage.listApprovals(run.id),
       assignment.id,

@@ -25,6 +25,11 @@ export interface PullRequestGateChanges {
    * then approvals all decided by that person leave the gate closed, and so does an unknown initiator.
    */
   readonly initiated_by?: string;
+  /**
+   * The change weakens tests and the policy's `test_integrity.on_finding` is `require_approval`: a
+   * `test_change` approval is needed.
+   */
+  readonly weakens_tests?: boolean;
 }
 
 /** What the approval gates read of a policy: its approval policy, and its dependency policy when it has one. */
@@ -49,6 +54,7 @@ export function requiredApprovalTypes(
   ) {
     kinds.add("dependency_change");
   }
+  if (changes.weakens_tests === true) kinds.add("test_change");
   kinds.delete("merge_pr");
   return [...kinds];
 }
@@ -66,7 +72,12 @@ export function pullRequestGateReasons(
   }
   const mine = approvals.filter((a) => a.assignment_id === assignment.id);
   const reasons: GateReason[] = [];
-  for (const kind of requiredApprovalTypes(policy, changes)) {
+  // Whatever was asked of a person for this head must be answered too (e.g. a `test_change` request made
+  // when the checks found weakened tests): a gate never forgets a question it put.
+  const asked = mine.filter((a) => a.head_sha === head).map((a) => a.approval_type);
+  const needed = new Set([...requiredApprovalTypes(policy, changes), ...asked]);
+  needed.delete("merge_pr");
+  for (const kind of needed) {
     const ofKind = mine.filter((a) => a.approval_type === kind);
     const latest = latestBy(
       ofKind.filter((a) => a.head_sha === head),

@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * Kinds of approval a person can grant. `create_pr` and `merge_pr` are the ones host apps already store;
- * `code_review`, `protected_path_change` and `dependency_change` are named by an `approval_policy`.
+ * `code_review`, `protected_path_change` and `dependency_change` are named by an `approval_policy`;
+ * `test_change` is asked for when a change weakens tests and the policy's `test_integrity.on_finding` says so.
  */
 export const APPROVAL_TYPES = [
   "create_pr",
@@ -10,6 +11,7 @@ export const APPROVAL_TYPES = [
   "code_review",
   "protected_path_change",
   "dependency_change",
+  "test_change",
 ] as const;
 
 /** One of {@link APPROVAL_TYPES}. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ApprovalType } from "./approval-type.js";
 import { RunCheckType } from "./check-type.js";
 import { IsoDateTime, Uuid } from "./primitives.js";
+import { TestIntegrityPolicy } from "./test-integrity-policy.js";
 
 /**
  * What a run may do to dependencies. Unknown keys are kept (`looseObject`) so a host's own settings survive
@@ -142,6 +143,8 @@ export const SystemPolicyProfile = z.object({
   architecture_policy: ArchitecturePolicy,
   approval_policy: ApprovalPolicy,
   agent_policy: AgentPolicy,
+  /** Tests a change may not weaken silently: see {@link TestIntegrityPolicy}. */
+  test_integrity: TestIntegrityPolicy,
   updated_at: IsoDateTime,
 });
 /** Parsed {@link SystemPolicyProfile}. */
