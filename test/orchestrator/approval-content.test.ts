@@ -39,9 +39,13 @@ describe("approvals are bound to content, not to a commit id", () => {
         path: agentFile,
       })
     )._unsafeUnwrap();
-    // Someone rewrites the commit without changing a byte: a new head with the same tree.
-    // The fake git makes no empty commits: an edit and its undo give a new head with the same tree.
-    ports.git.commit({ worktree_path: a.worktree_path ?? "", files: { [agentFile]: "undone\n" }, message: "tmp" });
+    // Someone rewrites the commit without changing a byte: a new head with the same tree. (The fake git makes
+    // no empty commits, so an edit and its undo stand in for the reword.)
+    ports.git.commit({
+      worktree_path: a.worktree_path ?? "",
+      files: { [agentFile]: "undone\n" },
+      message: "tmp",
+    });
     const reworded = ports.git
       .commit({
         worktree_path: a.worktree_path ?? "",
@@ -100,7 +104,11 @@ describe("approvals are bound to content, not to a commit id", () => {
       })
     )._unsafeUnwrap();
     // The fake git makes no empty commits: an edit and its undo give a new head with the same tree.
-    ports.git.commit({ worktree_path: a.worktree_path ?? "", files: { [agentFile]: "undone\n" }, message: "tmp" });
+    ports.git.commit({
+      worktree_path: a.worktree_path ?? "",
+      files: { [agentFile]: "undone\n" },
+      message: "tmp",
+    });
     const reworded = ports.git
       .commit({
         worktree_path: a.worktree_path ?? "",
