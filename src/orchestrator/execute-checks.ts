@@ -8,7 +8,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
 import type { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
 import { describeSecretFindings } from "../core/security/secret-scan.js";
-import type { CheckRunResult } from "../ports/check-runner.js";
+import type { CheckPrepareStep, CheckRunResult } from "../ports/check-runner.js";
 import type { CheckTreeState } from "../ports/git-port.js";
 import { mapWithLimit } from "./bounded.js";
 import type { OrchestratorDeps } from "./deps.js";
@@ -82,10 +82,23 @@ export function executeChecks(
     // Tracked as the run's work, so that a person's cancel (here or in another process) stops the checks.
     const work = deps.work.begin(run.id, signal);
     const written = await mapWithLimit(todo, deps.options.check_concurrency, (type) =>
-      runOne(deps, run, policy, assignment, head, type, work.signal).andThen((check) =>
+      runOne(deps, run, policy, assignment, head, type, work.signal).andThen(({ check, prepare }) =>
         commit(deps, {
           checks: [check],
           events: [
+            // The install before the check is a step of its own: how long it took and how it ended.
+            ...(prepare === null
+              ? []
+              : [
+                  eventDraft(deps, run, "check.prepared", systemActor(deps), {
+                    assignment_id: assignment.id,
+                    check_type: check.check_type,
+                    head_sha: head,
+                    command: prepare.command,
+                    status: prepare.status,
+                    duration_ms: prepare.duration_ms,
+                  }),
+                ]),
             eventDraft(deps, run, "check.completed", systemActor(deps), {
               assignment_id: assignment.id,
               check_id: check.id,
@@ -254,7 +267,7 @@ function runOne(
   head: string,
   type: RunCheckType,
   signal: AbortSignal | undefined,
-): ResultAsync<RunCheck, RungateError> {
+): ResultAsync<{ readonly check: RunCheck; readonly prepare: CheckPrepareStep | null }, RungateError> {
   const started = Date.parse(deps.clock.now());
   const elapsed = () => Math.max(0, Date.parse(deps.clock.now()) - started);
   const result: ResultAsync<CheckRunResult, RungateError> =
@@ -279,17 +292,20 @@ function runOne(
       // An aborted run stops; any other runner failure is a result that can never pass.
       error.kind === "cancelled"
         ? result
-        : ok({ status: "error" as const, output: error.message, duration_ms: 0 }),
+        : ok<CheckRunResult, RungateError>({ status: "error", output: error.message, duration_ms: 0 }),
     )
     .map((r) => ({
-      id: deps.ids.next(),
-      run_id: run.id,
-      assignment_id: assignment.id,
-      check_type: type,
-      status: r.status,
-      output: r.output,
-      executed_at: deps.clock.now(),
-      head_sha: head,
-      duration_ms: r.duration_ms,
+      check: {
+        id: deps.ids.next(),
+        run_id: run.id,
+        assignment_id: assignment.id,
+        check_type: type,
+        status: r.status,
+        output: r.output,
+        executed_at: deps.clock.now(),
+        head_sha: head,
+        duration_ms: r.duration_ms,
+      },
+      prepare: r.prepare ?? null,
     }));
 }

@@ -17,6 +17,19 @@ export interface CheckRunResult {
   /** The tail of its output, secrets redacted. */
   readonly output: string | null;
   readonly duration_ms: number;
+  /**
+   * The prepare step that ran in the check's tree before it (installing dependencies), when the runner has
+   * one: the command, how it ended and how long it took. Recorded by the orchestrator as its own event.
+   */
+  readonly prepare?: CheckPrepareStep;
+}
+
+/** One prepare step of a check tree: see {@link CheckRunResult.prepare}. */
+export interface CheckPrepareStep {
+  /** The command, as one line (`npm ci --prefer-offline ...`). */
+  readonly command: string;
+  readonly status: "passed" | "failed" | "error";
+  readonly duration_ms: number;
 }
 
 /** Options of a check run. */

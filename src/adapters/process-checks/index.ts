@@ -6,6 +6,12 @@
  * @packageDocumentation
  */
 export { NPM_PRESET_COMMANDS, type NpmPresetOverrides, npmPreset } from "./npm-preset.js";
+export {
+  detectPreparePreset,
+  PREPARE_PRESETS,
+  type PreparePreset,
+  packageCacheEnv,
+} from "./prepare-presets.js";
 export { createProcessCheckRunner } from "./process-checks-adapter.js";
 export {
   CheckCommandConfig,
@@ -16,6 +22,7 @@ export {
   DEFAULT_CHECK_TIMEOUT_MS,
   DEFAULT_KILL_GRACE_MS,
   DEFAULT_OUTPUT_CAP_BYTES,
+  PrepareConfig,
   ProcessCheckRunnerConfig,
   type ProcessCheckRunnerConfigInput,
 } from "./process-checks-config.js";

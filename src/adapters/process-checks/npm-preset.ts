@@ -29,7 +29,9 @@ export interface NpmPresetOverrides extends Omit<ProcessCheckRunnerConfigInput, 
  * A runner configuration for an npm project: every configurable check type mapped to its npm command (see
  * {@link NPM_PRESET_COMMANDS}), each overridable or removable. A type removed with `null` is answered
  * `skipped`, which never satisfies a required check; a script missing from `package.json` makes npm exit
- * non-zero, so that check is `failed`.
+ * non-zero, so that check is `failed`. Each check's fresh tree is prepared first: `prepare` defaults to
+ * `"detect"`, so a repository with `package-lock.json` gets `npm ci` (pnpm, yarn and the others likewise), one
+ * without a lock file gets nothing; pass `prepare: null` to skip it or a command to replace it.
  *
  * @example
  * const checks = createProcessCheckRunner(
@@ -37,7 +39,7 @@ export interface NpmPresetOverrides extends Omit<ProcessCheckRunnerConfigInput, 
  * );
  */
 export function npmPreset(overrides: NpmPresetOverrides = {}): ProcessCheckRunnerConfigInput {
-  const { checks: perType = {}, ...rest } = overrides;
+  const { checks: perType = {}, prepare = "detect", ...rest } = overrides;
   const checks: { [T in ConfigurableCheckType]?: CheckCommandConfigInput } = {};
   for (const [type, command] of Object.entries(NPM_PRESET_COMMANDS) as [
     ConfigurableCheckType,
@@ -47,5 +49,5 @@ export function npmPreset(overrides: NpmPresetOverrides = {}): ProcessCheckRunne
     if (override === null) continue;
     checks[type] = { command: [...command], ...override };
   }
-  return { ...rest, checks };
+  return { ...rest, prepare, checks };
 }

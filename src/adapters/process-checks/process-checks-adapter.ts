@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { parseInput } from "../../core/parse.js";
@@ -22,12 +22,39 @@ import type {
 } from "../../ports/check-runner.js";
 import type { PortError } from "../../ports/port-error.js";
 import { checkCancelled, toCheckRunnerFailure } from "./map-process-checks-errors.js";
+import { detectPreparePreset, PREPARE_PRESETS, packageCacheEnv } from "./prepare-presets.js";
 import {
-  type CheckCommandConfig,
+  CheckCommandConfig,
+  type PrepareConfig,
   ProcessCheckRunnerConfig,
   type ProcessCheckRunnerConfigInput,
 } from "./process-checks-config.js";
 import { Semaphore } from "./semaphore.js";
+
+/**
+ * The command that prepares a check tree, or `null` when nothing is to be installed: a preset name resolves to
+ * its command, `"detect"` to the preset the tree's root files point to (none: `null`), and a shared
+ * `cache_dir` is handed to every package manager through its environment.
+ */
+async function resolvePrepare(
+  prepare: PrepareConfig,
+  cacheDir: string | null,
+  worktree: string,
+): Promise<CheckCommandConfig | null> {
+  if (prepare === null) return null;
+  const preset =
+    prepare === "detect"
+      ? detectPreparePreset(await readdir(worktree).catch(() => []))
+      : typeof prepare === "string"
+        ? prepare
+        : null;
+  if (prepare === "detect" && preset === null) return null;
+  const base: CheckCommandConfig =
+    typeof prepare === "object"
+      ? prepare
+      : CheckCommandConfig.parse({ command: [...PREPARE_PRESETS[preset ?? "npm"].command] });
+  return cacheDir === null ? base : { ...base, env: { ...packageCacheEnv(cacheDir), ...base.env } };
+}
 
 const USAGE =
   'Usage: createProcessCheckRunner({ checks: { unit: { command: ["npm", "test"] }, lint: { command: ["npm", "run", "lint"] } } }), or createProcessCheckRunner(npmPreset()).';
@@ -218,7 +245,31 @@ export function createProcessCheckRunner(config: ProcessCheckRunnerConfigInput):
       });
     }
     const timeoutMs = Math.min(command.timeout_ms, timeout.value ?? Number.POSITIVE_INFINITY);
-    return runConfigured(req, command, timeoutMs, call.signal);
+    const prepareCommand = await resolvePrepare(options.prepare, options.cache_dir, req.worktree_path);
+    if (prepareCommand === null) return runConfigured(req, command, timeoutMs, call.signal);
+    const prepared = await runConfigured(req, prepareCommand, prepareCommand.timeout_ms, call.signal);
+    if (prepared.isErr()) return prepared;
+    const step = {
+      command: prepareCommand.command.join(" "),
+      status: prepared.value.status === "skipped" ? ("error" as const) : prepared.value.status,
+      duration_ms: prepared.value.duration_ms,
+    };
+    const heading = note(`prepare: \`${step.command}\` ${step.status} in ${step.duration_ms} ms`);
+    if (step.status !== "passed") {
+      // The check never runs on a tree whose dependencies did not install: its result could mean anything.
+      return ok({
+        status: step.status,
+        output: appendNote(prepared.value.output ?? "", heading),
+        duration_ms: step.duration_ms,
+        prepare: step,
+      });
+    }
+    return (await runConfigured(req, command, timeoutMs, call.signal)).map((checked) => ({
+      ...checked,
+      output: appendNote(heading, checked.output ?? ""),
+      duration_ms: checked.duration_ms + step.duration_ms,
+      prepare: step,
+    }));
   };
 
   // What the runner hands its checks that is secret (by variable name), for the orchestrator's redaction.

@@ -70,12 +70,39 @@ export const CheckCommands = z.strictObject({
   policy: z.never({ error: POLICY_REFUSED }).optional(),
 });
 
+/**
+ * The prepare step: what installs a check tree's dependencies before its check runs. `"detect"` picks a preset
+ * from the tree's root files (`detectPreparePreset`), a preset name forces one, a command config runs that;
+ * `null` (default) prepares nothing.
+ */
+export const PrepareConfig = z
+  .union([
+    z.literal("detect"),
+    z.enum(["npm", "pnpm", "yarn", "uv", "pip", "go", "cargo"]),
+    CheckCommandConfig,
+  ])
+  .nullable();
+/** Parsed {@link PrepareConfig}. */
+export type PrepareConfig = z.infer<typeof PrepareConfig>;
+
 /** Options of `createProcessCheckRunner`. */
 export const ProcessCheckRunnerConfig = z.strictObject({
   /** The runner's name (default `"process-check-runner"`). */
   name: z.string().min(1).default("process-check-runner"),
   /** The command per check type. */
   checks: CheckCommands,
+  /**
+   * Installs dependencies in each check's fresh tree before the check (see {@link PrepareConfig}), recorded as
+   * its own step in the result (`prepare`). A prepare that fails fails the check; one that cannot start
+   * makes it `error`. Default `null`: nothing is installed.
+   */
+  prepare: PrepareConfig.default(null),
+  /**
+   * A directory for package managers' download caches, shared by every check tree of every card (npm, pnpm,
+   * yarn, uv, pip, Go modules, Cargo), so that each tree's own install is mostly a copy. Default `null`: each
+   * manager's own default cache.
+   */
+  cache_dir: z.string().min(1).nullable().default(null),
   /** Extra secrets to redact from output: regular-expression sources. */
   redact_patterns: z.array(RegexSource).default([]),
   /** How many checks this runner runs at once, across all calls (default 2). */

@@ -110,6 +110,18 @@ export const RUN_EVENT_CATALOGUE = {
     about: "A commit landed on the card's branch after its checks began: everything is checked again.",
     payload: payload({ ...card, from: GitSha.nullable(), to: GitSha, phase_before: AssignmentPhase }),
   },
+  "check.prepared": {
+    about:
+      "The check runner installed the dependencies of a check's fresh tree before the check (its prepare step).",
+    payload: payload({
+      ...card,
+      check_type: RunCheckType,
+      head_sha: GitSha,
+      command: z.string(),
+      status: z.enum(["passed", "failed", "error"]),
+      duration_ms: z.number().int().nonnegative(),
+    }),
+  },
   "check.completed": {
     about: "A check finished on a head and its result was stored.",
     payload: payload({
