@@ -165,6 +165,7 @@ function runInCheckTree(
   head: string,
   type: RunCheckType,
   signal: AbortSignal | undefined,
+  policy: Pick<SystemPolicyProfile, "security_policy">,
 ): ResultAsync<CheckRunResult, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   const clone_path = run.worktree_root ?? "";
@@ -179,6 +180,7 @@ function runInCheckTree(
             check_type: type,
             head_sha: head,
             worktree_path: tree_path,
+            fail_on_severity: policy.security_policy.fail_on_severity,
           },
           {
             ...opts,
@@ -250,7 +252,7 @@ function dependencyCheck(
         duration_ms: elapsed(),
       });
     }
-    return runInCheckTree(deps, run, assignment, head, "dependency", signal).map((result) =>
+    return runInCheckTree(deps, run, assignment, head, "dependency", signal, policy).map((result) =>
       listed === ""
         ? result
         : { ...result, output: [listed, result.output].filter((o) => o !== null).join("\n") },
@@ -282,11 +284,11 @@ function runOne(
                   output: describeSecretFindings(findings),
                   duration_ms: elapsed(),
                 })
-              : runInCheckTree(deps, run, assignment, head, type, signal),
+              : runInCheckTree(deps, run, assignment, head, type, signal, policy),
           )
         : type === "dependency"
           ? dependencyCheck(deps, run, assignment, policy, head, signal, elapsed)
-          : runInCheckTree(deps, run, assignment, head, type, signal);
+          : runInCheckTree(deps, run, assignment, head, type, signal, policy);
   return result
     .orElse((error) =>
       // An aborted run stops; any other runner failure is a result that can never pass.

@@ -9,6 +9,12 @@ export interface CheckRunRequest {
   readonly check_type: RunCheckType;
   readonly head_sha: string;
   readonly worktree_path: string;
+  /**
+   * The lowest advisory severity that fails a check (the policy's `security_policy.fail_on_severity`), for
+   * runners whose tools filter advisories by severity (`npm audit --audit-level`). Optional: a request without
+   * it means the runner's own default.
+   */
+  readonly fail_on_severity?: "low" | "moderate" | "high" | "critical" | undefined;
 }
 
 /** What a check produced. `error` means it could not run at all; neither it nor `skipped` ever passes. */

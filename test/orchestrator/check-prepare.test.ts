@@ -2,7 +2,7 @@ import { okAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { createOrchestrator } from "../../src/orchestrator/index.js";
 import type { CheckRunner } from "../../src/ports/check-runner.js";
-import { createInMemoryPorts } from "../../src/testing/index.js";
+import { createInMemoryPorts, policyFixture } from "../../src/testing/index.js";
 import { cardRequest } from "./helpers.js";
 
 describe("the prepare step is recorded as its own step", () => {
@@ -34,5 +34,15 @@ describe("the prepare step is recorded as its own step", () => {
         duration_ms: 30,
       },
     ]);
+  });
+
+  it("hands the runner the policy's security_policy.fail_on_severity with every check", async () => {
+    const ports = createInMemoryPorts();
+    const orchestrator = createOrchestrator(ports);
+    const policy = policyFixture({ security_policy: { fail_on_severity: "moderate" } });
+    (await orchestrator.triggerBuild(cardRequest({}, policy)))._unsafeUnwrap();
+    const asked = ports.checks.runs.map((r) => r.request.fail_on_severity);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked)).toEqual(new Set(["moderate"]));
   });
 });

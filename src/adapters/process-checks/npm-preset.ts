@@ -7,12 +7,14 @@ import type {
 /**
  * The commands of {@link npmPreset}. `dependency` checks that the installed production tree matches the
  * manifest and lockfile (`npm ls` exits non-zero on missing, invalid or extraneous packages; offline);
- * `security` asks the registry for known advisories of high severity or worse (`npm audit`; needs the
+ * `security` asks the registry for known advisories at or above the policy's
+ * `security_policy.fail_on_severity` (`npm audit`, the threshold through `npm_config_audit_level`; needs the
  * network).
  */
 export const NPM_PRESET_COMMANDS: { readonly [T in ConfigurableCheckType]: readonly string[] } = {
   dependency: ["npm", "ls", "--all", "--omit=dev"],
-  security: ["npm", "audit", "--omit=dev", "--audit-level=high"],
+  // No --audit-level here: the runner sets npm_config_audit_level from the policy's fail_on_severity.
+  security: ["npm", "audit", "--omit=dev"],
   lint: ["npm", "run", "lint"],
   unit: ["npm", "test"],
   integration: ["npm", "run", "test:integration"],

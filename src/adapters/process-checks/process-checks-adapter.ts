@@ -66,6 +66,7 @@ const CheckRunRequestSchema = z.object({
   check_type: RunCheckType,
   head_sha: z.string().min(1),
   worktree_path: z.string().min(1, "the check needs the assignment's worktree path"),
+  fail_on_severity: z.enum(["low", "moderate", "high", "critical"]).optional(),
 });
 
 const CallTimeout = z.number().int().positive().optional();
@@ -122,7 +123,8 @@ function statusOf(end: Exclude<ProcessEnd, { kind: "aborted" }>): {
  *   `*PASSWORD*` (from the child's and the host's environment), well-known token shapes and
  *   `redact_patterns`.
  * - The child's environment is PATH, HOME, LANG, TMPDIR, CI, NODE_* and `env_allow` from the host, `env`, and
- *   `RUNGATE_CHECK_TYPE`, `RUNGATE_HEAD_SHA`, `RUNGATE_RUN_ID`, `RUNGATE_ASSIGNMENT_ID`.
+ *   `RUNGATE_CHECK_TYPE`, `RUNGATE_HEAD_SHA`, `RUNGATE_RUN_ID`, `RUNGATE_ASSIGNMENT_ID`; with the policy's
+ *   severity threshold in the request, `RUNGATE_FAIL_ON_SEVERITY` and `npm_config_audit_level` too.
  * - At most `concurrency` checks run at once per runner; the time limit (the smaller of the configured one and
  *   the call's `timeout_ms`) starts when the check starts, not while it waits for a slot.
  *
@@ -158,6 +160,13 @@ export function createProcessCheckRunner(config: ProcessCheckRunnerConfigInput):
         RUNGATE_HEAD_SHA: request.head_sha,
         RUNGATE_RUN_ID: request.run_id,
         RUNGATE_ASSIGNMENT_ID: request.assignment_id,
+        // The policy's severity threshold, for any tool; npm reads `npm_config_audit_level` as --audit-level.
+        ...(request.fail_on_severity === undefined
+          ? {}
+          : {
+              RUNGATE_FAIL_ON_SEVERITY: request.fail_on_severity,
+              npm_config_audit_level: request.fail_on_severity,
+            }),
       },
       process.env,
     );

@@ -36,7 +36,10 @@ function compiles(source: string): boolean {
 /** Security thresholds the `security` and `dependency` checks enforce. Extra keys are kept. */
 export const SecurityPolicy = z
   .looseObject({
-    /** Lowest advisory severity that fails the `security` check. */
+    /**
+     * Lowest advisory severity that fails the `security` check: handed to the check runner with every check
+     * (`rungate/checks` sets `RUNGATE_FAIL_ON_SEVERITY` and `npm_config_audit_level`, which `npm audit` reads).
+     */
     fail_on_severity: z.enum(["low", "moderate", "high", "critical"]).default("high"),
     /**
      * Fail the `security` check when a line the card adds looks like a secret (rungate's built-in scan of the

@@ -137,4 +137,27 @@ describe("the prepare step of the process check runner", () => {
     expect(result.status).toBe("passed");
     expect(result.prepare?.command).toBe("npm ci --prefer-offline --no-audit --no-fund");
   });
+
+  it("hands the policy's fail_on_severity to every check (npm audit reads npm_config_audit_level)", async () => {
+    const tree = await tempDir();
+    const runner = createProcessCheckRunner({
+      checks: {
+        security: {
+          command: [
+            NODE,
+            "-e",
+            "console.log(process.env.RUNGATE_FAIL_ON_SEVERITY, process.env.npm_config_audit_level)",
+          ],
+        },
+      },
+    });
+    const ask = (fail_on_severity?: "critical") =>
+      runner.run({
+        ...request(tree),
+        check_type: "security",
+        ...(fail_on_severity ? { fail_on_severity } : {}),
+      });
+    expect((await ask("critical"))._unsafeUnwrap().output).toContain("critical critical");
+    expect((await ask())._unsafeUnwrap().output).toContain("undefined undefined");
+  });
 });

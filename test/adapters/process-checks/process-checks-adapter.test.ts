@@ -142,7 +142,8 @@ describe("process check runner: configuration", () => {
       checks: { e2e: null, unit: { command: ["npx", "vitest", "run"], timeout_ms: 1000 } },
       concurrency: 1,
     });
-    expect(preset.checks.security?.command).toEqual(["npm", "audit", "--omit=dev", "--audit-level=high"]);
+    // The threshold comes from the policy through npm_config_audit_level, not from the preset.
+    expect(preset.checks.security?.command).toEqual(["npm", "audit", "--omit=dev"]);
     expect(preset.checks.dependency?.command).toEqual([...NPM_PRESET_COMMANDS.dependency]);
     expect(preset.checks.lint?.command).toEqual(["npm", "run", "lint"]);
     expect(preset.checks.integration?.command).toEqual(["npm", "run", "test:integration"]);
