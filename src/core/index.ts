@@ -52,6 +52,13 @@ export {
 export { parseInput, toFieldIssues } from "./parse.js";
 export { buildAgentTask } from "./policy/agent-task.js";
 export {
+  type BlockedPackage,
+  licenseAllowed,
+  parseBlockedPackage,
+  specMayBeBlocked,
+  versionBlocked,
+} from "./policy/blocked-packages.js";
+export {
   type BranchNameIssue,
   checkBranchName,
   defaultFeatureBranch,
@@ -85,6 +92,18 @@ export {
   type ResolvedSpecifier,
   resolveSpecifier,
 } from "./policy/import-rules.js";
+export {
+  type LockedPackage,
+  type LockedPackageChange,
+  lockedPackages,
+  lockFileChanges,
+  NPM_LOCK_FILES,
+} from "./policy/lock-file-changes.js";
+export {
+  describeLockFileChanges,
+  judgeLockFileChanges,
+  type LockFileFinding,
+} from "./policy/lock-file-judgement.js";
 export {
   type DependencyChange,
   type DependencyFinding,

@@ -1,6 +1,7 @@
 import { ok, okAsync, ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import { approvalGateReasons } from "../core/gates/approval-gate.js";
+import { describeLockFileChanges } from "../core/policy/lock-file-judgement.js";
 import { describeDependencyChanges } from "../core/policy/package-json-changes.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { RunCheckType } from "../core/schemas/check-type.js";
@@ -241,11 +242,14 @@ function dependencyCheck(
   return scanDependencies(deps, run, assignment, policy, head, signal).andThen((scan) => {
     const listed = [
       describeDependencyChanges(scan.changes, scan.findings),
-      ...scan.unreadable.map((path) => `${path}: not a JSON object, no package manager can read it`),
+      describeLockFileChanges(scan.lock_changes, scan.lock_findings),
+      ...scan.unreadable.map(
+        (path) => `${path}: not readable as a manifest or lock file by its package manager`,
+      ),
     ]
       .filter((line) => line !== "")
       .join("\n");
-    if (scan.findings.length > 0 || scan.unreadable.length > 0) {
+    if (scan.findings.length > 0 || scan.lock_findings.length > 0 || scan.unreadable.length > 0) {
       return okAsync<CheckRunResult, RungateError>({
         status: "failed",
         output: listed,

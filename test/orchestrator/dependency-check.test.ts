@@ -69,7 +69,88 @@ describe("the dependency check reads what the agent did to package.json (a hosti
     const built = (await orchestrator.triggerBuild(request(policy({}))))._unsafeUnwrap();
     expect(built.checks.find((c) => c.check_type === "dependency")).toMatchObject({
       status: "failed",
-      output: "package.json: not a JSON object, no package manager can read it",
+      output: "package.json: not readable as a manifest or lock file by its package manager",
     });
+  });
+});
+
+describe("the dependency check reads what the agent did to package-lock.json", () => {
+  const lockWith = (packages: Record<string, { version: string; license?: string }>) =>
+    JSON.stringify({
+      name: "shop",
+      lockfileVersion: 3,
+      packages: {
+        "": { name: "shop" },
+        ...Object.fromEntries(Object.entries(packages).map(([n, p]) => [`node_modules/${n}`, p])),
+      },
+    });
+  const lockRemotes = {
+    "https://example.invalid/acme/shop.git": {
+      "package.json": BASE_MANIFEST,
+      "package-lock.json": lockWith({ zod: { version: "4.0.0", license: "MIT" } }),
+      "src/index.ts": "x\n",
+    },
+  };
+
+  it("fails a transitive package pinned to a blocked version and a license outside the allow-list", async () => {
+    const { ports, orchestrator } = setup({
+      remotes: lockRemotes,
+      agent: {
+        [CARD]: [
+          {
+            commits: [
+              {
+                // Only the lock file changes: the manifest looks innocent.
+                files: {
+                  "package-lock.json": lockWith({
+                    zod: { version: "4.0.0", license: "MIT" },
+                    "zod/node_modules/lodash": { version: "4.17.20", license: "MIT" },
+                    "left-pad": { version: "1.3.0", license: "WTFPL" },
+                  }),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const built = (
+      await orchestrator.triggerBuild(
+        request(policy({ blocked_packages: ["lodash@<4.17.21"], allowed_licenses: ["MIT", "ISC"] })),
+      )
+    )._unsafeUnwrap();
+    const check = built.checks.find((c) => c.check_type === "dependency");
+    expect(check?.status).toBe("failed");
+    expect(check?.output).toContain(
+      "package-lock.json node_modules/zod/node_modules/lodash: + lodash@4.17.20 (MIT)  ✗ blocked_package",
+    );
+    expect(check?.output).toContain(
+      "package-lock.json node_modules/left-pad: + left-pad@1.3.0 (WTFPL)  ✗ license_not_allowed",
+    );
+    expect(built.approvals).toEqual([]);
+    expect(ports.checks.runs.map((r) => r.request.check_type)).not.toContain("dependency");
+  });
+
+  it("lets a lock file within the policy through to the runner, listing what changed", async () => {
+    const { orchestrator } = setup({
+      remotes: lockRemotes,
+      agent: {
+        [CARD]: [
+          {
+            commits: [
+              { files: { "package-lock.json": lockWith({ zod: { version: "4.1.0", license: "MIT" } }) } },
+            ],
+          },
+        ],
+      },
+    });
+    const built = (
+      await orchestrator.triggerBuild(
+        request(policy({ blocked_packages: ["lodash@<4.17.21"], allowed_licenses: ["MIT"] })),
+      )
+    )._unsafeUnwrap();
+    const check = built.checks.find((c) => c.check_type === "dependency");
+    expect(check?.status).toBe("passed");
+    expect(check?.output).toContain("package-lock.json node_modules/zod: ~ zod 4.0.0 → 4.1.0 (MIT)");
   });
 });

@@ -1,4 +1,5 @@
 import type { DependencyPolicy } from "../schemas/system-policy-profile.js";
+import { type BlockedPackage, parseBlockedPackage, specMayBeBlocked } from "./blocked-packages.js";
 
 /** The dependency sections of a `package.json` that install code. */
 export const PACKAGE_JSON_SECTIONS = [
@@ -78,20 +79,26 @@ export function packageJsonChanges(
   return changes;
 }
 
+/** The policy's `blocked_packages`, read (entries that do not parse are refused by the schema before this). */
+export function blockedPackagesOf(policy: Pick<DependencyPolicy, "blocked_packages">): BlockedPackage[] {
+  return policy.blocked_packages.flatMap((entry) => parseBlockedPackage(entry) ?? []);
+}
+
 /**
- * Judges dependency changes against the policy: a blocked package added or changed (`blocked_packages`, exact
- * names, scoped ones included) and, with `allow_new_dependencies: false`, any dependency added. Removing one
- * is always fine.
+ * Judges dependency changes against the policy: a blocked package added or changed (`blocked_packages`: a name
+ * blocks every version, `name@range` a range, which a manifest's spec is blocked by when the two may overlap)
+ * and, with `allow_new_dependencies: false`, any dependency added. Removing one is always fine.
  */
 export function judgeDependencyChanges(
   changes: readonly DependencyChange[],
   policy: Pick<DependencyPolicy, "allow_new_dependencies" | "blocked_packages">,
 ): DependencyFinding[] {
-  const blocked = new Set(policy.blocked_packages);
+  const blocked = blockedPackagesOf(policy);
   const findings: DependencyFinding[] = [];
   for (const change of changes) {
     if (change.change === "removed") continue;
-    if (blocked.has(change.name)) findings.push({ change, rule: "blocked_package" });
+    if (blocked.some((b) => b.name === change.name && specMayBeBlocked(b, change.to ?? "")))
+      findings.push({ change, rule: "blocked_package" });
     else if (change.change === "added" && !policy.allow_new_dependencies) {
       findings.push({ change, rule: "new_dependencies_not_allowed" });
     }

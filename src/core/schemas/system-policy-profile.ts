@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseBlockedPackage } from "../policy/blocked-packages.js";
 import { ApprovalType } from "./approval-type.js";
 import { RunCheckType } from "./check-type.js";
 import { IsoDateTime, Uuid } from "./primitives.js";
@@ -15,12 +16,37 @@ export const DependencyPolicy = z
      * `package.json` gains (rungate reads the manifests itself; other ecosystems are not read yet).
      */
     allow_new_dependencies: z.boolean().default(true),
-    /** Package names an agent may never add or change (exact npm names): the `dependency` check fails. */
-    blocked_packages: z.array(z.string().min(1)).default([]),
+    /**
+     * Packages an agent may never add or change: `name` blocks every version, `name@range` the versions in a
+     * semver range (`lodash@<4.17.21`, `@scope/pkg@^1`). Judged on `package.json` specs (a spec that may
+     * overlap the range) and on what npm lock files install, transitive packages included: the `dependency`
+     * check fails.
+     */
+    blocked_packages: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((entry) => parseBlockedPackage(entry) !== null, {
+            message: "must be a package name, or name@range with a semver range",
+          }),
+      )
+      .default([]),
+    /**
+     * Licenses (SPDX ids) the packages an npm lock file installs may carry; `null` (default) checks none. With
+     * a list, a package added or changed whose license is not in it, or whose license the lock file does not
+     * record, fails the `dependency` check.
+     */
+    allowed_licenses: z.array(z.string().min(1)).nullable().default(null),
     /** Does a change to a manifest or lock file need a `dependency_change` approval? */
     require_approval_for_changes: z.boolean().default(false),
   })
-  .default({ allow_new_dependencies: true, blocked_packages: [], require_approval_for_changes: false });
+  .default({
+    allow_new_dependencies: true,
+    blocked_packages: [],
+    allowed_licenses: null,
+    require_approval_for_changes: false,
+  });
 /** Parsed {@link DependencyPolicy}. */
 export type DependencyPolicy = z.infer<typeof DependencyPolicy>;
 
