@@ -1,7 +1,7 @@
 import type { DependencyPolicy } from "../schemas/system-policy-profile.js";
 import { licenseAllowed, versionBlocked } from "./blocked-packages.js";
 import type { LockedPackageChange } from "./lock-file-changes.js";
-import { blockedPackagesOf } from "./package-json-changes.js";
+import { blockedPackagesOf, versionChangeText } from "./package-json-changes.js";
 
 /** Why a package a lock file now installs breaks the dependency policy. */
 export interface LockFileFinding {
@@ -40,12 +40,7 @@ export function describeLockFileChanges(
   const marked = new Map(findings.map((f) => [f.change, f.rule]));
   return changes
     .map((c) => {
-      const what =
-        c.change === "added"
-          ? `+ ${c.name}@${c.to}`
-          : c.change === "removed"
-            ? `- ${c.name}@${c.from}`
-            : `~ ${c.name} ${c.from} → ${c.to}`;
+      const what = versionChangeText(c);
       const license = c.change === "removed" ? "" : ` (${c.license ?? "no license recorded"})`;
       const rule = marked.get(c);
       return `${c.lock_file} ${c.location}: ${what}${license}${rule ? `  ✗ ${rule}` : ""}`;

@@ -106,6 +106,20 @@ export function judgeDependencyChanges(
   return findings;
 }
 
+/** A version change in a few characters: `+ name@to`, `- name@from`, `~ name from → to`. */
+export function versionChangeText(c: {
+  readonly change: "added" | "removed" | "changed";
+  readonly name: string;
+  readonly from: string | null;
+  readonly to: string | null;
+}): string {
+  return c.change === "added"
+    ? `+ ${c.name}@${c.to}`
+    : c.change === "removed"
+      ? `- ${c.name}@${c.from}`
+      : `~ ${c.name} ${c.from} → ${c.to}`;
+}
+
 /** One line per change for a check's output, findings marked. */
 export function describeDependencyChanges(
   changes: readonly DependencyChange[],
@@ -114,14 +128,8 @@ export function describeDependencyChanges(
   const marked = new Map(findings.map((f) => [f.change, f.rule]));
   return changes
     .map((c) => {
-      const what =
-        c.change === "added"
-          ? `+ ${c.name}@${c.to}`
-          : c.change === "removed"
-            ? `- ${c.name}@${c.from}`
-            : `~ ${c.name} ${c.from} → ${c.to}`;
       const rule = marked.get(c);
-      return `${c.manifest} ${c.section}: ${what}${rule ? `  ✗ ${rule}` : ""}`;
+      return `${c.manifest} ${c.section}: ${versionChangeText(c)}${rule ? `  ✗ ${rule}` : ""}`;
     })
     .join("\n");
 }
