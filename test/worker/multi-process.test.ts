@@ -66,7 +66,8 @@ const CARDS_PER_RUN = 20;
 const policy = {
   id: "6d0c5e1a-0000-4000-8000-000000000900",
   project_id: PROJECT_ID,
-  required_checks: ["policy", "unit"],
+  // A workflow run's policy must require integration (the domain reference's rule).
+  required_checks: ["policy", "unit", "integration"],
   protected_paths: ["package.json"],
   forbidden_paths: ["**/.env"],
   dependency_policy: {},
@@ -383,7 +384,7 @@ async function verifyFinished(d: Deployment, runIds: readonly string[]): Promise
       const head = a.head_sha;
       expect(head).not.toBeNull();
       const onHead = checks.filter((c) => c.assignment_id === a.id && c.head_sha === head);
-      expect(onHead.map((c) => c.check_type).sort()).toEqual(["policy", "unit"]);
+      expect(onHead.map((c) => c.check_type).sort()).toEqual(["integration", "policy", "unit"]);
       expect(onHead.every((c) => c.status === "passed")).toBe(true);
       const asked = approvals.filter((r) => r.assignment_id === a.id);
       expect(asked.every((r) => r.head_sha === head)).toBe(true);

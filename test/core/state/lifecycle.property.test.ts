@@ -119,7 +119,8 @@ function runGateOracle(
 
 /**
  * The pull-request gate: every needed kind (create_pr, the policy's, the protected-path kind when a protected
- * path changed; never merge_pr) has, as its newest decision for this assignment's head, an approval by a person.
+ * path changed, and every kind a person was asked for on this head; never merge_pr) has, as its newest decision
+ * for this assignment's head, an approval by a person.
  */
 function pullRequestOracle(
   a: CardAssignment,
@@ -128,6 +129,9 @@ function pullRequestOracle(
   if (a.head_sha === null) return "no head";
   const needed = new Set<ApprovalType>(["create_pr", ...e.policy.approval_policy.required_approvals]);
   if (e.protected_paths.length > 0) needed.add(e.policy.approval_policy.protected_path_approval);
+  for (const x of e.approvals) {
+    if (x.assignment_id === a.id && x.head_sha === a.head_sha) needed.add(x.approval_type);
+  }
   needed.delete("merge_pr");
   for (const kind of needed) {
     const onHead = e.approvals.filter(
