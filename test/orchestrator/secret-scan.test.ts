@@ -70,4 +70,29 @@ describe("the security check's secret scan (a hostile agent commits a credential
     const bad = await orchestrator.triggerBuild(cardRequest({}, policy({ secret_patterns: ["(unclosed"] })));
     expect(bad._unsafeUnwrapErr()).toMatchObject({ kind: "validation", code: "invalid_policy" });
   });
+
+  it("runs secretlint's recommended preset too: a database password in a URL, even under a disable comment", async () => {
+    const password = "S3cr3tPassw0rd99";
+    const url = `postgres://admin:${password}@db.internal:5432/app`;
+    const { ports, orchestrator } = setup({
+      agent: {
+        [CARD]: [
+          {
+            commits: [
+              {
+                files: {
+                  "src/db.ts": `export const a = 1;\n// secretlint-disable-next-line\nexport const url = "${url}";\n`,
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const built = (await orchestrator.triggerBuild(cardRequest({}, policy())))._unsafeUnwrap();
+    const security = built.checks.find((c) => c.check_type === "security");
+    expect(security?.status).toBe("failed");
+    expect(security?.output).toBe("src/db.ts:3: looks like a secret (secretlint:database-connection-string)");
+    expect(JSON.stringify(ports.storage.snapshot())).not.toContain(password);
+  });
 });
