@@ -24,6 +24,8 @@ export {
   CreateRunRequest,
   createOrchestrator,
   EventsQuery,
+  type EvidenceVerification,
+  ExportEvidenceInput,
   type Orchestrator,
   OrchestratorOptionsInput,
   type PruneReport,
@@ -31,5 +33,6 @@ export {
   RedispatchInput,
   RetryInput,
   type RunState,
+  VerifyEvidenceInput,
 } from "./orchestrator/index.js";
 export type * from "./ports/index.js";

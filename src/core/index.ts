@@ -146,6 +146,15 @@ export {
   validateRunInputAgainstPolicy,
 } from "./policy/validate-run-input.js";
 export {
+  buildEvidence,
+  compareEvidence,
+  type EvidenceInput,
+  type EvidenceMismatch,
+  PullRequestEvidence,
+  renderEvidenceBlock,
+  splitEvidence,
+} from "./pull-request/evidence.js";
+export {
   type PullRequestBodyInput,
   pullRequestTitle,
   renderPullRequestBody,

@@ -2,6 +2,7 @@ import type { ResultAsync } from "neverthrow";
 import { z } from "zod";
 import type { RungateError } from "../core/errors.js";
 import { parseInput } from "../core/parse.js";
+import type { PullRequestEvidence } from "../core/pull-request/evidence.js";
 import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { Uuid } from "../core/schemas/primitives.js";
@@ -26,6 +27,7 @@ import type { OrchestratorDeps } from "./deps.js";
 import { dispatchAssignment } from "./dispatch-assignment.js";
 import { createEventHub } from "./event-hub.js";
 import { type EventsQuery, eventStream } from "./event-stream.js";
+import { type EvidenceVerification, exportEvidence, verifyEvidence } from "./evidence.js";
 import { type ChecksOutcome, executeChecks } from "./execute-checks.js";
 import { loadRunState, type RunState } from "./load.js";
 import { observePullRequest } from "./observe-pull-request.js";
@@ -109,6 +111,13 @@ export interface Orchestrator {
     input: { assignment_id: string },
     options?: CallOptions,
   ): ResultAsync<PullRequestCandidate, RungateError>;
+  /**
+   * Checks a PR body's evidence block (which ends every body rungate drafts) against storage: `verified` only
+   * when nothing in the body or the records it names changed since.
+   */
+  verifyEvidence(input: { body: string }): ResultAsync<EvidenceVerification, RungateError>;
+  /** The evidence of a card's draft PR, recomputed from storage, as JSON for audits. */
+  exportEvidence(input: { assignment_id: string }): ResultAsync<PullRequestEvidence, RungateError>;
   /** Records what a person did on the PR host (merge, close, ready). */
   observePullRequest(
     input: { assignment_id: string },
@@ -205,6 +214,8 @@ export function createOrchestrator(
     createPullRequestCandidate: (input, o) =>
       card(input, () => createPullRequestCandidate(deps, input, o?.signal)),
     observePullRequest: (input, o) => card(input, () => observePullRequest(deps, input, o?.signal)),
+    verifyEvidence: (input) => verifyEvidence(deps, input),
+    exportEvidence: (input) => card(input, () => exportEvidence(deps, input)),
     triggerBuild: (request, o) => triggerBuild(deps, request, o?.signal),
     retryChecks: (input, o) => retryChecks(deps, input, o?.signal),
     redispatch: (input, o) => redispatch(deps, input, o?.signal),

@@ -2,6 +2,7 @@ import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { canCreatePullRequest } from "../core/gates/pull-request-gate.js";
 import { featureBranchProblem } from "../core/policy/branch-names.js";
+import { buildEvidence, renderEvidenceBlock } from "../core/pull-request/evidence.js";
 import { pullRequestTitle, renderPullRequestBody } from "../core/pull-request/pull-request-body.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import { readChanges } from "./collect-changes.js";
@@ -79,9 +80,13 @@ export function createPullRequestCandidate(
     yield* deps.git.push({ clone_path, branch: assignment.feature_branch, head_sha: head }, opts);
     // What leaves for the PR host passes the same redaction as what is stored.
     const title = deps.redactor.redactText(pullRequestTitle({ assignment }));
-    const body = deps.redactor.redactText(
+    const described = deps.redactor.redactText(
       renderPullRequestBody({ run, assignment, checks, approvals, files: changes.files }),
     );
+    // The evidence ends the body: what was decided, verifiable later against storage (verifyEvidence).
+    const body = `${described}${renderEvidenceBlock(
+      buildEvidence({ run, assignment, checks, approvals, body: described }),
+    )}`;
     const hosted = yield* deps.pullRequests.createDraftPullRequest(
       { base_branch: run.base_branch, head_branch: assignment.feature_branch, head_sha: head, title, body },
       opts,

@@ -9,6 +9,11 @@ export {
 } from "./create-orchestrator.js";
 export { type CreatedRun, CreateRunRequest } from "./create-run.js";
 export { EventsQuery } from "./event-stream.js";
+export {
+  type EvidenceVerification,
+  ExportEvidenceInput,
+  VerifyEvidenceInput,
+} from "./evidence.js";
 export type { ChecksOutcome } from "./execute-checks.js";
 export type { RunState } from "./load.js";
 export { type ApprovalDecision, ApprovalDecisionInput } from "./record-approval-decision.js";
