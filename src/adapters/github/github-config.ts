@@ -6,7 +6,10 @@ export interface OctokitResponseLike {
   readonly data: unknown;
 }
 
-/** Per-call request options this adapter passes through (only the abort signal). */
+/**
+ * Per-call request options this adapter passes through: the abort signal (with the token form, rungate's own
+ * Octokit also receives a private record of the call's retries, which your Octokit never sees).
+ */
 export interface OctokitRequestOptionsLike {
   readonly signal?: AbortSignal;
 }
@@ -80,11 +83,22 @@ const Repo = z
   .regex(/^[A-Za-z0-9._-]{1,100}$/, "expected a repository name")
   .refine((r) => r !== "." && r !== "..", "expected a repository name");
 
+/** A host name with an optional port, as in a URL's `host`: `github.com`, `ghe.example.com:8443`. */
+const WebHost = z
+  .string()
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/, "expected a host such as github.com");
+
 const Shared = {
   owner: Owner,
   repo: Repo,
   /** The host's name in events and errors (default `"github"`). */
   name: z.string().min(1).optional(),
+  /**
+   * The host of the pull requests' `html_url`, the only host `getPullRequest` accepts. Default: derived from the
+   * API root (`api.github.com` → `github.com`, `api.<x>` → `<x>`, `https://<host>/api/v3` → `<host>`); set it when
+   * the API is reached through a proxy whose host is not GitHub's web host.
+   */
+  webHost: WebHost.optional(),
 };
 
 /** Config of {@link createGitHubPullRequestHost} with an Octokit the host app built (retries are its own). */
@@ -125,4 +139,5 @@ export type GitHubPullRequestHostConfig = z.input<typeof GitHubPullRequestHostCo
 /** How to call {@link createGitHubPullRequestHost}; shown when the options do not parse. */
 export const GITHUB_CONFIG_USAGE = `createGitHubPullRequestHost({ owner: "acme", repo: "widgets", token: process.env.GITHUB_TOKEN })
   or createGitHubPullRequestHost({ owner: "acme", repo: "widgets", octokit: yourOctokit })
+  both: name?, webHost? (the host of the pull requests' html_url; default derived from the API root)
   token options: baseUrl?, userAgent?, retries? (0-10, default 3), maxRetryAfterSeconds? (default 60), fetch?`;

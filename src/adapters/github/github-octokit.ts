@@ -3,9 +3,30 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import type { OctokitLike, ParsedGitHubTokenConfig } from "./github-config.js";
+import { RETRY_TRACE_KEY, RetryTrace } from "./map-github-errors.js";
+
+/** The call's {@link RetryTrace}, when the adapter passed one in the request options. */
+function traceOf(options: unknown): RetryTrace | undefined {
+  const request = (options as { request?: Record<string, unknown> } | null)?.request;
+  const trace = request?.[RETRY_TRACE_KEY];
+  return trace instanceof RetryTrace ? trace : undefined;
+}
+
+/**
+ * Counts the requests actually sent for one call. Registered before the retry and throttling plugins, so its
+ * hook is the innermost wrap: every retry passes through it again.
+ */
+const countAttempts: Parameters<typeof Octokit.plugin>[number] = (octokit) => {
+  octokit.hook.wrap("request", (request, options) => {
+    const trace = traceOf(options);
+    if (trace) trace.attempts += 1;
+    return request(options);
+  });
+  return {};
+};
 
 /** Octokit with bounded retries (5xx, 429) and rate-limit handling (Retry-After, reset time). */
-const RetryingOctokit = Octokit.plugin(retry, throttling);
+const RetryingOctokit = Octokit.plugin(countAttempts, retry, throttling);
 
 const noop = (): void => {};
 
@@ -23,12 +44,23 @@ function throttleId(baseUrl: string, token: string): string {
  * retries of 5xx and network failures, with growing back-off) and `@octokit/plugin-throttling` whose handlers retry a primary or
  * secondary rate limit at most `retries` times and only when the wait (Retry-After, or until the reset) is at
  * most `maxRetryAfterSeconds`; otherwise the 403/429 comes back as a retryable `port_failure`. Octokit's own
- * error logging is silenced: failures come back as values.
+ * error logging is silenced: failures come back as values. A call that passes a {@link RetryTrace} in its request
+ * options (under {@link RETRY_TRACE_KEY}) learns how many requests were sent and why a rate-limit retry was
+ * declined, so that its error can say so truthfully.
  */
 export function createRetryingOctokit(config: ParsedGitHubTokenConfig): OctokitLike {
   const baseUrl = (config.baseUrl ?? "https://api.github.com").replace(/\/+$/, "");
-  const withinBounds = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
-    retryCount < config.retries && retryAfter <= config.maxRetryAfterSeconds;
+  const withinBounds = (retryAfter: number, options: unknown, _octokit: unknown, retryCount: number) => {
+    if (retryCount < config.retries && retryAfter <= config.maxRetryAfterSeconds) return true;
+    const trace = traceOf(options);
+    if (trace) {
+      trace.declined =
+        retryCount >= config.retries
+          ? { reason: "retries_used_up", retryAfter, limit: config.retries }
+          : { reason: "wait_too_long", retryAfter, limit: config.maxRetryAfterSeconds };
+    }
+    return false;
+  };
   return new RetryingOctokit({
     auth: config.token,
     baseUrl,

@@ -6,6 +6,24 @@ import { errorMessages, GitHubErrorBody, isAlreadyExists } from "./github-api.js
 /** The port every error of this adapter names. */
 export const PORT = "PullRequestHost";
 
+/** The key under which a call's {@link RetryTrace} travels in Octokit's per-call `request` options. */
+export const RETRY_TRACE_KEY = "rungateRetryTrace";
+
+/**
+ * What rungate's own Octokit (the token form) did about one call's retries, filled in by its plugins while the
+ * call runs. A class, not a plain object, so that Octokit's option merging passes it on by reference.
+ */
+export class RetryTrace {
+  /** Requests sent for the call: one, plus each retry. */
+  attempts = 0;
+  /** Set when a rate-limit handler declined to retry: why, the wait GitHub asked for (s), and the bound it broke. */
+  declined: {
+    readonly reason: "retries_used_up" | "wait_too_long";
+    readonly retryAfter: number;
+    readonly limit: number;
+  } | null = null;
+}
+
 /** What the error mapping needs to know about the call that failed. */
 export interface GitHubCallContext {
   /** The host's name (`detail.adapter`). */
@@ -20,8 +38,10 @@ export interface GitHubCallContext {
   readonly signal?: AbortSignal | undefined;
   /** Set for reads of one PR: a 404 then means "no such PR" (`not_found` with this id), not "no repo". */
   readonly notFoundId?: string;
-  /** A sentence appended to a 422 (what to check for this call). */
-  readonly validationHint?: string;
+  /** Set for `POST …/pulls`: the branches, for the hint added to a 422 about the head or the base. */
+  readonly draft?: { readonly head: string; readonly base: string };
+  /** With the token form: what the retry and throttling plugins did, so the message says it truthfully. */
+  readonly trace?: RetryTrace;
 }
 
 /** The shape of Octokit's `RequestError` (and of anything a user-made Octokit throws that looks like it). */
@@ -103,6 +123,74 @@ function resetTime(facts: FailureFacts): string {
   return Number.isFinite(reset) && reset > 0 ? ` It resets at ${new Date(reset * 1000).toISOString()}.` : "";
 }
 
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * What was done about retries, when it is known (the token form); empty with your own Octokit, whose plugins
+ * rungate cannot see. Never claims a retry that was not made.
+ */
+function retryNote(ctx: GitHubCallContext): string {
+  const { trace } = ctx;
+  if (!trace) return "";
+  const made = Math.max(0, trace.attempts - 1);
+  const declined = trace.declined;
+  if (declined?.reason === "wait_too_long") {
+    return ` ${made === 0 ? "No retry was made" : `After ${plural(made, "retry", "retries")}, no further retry was made`}: GitHub asks to wait ${declined.retryAfter} s, longer than the ${declined.limit} s this host sits out (maxRetryAfterSeconds).`;
+  }
+  if (declined?.reason === "retries_used_up") {
+    return declined.limit === 0
+      ? " No retry was made (retries: 0)."
+      : ` ${plural(made, "retry was", "retries were")} made; the ${declined.limit} allowed (retries) are used up.`;
+  }
+  return made === 0 ? " No retry was made." : ` ${plural(made, "retry was", "retries were")} made.`;
+}
+
+/** One of GitHub's `errors[]` entries, as `resource.field code: message`. */
+function formatFieldError(e: NonNullable<GitHubErrorBody["errors"]>[number]): string {
+  if (typeof e === "string") return e;
+  const where = [e.resource, e.field].filter((x) => x !== undefined && x !== "").join(".");
+  const what = [e.code, e.message].filter((x) => x !== undefined && x !== "").join(": ");
+  return [where, what].filter((x) => x !== "").join(" ") || "(empty)";
+}
+
+/** True when GitHub's 422 is about the head branch (`field: "head"`, "No commits between", "head invalid"). */
+export function isAboutHead(body: GitHubErrorBody | undefined): boolean {
+  const fieldIsHead = (body?.errors ?? []).some((e) => typeof e !== "string" && e.field === "head");
+  return fieldIsHead || errorMessages(body).some((m) => /no commits between|\bhead invalid\b/i.test(m));
+}
+
+/** True when GitHub's 422 is about the base branch (`field: "base"`, "base invalid"). */
+function isAboutBase(body: GitHubErrorBody | undefined): boolean {
+  const fieldIsBase = (body?.errors ?? []).some((e) => typeof e !== "string" && e.field === "base");
+  return fieldIsBase || errorMessages(body).some((m) => /\bbase invalid\b/i.test(m));
+}
+
+/** The 422 sentence: GitHub's message, each of its field errors, and a hint only where it applies. */
+function explainValidation(f: FailureFacts, ctx: GitHubCallContext): string {
+  const fieldErrors = (f.body?.errors ?? []).map(formatFieldError);
+  const hints: string[] = [];
+  if (ctx.draft && isAboutHead(f.body)) {
+    hints.push(
+      `Check that the head branch "${ctx.draft.head}" is pushed to ${ctx.owner}/${ctx.repo} and has commits that "${ctx.draft.base}" lacks.`,
+    );
+  }
+  if (ctx.draft && isAboutBase(f.body)) {
+    hints.push(`Check that the base branch "${ctx.draft.base}" exists in ${ctx.owner}/${ctx.repo}.`);
+  }
+  if (ctx.draft && errorMessages(f.body).some((m) => /draft pull requests are not supported/i.test(m))) {
+    hints.push(
+      "Draft pull requests need a plan that offers them (any public repository; GitHub Team or Enterprise for a private one).",
+    );
+  }
+  return [
+    `GitHub refused the request (422 ${f.said}).`,
+    ...(fieldErrors.length > 0 ? [`GitHub's field errors: ${fieldErrors.join("; ")}.`] : []),
+    ...hints,
+  ].join(" ");
+}
+
 /** The actionable sentence per failure. */
 const EXPLAIN: {
   readonly [F in GitHubFailure]: (facts: FailureFacts, ctx: GitHubCallContext) => string;
@@ -113,19 +201,19 @@ const EXPLAIN: {
     const needs = header(f, "x-accepted-github-permissions");
     return `GitHub refused access to ${ctx.owner}/${ctx.repo} (403 ${f.said}): the token lacks permission; ${CLASSIC_AND_FINE_GRAINED}.${needs ? ` GitHub says this call needs: ${needs}.` : ""}`;
   },
-  rate_limited: (f) =>
-    `GitHub's API rate limit for this token is exhausted (${f.status} ${f.said}).${resetTime(f)} Retry later, or use a GitHub App installation token for a higher limit.`,
-  secondary_rate_limited: (f) => {
+  rate_limited: (f, ctx) =>
+    `GitHub's API rate limit for this token is exhausted (${f.status} ${f.said}).${resetTime(f)}${retryNote(ctx)} Retry later, or use a GitHub App installation token for a higher limit.`,
+  secondary_rate_limited: (f, ctx) => {
     const after = header(f, "retry-after");
-    return `GitHub's secondary rate limit stopped the call (${f.status} ${f.said}) and the bounded retries are used up.${after ? ` GitHub asks to wait ${after} s.` : ""} Retry later and avoid creating pull requests in bursts.`;
+    return `GitHub's secondary rate limit stopped the call (${f.status} ${f.said}).${after ? ` GitHub asks to wait ${after} s.` : ""}${retryNote(ctx)} Retry later and avoid creating pull requests in bursts.`;
   },
   repo_not_found: (f, ctx) =>
     `GitHub answered 404 for ${ctx.owner}/${ctx.repo} (${f.said}): the repository does not exist, or the token cannot see it (a private repository needs a token granted access to it; ${CLASSIC_AND_FINE_GRAINED}).`,
-  validation_failed: (f, ctx) =>
-    `GitHub refused the request (422 ${f.said}).${ctx.validationHint ? ` ${ctx.validationHint}` : ""}`,
+  validation_failed: explainValidation,
   already_exists: (f) => `An open pull request already exists for this head branch (422 ${f.said}).`,
-  server_error: (f) => `GitHub had a server error (${f.status} ${f.said}); retry later.`,
-  network: (f) => `Could not reach GitHub: ${f.said}.`,
+  server_error: (f, ctx) =>
+    `GitHub had a server error (${f.status} ${f.said}).${retryNote(ctx)} Retry later.`,
+  network: (f, ctx) => `Could not reach GitHub: ${f.said.replace(/\.+$/, "")}.${retryNote(ctx)}`,
   other: (f) => `GitHub answered ${f.status || "without a status"}: ${f.said}.`,
 };
 

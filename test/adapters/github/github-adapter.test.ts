@@ -62,6 +62,8 @@ function rawHostOn(server: LocalGitHub, extra: Record<string, unknown> = {}): Pu
     repo: server.repo,
     token: TOKEN,
     baseUrl: server.baseUrl,
+    // The local server plays github.com (its html_urls are on github.com) behind a 127.0.0.1 API root.
+    webHost: "github.com",
     ...extra,
   });
 }
@@ -287,16 +289,16 @@ describe("GitHub pull request host, against a local HTTP server playing GitHub",
       ]);
     });
 
-    it("answers not_found, without asking GitHub, for a url of another repository or no PR url at all", async () => {
+    it("answers not_found for no PR url at all, and refuses a url of another repository, without asking GitHub", async () => {
       const server = await github();
       const host = hostOn(server);
-      for (const url of [
-        "https://github.com/other/widgets/pull/1",
-        "https://github.com/acme/widgets/issues/1",
-        "nope",
-      ]) {
+      for (const url of ["https://github.com/acme/widgets/issues/1", "nope"]) {
         expect((await failure(host.getPullRequest(url))).kind).toBe("not_found");
       }
+      expect(await failure(host.getPullRequest("https://github.com/other/widgets/pull/1"))).toMatchObject({
+        kind: "validation",
+        code: "foreign_pull_request_url",
+      });
       expect(server.requests).toEqual([]);
     });
 
@@ -491,7 +493,14 @@ describe("GitHub pull request host, against a local HTTP server playing GitHub",
       await server.close();
       live.splice(live.indexOf(server), 1);
       const host = auditing(
-        createGitHubPullRequestHost({ owner: "acme", repo: "widgets", token: TOKEN, baseUrl, retries: 0 }),
+        createGitHubPullRequestHost({
+          owner: "acme",
+          repo: "widgets",
+          token: TOKEN,
+          baseUrl,
+          webHost: "github.com",
+          retries: 0,
+        }),
       );
       const error = await failure(host.getPullRequest("https://github.com/acme/widgets/pull/1"));
       expect(error).toMatchObject({ kind: "port_failure", detail: { retryable: true } });
@@ -658,7 +667,13 @@ describe("GitHub pull request host, against a local HTTP server playing GitHub",
     it("works with a user-made object implementing OctokitLike (e.g. GitHub App auth, Enterprise)", async () => {
       const { octokit, calls } = fakeOctokit();
       const host = auditing(
-        createGitHubPullRequestHost({ owner: "acme", repo: "widgets", octokit, name: "ghe" }),
+        createGitHubPullRequestHost({
+          owner: "acme",
+          repo: "widgets",
+          octokit,
+          name: "ghe",
+          webHost: "ghe.example",
+        }),
       );
       expect(host.name).toBe("ghe");
       const created = (await host.createDraftPullRequest(draft(1)))._unsafeUnwrap();

@@ -79,6 +79,12 @@ export interface LocalGitHubOptions {
 
 const DOCS = "https://docs.github.com/rest/pulls/pulls";
 
+/**
+ * GitHub's length limits on a pull request, in characters (code points), as its 422 answers state them: "title is
+ * too long (maximum is 256 characters)", "body is too long (maximum is 65536 characters)".
+ */
+export const GITHUB_LENGTH_LIMITS = { title: 256, body: 65_536 } as const;
+
 function sha1(text: string): string {
   return createHash("sha1").update(text).digest("hex");
 }
@@ -154,6 +160,23 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
 
       if (method === "POST" && number === undefined) {
         const input = (body ?? {}) as Record<string, unknown>;
+        const tooLong = (["title", "body"] as const).filter(
+          (field) =>
+            typeof input[field] === "string" && [...input[field]].length > GITHUB_LENGTH_LIMITS[field],
+        );
+        if (tooLong.length > 0) {
+          return send(422, {
+            message: "Validation Failed",
+            errors: tooLong.map((field) => ({
+              resource: "Issue",
+              code: "custom",
+              field,
+              message: `${field} is too long (maximum is ${GITHUB_LENGTH_LIMITS[field]} characters)`,
+            })),
+            documentation_url: DOCS,
+            status: "422",
+          });
+        }
         const head = String(input.head ?? "");
         const base = String(input.base ?? "");
         const sha = branches.get(head);
