@@ -60,6 +60,12 @@ export const OrchestratorOptionsInput = z.object({
    * line); `null` stores none.
    */
   progress_interval_ms: z.number().int().min(0).max(600_000).nullable().default(1_000),
+  /**
+   * The `target_url` of the commit statuses rungate publishes on the PR host (when it offers them): a URL
+   * template where `{run_id}`, `{assignment_id}` and `{check_type}` are replaced, e.g.
+   * `https://app.example/runs/{run_id}`. Default `null`: statuses without a link.
+   */
+  status_target_url: z.url().max(2_000).nullable().default(null),
   ...RedactionOptions,
 });
 /** What a host may pass as orchestrator options. */

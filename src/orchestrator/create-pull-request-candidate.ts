@@ -10,6 +10,7 @@ import type { OrchestratorDeps } from "./deps.js";
 import { loadAssignment } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
+import { publishCheckStatuses } from "./publish-statuses.js";
 import { advanceRun, applyAssignmentEvent } from "./transitions.js";
 
 /**
@@ -135,6 +136,8 @@ export function createPullRequestCandidate(
         ],
       },
     );
+    // The head is on the host now: its checks are mirrored there, for the host's own branch protection.
+    yield* publishCheckStatuses(deps, run, assignment, head, checks);
     yield* advanceRun(deps, run.id, systemActor(deps));
     const stored = (yield* deps.storage.listPullRequests(run.id)).findLast(
       (p) => p.assignment_id === assignment.id,

@@ -18,6 +18,8 @@ export interface OrchestratorOptions {
   readonly system_actor: string;
   /** At most one `agent.progress` event per this many ms per attempt (0: every line); `null` records none. */
   readonly progress_interval_ms: number | null;
+  /** URL template of published commit statuses (`{run_id}`, `{assignment_id}`, `{check_type}`), or `null`. */
+  readonly status_target_url: string | null;
 }
 
 /** Everything a use case needs: the ports, the options, and the in-process event hub. */

@@ -17,6 +17,7 @@ import { loadAssignment, plannedChecksOf } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { commit, eventDraft, systemActor } from "./persist.js";
 import { policyCheck } from "./policy-check.js";
+import { publishCheckStatuses } from "./publish-statuses.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
 import { scanDependencies } from "./scan-dependencies.js";
 import { scanSecrets } from "./scan-secrets.js";
@@ -115,6 +116,12 @@ export function executeChecks(
     work.end();
     for (const w of written) if (w.isErr()) yield* w;
     const checks = yield* deps.storage.listChecks(run.id);
+    // A card with a PR on the host has its branch there: the new results are mirrored on the head (a person
+    // pushed to the PR, rungate checked again). Before the first PR the head is not on the host yet.
+    const drafted = (yield* deps.storage.listPullRequests(run.id)).some(
+      (p) => p.assignment_id === assignment.id,
+    );
+    if (drafted) yield* publishCheckStatuses(deps, run, assignment, head, checks);
     const policyCheck = mine(checks).findLast((c) => c.check_type === "policy");
     const reasons = [
       ...approvalGateReasons(assignment, checks, policy),

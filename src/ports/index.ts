@@ -5,7 +5,13 @@ export type {
   AgentDispatchRequest,
   AgentProgress,
 } from "./agent-dispatcher.js";
-export type { CheckRunner, CheckRunOptions, CheckRunRequest, CheckRunResult } from "./check-runner.js";
+export type {
+  CheckPrepareStep,
+  CheckRunner,
+  CheckRunOptions,
+  CheckRunRequest,
+  CheckRunResult,
+} from "./check-runner.js";
 export type { Clock } from "./clock.js";
 export type { EventSink } from "./event-sink.js";
 export type {
@@ -21,7 +27,13 @@ export type { IdGenerator } from "./id-generator.js";
 export type { PortCallOptions, PortError } from "./port-error.js";
 export type { RungatePorts } from "./ports.js";
 export type { ProcessSandbox, SandboxedProcessSpec, WrappedProcess } from "./process-sandbox.js";
-export type { DraftPullRequestInput, HostedPullRequest, PullRequestHost } from "./pull-request-host.js";
+export {
+  COMMIT_STATUS_STATES,
+  type CommitStatusInput,
+  type DraftPullRequestInput,
+  type HostedPullRequest,
+  type PullRequestHost,
+} from "./pull-request-host.js";
 export type {
   AssignmentLease,
   RunChangeSubscription,

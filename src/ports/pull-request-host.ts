@@ -21,6 +21,23 @@ export interface HostedPullRequest {
   readonly decided_by: string | null;
 }
 
+/** The states of a commit status, as GitHub names them. */
+export const COMMIT_STATUS_STATES = ["pending", "success", "failure", "error"] as const;
+
+/**
+ * One check's result published on a commit of the host (a GitHub commit status), so that the host's own
+ * branch protection can require what rungate requires. `context` is `rungate/<check type>`.
+ */
+export interface CommitStatusInput {
+  readonly head_sha: string;
+  readonly context: string;
+  readonly state: (typeof COMMIT_STATUS_STATES)[number];
+  /** One line; hosts cap it (GitHub: 140 characters), so adapters shorten it with an ellipsis. */
+  readonly description: string;
+  /** Where a person reads more (the host app's page of the run), or `null`. */
+  readonly target_url: string | null;
+}
+
 /**
  * Where pull requests live. Implementations: `rungate/github` (REST), a local host (records on disk) and the
  * in-memory fake. It creates **draft** PRs and reads their state. There is deliberately no merge, approve or
@@ -41,4 +58,9 @@ export interface PullRequestHost {
   ): ResultAsync<HostedPullRequest, PortError>;
   /** Reads a PR's current state; `not_found` when the host has no such PR. */
   getPullRequest(url: string, options?: PortCallOptions): ResultAsync<HostedPullRequest, PortError>;
+  /**
+   * Optional: publishes (or replaces, per `context`) a commit status on `head_sha`. A host without statuses
+   * leaves it out; `not_found` when the host does not know the commit (not pushed yet).
+   */
+  publishCommitStatus?(input: CommitStatusInput, options?: PortCallOptions): ResultAsync<void, PortError>;
 }

@@ -34,6 +34,8 @@ export const WorkerOptions = z.object({
    * line); `null` stores none.
    */
   progress_interval_ms: z.number().int().min(0).max(600_000).nullable().default(1_000),
+  /** The orchestrator's `status_target_url`: the link of the commit statuses this worker publishes. */
+  status_target_url: z.url().max(2_000).nullable().default(null),
   ...RedactionOptions,
 });
 /** What a host may pass to {@link runWorker}. */
@@ -113,6 +115,7 @@ export async function runWorker(
       check_concurrency: o.check_concurrency,
       system_actor: worker_id,
       progress_interval_ms: o.progress_interval_ms,
+      status_target_url: o.status_target_url,
       ...(o.dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms: o.dispatch_timeout_ms }),
       ...(o.check_timeout_ms === undefined ? {} : { check_timeout_ms: o.check_timeout_ms }),
     },

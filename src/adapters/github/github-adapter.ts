@@ -3,6 +3,7 @@ import { type ZodType, z } from "zod";
 import { type FieldIssue, rungateError } from "../../core/errors.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
+  CommitStatusInput,
   DraftPullRequestInput,
   HostedPullRequest,
   PullRequestHost,
@@ -36,7 +37,21 @@ export const GITHUB_OPERATIONS = {
   create: "POST /repos/{owner}/{repo}/pulls",
   get: "GET /repos/{owner}/{repo}/pulls/{pull_number}",
   list: "GET /repos/{owner}/{repo}/pulls",
+  status: "POST /repos/{owner}/{repo}/statuses/{sha}",
 } as const;
+
+/** GitHub's cap on a commit status description, in characters. */
+export const GITHUB_STATUS_DESCRIPTION_LIMIT = 140;
+
+/** The description cut to GitHub's cap with an ellipsis (a status line is a summary; nothing is lost with it). */
+function statusDescription(text: string): string {
+  const points = [...text];
+  return points.length <= GITHUB_STATUS_DESCRIPTION_LIMIT
+    ? text
+    : `${points.slice(0, GITHUB_STATUS_DESCRIPTION_LIMIT - 1).join("")}…`;
+}
+
+const GitHubStatus = z.object({ state: z.string(), context: z.string() });
 
 /** Draft input as the port receives it, checked before anything is sent. */
 const DraftInput = z.object({
@@ -358,9 +373,44 @@ export function createGitHubPullRequestHost(config: GitHubPullRequestHostConfig)
     return draft;
   }
 
+  const createCommitStatus = octokit.rest.repos?.createCommitStatus?.bind(octokit.rest.repos);
+  /** Publishes a commit status (rungate's check results on the head, for branch protection). */
+  function publishCommitStatus(
+    input: CommitStatusInput,
+    options: PortCallOptions = {},
+  ): ResultAsync<void, PortError> {
+    const sha = z
+      .string()
+      .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+      .safeParse(input.head_sha);
+    if (!sha.success || createCommitStatus === undefined) {
+      return errAsync(
+        rungateError("validation", "invalid_commit_status", {
+          issues: [
+            { path: ["head_sha"], code: "invalid_commit_status", message: "must be a full commit sha" },
+          ],
+        }),
+      );
+    }
+    const ctx = context(GITHUB_OPERATIONS.status, options);
+    return call(ctx, GitHubStatus, () =>
+      createCommitStatus({
+        owner,
+        repo,
+        sha: sha.data,
+        state: input.state,
+        context: input.context,
+        description: statusDescription(input.description),
+        ...(input.target_url === null ? {} : { target_url: input.target_url }),
+        ...request(ctx),
+      }),
+    ).map(() => undefined);
+  }
+
   const host: PullRequestHost = {
     name,
     secret_values: secrets,
+    ...(createCommitStatus === undefined ? {} : { publishCommitStatus }),
     createDraftPullRequest(input, options = {}) {
       const draft = checkDraft(input);
       if ("kind" in draft) return errAsync(draft);

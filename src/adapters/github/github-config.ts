@@ -54,6 +54,20 @@ export interface OctokitLike {
         readonly request?: OctokitRequestOptionsLike;
       }): Promise<OctokitResponseLike>;
     };
+    /** Present on a real Octokit; without it the host publishes no commit statuses. */
+    readonly repos?: {
+      /** `POST /repos/{owner}/{repo}/statuses/{sha}`. */
+      createCommitStatus?(params: {
+        readonly owner: string;
+        readonly repo: string;
+        readonly sha: string;
+        readonly state: "pending" | "success" | "failure" | "error";
+        readonly context: string;
+        readonly description: string;
+        readonly target_url?: string;
+        readonly request?: OctokitRequestOptionsLike;
+      }): Promise<OctokitResponseLike>;
+    };
   };
 }
 

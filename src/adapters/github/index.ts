@@ -4,7 +4,17 @@
  *
  * @packageDocumentation
  */
-export { createGitHubPullRequestHost, GITHUB_OPERATIONS } from "./github-adapter.js";
+export {
+  describeBranchProtection,
+  githubBranchProtection,
+  requiredStatusContexts,
+} from "./branch-protection.js";
+export {
+  createGitHubPullRequestHost,
+  GITHUB_OPERATIONS,
+  GITHUB_PULL_REQUEST_LIMITS,
+  GITHUB_STATUS_DESCRIPTION_LIMIT,
+} from "./github-adapter.js";
 export type {
   FetchLike,
   GitHubPullRequestHostConfig,

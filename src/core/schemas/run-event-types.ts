@@ -180,6 +180,11 @@ export const RUN_EVENT_CATALOGUE = {
       approved_by: z.string(),
     }),
   },
+  "commit_status.unpublished": {
+    about:
+      "A check's result could not be mirrored as a commit status on the PR host (the head is not pushed yet, or the host refused); rungate's own gates are unaffected.",
+    payload: payload({ ...card, head_sha: GitSha, context: z.string(), reason: z.string() }),
+  },
   "pull_request.drafted": {
     about: "A draft pull request was opened on the PR host for the approved head.",
     payload: payload({

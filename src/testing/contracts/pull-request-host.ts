@@ -14,6 +14,11 @@ export interface PullRequestHostContractHarness {
   draft?(n: number): DraftPullRequestInput;
   /** Optional: a url this host has no PR for (default `"https://pull-requests.invalid/none/999999"`). */
   readonly unknownUrl?: string;
+  /**
+   * Optional, for hosts with `publishCommitStatus`: the current state per context on `sha`, read from the
+   * host's own side (its API or store). Without it the commit-status case is skipped.
+   */
+  statuses?(sha: string): Promise<Record<string, string>>;
 }
 
 /** Options of {@link describePullRequestHostContract}. */
@@ -113,6 +118,35 @@ export function describePullRequestHostContract(options: PullRequestHostContract
     it("offers no merge, approve or ready-for-review method", async () => {
       const { host } = await options.make();
       expect(functionPropertyNames(host).filter((n) => FORBIDDEN_HOST_METHOD.test(n))).toEqual([]);
+    });
+
+    it("publishes commit statuses on a pushed head, the newest per context winning", async (ctx) => {
+      const harness = await options.make();
+      const publish = harness.host.publishCommitStatus?.bind(harness.host);
+      const statuses = harness.statuses;
+      if (!publish || !statuses) return ctx.skip();
+      const draft = draftOf(harness, 1);
+      const created = await harness.host.createDraftPullRequest(draft);
+      if (created.isErr()) throw new Error(created.error.message);
+      const status = (context: string, state: "pending" | "success" | "failure") => ({
+        head_sha: draft.head_sha,
+        context,
+        state,
+        description: `${context} ${state}`,
+        target_url: null,
+      });
+      for (const s of [
+        status("rungate/unit", "pending"),
+        status("rungate/unit", "failure"),
+        status("rungate/lint", "success"),
+      ]) {
+        const published = await publish(s);
+        expect(published.isOk(), published.isErr() ? published.error.message : "").toBe(true);
+      }
+      expect(await statuses.call(harness, draft.head_sha)).toEqual({
+        "rungate/unit": "failure",
+        "rungate/lint": "success",
+      });
     });
 
     it("observes a merge done by a person, with who decided", async (ctx) => {

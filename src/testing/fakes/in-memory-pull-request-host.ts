@@ -2,6 +2,7 @@ import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "never
 import { rungateError } from "../../core/errors.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
+  CommitStatusInput,
   DraftPullRequestInput,
   HostedPullRequest,
   PullRequestHost,
@@ -20,7 +21,8 @@ export interface FakePullRequest extends HostedPullRequest {
 /** One call the fake received through the port, in call order. */
 export type PullRequestHostRequest =
   | { readonly operation: "createDraftPullRequest"; readonly input: DraftPullRequestInput }
-  | { readonly operation: "getPullRequest"; readonly url: string };
+  | { readonly operation: "getPullRequest"; readonly url: string }
+  | { readonly operation: "publishCommitStatus"; readonly input: CommitStatusInput };
 
 /**
  * The in-memory {@link PullRequestHost}: the two port methods plus read-only views for assertions. What a
@@ -33,6 +35,10 @@ export interface InMemoryPullRequestHost extends PullRequestHost {
   readonly pullRequests: readonly FakePullRequest[];
   /** Every port call, in order (tests assert "one draft PR, never two" with it). */
   readonly requests: readonly PullRequestHostRequest[];
+  /** Every commit status published, in order (the newest per sha and context is the current one). */
+  readonly statuses: readonly CommitStatusInput[];
+  /** The current status per context on `sha`, as a host would show it. */
+  currentStatuses(sha: string): Record<string, CommitStatusInput["state"]>;
 }
 
 interface HostState {
@@ -68,6 +74,7 @@ export function createInMemoryPullRequestHost(
 ): InMemoryPullRequestHost {
   const state: HostState = { name: options.name ?? "in-memory-pull-request-host", prs: [] };
   const log: PullRequestHostRequest[] = [];
+  const statuses: CommitStatusInput[] = [];
 
   const host: InMemoryPullRequestHost = {
     name: state.name,
@@ -76,6 +83,18 @@ export function createInMemoryPullRequestHost(
     },
     get requests() {
       return [...log];
+    },
+    get statuses() {
+      return [...statuses];
+    },
+    currentStatuses(sha: string) {
+      return Object.fromEntries(statuses.filter((s) => s.head_sha === sha).map((s) => [s.context, s.state]));
+    },
+    publishCommitStatus(input: CommitStatusInput, call: PortCallOptions = {}): ResultAsync<void, PortError> {
+      log.push({ operation: "publishCommitStatus", input: { ...input } });
+      if (call.signal?.aborted) return errAsync(cancelled("publishCommitStatus"));
+      statuses.push({ ...input });
+      return okAsync(undefined);
     },
     createDraftPullRequest(
       input: DraftPullRequestInput,

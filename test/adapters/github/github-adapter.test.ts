@@ -117,14 +117,29 @@ describePullRequestHostContract({
     return {
       host: rawHostOn(server),
       observeMerge: async (url, by) => server.mergeAsPerson(pullNumberOf(url), by),
+      // Read back through GitHub's own combined-status endpoint of the stand-in, not through the adapter.
+      statuses: async (sha) => {
+        const answer = await fetch(
+          `${server.baseUrl}/repos/${server.owner}/${server.repo}/commits/${sha}/status`,
+          {
+            headers: { authorization: `token ${TOKEN}` },
+          },
+        );
+        const combined = (await answer.json()) as { statuses: { context: string; state: string }[] };
+        return Object.fromEntries(combined.statuses.map((s) => [s.context, s.state]));
+      },
     };
   },
 });
 
 describe("GitHub pull request host, against a local HTTP server playing GitHub", () => {
-  it("offers exactly the two port methods (no merge, approve or ready), on a frozen object", async () => {
+  it("offers exactly the port methods (no merge, approve or ready), on a frozen object", async () => {
     const host = rawHostOn(await github());
-    expect(functionPropertyNames(host)).toEqual(["createDraftPullRequest", "getPullRequest"]);
+    expect(functionPropertyNames(host)).toEqual([
+      "createDraftPullRequest",
+      "getPullRequest",
+      "publishCommitStatus",
+    ]);
     expect(Object.isFrozen(host)).toBe(true);
   });
 
@@ -761,7 +776,11 @@ describe("GitHub pull request host, audited over this whole file", () => {
     expect(seen.length).toBeGreaterThan(20);
     const offending = seen.filter((r) => {
       const body = (r.body ?? {}) as Record<string, unknown>;
-      if (r.method === "GET") return !/^\/repos\/[^/]+\/[^/]+\/pulls(\/\d+)?$/.test(r.pathname);
+      if (r.method === "GET")
+        return !/^\/repos\/[^/]+\/[^/]+\/(pulls(\/\d+)?|commits\/[0-9a-f]+\/status)$/.test(r.pathname);
+      // Commit statuses are rungate's check results on the head: they merge nothing and approve nothing.
+      if (r.method === "POST" && /^\/repos\/[^/]+\/[^/]+\/statuses\/[0-9a-f]{40}$/.test(r.pathname))
+        return false;
       if (r.method === "POST")
         return !/^\/repos\/[^/]+\/[^/]+\/pulls$/.test(r.pathname) || body.draft !== true;
       return true; // PUT …/merge, PATCH (draft: false), DELETE, anything else

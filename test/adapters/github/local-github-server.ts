@@ -43,6 +43,15 @@ export interface ScriptedResponse {
   readonly delayMs?: number;
 }
 
+/** A commit status as the server stores it. */
+export interface ServerStatus {
+  readonly sha: string;
+  readonly state: string;
+  readonly context: string;
+  readonly description: string | null;
+  readonly target_url: string | null;
+}
+
 /** The server's handle for tests. */
 export interface LocalGitHub {
   /** `http://127.0.0.1:<port>`, for the adapter's `baseUrl`. */
@@ -52,6 +61,8 @@ export interface LocalGitHub {
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[];
   readonly pulls: ServerPull[];
+  /** Every commit status posted, in order (`POST /repos/{owner}/{repo}/statuses/{sha}`). */
+  readonly statuses: ServerStatus[];
   /** Makes a branch known, as `git push` would. Unknown head branches get GitHub's 422. */
   push(branch: string, sha: string): void;
   /** Serves `response` once to the next matching request. */
@@ -95,6 +106,7 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
   const repo = options.repo ?? "widgets";
   const requests: RecordedRequest[] = [];
   const pulls: ServerPull[] = [];
+  const statuses: ServerStatus[] = [];
   const branches = new Map<string, string>(Object.entries(options.branches ?? {}));
   const scripted: ScriptedResponse[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -149,6 +161,53 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
         const auth = req.headers.authorization ?? "";
         if (auth !== `token ${options.token}` && auth !== `Bearer ${options.token}`) {
           return send(401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
+        }
+      }
+
+      // Commit statuses, shaped as GitHub documents them (docs.github.com/rest/commits/statuses).
+      const statusRoute = /^\/repos\/([^/]+)\/([^/]+)\/(statuses|commits)\/([^/]+)(\/status)?$/.exec(
+        url.pathname,
+      );
+      if (statusRoute && statusRoute[1] === owner && statusRoute[2] === repo) {
+        const sha = statusRoute[4] ?? "";
+        const known = [...branches.values()].includes(sha) || pulls.some((p) => p.head_sha === sha);
+        if (method === "POST" && statusRoute[3] === "statuses") {
+          const input = (body ?? {}) as Record<string, unknown>;
+          const states = ["error", "failure", "pending", "success"];
+          if (!known)
+            return send(422, { message: `No commit found for SHA: ${sha}`, documentation_url: DOCS });
+          if (typeof input.state !== "string" || !states.includes(input.state)) {
+            return send(422, {
+              message: "Validation Failed",
+              errors: [{ resource: "Status", field: "state", code: "custom" }],
+            });
+          }
+          if (typeof input.description === "string" && [...input.description].length > 140) {
+            return send(422, {
+              message: "Validation Failed",
+              errors: [
+                {
+                  resource: "Status",
+                  field: "description",
+                  code: "custom",
+                  message: "description is too long (maximum is 140 characters)",
+                },
+              ],
+            });
+          }
+          const stored: ServerStatus = {
+            sha,
+            state: input.state,
+            context: typeof input.context === "string" ? input.context : "default",
+            description: typeof input.description === "string" ? input.description : null,
+            target_url: typeof input.target_url === "string" ? input.target_url : null,
+          };
+          statuses.push(stored);
+          return send(201, { id: statuses.length, ...stored, created_at: "2026-01-01T00:00:00Z" });
+        }
+        if (method === "GET" && statusRoute[3] === "commits" && statusRoute[5] === "/status") {
+          const latest = new Map(statuses.filter((s) => s.sha === sha).map((s) => [s.context, s]));
+          return send(200, { sha, state: "pending", statuses: [...latest.values()] });
         }
       }
 
@@ -250,6 +309,7 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
     owner,
     repo,
     requests,
+    statuses,
     pulls,
     push: (branch, sha) => {
       branches.set(branch, sha);

@@ -22,6 +22,7 @@ describePullRequestHostContract({
         const merged = mergeAsPerson(host, url, by);
         if (merged.isErr()) throw new Error(merged.error.message);
       },
+      statuses: async (sha) => host.currentStatuses(sha),
     };
   },
 });
@@ -94,7 +95,12 @@ describe("in-memory pull request host", () => {
 
   it("keeps person acts off the host object", () => {
     const host = createInMemoryPullRequestHost();
-    expect(functionPropertyNames(host)).toEqual(["createDraftPullRequest", "getPullRequest"]);
+    expect(functionPropertyNames(host)).toEqual([
+      "createDraftPullRequest",
+      "currentStatuses",
+      "getPullRequest",
+      "publishCommitStatus",
+    ]);
   });
 
   describe("what a person does", () => {

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { cardRequest, setup } from "./helpers.js";
+
+describe("checks mirrored as commit statuses on the PR host", () => {
+  it("publishes each check of the head once the PR is drafted, and follows a re-check: failed, then passed", async () => {
+    const { ports, orchestrator } = setup(
+      {},
+      { status_target_url: "https://app.example/runs/{run_id}/{check_type}" },
+    );
+    const built = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
+    const a = built.assignments[0];
+    const approval = built.approvals[0];
+    if (!a?.worktree_path || !approval) throw new Error("missing records");
+    // Before the PR nothing is on the host, so nothing is published.
+    expect(ports.pullRequests.statuses).toEqual([]);
+    (
+      await orchestrator.recordApprovalDecision({
+        run_id: built.run.id,
+        approval_id: approval.id,
+        decision: "approve",
+        decided_by: "alice",
+      })
+    )._unsafeUnwrap();
+    (await orchestrator.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
+    const head = a.head_sha ?? "";
+    expect(ports.pullRequests.currentStatuses(head)).toEqual({
+      "rungate/lint": "success",
+      "rungate/policy": "success",
+      "rungate/unit": "success",
+    });
+    expect(ports.pullRequests.statuses[0]).toMatchObject({
+      target_url: `https://app.example/runs/${built.run.id}/${ports.pullRequests.statuses[0]?.context.slice(8)}`,
+    });
+    expect(ports.pullRequests.statuses.every((s) => s.description.length <= 140)).toBe(true);
+
+    // A person pushes to the PR branch; rungate checks the new head: unit fails, then passes on a retry.
+    const pushed = ports.git
+      .commit({ worktree_path: a.worktree_path, files: { "src/fix.ts": "fix\n" }, message: "a person's fix" })
+      ._unsafeUnwrap();
+    ports.checks.queue("unit", "failed");
+    (await orchestrator.executeChecks({ assignment_id: a.id }))._unsafeUnwrap();
+    expect(ports.pullRequests.currentStatuses(pushed)["rungate/unit"]).toBe("failure");
+    (await orchestrator.retryChecks({ assignment_id: a.id }))._unsafeUnwrap();
+    expect(ports.pullRequests.currentStatuses(pushed)).toEqual({
+      "rungate/lint": "success",
+      "rungate/policy": "success",
+      "rungate/unit": "success",
+    });
+    // The old head keeps what it had; rungate never asked the host for a merge or a ready.
+    expect(ports.pullRequests.currentStatuses(head)["rungate/unit"]).toBe("success");
+    expect(ports.pullRequests.requests.map((r) => r.operation)).not.toContain("merge");
+  });
+});
