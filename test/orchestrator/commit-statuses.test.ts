@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cardRequest, setup } from "./helpers.js";
+import { approveAsPerson, cardRequest, setup } from "./helpers.js";
 
 describe("checks mirrored as commit statuses on the PR host", () => {
   it("publishes each check of the head once the PR is drafted, and follows a re-check: failed, then passed", async () => {
@@ -13,14 +13,7 @@ describe("checks mirrored as commit statuses on the PR host", () => {
     if (!a?.worktree_path || !approval) throw new Error("missing records");
     // Before the PR nothing is on the host, so nothing is published.
     expect(ports.pullRequests.statuses).toEqual([]);
-    (
-      await orchestrator.recordApprovalDecision({
-        run_id: built.run.id,
-        approval_id: approval.id,
-        decision: "approve",
-        decided_by: "alice",
-      })
-    )._unsafeUnwrap();
+    await approveAsPerson(orchestrator, built.run.id, approval.id);
     (await orchestrator.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
     const head = a.head_sha ?? "";
     expect(ports.pullRequests.currentStatuses(head)).toEqual({

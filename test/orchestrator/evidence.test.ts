@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { splitEvidence } from "../../src/core/pull-request/evidence.js";
 import { fixtureId } from "../../src/testing/index.js";
-import { cardRequest, setup } from "./helpers.js";
+import { approveAsPerson, cardRequest, setup } from "./helpers.js";
 
 /** A card taken to a draft PR on the fakes, approved by alice. */
 async function drafted() {
@@ -10,14 +10,7 @@ async function drafted() {
   const a = built.assignments[0];
   const approval = built.approvals[0];
   if (!a || !approval) throw new Error("missing records");
-  (
-    await orchestrator.recordApprovalDecision({
-      run_id: built.run.id,
-      approval_id: approval.id,
-      decision: "approve",
-      decided_by: "alice",
-    })
-  )._unsafeUnwrap();
+  await approveAsPerson(orchestrator, built.run.id, approval.id);
   const pr = (await orchestrator.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
   return { ports, orchestrator, built, a, pr, body: pr.description ?? "" };
 }

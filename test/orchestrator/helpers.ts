@@ -1,5 +1,6 @@
 import {
   createOrchestrator,
+  type Orchestrator,
   type OrchestratorOptionsInput,
   type SystemPolicyProfileInput,
 } from "../../src/index.js";
@@ -53,4 +54,16 @@ export function setup(
 ) {
   const ports: InMemoryPorts = createInMemoryPorts(options);
   return { ports, orchestrator: createOrchestrator(ports, orchestratorOptions) };
+}
+
+/** A person (alice unless told) approves one request: the decision every PR-path test starts from. */
+export async function approveAsPerson(
+  orchestrator: Orchestrator,
+  run_id: string,
+  approval_id: string,
+  by = "alice",
+): Promise<void> {
+  (
+    await orchestrator.recordApprovalDecision({ run_id, approval_id, decision: "approve", decided_by: by })
+  )._unsafeUnwrap();
 }
