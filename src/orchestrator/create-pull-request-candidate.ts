@@ -11,6 +11,7 @@ import { loadAssignment } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { publishCheckStatuses } from "./publish-statuses.js";
+import { requestPullRequestReview } from "./request-review.js";
 import { advanceRun, applyAssignmentEvent } from "./transitions.js";
 
 /**
@@ -138,6 +139,7 @@ export function createPullRequestCandidate(
     );
     // The head is on the host now: its checks are mirrored there, for the host's own branch protection.
     yield* publishCheckStatuses(deps, run, assignment, head, checks);
+    yield* requestPullRequestReview(deps, run, assignment, policy, approvals, hosted.url);
     yield* advanceRun(deps, run.id, systemActor(deps));
     const stored = (yield* deps.storage.listPullRequests(run.id)).findLast(
       (p) => p.assignment_id === assignment.id,

@@ -33,6 +33,7 @@ export {
   type DraftPullRequestInput,
   type HostedPullRequest,
   type PullRequestHost,
+  type ReviewRequestInput,
 } from "./pull-request-host.js";
 export type {
   AssignmentLease,

@@ -38,6 +38,17 @@ export interface CommitStatusInput {
   readonly target_url: string | null;
 }
 
+/** Who is asked to review a drafted PR, and the labels it gets. */
+export interface ReviewRequestInput {
+  /** The PR's url, as `createDraftPullRequest` answered it. */
+  readonly url: string;
+  /** Host user names (e.g. GitHub logins). */
+  readonly reviewers: readonly string[];
+  /** Host team names (e.g. GitHub team slugs of the repository's organisation). */
+  readonly team_reviewers: readonly string[];
+  readonly labels: readonly string[];
+}
+
 /**
  * Where pull requests live. Implementations: `rungate/github` (REST), a local host (records on disk) and the
  * in-memory fake. It creates **draft** PRs and reads their state. There is deliberately no merge, approve or
@@ -63,4 +74,9 @@ export interface PullRequestHost {
    * leaves it out; `not_found` when the host does not know the commit (not pushed yet).
    */
   publishCommitStatus?(input: CommitStatusInput, options?: PortCallOptions): ResultAsync<void, PortError>;
+  /**
+   * Optional: asks people (and teams) to review a drafted PR and labels it, so that an agent's PR does not get
+   * lost. Asking is all it does: reviewing and approving on the host stay a person's acts.
+   */
+  requestReview?(input: ReviewRequestInput, options?: PortCallOptions): ResultAsync<void, PortError>;
 }

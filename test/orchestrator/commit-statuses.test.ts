@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { policyFixture } from "../../src/testing/index.js";
 import { approveAsPerson, cardRequest, setup } from "./helpers.js";
 
 describe("checks mirrored as commit statuses on the PR host", () => {
@@ -42,5 +43,26 @@ describe("checks mirrored as commit statuses on the PR host", () => {
     // The old head keeps what it had; rungate never asked the host for a merge or a ready.
     expect(ports.pullRequests.currentStatuses(head)["rungate/unit"]).toBe("success");
     expect(ports.pullRequests.requests.map((r) => r.operation)).not.toContain("merge");
+  });
+});
+
+describe("a review is requested for every drafted PR", () => {
+  it("asks the approvers and the policy's teams, with the policy's labels, and records it", async () => {
+    const { ports, orchestrator } = setup();
+    const policy = policyFixture({
+      approval_policy: { pr_reviewers: { teams: ["platform"] }, pr_labels: ["agent-made"] },
+    });
+    const built = (await orchestrator.triggerBuild(cardRequest({}, policy)))._unsafeUnwrap();
+    const a = built.assignments[0];
+    const approval = built.approvals[0];
+    if (!a || !approval) throw new Error("missing records");
+    await approveAsPerson(orchestrator, built.run.id, approval.id, "alice");
+    const pr = (await orchestrator.createPullRequestCandidate({ assignment_id: a.id }))._unsafeUnwrap();
+    const asked = ports.pullRequests.requests.filter((r) => r.operation === "requestReview");
+    expect(asked.map((r) => r.input)).toEqual([
+      { url: pr.pr_url, reviewers: ["alice"], team_reviewers: ["platform"], labels: ["agent-made"] },
+    ]);
+    const events = (await ports.storage.listEvents(built.run.id))._unsafeUnwrap();
+    expect(events.filter((e) => e.event_type === "pull_request.review_requested")).toHaveLength(1);
   });
 });

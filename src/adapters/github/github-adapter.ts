@@ -7,6 +7,7 @@ import type {
   DraftPullRequestInput,
   HostedPullRequest,
   PullRequestHost,
+  ReviewRequestInput,
 } from "../../ports/pull-request-host.js";
 import {
   type GitHubPull,
@@ -38,6 +39,8 @@ export const GITHUB_OPERATIONS = {
   get: "GET /repos/{owner}/{repo}/pulls/{pull_number}",
   list: "GET /repos/{owner}/{repo}/pulls",
   status: "POST /repos/{owner}/{repo}/statuses/{sha}",
+  reviewers: "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  labels: "POST /repos/{owner}/{repo}/issues/{issue_number}/labels",
 } as const;
 
 /** GitHub's cap on a commit status description, in characters. */
@@ -344,6 +347,35 @@ export function createGitHubPullRequestHost(config: GitHubPullRequestHostConfig)
     });
   }
 
+  /**
+   * The number of a PR url of this repository, or the error: `not_found` for what is not a PR url at all,
+   * `validation` (`foreign_pull_request_url`) for a PR of another host, owner or repository.
+   */
+  function ownPull(url: string): { readonly number: number } | PortError {
+    const checked = HtmlUrl.safeParse(url);
+    const target = checked.success ? parsePullUrl(checked.data) : null;
+    if (!target) {
+      return rungateError("not_found", "pull_request_not_found", {
+        entity: `pull request of ${owner}/${repo}`,
+        id: String(url),
+      });
+    }
+    const ours =
+      target.host === webHost &&
+      target.owner.toLowerCase() === owner.toLowerCase() &&
+      target.repo.toLowerCase() === repo.toLowerCase();
+    if (ours) return { number: target.number };
+    return rungateError("validation", "foreign_pull_request_url", {
+      issues: [
+        {
+          path: ["url"],
+          code: "foreign_pull_request_url",
+          message: `the url is a pull request of ${target.host}/${target.owner}/${target.repo}, and this host reads pull requests of ${webHost}/${owner}/${repo} only (set "webHost" if GitHub's web host is not ${webHost})`,
+        },
+      ],
+    });
+  }
+
   /** The draft as it will be sent, or the validation error that keeps it from being sent. */
   function checkDraft(input: DraftPullRequestInput): z.infer<typeof DraftInput> | PortError {
     const shape = DraftInput.safeParse(input);
@@ -407,9 +439,44 @@ export function createGitHubPullRequestHost(config: GitHubPullRequestHostConfig)
     ).map(() => undefined);
   }
 
+  const requestReviewers = octokit.rest.pulls.requestReviewers?.bind(octokit.rest.pulls);
+  const addLabels = octokit.rest.issues?.addLabels?.bind(octokit.rest.issues);
+  /** Asks reviewers and teams for a review of one of this repository's PRs, then labels it. */
+  function requestReview(
+    input: ReviewRequestInput,
+    options: PortCallOptions = {},
+  ): ResultAsync<void, PortError> {
+    const target = ownPull(input.url);
+    if ("kind" in target) return errAsync(target);
+    const asking =
+      input.reviewers.length + input.team_reviewers.length === 0 || requestReviewers === undefined
+        ? okAsync<unknown, PortError>(undefined)
+        : (() => {
+            const ctx = context(GITHUB_OPERATIONS.reviewers, options, { notFoundId: input.url });
+            return call(ctx, z.unknown(), () =>
+              requestReviewers({
+                owner,
+                repo,
+                pull_number: target.number,
+                reviewers: [...input.reviewers],
+                team_reviewers: [...input.team_reviewers],
+                ...request(ctx),
+              }),
+            );
+          })();
+    return asking.andThen(() => {
+      if (input.labels.length === 0 || addLabels === undefined) return okAsync(undefined);
+      const ctx = context(GITHUB_OPERATIONS.labels, options, { notFoundId: input.url });
+      return call(ctx, z.unknown(), () =>
+        addLabels({ owner, repo, issue_number: target.number, labels: [...input.labels], ...request(ctx) }),
+      ).map(() => undefined);
+    });
+  }
+
   const host: PullRequestHost = {
     name,
     secret_values: secrets,
+    ...(requestReviewers === undefined ? {} : { requestReview }),
     ...(createCommitStatus === undefined ? {} : { publishCommitStatus }),
     createDraftPullRequest(input, options = {}) {
       const draft = checkDraft(input);
@@ -437,33 +504,8 @@ export function createGitHubPullRequestHost(config: GitHubPullRequestHostConfig)
         );
     },
     getPullRequest(url, options = {}) {
-      const checked = HtmlUrl.safeParse(url);
-      const target = checked.success ? parsePullUrl(checked.data) : null;
-      if (!target) {
-        return errAsync(
-          rungateError("not_found", "pull_request_not_found", {
-            entity: `pull request of ${owner}/${repo}`,
-            id: String(url),
-          }),
-        );
-      }
-      const ours =
-        target.host === webHost &&
-        target.owner.toLowerCase() === owner.toLowerCase() &&
-        target.repo.toLowerCase() === repo.toLowerCase();
-      if (!ours) {
-        return errAsync(
-          rungateError("validation", "foreign_pull_request_url", {
-            issues: [
-              {
-                path: ["url"],
-                code: "foreign_pull_request_url",
-                message: `the url is a pull request of ${target.host}/${target.owner}/${target.repo}, and this host reads pull requests of ${webHost}/${owner}/${repo} only (set "webHost" if GitHub's web host is not ${webHost})`,
-              },
-            ],
-          }),
-        );
-      }
+      const target = ownPull(url);
+      if ("kind" in target) return errAsync(target);
       const ctx = context(GITHUB_OPERATIONS.get, options, { notFoundId: url });
       return call(ctx, GitHubPullSchema, () =>
         octokit.rest.pulls.get({ owner, repo, pull_number: target.number, ...request(ctx) }),

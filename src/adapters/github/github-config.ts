@@ -44,6 +44,15 @@ export interface OctokitLike {
         readonly pull_number: number;
         readonly request?: OctokitRequestOptionsLike;
       }): Promise<OctokitResponseLike>;
+      /** `POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers`; optional on a custom Octokit. */
+      requestReviewers?(params: {
+        readonly owner: string;
+        readonly repo: string;
+        readonly pull_number: number;
+        readonly reviewers: string[];
+        readonly team_reviewers: string[];
+        readonly request?: OctokitRequestOptionsLike;
+      }): Promise<OctokitResponseLike>;
       /** `GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=open`. */
       list(params: {
         readonly owner: string;
@@ -51,6 +60,17 @@ export interface OctokitLike {
         readonly head: string;
         readonly state: "open";
         readonly per_page?: number;
+        readonly request?: OctokitRequestOptionsLike;
+      }): Promise<OctokitResponseLike>;
+    };
+    /** Present on a real Octokit; without it the host labels no PR. */
+    readonly issues?: {
+      /** `POST /repos/{owner}/{repo}/issues/{issue_number}/labels`. */
+      addLabels?(params: {
+        readonly owner: string;
+        readonly repo: string;
+        readonly issue_number: number;
+        readonly labels: string[];
         readonly request?: OctokitRequestOptionsLike;
       }): Promise<OctokitResponseLike>;
     };

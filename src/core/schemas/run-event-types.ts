@@ -180,6 +180,28 @@ export const RUN_EVENT_CATALOGUE = {
       approved_by: z.string(),
     }),
   },
+  "pull_request.review_requested": {
+    about:
+      "The PR host was asked for a review of the drafted PR (the approvers and the policy's teams) and its labels.",
+    payload: payload({
+      ...card,
+      pr_url: z.string(),
+      reviewers: z.array(z.string()),
+      team_reviewers: z.array(z.string()),
+      labels: z.array(z.string()),
+    }),
+  },
+  "pull_request.review_not_requested": {
+    about: "The PR host refused the review request or the labels of a drafted PR; the PR stands.",
+    payload: payload({
+      ...card,
+      pr_url: z.string(),
+      reviewers: z.array(z.string()),
+      team_reviewers: z.array(z.string()),
+      labels: z.array(z.string()),
+      reason: z.string(),
+    }),
+  },
   "commit_status.unpublished": {
     about:
       "A check's result could not be mirrored as a commit status on the PR host (the head is not pushed yet, or the host refused); rungate's own gates are unaffected.",

@@ -124,11 +124,25 @@ export const ApprovalPolicy = z
      * one decided by somebody else (four eyes). Default off.
      */
     require_independent_approval: z.boolean().default(false),
+    /**
+     * Who is asked to review the drafted PR on the host (when the host can ask): the people who approved it in
+     * rungate (`request_approvers`, default on; their user ids are taken as host logins) and these teams.
+     */
+    pr_reviewers: z
+      .object({
+        request_approvers: z.boolean().default(true),
+        teams: z.array(z.string().min(1).max(100)).max(20).default([]),
+      })
+      .default({ request_approvers: true, teams: [] }),
+    /** Labels the drafted PR gets on the host (when the host can label). */
+    pr_labels: z.array(z.string().min(1).max(50)).max(20).default([]),
   })
   .default({
     required_approvals: ["create_pr"],
     protected_path_approval: "protected_path_change",
     require_independent_approval: false,
+    pr_reviewers: { request_approvers: true, teams: [] },
+    pr_labels: [],
   });
 /** Parsed {@link ApprovalPolicy}. */
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;

@@ -6,6 +6,7 @@ import type {
   DraftPullRequestInput,
   HostedPullRequest,
   PullRequestHost,
+  ReviewRequestInput,
 } from "../../ports/pull-request-host.js";
 
 /** A pull request as the fake stores it: what the host reports plus what it was opened with. */
@@ -22,7 +23,8 @@ export interface FakePullRequest extends HostedPullRequest {
 export type PullRequestHostRequest =
   | { readonly operation: "createDraftPullRequest"; readonly input: DraftPullRequestInput }
   | { readonly operation: "getPullRequest"; readonly url: string }
-  | { readonly operation: "publishCommitStatus"; readonly input: CommitStatusInput };
+  | { readonly operation: "publishCommitStatus"; readonly input: CommitStatusInput }
+  | { readonly operation: "requestReview"; readonly input: ReviewRequestInput };
 
 /**
  * The in-memory {@link PullRequestHost}: the two port methods plus read-only views for assertions. What a
@@ -89,6 +91,11 @@ export function createInMemoryPullRequestHost(
     },
     currentStatuses(sha: string) {
       return Object.fromEntries(statuses.filter((s) => s.head_sha === sha).map((s) => [s.context, s.state]));
+    },
+    requestReview(input: ReviewRequestInput, call: PortCallOptions = {}): ResultAsync<void, PortError> {
+      log.push({ operation: "requestReview", input: { ...input } });
+      if (call.signal?.aborted) return errAsync(cancelled("requestReview"));
+      return state.prs.some((p) => p.url === input.url) ? okAsync(undefined) : errAsync(notFound(input.url));
     },
     publishCommitStatus(input: CommitStatusInput, call: PortCallOptions = {}): ResultAsync<void, PortError> {
       log.push({ operation: "publishCommitStatus", input: { ...input } });

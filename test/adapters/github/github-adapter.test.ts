@@ -139,6 +139,7 @@ describe("GitHub pull request host, against a local HTTP server playing GitHub",
       "createDraftPullRequest",
       "getPullRequest",
       "publishCommitStatus",
+      "requestReview",
     ]);
     expect(Object.isFrozen(host)).toBe(true);
   });

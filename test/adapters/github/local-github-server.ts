@@ -61,6 +61,14 @@ export interface LocalGitHub {
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[];
   readonly pulls: ServerPull[];
+  /** Reviews asked per PR number (`POST …/pulls/{n}/requested_reviewers`), in order. */
+  readonly reviewRequests: {
+    readonly number: number;
+    readonly reviewers: string[];
+    readonly team_reviewers: string[];
+  }[];
+  /** Labels added per PR number (`POST …/issues/{n}/labels`), in order. */
+  readonly labels: { readonly number: number; readonly labels: string[] }[];
   /** Every commit status posted, in order (`POST /repos/{owner}/{repo}/statuses/{sha}`). */
   readonly statuses: ServerStatus[];
   /** Makes a branch known, as `git push` would. Unknown head branches get GitHub's 422. */
@@ -107,6 +115,8 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
   const requests: RecordedRequest[] = [];
   const pulls: ServerPull[] = [];
   const statuses: ServerStatus[] = [];
+  const reviewRequests: LocalGitHub["reviewRequests"] = [];
+  const labels: LocalGitHub["labels"] = [];
   const branches = new Map<string, string>(Object.entries(options.branches ?? {}));
   const scripted: ScriptedResponse[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -162,6 +172,38 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
         if (auth !== `token ${options.token}` && auth !== `Bearer ${options.token}`) {
           return send(401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
         }
+      }
+
+      // Review requests and labels, shaped as GitHub documents them (rest/pulls/review-requests, rest/issues/labels).
+      const asked =
+        /^\/repos\/([^/]+)\/([^/]+)\/(pulls\/(\d+)\/requested_reviewers|issues\/(\d+)\/labels)$/.exec(
+          url.pathname,
+        );
+      if (asked && method === "POST" && asked[1] === owner && asked[2] === repo) {
+        const number = Number(asked[4] ?? asked[5]);
+        const pr = pulls.find((p) => p.number === number);
+        if (!pr) return send(404, { message: "Not Found", documentation_url: DOCS, status: "404" });
+        const input = (body ?? {}) as Record<string, unknown>;
+        const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+        if (asked[4] !== undefined) {
+          const reviewers = list(input.reviewers);
+          const team_reviewers = list(input.team_reviewers);
+          // GitHub refuses a reviewer who is not a collaborator; the stand-in knows one stranger.
+          if (reviewers.includes("stranger")) {
+            return send(422, {
+              message:
+                "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/widgets repository.",
+              documentation_url: DOCS,
+            });
+          }
+          reviewRequests.push({ number, reviewers, team_reviewers });
+          return send(201, toJson(pr));
+        }
+        labels.push({ number, labels: list(input.labels) });
+        return send(
+          200,
+          list(input.labels).map((name, i) => ({ id: i + 1, name })),
+        );
       }
 
       // Commit statuses, shaped as GitHub documents them (docs.github.com/rest/commits/statuses).
@@ -310,6 +352,8 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
     repo,
     requests,
     statuses,
+    reviewRequests,
+    labels,
     pulls,
     push: (branch, sha) => {
       branches.set(branch, sha);

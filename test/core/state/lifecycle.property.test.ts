@@ -249,6 +249,8 @@ const approvalPolicyArb: fc.Arbitrary<Pick<SystemPolicyProfile, "approval_policy
     ),
     protected_path_approval: fc.constantFrom(...APPROVAL_TYPES.filter((t) => t !== "merge_pr")),
     require_independent_approval: fc.constant(false),
+    pr_reviewers: fc.constant({ request_approvers: true, teams: [] }),
+    pr_labels: fc.constant([]),
   }),
 });
 

@@ -100,6 +100,7 @@ describe("in-memory pull request host", () => {
       "currentStatuses",
       "getPullRequest",
       "publishCommitStatus",
+      "requestReview",
     ]);
   });
 
