@@ -155,6 +155,8 @@ export {
   splitEvidence,
 } from "./pull-request/evidence.js";
 export {
+  PULL_REQUEST_BODY_DESCRIPTION_LIMIT,
+  PULL_REQUEST_BODY_FILE_LIMIT,
   type PullRequestBodyInput,
   pullRequestTitle,
   renderPullRequestBody,

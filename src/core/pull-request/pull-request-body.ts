@@ -16,6 +16,14 @@ export interface PullRequestBodyInput {
   readonly files: readonly ChangedFile[];
 }
 
+/** Changed files listed by name in a PR body; the rest are counted (GitHub refuses bodies over 65,536 characters). */
+export const PULL_REQUEST_BODY_FILE_LIMIT = 200;
+/** Characters of the card's description kept in a PR body, for the same reason. */
+export const PULL_REQUEST_BODY_DESCRIPTION_LIMIT = 20_000;
+
+const shortened = (text: string, limit: number): string =>
+  [...text].length <= limit ? text : `${[...text].slice(0, limit - 1).join("")}…`;
+
 /** The PR title: the card's title. */
 export function pullRequestTitle(input: Pick<PullRequestBodyInput, "assignment">): string {
   const title = (input.assignment.assignment_input_snapshot as { readonly title?: unknown }).title;
@@ -24,7 +32,9 @@ export function pullRequestTitle(input: Pick<PullRequestBodyInput, "assignment">
 
 /**
  * The PR body, in Markdown: the card, the checks on the proposed head with their results, the approvals
- * with who decided, and the changed files. Pure; tokens or other secrets never enter it because none of
+ * with who decided, and the changed files. Bounded whatever the card's size (the first
+ * {@link PULL_REQUEST_BODY_FILE_LIMIT} files by name, the description cut at
+ * {@link PULL_REQUEST_BODY_DESCRIPTION_LIMIT} characters), so that a PR host's body limit never refuses it. Pure; tokens or other secrets never enter it because none of
  * its inputs carries one.
  */
 export function renderPullRequestBody(input: PullRequestBodyInput): string {
@@ -36,7 +46,9 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   );
   return [
     `Proposed by rungate for card \`${input.assignment.card_id}\` (run \`${input.run.id}\`), branch \`${input.assignment.feature_branch}\` at \`${head.slice(0, 12)}\`.`,
-    typeof card.description === "string" && card.description.length > 0 ? `\n${card.description}` : "",
+    typeof card.description === "string" && card.description.length > 0
+      ? `\n${shortened(card.description, PULL_REQUEST_BODY_DESCRIPTION_LIMIT)}`
+      : "",
     "\n## Checks",
     ...(checks.length
       ? checks.map(
@@ -53,10 +65,15 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
       : ["- none"]),
     "\n## Changed files",
     ...(input.files.length
-      ? input.files.map(
-          (f) => `- ${f.status}: \`${f.path}\`${f.previous_path ? ` (from \`${f.previous_path}\`)` : ""}`,
-        )
+      ? input.files
+          .slice(0, PULL_REQUEST_BODY_FILE_LIMIT)
+          .map(
+            (f) => `- ${f.status}: \`${f.path}\`${f.previous_path ? ` (from \`${f.previous_path}\`)` : ""}`,
+          )
       : ["- none"]),
+    ...(input.files.length > PULL_REQUEST_BODY_FILE_LIMIT
+      ? [`- … and ${input.files.length - PULL_REQUEST_BODY_FILE_LIMIT} more files (see the PR's diff)`]
+      : []),
     "\nThis is a draft. rungate never merges: a person reviews and merges it.",
   ]
     .filter((l) => l !== "")
