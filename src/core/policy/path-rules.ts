@@ -2,6 +2,7 @@ import { err, ok, type Result } from "neverthrow";
 import picomatch from "picomatch";
 import { z } from "zod";
 import { type FieldIssue, rungateError, type ValidationError } from "../errors.js";
+import { firstMatchIndex, firstMatchPosition } from "./glob-index.js";
 import { normaliseGlob, normaliseRepoPath } from "./path-normalise.js";
 
 /**
@@ -83,12 +84,31 @@ interface GlobSource {
   readonly at: At;
 }
 
-type Compiled = GlobMatcher;
+/** A compiled glob with the regular expression sources its patterns compile to (for the combined index). */
+interface Compiled extends GlobMatcher {
+  readonly sources: readonly string[];
+}
 
 const NOCASE: { readonly [F in Field]: boolean } = { allowed: false, forbidden: true, protected: true };
 
-/** Compiles one glob after normalising it, or says why it cannot be used. */
+/** How many compiled globs stay cached (validation and judging compile the same globs again and again). */
+const GLOB_CACHE_LIMIT = 8_192;
+const globCache = new Map<string, Result<Compiled, Omit<FieldIssue, "path">>>();
+
+/** Compiles one glob after normalising it, or says why it cannot be used; cached by glob and case rule. */
 function compileGlob(raw: unknown, nocase: boolean): Result<Compiled, Omit<FieldIssue, "path">> {
+  const key = typeof raw === "string" ? `${nocase ? 1 : 0}\u0000${raw}` : null;
+  const cached = key === null ? undefined : globCache.get(key);
+  if (cached !== undefined) return cached;
+  const compiled = compileGlobAnew(raw, nocase);
+  if (key !== null) {
+    if (globCache.size >= GLOB_CACHE_LIMIT) globCache.delete(globCache.keys().next().value ?? "");
+    globCache.set(key, compiled);
+  }
+  return compiled;
+}
+
+function compileGlobAnew(raw: unknown, nocase: boolean): Result<Compiled, Omit<FieldIssue, "path">> {
   return normaliseGlob(raw as string).andThen((glob) => {
     try {
       // A glob whose last segment is a plain name names a file or a folder, as a `.gitignore` line does: it
@@ -96,8 +116,10 @@ function compileGlob(raw: unknown, nocase: boolean): Result<Compiled, Omit<Field
       // `**/secrets` forbids `config/secrets/key.txt`.
       const last = glob.split("/").at(-1) ?? "";
       const literal = !picomatch.scan(last, { nonegate: true }).isGlob;
-      const test = picomatch(literal ? [glob, `${glob}/**`] : glob, { ...MATCH_OPTIONS, nocase });
-      return ok({ glob, test: (path: string) => test(path) });
+      const patterns = literal ? [glob, `${glob}/**`] : [glob];
+      const test = picomatch(patterns, { ...MATCH_OPTIONS, nocase });
+      const sources = patterns.map((p) => picomatch.makeRe(p, { ...MATCH_OPTIONS, nocase }).source);
+      return ok({ glob, test: (path: string) => test(path), sources });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       return err({
@@ -141,6 +163,12 @@ const quote = (s: string): string => JSON.stringify(s);
 
 function makeJudge(rules: { readonly [F in Field]: readonly Compiled[] }): (path: string) => PathVerdict {
   const allowedList = rules.allowed.map((c) => quote(c.glob)).join(", ");
+  // One combined expression per list instead of one matcher per glob (see glob-index.ts).
+  const index = {
+    forbidden: firstMatchIndex(rules.forbidden, NOCASE.forbidden),
+    allowed: firstMatchIndex(rules.allowed, NOCASE.allowed),
+    protected: firstMatchIndex(rules.protected, NOCASE.protected),
+  };
   return (raw) => {
     const normalised = normaliseRepoPath(raw);
     if (normalised.isErr()) {
@@ -153,7 +181,7 @@ function makeJudge(rules: { readonly [F in Field]: readonly Compiled[] }): (path
       };
     }
     const path = normalised.value;
-    const denied = rules.forbidden.find((c) => c.test(path));
+    const denied = index.forbidden(path);
     if (denied !== undefined) {
       return {
         path,
@@ -162,7 +190,7 @@ function makeJudge(rules: { readonly [F in Field]: readonly Compiled[] }): (path
         message: `${quote(path)} matches the forbidden glob ${quote(denied.glob)}`,
       };
     }
-    const allowed = rules.allowed.find((c) => c.test(path));
+    const allowed = index.allowed(path);
     if (allowed === undefined) {
       return {
         path,
@@ -174,7 +202,7 @@ function makeJudge(rules: { readonly [F in Field]: readonly Compiled[] }): (path
             : `${quote(path)} is outside the allowed paths (${allowedList})`,
       };
     }
-    const guarded = rules.protected.find((c) => c.test(path));
+    const guarded = index.protected(path);
     if (guarded !== undefined) {
       return {
         path,
@@ -315,6 +343,17 @@ export function compilePolicyPathRules(
  * everything: an unusable glob is never assumed harmless. Never throws.
  */
 export function globBase(glob: string): string {
+  const cached = baseCache.get(glob);
+  if (cached !== undefined) return cached;
+  const base = globBaseAnew(glob);
+  if (baseCache.size >= GLOB_CACHE_LIMIT) baseCache.delete(baseCache.keys().next().value ?? "");
+  baseCache.set(glob, base);
+  return base;
+}
+
+const baseCache = new Map<string, string>();
+
+function globBaseAnew(glob: string): string {
   const normalised = normaliseGlob(glob);
   if (normalised.isErr()) return "";
   try {
@@ -442,9 +481,42 @@ export function globCoveredBy(glob: string, coveringGlobs: readonly string[]): s
   if (self.isErr() || !Array.isArray(coveringGlobs)) return null;
   const probes = [probeOf(self.value.glob, "first"), probeOf(self.value.glob, "last")];
   if (!probes.every((probe) => normaliseRepoPath(probe).isOk() && self.value.test(probe))) return null;
-  for (const covering of coveringGlobs) {
-    const c = compileGlob(covering, true);
-    if (c.isOk() && probes.every((probe) => c.value.test(probe))) return covering;
+  const [first, second] = probes as [string, string];
+  const cover = coverIndexOf(coveringGlobs);
+  // The index finds the first glob matching one probe; every earlier glob misses it, so the first glob
+  // matching both is this one or a later one.
+  const at = cover.first(first);
+  if (at < 0) return null;
+  for (let i = at; i < cover.entries.length; i++) {
+    const entry = cover.entries[i];
+    if (entry?.compiled.test(first) && entry.compiled.test(second)) return entry.raw;
   }
   return null;
+}
+
+/** The usable globs of a covering list, compiled as forbidden globs are, with their index; kept per list. */
+const coverIndexes = new WeakMap<
+  readonly string[],
+  {
+    readonly entries: { readonly raw: string; readonly compiled: Compiled }[];
+    readonly first: (path: string) => number;
+  }
+>();
+
+function coverIndexOf(list: readonly string[]) {
+  const known = coverIndexes.get(list);
+  if (known !== undefined) return known;
+  const entries = list.flatMap((raw) => {
+    const c = compileGlob(raw, true);
+    return c.isOk() ? [{ raw, compiled: c.value }] : [];
+  });
+  const built = {
+    entries,
+    first: firstMatchPosition(
+      entries.map((e) => e.compiled),
+      true,
+    ),
+  };
+  coverIndexes.set(list, built);
+  return built;
 }

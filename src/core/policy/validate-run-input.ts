@@ -204,6 +204,9 @@ function checkPlan(input: RunInput, policy: SystemPolicyProfile, out: PolicyViol
   return [...new Set(planned)];
 }
 
+/** The most `allowed_overlaps_forbidden` warnings one allowed glob gets (the first forbidden globs, in order). */
+const MAX_OVERLAP_WARNINGS = 10;
+
 function checkCard(
   card: CardInput,
   i: number,
@@ -228,7 +231,8 @@ function checkCard(
       out.push(violation("allowed_path_forbidden", [...at, "allowed_paths", index], glob, cover));
       continue;
     }
-    for (const cut of forbidden.filter((f) => globsMayOverlap(glob, f))) {
+    // Bounded: a policy of many deny-anywhere globs (`**/x`) overlaps every allowed glob.
+    for (const cut of forbidden.filter((f) => globsMayOverlap(glob, f)).slice(0, MAX_OVERLAP_WARNINGS)) {
       warnings.push({
         code: "allowed_overlaps_forbidden",
         path: [...at, "allowed_paths", index],

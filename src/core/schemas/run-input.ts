@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgentRole } from "./agent-role.js";
 import { ApprovalType } from "./approval-type.js";
 import { Uuid } from "./primitives.js";
+import { MAX_GLOBS_PER_LIST } from "./system-policy-profile.js";
 
 /**
  * One card of planned work as a host hands it to rungate. Paths are globs relative to the repository root.
@@ -16,9 +17,12 @@ export const CardInput = z.object({
   /** The agent to run (e.g. an agentic-flow agent name); `null` lets the dispatcher pick from the role. */
   agent_profile: z.string().min(1).nullable().default(null),
   /** Where the agent may write; at least one glob. */
-  allowed_paths: z.array(z.string()).min(1, "a card needs at least one allowed path"),
+  allowed_paths: z
+    .array(z.string().max(1_000))
+    .min(1, "a card needs at least one allowed path")
+    .max(MAX_GLOBS_PER_LIST),
   /** Extra globs forbidden for this card, on top of the policy's `forbidden_paths`. */
-  forbidden_paths: z.array(z.string()).default([]),
+  forbidden_paths: z.array(z.string().max(1_000)).max(MAX_GLOBS_PER_LIST).default([]),
   /** Branch to create; `null` uses `rungate/<card_id>`. */
   feature_branch: z.string().nullable().default(null),
   /** Approvals this card plans to ask for (a card reaching protected paths must plan the policy's kind). */

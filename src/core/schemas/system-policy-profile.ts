@@ -161,6 +161,9 @@ export const AgentPolicy = z
 /** Parsed {@link AgentPolicy}. */
 export type AgentPolicy = z.infer<typeof AgentPolicy>;
 
+/** The most globs one list of a policy or a card may hold (refused above it, with the list named). */
+export const MAX_GLOBS_PER_LIST = 5_000;
+
 /** The branches a policy protects when it names none: {@link SystemPolicyProfile} `protected_branches`. */
 export const DEFAULT_PROTECTED_BRANCHES = ["main", "master", "release/*", "production"] as const;
 
@@ -173,8 +176,10 @@ export const SystemPolicyProfile = z.object({
   id: Uuid,
   project_id: Uuid,
   required_checks: z.array(RunCheckType),
-  protected_paths: z.array(z.string()).default([]),
-  forbidden_paths: z.array(z.string()).default([]),
+  /** At most {@link MAX_GLOBS_PER_LIST} globs: a policy is host input, and its size must not stall a worker. */
+  protected_paths: z.array(z.string().max(1_000)).max(MAX_GLOBS_PER_LIST).default([]),
+  /** At most {@link MAX_GLOBS_PER_LIST} globs. */
+  forbidden_paths: z.array(z.string().max(1_000)).max(MAX_GLOBS_PER_LIST).default([]),
   /**
    * Branches no card may use as its feature branch, as globs compared case-insensitively (a card's branch is
    * what rungate pushes; these are the ones only a person's merge may move). The base branch of a run is

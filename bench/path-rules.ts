@@ -1,0 +1,123 @@
+/**
+ * What the path-rule index buys (issue 17, goal 1), as a plain script: `npx tsx bench/path-rules.ts`. Each
+ * table row compares, in one run, the indexed judge (`compilePathRules(...).judge`: one combined expression per
+ * list, naming the deciding rule) with the naive loop it replaced (every glob's picomatch matcher tried in
+ * turn), on the same paths; verdicts are checked equal. Machines are noisy: read the ratios.
+ */
+import { performance } from "node:perf_hooks";
+import { compileGlobMatcher, compilePathRules } from "../src/core/policy/path-rules.js";
+import { validateRunInputAgainstPolicy } from "../src/core/policy/validate-run-input.js";
+import { policyFixture, runInputFixture } from "../src/testing/fixtures.js";
+
+/** A deterministic pseudo-random source, so every run judges the same paths. */
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return s / 2_147_483_648;
+  };
+}
+
+const random = seeded(17);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+const EXT = ["ts", "tsx", "js", "json", "md", "pem", "sql", "yaml"];
+
+/** A policy's globs of typical shapes: folders, extensions under folders, literal files, deny-anywhere names. */
+function globs(n: number, tag: string): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    switch (i % 4) {
+      case 0:
+        return `packages/${tag}${i}/**`;
+      case 1:
+        return `apps/${tag}${i}/src/**/*.${pick(EXT)}`;
+      case 2:
+        return `services/${tag}${i}/config.json`;
+      default:
+        return `**/${tag}${i}-secret*`;
+    }
+  });
+}
+
+/** Paths of a monorepo touching those packages and others. */
+function paths(n: number): string[] {
+  return Array.from({ length: n }, () => {
+    const i = Math.floor(random() * 600);
+    const root = pick(["packages", "apps", "services", "tools"]);
+    const tag = pick(["f", "a", "p", "x"]);
+    return `${root}/${tag}${i}/src/${pick(["lib", "ui", "db"])}/file${Math.floor(random() * 50)}.${pick(EXT)}`;
+  });
+}
+
+function naiveJudge(lists: { allowed: string[]; forbidden: string[]; protected: string[] }) {
+  const compile = (g: string[], nocase: boolean) =>
+    g.map((x) => compileGlobMatcher(x, { nocase })._unsafeUnwrap());
+  const f = compile(lists.forbidden, true);
+  const a = compile(lists.allowed, false);
+  const p = compile(lists.protected, true);
+  return (path: string): string => {
+    const d = f.find((c) => c.test(path));
+    if (d) return `forbidden:${d.glob}`;
+    const ok = a.find((c) => c.test(path));
+    if (!ok) return "outside_allowed";
+    const g = p.find((c) => c.test(path));
+    return g ? `protected:${g.glob}` : `allowed:${ok.glob}`;
+  };
+}
+
+function time<T>(body: () => T): [number, T] {
+  const start = performance.now();
+  const value = body();
+  return [performance.now() - start, value];
+}
+
+const rows: string[] = [];
+function compare(
+  label: string,
+  lists: { allowed: string[]; forbidden: string[]; protected: string[] },
+  n: number,
+) {
+  const ps = paths(n);
+  const [compileIndexed, rules] = time(() => compilePathRules(lists)._unsafeUnwrap());
+  const naive = naiveJudge(lists);
+  const [tNaive, slow] = time(() => ps.map(naive));
+  const [tIndexed, fast] = time(() =>
+    ps.map((p) => {
+      const v = rules.judge(p);
+      return v.verdict === "outside_allowed" ? v.verdict : `${v.verdict}:${v.rule}`;
+    }),
+  );
+  const same = slow.every((v, i) => v === fast[i]);
+  rows.push(
+    `| ${label} | ${tIndexed.toFixed(0)} (+${compileIndexed.toFixed(0)} compile) | ${tNaive.toFixed(0)} | ${(tNaive / tIndexed).toFixed(1)}× | ${same ? "identical" : "DIFFERENT"} |`,
+  );
+}
+
+compare(
+  "100,000 paths × 500 globs (200 allowed, 250 forbidden, 50 protected)",
+  {
+    allowed: globs(200, "a").concat("**/*.md"),
+    forbidden: globs(250, "f"),
+    protected: globs(50, "p"),
+  },
+  100_000,
+);
+compare(
+  "5,000 paths × 4,000 globs (2,000 forbidden, 2,000 protected)",
+  {
+    allowed: ["**"],
+    forbidden: globs(2_000, "f"),
+    protected: globs(2_000, "p"),
+  },
+  5_000,
+);
+
+const big = policyFixture({ forbidden_paths: globs(2_000, "f"), protected_paths: globs(2_000, "p") });
+const input = runInputFixture({
+  cards: [{ card_id: runInputFixture().card_id ?? "", title: "big", allowed_paths: globs(2_000, "a") }],
+});
+const [tValidate] = time(() => validateRunInputAgainstPolicy(input, big));
+
+console.log("| judged | indexed ms | naive picomatch loop ms | ratio | verdicts |");
+console.log("|---|---|---|---|---|");
+for (const r of rows) console.log(r);
+console.log(`\nvalidateRunInputAgainstPolicy, 2,000 globs per list: ${tValidate.toFixed(0)} ms`);
