@@ -104,6 +104,7 @@ describe("a card run, end to end on the fakes", () => {
       "run:approved",
       "assignment:pr_open",
       "pull_request.drafted",
+      "pull_request.review_requested",
       "run:pr_open",
       "pull_request.observed",
       "assignment:merged",
