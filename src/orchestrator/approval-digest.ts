@@ -1,6 +1,7 @@
 import { okAsync, type ResultAsync } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import { type ApprovalContentFile, approvalContentDigest } from "../core/gates/approval-content.js";
+import { newestChecksOfHead } from "../core/gates/latest.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
@@ -19,11 +20,7 @@ export function approvalDigestAt(
   checks: readonly RunCheck[],
 ): ResultAsync<string, RungateError> {
   // The latest result per check type: a retried flaky check counts once, with its final word.
-  const latest = new Map<string, RunCheck>();
-  for (const c of [...checks].sort((a, b) => (a.executed_at ?? "").localeCompare(b.executed_at ?? ""))) {
-    if (c.assignment_id === assignment.id && c.head_sha === head) latest.set(c.check_type, c);
-  }
-  const mine = [...latest.values()];
+  const mine = newestChecksOfHead(checks, assignment.id, head);
   return cardDiff(deps, run, assignment, head, undefined).andThen(({ clone_path, base, files, opts }) =>
     files
       .reduce<ResultAsync<ApprovalContentFile[], RungateError>>(

@@ -1,5 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
+import { newestChecksOfHead } from "../core/gates/latest.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
@@ -36,12 +37,8 @@ export function publishCheckStatuses(
 ): ResultAsync<void, RungateError> {
   const publish = deps.pullRequests.publishCommitStatus?.bind(deps.pullRequests);
   if (publish === undefined) return okAsync(undefined);
-  const newest = new Map<string, RunCheck>();
-  for (const c of [...checks].sort((a, b) => (a.executed_at ?? "").localeCompare(b.executed_at ?? ""))) {
-    if (c.assignment_id === assignment.id && c.head_sha === head) newest.set(c.check_type, c);
-  }
   const template = deps.options.status_target_url;
-  return [...newest.values()].reduce<ResultAsync<void, RungateError>>(
+  return newestChecksOfHead(checks, assignment.id, head).reduce<ResultAsync<void, RungateError>>(
     (done, check) =>
       done.andThen(() => {
         const context = statusContext(check.check_type);

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { rungateError, type ValidationError } from "../errors.js";
+import { newestChecksOfHead } from "../gates/latest.js";
 import { parseInput } from "../parse.js";
 import type { ApprovalRequest } from "../schemas/approval-request.js";
 import { ApprovalType } from "../schemas/approval-type.js";
@@ -54,10 +55,6 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function buildEvidence(input: EvidenceInput): PullRequestEvidence {
   const head = input.assignment.head_sha ?? "";
-  const newest = new Map<string, RunCheck>();
-  for (const c of [...input.checks].sort((a, b) => byText(a.executed_at ?? "", b.executed_at ?? ""))) {
-    if (c.assignment_id === input.assignment.id && c.head_sha === head) newest.set(c.check_type, c);
-  }
   const granted = input.approvals
     .filter(
       (a) =>
@@ -76,9 +73,11 @@ export function buildEvidence(input: EvidenceInput): PullRequestEvidence {
     base_sha: input.assignment.base_sha,
     head_sha: head,
     content_digest: granted.find((a) => a.content_digest !== null)?.content_digest ?? null,
-    checks: [...newest.values()]
-      .sort((a, b) => byText(a.check_type, b.check_type))
-      .map((c) => ({ check_type: c.check_type, status: c.status, head_sha: head })),
+    checks: newestChecksOfHead(input.checks, input.assignment.id, head).map((c) => ({
+      check_type: c.check_type,
+      status: c.status,
+      head_sha: head,
+    })),
     approvals: granted.map((a) => ({
       approval_type: a.approval_type,
       decided_by: a.resolved_by ?? "",
