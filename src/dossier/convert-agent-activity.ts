@@ -1,5 +1,5 @@
 import { err, ok, type Result } from "neverthrow";
-import { AgentCommit, AgentExecution } from "../core/schemas/agent-execution.js";
+import { AgentCommit, AgentExecution, EMPTY_AGENT_REPORT } from "../core/schemas/agent-execution.js";
 import { idAt, parentAssignment, type RowContext, reportLoss } from "./conversion-context.js";
 import { EXECUTION_STATUS } from "./legacy-status.js";
 import type { ReferenceCommitRow, ReferenceExecutionRow } from "./reference-rows.js";
@@ -39,6 +39,7 @@ export function convertExecution(
     summary: row.summary,
     error: row.error,
     exit_code: null,
+    ...EMPTY_AGENT_REPORT,
   });
   return parsed.success
     ? ok(parsed.data)

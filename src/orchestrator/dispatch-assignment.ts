@@ -1,7 +1,7 @@
 import { errAsync, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { buildAgentTask } from "../core/policy/agent-task.js";
-import type { AgentExecution } from "../core/schemas/agent-execution.js";
+import { type AgentExecution, EMPTY_AGENT_REPORT } from "../core/schemas/agent-execution.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { endedExecution, interruptAttempt } from "./interrupt-attempt.js";
@@ -66,6 +66,7 @@ export function dispatchAssignment(
         summary: null,
         error: null,
         exit_code: null,
+        ...EMPTY_AGENT_REPORT,
       };
       assignment = yield* applyAssignmentEvent(deps, run, assignment, { type }, systemActor(deps), {
         executions: [fresh],

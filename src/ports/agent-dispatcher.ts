@@ -1,7 +1,51 @@
 import type { ResultAsync } from "neverthrow";
-import type { AgentOutcome } from "../core/schemas/agent-execution.js";
+import type {
+  AgentOutcome,
+  AgentPermissionDenial,
+  AgentTerminalReason,
+  AgentUsage,
+} from "../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { PortCallOptions, PortError } from "./port-error.js";
+
+/**
+ * Bounds on one attempt, from the policy's `agent_policy` less what the card and the run spent already.
+ * `null`: no bound of that kind. A dispatcher enforces every bound its agent can be held to, and stops the
+ * agent itself for the others (an agent with no dollar cost is held to `max_tokens`).
+ */
+export interface AgentLimits {
+  /** Model turns the agent may take. */
+  readonly max_turns: number | null;
+  /** US dollars the attempt may spend. */
+  readonly max_cost_usd: number | null;
+  /** Input plus output tokens the attempt may use. */
+  readonly max_tokens: number | null;
+  /** Wall time of the attempt. */
+  readonly timeout_ms: number | null;
+  /** The longest the agent may go without reporting anything before it is stopped as hung. */
+  readonly inactivity_timeout_ms: number | null;
+  /** The model to ask for; `null`: the agent's default. */
+  readonly model: string | null;
+}
+
+/** No bound at all: what a request without `limits` means. */
+export const NO_AGENT_LIMITS: AgentLimits = Object.freeze({
+  max_turns: null,
+  max_cost_usd: null,
+  max_tokens: null,
+  timeout_ms: null,
+  inactivity_timeout_ms: null,
+  model: null,
+});
+
+/**
+ * What the agent's sandbox must allow, from the policy (`agent_policy.network`). The dispatcher adds what
+ * committing needs: the worktree and the clone's common git dir (a linked worktree keeps its git data there).
+ */
+export interface AgentSandboxPolicy {
+  /** Whether the agent may reach the network (beyond what its own model API needs). */
+  readonly network: boolean;
+}
 
 /** What an agent is asked to do: one assignment, in its worktree, on its branch. */
 export interface AgentDispatchRequest {
@@ -11,12 +55,40 @@ export interface AgentDispatchRequest {
   readonly assignment: CardAssignment;
   /** The task text handed to the agent, built from the card and the path rules. */
   readonly task: string;
+  /** Bounds on this attempt; absent: {@link NO_AGENT_LIMITS}. */
+  readonly limits?: AgentLimits;
+  /**
+   * The session of an earlier attempt of this card to continue (a redispatch after failed checks, whose
+   * output is then in `task`), when the agent can resume sessions; absent or `null`: a fresh session.
+   */
+  readonly resume_session_id?: string | null;
+  /** What the sandbox must allow; absent: no network. */
+  readonly sandbox?: AgentSandboxPolicy;
 }
+
+/**
+ * What an agent did, as a typed item: a message it wrote, a tool it called, a file it edited, a command it
+ * ran, or its usage so far. Agents that only print lines report none (their progress has just `message`).
+ */
+export type AgentProgressItem =
+  | { readonly kind: "message"; readonly text: string }
+  | { readonly kind: "tool_call"; readonly tool: string; readonly input: string }
+  | { readonly kind: "file_edit"; readonly path: string; readonly change: "add" | "update" | "delete" }
+  | { readonly kind: "command"; readonly command: string; readonly exit_code: number | null }
+  | {
+      readonly kind: "usage";
+      readonly usage: AgentUsage;
+      readonly cost_usd: number | null;
+      readonly num_turns: number | null;
+    };
 
 /** A line of progress an agent reported while working. */
 export interface AgentProgress {
   readonly execution_id: string;
+  /** One human-readable line. */
   readonly message: string;
+  /** The same, typed, when the agent reports structured events. */
+  readonly item?: AgentProgressItem;
 }
 
 /**
@@ -28,10 +100,25 @@ export interface AgentDispatchOutcome {
   readonly outcome: AgentOutcome;
   readonly exit_code: number | null;
   readonly summary: string | null;
+  /** The agent's session id (to resume it later); absent or `null` when it has none. */
+  readonly session_id?: string | null;
+  /** Tokens used, summed over the attempt. */
+  readonly usage?: AgentUsage | null;
+  /** Dollars spent; `null` when the agent cannot say. */
+  readonly cost_usd?: number | null;
+  /** Model turns taken. */
+  readonly num_turns?: number | null;
+  /** Why the session ended; an agent stopped by a limit is `max_turns`, `budget` or `timeout`. */
+  readonly terminal_reason?: AgentTerminalReason | null;
+  /** Tool uses refused (writes outside the path rules, tools not allowed). */
+  readonly permission_denials?: readonly AgentPermissionDenial[];
+  /** The agent's last message. */
+  readonly final_message?: string | null;
 }
 
 /** Options of a dispatch. */
 export interface AgentDispatchOptions extends PortCallOptions {
+  /** Wall time; the request's `limits.timeout_ms`, when both are set, is the smaller one to keep. */
   readonly timeout_ms?: number;
   readonly onProgress?: (progress: AgentProgress) => void;
 }

@@ -2,7 +2,11 @@ import type { Result, ResultAsync } from "neverthrow";
 import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { validateRunInputAgainstPolicy } from "../../core/policy/validate-run-input.js";
 import { newCardAssignment, newOrchestrationRun, verifyRunSnapshots } from "../../core/run/new-run.js";
-import type { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
+import {
+  type AgentCommit,
+  type AgentExecution,
+  EMPTY_AGENT_REPORT,
+} from "../../core/schemas/agent-execution.js";
 import type { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
@@ -195,6 +199,7 @@ function makeFixtures() {
     summary: null,
     error: null,
     exit_code: null,
+    ...EMPTY_AGENT_REPORT,
     ...overrides,
   });
 
