@@ -23,5 +23,7 @@ export default defineConfig({
     "@octokit/plugin-throttling",
     "simple-git",
     "execa",
+    "@anthropic-ai/claude-agent-sdk",
+    "@openai/codex-sdk",
   ],
 });

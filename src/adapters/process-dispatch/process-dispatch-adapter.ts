@@ -6,6 +6,21 @@ import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { parseInput } from "../../core/parse.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import {
+  CONTEXT_DIR_PREFIX,
+  claimMarker,
+  defaultStateDir,
+  EXECUTION_ID_PATTERN,
+  type ExecutionMarker,
+  markerPath,
+  readMarker,
+  removeContextDir,
+  removeMarker,
+  replayDispatchResult,
+  storeDispatchResult,
+  writeMarker,
+  writeMarkerSync,
+} from "../../internal/agent-markers/execution-markers.js";
 import { buildChildEnv } from "../../internal/child-process/child-env.js";
 import {
   BUILTIN_SECRET_PATTERNS,
@@ -25,19 +40,6 @@ import type {
 import type { PortError } from "../../ports/port-error.js";
 import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import { describeOutcome, judgeOutcome } from "./agent-outcome.js";
-import {
-  CONTEXT_DIR_PREFIX,
-  claimMarker,
-  defaultStateDir,
-  EXECUTION_ID_PATTERN,
-  type ExecutionMarker,
-  markerPath,
-  readMarker,
-  removeContextDir,
-  removeMarker,
-  writeMarker,
-  writeMarkerSync,
-} from "./execution-markers.js";
 import {
   agentStartFailure,
   dispatchCancelled,
@@ -182,19 +184,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
 
   /** Records the end of a run in its marker. */
   const finish = async (path: string, marker: ExecutionMarker, result: DispatchResult) => {
-    await writeMarker(path, {
-      ...marker,
-      result: result.isOk()
-        ? { ok: { ...result.value } }
-        : {
-            error: {
-              kind: result.error.kind,
-              code: result.error.code,
-              message: result.error.message,
-              detail: { ...result.error.detail },
-            },
-          },
-    });
+    await writeMarker(path, { ...marker, result: storeDispatchResult(result) });
     return result;
   };
 
@@ -205,7 +195,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     marker: ExecutionMarker,
   ): Promise<DispatchResult> => {
     if (marker.result !== null) {
-      return "ok" in marker.result ? ok({ ...marker.result.ok }) : err(marker.result.error as PortError);
+      return replayDispatchResult(marker.result);
     }
     if (marker.owner_pid !== process.pid && isAlive(marker.owner_pid)) {
       return fail(

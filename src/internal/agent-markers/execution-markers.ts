@@ -3,14 +3,32 @@ import { renameSync, writeFileSync } from "node:fs";
 import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
-import { AgentOutcome } from "../../core/schemas/agent-execution.js";
+import {
+  AgentOutcome,
+  AgentPermissionDenial,
+  AgentTerminalReason,
+  AgentUsage,
+} from "../../core/schemas/agent-execution.js";
+import type { AgentDispatchOutcome } from "../../ports/agent-dispatcher.js";
+import type { PortError } from "../../ports/port-error.js";
 
-/** An outcome as stored in a marker. */
+// Markers are shared by every dispatcher that runs an agent on this machine (`rungate/dispatch`,
+// `rungate/claude`, `rungate/codex`): the once-per-execution claim is the same whatever the agent.
+
+/** An outcome as stored in a marker: the whole {@link AgentDispatchOutcome}, its optional fields optional. */
 const StoredOutcome = z.object({
   outcome: AgentOutcome,
   exit_code: z.number().int().nullable(),
   summary: z.string().nullable(),
+  session_id: z.string().nullable().optional(),
+  usage: AgentUsage.nullable().optional(),
+  cost_usd: z.number().nonnegative().nullable().optional(),
+  num_turns: z.number().int().nonnegative().nullable().optional(),
+  terminal_reason: AgentTerminalReason.nullable().optional(),
+  permission_denials: z.array(AgentPermissionDenial).readonly().optional(),
+  final_message: z.string().nullable().optional(),
 });
 
 /** A port error as stored in a marker (a cancelled or timed-out run). */
@@ -49,11 +67,37 @@ export const ExecutionMarker = z.object({
    * from before this field.
    */
   context_dir: z.string().nullable().default(null),
+  /**
+   * The agent's session, for agents that have one (`rungate/claude`: the execution id; `rungate/codex`: the
+   * thread id once known), so a dispatch that finds its owner dead resumes that session instead of starting
+   * another. `null` for command agents and in markers from before this field.
+   */
+  session_id: z.string().nullable().optional(),
+  /** How many times a dead owner's session was resumed (once at most); absent: never. */
+  resumed: z.number().int().nonnegative().optional(),
   started_at: z.string(),
   result: z.union([z.object({ ok: StoredOutcome }), z.object({ error: StoredError })]).nullable(),
 });
 /** Parsed {@link ExecutionMarker}. */
 export type ExecutionMarker = z.infer<typeof ExecutionMarker>;
+
+/** What a marker's `result` holds once the run ended. */
+export type StoredDispatchResult = NonNullable<ExecutionMarker["result"]>;
+
+/** The end of a dispatch as a marker stores it. */
+export function storeDispatchResult(result: Result<AgentDispatchOutcome, PortError>): StoredDispatchResult {
+  if (result.isOk()) return { ok: { ...result.value } };
+  const { kind, code, message, detail } = result.error;
+  return { error: { kind, code, message, detail: { ...detail } } };
+}
+
+/** A stored end read back as the dispatch's answer (absent optional fields left out, not `undefined`). */
+export function replayDispatchResult(stored: StoredDispatchResult): Result<AgentDispatchOutcome, PortError> {
+  if (!("ok" in stored)) return err(stored.error as PortError);
+  const outcome: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stored.ok)) if (value !== undefined) outcome[key] = value;
+  return ok(outcome as unknown as AgentDispatchOutcome);
+}
 
 /** Execution ids become file names: letters, digits, `.`, `_`, `-` only (UUIDs fit). */
 export const EXECUTION_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
