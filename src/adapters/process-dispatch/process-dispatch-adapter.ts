@@ -7,6 +7,12 @@ import { z } from "zod";
 import { parseInput } from "../../core/parse.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
 import {
+  agentStartFailure,
+  dispatchCancelled,
+  dispatcherFailure,
+  dispatchTimedOut,
+} from "../../internal/agent-dispatch/dispatch-errors.js";
+import {
   CONTEXT_DIR_PREFIX,
   claimMarker,
   defaultStateDir,
@@ -20,7 +26,7 @@ import {
   storeDispatchResult,
   writeMarker,
   writeMarkerSync,
-} from "../../internal/agent-markers/execution-markers.js";
+} from "../../internal/agent-dispatch/execution-markers.js";
 import { buildChildEnv } from "../../internal/child-process/child-env.js";
 import {
   BUILTIN_SECRET_PATTERNS,
@@ -40,12 +46,6 @@ import type {
 import type { PortError } from "../../ports/port-error.js";
 import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import { describeOutcome, judgeOutcome } from "./agent-outcome.js";
-import {
-  agentStartFailure,
-  dispatchCancelled,
-  dispatcherFailure,
-  dispatchTimedOut,
-} from "./map-process-dispatch-errors.js";
 import {
   COMMAND_PLACEHOLDERS,
   CommandDispatcherConfig,

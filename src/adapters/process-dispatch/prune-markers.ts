@@ -4,15 +4,15 @@ import { err, errAsync, ok, ResultAsync } from "neverthrow";
 import { z } from "zod";
 import { rungateError } from "../../core/errors.js";
 import { parseInput } from "../../core/parse.js";
+import { dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
 import {
   defaultStateDir,
   isMarkerName,
   isTempMarkerName,
   readMarker,
   removeContextDir,
-} from "../../internal/agent-markers/execution-markers.js";
+} from "../../internal/agent-dispatch/execution-markers.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
-import { dispatcherFailure } from "./map-process-dispatch-errors.js";
 
 /** What {@link pruneExecutionMarkers} accepts. */
 export const PruneExecutionMarkersInput = z.strictObject({

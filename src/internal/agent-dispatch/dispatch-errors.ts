@@ -1,6 +1,6 @@
 import { rungateError } from "../../core/errors.js";
-import { describeStartFailure } from "../../internal/child-process/start-failure.js";
 import type { PortError } from "../../ports/port-error.js";
+import { describeStartFailure } from "../child-process/start-failure.js";
 
 /** System error codes of a failed start that may go away on their own (retry later). */
 const TRANSIENT_START_CODES = new Set(["EAGAIN", "EMFILE", "ENFILE", "ENOMEM"]);
