@@ -50,6 +50,17 @@ export {
   requiredApprovalTypes,
 } from "./gates/pull-request-gate.js";
 export { parseInput, toFieldIssues } from "./parse.js";
+export {
+  type AgentLimits,
+  type AgentSpend,
+  type AttemptLimits,
+  agentAttemptLimits,
+  agentSpend,
+  type BudgetExhausted,
+  NO_AGENT_LIMITS,
+  passedAttemptLimit,
+  usageTokens,
+} from "./policy/agent-budget.js";
 export { buildAgentTask } from "./policy/agent-task.js";
 export {
   type BlockedPackage,

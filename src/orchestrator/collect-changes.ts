@@ -6,6 +6,8 @@ import {
   type AgentCommit,
   type AgentExecution,
   type AgentOutcome,
+  type AgentTerminalReason,
+  MAX_PERMISSION_DENIALS,
 } from "../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
@@ -111,7 +113,12 @@ export function collectChanges(
       );
       return ok({ assignment: next, head_sha: null, evaluation: emptyEvaluation() });
     }
-    const outcome = judgeAttempt(input.reported?.outcome, findings, commits.length);
+    const outcome = judgeAttempt(
+      input.reported?.outcome,
+      findings,
+      commits.length,
+      input.reported?.terminal_reason,
+    );
     const now = deps.clock.now();
     const agentCommits: AgentCommit[] = commits.map((c) => ({
       id: nameUuid(`agent-commit:${assignment.id}:${c.sha}`),
@@ -130,6 +137,7 @@ export function collectChanges(
             ended_at: now,
             summary: withFindings(input.reported?.summary ?? input.execution.summary, findings),
             exit_code: input.reported?.exit_code ?? null,
+            ...agentReport(input.reported),
           },
         ]
       : [];
@@ -137,7 +145,7 @@ export function collectChanges(
     const reason = [outcome, ...findings.map((f) => f.message)].join(": ");
     const event =
       outcome !== "committed"
-        ? { type: "agent_failed" as const, reason }
+        ? { type: "agent_failed" as const, reason, kind: failureKindOf(input.reported?.terminal_reason) }
         : violations.length > 0
           ? { type: "path_violation" as const, head_sha: head, path_violations: violations }
           : { type: "agent_finished" as const, head_sha: head, path_violations: [] };
@@ -159,6 +167,7 @@ export function collectChanges(
           })),
           violations: evaluation.violations.map((v) => ({ path: v.path, verdict: v.verdict, rule: v.rule })),
           findings: findings.map((f) => ({ code: f.code, message: f.message })),
+          agent: agentSummary(agentReport(input.reported)),
         }),
         ...(imported.remote_refs_moved.length === 0
           ? []
@@ -193,11 +202,46 @@ export function judgeAttempt(
   reported: AgentOutcome | undefined,
   findings: readonly AgentWorkFinding[],
   commits: number,
+  terminal: AgentTerminalReason | null | undefined = null,
 ): AgentOutcome {
   if (reported !== undefined && REPORTED_FAILURES.has(reported)) return reported;
+  // A session stopped short (a limit, no credential, an error) did not finish its task: whatever it
+  // committed is half a change, not one to check and propose.
+  if (terminal === "timeout") return "timed_out";
+  if (terminal !== null && terminal !== undefined && terminal !== "completed" && terminal !== "cancelled") {
+    return "agent_error";
+  }
   const first = findings[0];
   if (first !== undefined) return first.code;
   return commits === 0 ? "no_changes" : "committed";
+}
+
+/** The failure kind of an attempt whose session ended for `terminal`. */
+function failureKindOf(
+  terminal: AgentTerminalReason | null | undefined,
+): "agent_failed" | "agent_timed_out" | "budget_exhausted" {
+  if (terminal === "budget") return "budget_exhausted";
+  if (terminal === "timeout") return "agent_timed_out";
+  return "agent_failed";
+}
+
+/** What an execution keeps of the agent's own report (bounded: denials are capped, the first ones kept). */
+function agentReport(reported: AgentDispatchOutcome | undefined) {
+  return {
+    session_id: reported?.session_id ?? null,
+    usage: reported?.usage ?? null,
+    cost_usd: reported?.cost_usd ?? null,
+    num_turns: reported?.num_turns ?? null,
+    terminal_reason: reported?.terminal_reason ?? null,
+    permission_denials: (reported?.permission_denials ?? []).slice(0, MAX_PERMISSION_DENIALS),
+    final_message: reported?.final_message ?? null,
+  };
+}
+
+/** What the changes event says of the agent's report: its spend and end, the denials counted. */
+function agentSummary(report: ReturnType<typeof agentReport>) {
+  const { permission_denials, final_message: _final, ...rest } = report;
+  return { ...rest, permission_denials: permission_denials.length };
 }
 
 /** The execution's summary with what git found appended, so the stored record says why it failed. */

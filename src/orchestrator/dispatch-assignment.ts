@@ -1,7 +1,11 @@
 import { errAsync, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
+import { agentAttemptLimits, agentSpend } from "../core/policy/agent-budget.js";
 import { buildAgentTask } from "../core/policy/agent-task.js";
 import { type AgentExecution, EMPTY_AGENT_REPORT } from "../core/schemas/agent-execution.js";
+import type { AgentDispatchRequest } from "../ports/agent-dispatcher.js";
+import { budgetGuard } from "./budget-guard.js";
+import { refuseForBudget, stopForBudget } from "./budget-stops.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { endedExecution, interruptAttempt } from "./interrupt-attempt.js";
@@ -41,10 +45,16 @@ export function dispatchAssignment(
     const loaded = yield* loadAssignment(deps, input.assignment_id);
     const { run, policy } = loaded;
     let assignment = loaded.assignment;
-    const executions = (yield* deps.storage.listExecutions(run.id)).filter(
-      (e) => e.assignment_id === assignment.id,
-    );
+    const runExecutions = yield* deps.storage.listExecutions(run.id);
+    const executions = runExecutions.filter((e) => e.assignment_id === assignment.id);
     let execution: AgentExecution | undefined = executions.findLast((e) => e.status === "running");
+    // What is left of the card's and the run's budgets, from every attempt that ended (the open one, when a
+    // crashed dispatch is handed back, has reported nothing yet).
+    const ended = (e: AgentExecution) => e.id !== execution?.id;
+    const budget = agentAttemptLimits(policy.agent_policy, {
+      card: agentSpend(executions.filter(ended)),
+      run: agentSpend(runExecutions.filter(ended)),
+    });
 
     if (assignment.phase !== "agent_running") {
       const max = policy.agent_policy.max_attempts;
@@ -52,6 +62,9 @@ export function dispatchAssignment(
         return errAsync(
           rungateError("conflict", "attempts_exhausted", { entity: "card assignment", id: assignment.id }),
         );
+      }
+      if (budget.exhausted !== null) {
+        return refuseForBudget(deps, run, assignment, budget.exhausted);
       }
       const type = assignment.phase === "ready" ? ("dispatch" as const) : ("redispatch" as const);
       const fresh: AgentExecution = {
@@ -88,33 +101,46 @@ export function dispatchAssignment(
     }
 
     const task = buildAgentTask(assignment, { architecture_notes: policy.architecture_policy.notes });
+    const limits = budget.limits;
     const work = deps.work.begin(run.id, signal);
-    const request = {
+    const request: AgentDispatchRequest = {
       run_id: run.id,
       execution_id: execution.id,
       assignment,
       task: options.feedback === undefined ? task : `${task}\n\n${options.feedback}`,
+      limits,
+      // A redispatch continues the card's last session (its feedback is in the task), when the agent had one.
+      resume_session_id: executions.findLast((e) => ended(e) && e.session_id !== null)?.session_id ?? null,
+      sandbox: { network: policy.agent_policy.network },
     };
-    const timeout =
-      deps.options.dispatch_timeout_ms === undefined ? {} : { timeout_ms: deps.options.dispatch_timeout_ms };
+    const timeout_ms = smallerTimeout(deps.options.dispatch_timeout_ms, limits.timeout_ms);
     const progress = progressEvents(
       deps,
       run,
       { assignment_id: assignment.id, execution_id: execution.id },
       deps.options.progress_interval_ms,
     );
+    // The orchestrator holds the attempt to its share of the budget itself, from the usage the agent
+    // reports, whether or not its dispatcher enforces the limits it was handed.
+    const guard = budgetGuard(limits, work.signal, progress.onProgress);
     let outcome: Awaited<ReturnType<typeof deps.dispatcher.dispatch>>;
     try {
       outcome = await deps.dispatcher.dispatch(request, {
-        signal: work.signal,
-        onProgress: progress.onProgress,
-        ...timeout,
+        signal: guard.signal,
+        onProgress: guard.onProgress,
+        ...(timeout_ms === undefined ? {} : { timeout_ms }),
       });
     } finally {
+      guard.dispose();
       work.end();
       await progress.flush();
     }
     const stoppedBy = work.stoppedBy();
+    const passed = guard.passed();
+    if (passed !== null) {
+      const reported = outcome.isOk() ? outcome.value : null;
+      return stopForBudget(deps, run, assignment, execution, passed, guard.report(), limits, reported);
+    }
     if (outcome.isOk()) {
       return collectChanges(
         deps,
@@ -150,6 +176,12 @@ export function dispatchAssignment(
     // that a resume hands the same execution back once the dispatcher works again.
     return errAsync(error);
   });
+}
+
+/** The smaller of the orchestrator's dispatch timeout and the policy's wall time per attempt. */
+function smallerTimeout(option: number | undefined, policy: number | null): number | undefined {
+  if (policy === null) return option;
+  return option === undefined ? policy : Math.min(option, policy);
 }
 
 /** The output tail a stopped agent's error carries, if any. */

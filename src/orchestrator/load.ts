@@ -1,6 +1,7 @@
 import { ok, type ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import { parseInput } from "../core/parse.js";
+import { type AgentSpend, agentSpend } from "../core/policy/agent-budget.js";
 import type { AgentExecution } from "../core/schemas/agent-execution.js";
 import type { ApprovalRequest } from "../core/schemas/approval-request.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
@@ -20,6 +21,11 @@ export interface RunState {
   readonly approvals: readonly ApprovalRequest[];
   readonly pull_requests: readonly PullRequestCandidate[];
   readonly executions: readonly AgentExecution[];
+  /**
+   * What the run's agents spent, summed over every attempt of every card (derived from `executions`, so it
+   * is never out of step with them); the policy's `agent_policy` caps apply to this.
+   */
+  readonly agent_spend: AgentSpend;
 }
 
 /** The policy a run was created under, from its frozen snapshot (never the current one). */
@@ -45,7 +51,11 @@ export function loadRunState(deps: OrchestratorDeps, run_id: string): ResultAsyn
   if (storage.readRunState !== undefined) {
     return storage
       .readRunState(run_id)
-      .andThen((stored) => policyOf(stored.run).map((policy): RunState => ({ ...stored, policy })));
+      .andThen((stored) =>
+        policyOf(stored.run).map(
+          (policy): RunState => ({ ...stored, policy, agent_spend: agentSpend(stored.executions) }),
+        ),
+      );
   }
   return safeTry<RunState, RungateError>(async function* () {
     const run = yield* storage.getRun(run_id);
@@ -55,7 +65,16 @@ export function loadRunState(deps: OrchestratorDeps, run_id: string): ResultAsyn
     const approvals = yield* storage.listApprovals(run_id);
     const pull_requests = yield* storage.listPullRequests(run_id);
     const executions = yield* storage.listExecutions(run_id);
-    return ok({ run, policy, assignments, checks, approvals, pull_requests, executions });
+    return ok({
+      run,
+      policy,
+      assignments,
+      checks,
+      approvals,
+      pull_requests,
+      executions,
+      agent_spend: agentSpend(executions),
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import type { ResultAsync } from "neverthrow";
+import type { AgentLimits } from "../core/policy/agent-budget.js";
 import type {
   AgentOutcome,
   AgentPermissionDenial,
@@ -8,35 +9,7 @@ import type {
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { PortCallOptions, PortError } from "./port-error.js";
 
-/**
- * Bounds on one attempt, from the policy's `agent_policy` less what the card and the run spent already.
- * `null`: no bound of that kind. A dispatcher enforces every bound its agent can be held to, and stops the
- * agent itself for the others (an agent with no dollar cost is held to `max_tokens`).
- */
-export interface AgentLimits {
-  /** Model turns the agent may take. */
-  readonly max_turns: number | null;
-  /** US dollars the attempt may spend. */
-  readonly max_cost_usd: number | null;
-  /** Input plus output tokens the attempt may use. */
-  readonly max_tokens: number | null;
-  /** Wall time of the attempt. */
-  readonly timeout_ms: number | null;
-  /** The longest the agent may go without reporting anything before it is stopped as hung. */
-  readonly inactivity_timeout_ms: number | null;
-  /** The model to ask for; `null`: the agent's default. */
-  readonly model: string | null;
-}
-
-/** No bound at all: what a request without `limits` means. */
-export const NO_AGENT_LIMITS: AgentLimits = Object.freeze({
-  max_turns: null,
-  max_cost_usd: null,
-  max_tokens: null,
-  timeout_ms: null,
-  inactivity_timeout_ms: null,
-  model: null,
-});
+export type { AgentLimits } from "../core/policy/agent-budget.js";
 
 /**
  * What the agent's sandbox must allow, from the policy (`agent_policy.network`). The dispatcher adds what
@@ -55,7 +28,7 @@ export interface AgentDispatchRequest {
   readonly assignment: CardAssignment;
   /** The task text handed to the agent, built from the card and the path rules. */
   readonly task: string;
-  /** Bounds on this attempt; absent: {@link NO_AGENT_LIMITS}. */
+  /** Bounds on this attempt; absent: no bound (`NO_AGENT_LIMITS`). */
   readonly limits?: AgentLimits;
   /**
    * The session of an earlier attempt of this card to continue (a redispatch after failed checks, whose

@@ -4,6 +4,8 @@ export type {
   AgentDispatchOutcome,
   AgentDispatchRequest,
   AgentProgress,
+  AgentProgressItem,
+  AgentSandboxPolicy,
 } from "./agent-dispatcher.js";
 export type {
   CheckPrepareStep,

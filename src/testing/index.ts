@@ -39,6 +39,7 @@ export {
   type AgentScript,
   type AgentScriptCommit,
   type AgentScriptStep,
+  type AgentSelfReport,
   createScriptedAgent,
   defaultAgentFile,
   type ScriptedAgent,

@@ -8,6 +8,7 @@ import { Uuid } from "./primitives.js";
  * - `agent_failed`: the agent ended badly (error exit, no commits, a dirty or tampered repository);
  * - `agent_timed_out`: the agent ran past its time budget;
  * - `attempts_exhausted`: interrupted attempts used up the policy's `max_attempts`;
+ * - `budget_exhausted`: the card's or the run's agent budget (`agent_policy` cost or tokens) is spent;
  * - `card_failed`: (runs) one of its cards failed; the message names it and its reason;
  * - `internal`: anything else rungate stopped it for; the message says what.
  */
@@ -17,6 +18,7 @@ export const FAILURE_KINDS = [
   "agent_failed",
   "agent_timed_out",
   "attempts_exhausted",
+  "budget_exhausted",
   "card_failed",
   "internal",
 ] as const;

@@ -76,8 +76,26 @@ export const RUN_EVENT_CATALOGUE = {
     }),
   },
   "agent.progress": {
-    about: "A line the agent reported while working (redacted, at most one per `progress_interval_ms`).",
-    payload: payload({ ...card, execution_id: Uuid, message: z.string(), dropped: z.number().int() }),
+    about:
+      "A line the agent reported while working (redacted, at most one per `progress_interval_ms`); `item` is its typed form (message, tool_call, file_edit, command, usage) when the agent reports one.",
+    payload: payload({
+      ...card,
+      execution_id: Uuid,
+      message: z.string(),
+      dropped: z.number().int(),
+      item: z.looseObject({ kind: z.string() }).optional(),
+    }),
+  },
+  "agent.budget_exhausted": {
+    about:
+      "A card's or run's agent budget is spent: an attempt was refused (`execution_id` null) or stopped when its reported usage passed its share (`budget` names the cap or the attempt's limit).",
+    payload: payload({
+      ...card,
+      execution_id: Uuid.nullable(),
+      budget: z.string(),
+      spent: z.number(),
+      cap: z.number(),
+    }),
   },
   "agent.interrupted": {
     about: "An attempt stopped without a person deciding so (host shutdown, crash); another may follow.",
@@ -100,6 +118,8 @@ export const RUN_EVENT_CATALOGUE = {
       files: z.array(z.looseObject({ path: z.string(), status: z.string(), verdict: z.string() })),
       violations: z.array(z.looseObject({ path: z.string(), verdict: z.string(), rule: z.string() })),
       findings: z.array(z.looseObject({ code: z.string(), message: z.string() })),
+      /** The agent's own report: session, usage, cost, turns, terminal reason, permission denials counted. */
+      agent: z.looseObject({ terminal_reason: z.string().nullable() }).optional(),
     }),
   },
   "remote.refs_moved": {

@@ -147,7 +147,12 @@ export const ApprovalPolicy = z
 /** Parsed {@link ApprovalPolicy}. */
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
 
-/** Bounds on the agents of a run's cards. Extra keys are kept. */
+/**
+ * Bounds on the agents of a run's cards, enforced by the orchestrator across attempts: each attempt is handed
+ * what is left of the card's and the run's budgets (see `agentAttemptLimits`), a card whose budget is spent
+ * gets no further attempt (`budget_exhausted`), and an attempt that reports spending past its share is
+ * stopped. Extra keys are kept.
+ */
 export const AgentPolicy = z
   .looseObject({
     /**
@@ -156,8 +161,37 @@ export const AgentPolicy = z
      * (`attempts_exhausted`). Default 3.
      */
     max_attempts: z.number().int().min(1).max(50).default(3),
+    /** Model turns one attempt may take (`null`: the agent's own default). */
+    max_turns_per_attempt: z.number().int().min(1).max(10_000).nullable().default(null),
+    /** Wall time of one attempt, in milliseconds (`null`: the dispatcher's own timeout). */
+    max_wall_time_ms_per_attempt: z.number().int().min(1_000).nullable().default(null),
+    /** How long an agent may report nothing before it is stopped as hung (`null`: the dispatcher's default). */
+    inactivity_timeout_ms: z.number().int().min(1_000).nullable().default(null),
+    /** US dollars all attempts of one card may spend together (agents that report a cost). */
+    max_cost_usd_per_card: z.number().positive().nullable().default(null),
+    /** US dollars all attempts of all cards of one run may spend together. */
+    max_cost_usd_per_run: z.number().positive().nullable().default(null),
+    /** Input plus output tokens all attempts of one card may use together (the budget of agents with no cost). */
+    max_tokens_per_card: z.number().int().positive().nullable().default(null),
+    /** Input plus output tokens all attempts of all cards of one run may use together. */
+    max_tokens_per_run: z.number().int().positive().nullable().default(null),
+    /** Whether agents may reach the network beyond their model's API (a sandbox that can refuses it). */
+    network: z.boolean().default(false),
+    /** The model agents are asked to use (`null`: each agent's default). */
+    model: z.string().min(1).max(200).nullable().default(null),
   })
-  .default({ max_attempts: 3 });
+  .default({
+    max_attempts: 3,
+    max_turns_per_attempt: null,
+    max_wall_time_ms_per_attempt: null,
+    inactivity_timeout_ms: null,
+    max_cost_usd_per_card: null,
+    max_cost_usd_per_run: null,
+    max_tokens_per_card: null,
+    max_tokens_per_run: null,
+    network: false,
+    model: null,
+  });
 /** Parsed {@link AgentPolicy}. */
 export type AgentPolicy = z.infer<typeof AgentPolicy>;
 

@@ -33,7 +33,7 @@ export type AssignmentEvent =
       readonly type: "agent_failed";
       readonly reason: string;
       /** Finer than "the agent failed"; default `agent_failed`. */
-      readonly kind?: "agent_failed" | "agent_timed_out" | "attempts_exhausted";
+      readonly kind?: "agent_failed" | "agent_timed_out" | "attempts_exhausted" | "budget_exhausted";
     }
   | {
       readonly type: "request_approval";

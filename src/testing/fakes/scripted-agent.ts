@@ -1,13 +1,15 @@
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import picomatch from "picomatch";
 import { rungateError } from "../../core/errors.js";
-import type { AgentOutcome } from "../../core/schemas/agent-execution.js";
+import { type AgentLimits, NO_AGENT_LIMITS } from "../../core/policy/agent-budget.js";
+import type { AgentOutcome, AgentUsage } from "../../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import type {
   AgentDispatcher,
   AgentDispatchOptions,
   AgentDispatchOutcome,
   AgentDispatchRequest,
+  AgentSandboxPolicy,
 } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
 import { abortableWait } from "./abortable-wait.js";
@@ -45,7 +47,25 @@ export interface AgentScriptStep {
   readonly delay_ms?: number;
   /** The dispatch fails at the port level with this error (the agent could not start), nothing written. */
   readonly fail?: PortError;
+  /**
+   * Usage the agent reports while it works, one `usage` progress item each, before it commits (running
+   * totals, as Claude Code and Codex report them). A dispatch aborted after one of them (an orchestrator
+   * holding the agent to its budget) stops there with `cancelled`, nothing committed.
+   */
+  readonly usage_updates?: readonly {
+    readonly usage: AgentUsage;
+    readonly cost_usd?: number | null;
+    readonly num_turns?: number | null;
+  }[];
+  /**
+   * What the agent reports of itself at the end (session, usage, cost, turns, terminal reason, denials,
+   * final message); default: nothing (a line-printing agent).
+   */
+  readonly report?: AgentSelfReport;
 }
+
+/** The optional fields of an outcome an agent reports about itself. */
+export type AgentSelfReport = Omit<AgentDispatchOutcome, "outcome" | "exit_code" | "summary">;
 
 /**
  * What the agent does per card: `card_id` (or `"*"` for any card without its own entry) → the steps played on
@@ -62,6 +82,12 @@ export interface ScriptedDispatch {
   readonly task: string;
   /** The step played: its index in the card's steps, or `null` for the default step (no script). */
   readonly step: number | null;
+  /** The request's limits (`NO_AGENT_LIMITS` when it had none). */
+  readonly limits: AgentLimits;
+  /** The session the request asked to resume. */
+  readonly resume_session_id: string | null;
+  /** The request's sandbox policy (no network when it had none). */
+  readonly sandbox: AgentSandboxPolicy;
 }
 
 /** The scripted {@link AgentDispatcher}, with its dispatch log and a way to change the script between calls. */
@@ -222,6 +248,9 @@ export function createScriptedAgent(
       card_id: assignment.card_id,
       task: request.task,
       step: index,
+      limits: request.limits ?? NO_AGENT_LIMITS,
+      resume_session_id: request.resume_session_id ?? null,
+      sandbox: request.sandbox ?? { network: false },
     });
     const progress = (message: string) => call.onProgress?.({ execution_id, message });
 
@@ -233,6 +262,17 @@ export function createScriptedAgent(
     if ((await abortableWait(timesOut ? limit : delay, call.signal)) === "aborted") return cancelled();
     if (timesOut) {
       return err(rungateError("timeout", "agent_timeout", { operation: "dispatch", timeout_ms: limit }));
+    }
+
+    for (const update of step.usage_updates ?? []) {
+      const item = {
+        kind: "usage" as const,
+        usage: update.usage,
+        cost_usd: update.cost_usd ?? null,
+        num_turns: update.num_turns ?? null,
+      };
+      call.onProgress?.({ execution_id, message: `usage: ${JSON.stringify(update)}`, item });
+      if (call.signal?.aborted) return cancelled();
     }
 
     const worktree = assignment.worktree_path;
@@ -265,6 +305,7 @@ export function createScriptedAgent(
       exit_code: step.exit_code ?? DEFAULT_EXIT_CODES[outcome],
       summary:
         step.summary ?? `scripted agent made ${commits.length} commit${commits.length === 1 ? "" : "s"}`,
+      ...step.report,
     });
   };
 

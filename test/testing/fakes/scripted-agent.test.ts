@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rungateError } from "../../../src/core/errors.js";
+import { NO_AGENT_LIMITS } from "../../../src/core/policy/agent-budget.js";
 import { CardAssignment } from "../../../src/core/schemas/card-assignment.js";
 import type { AgentDispatchRequest, AgentProgress } from "../../../src/ports/agent-dispatcher.js";
 import { describeAgentDispatcherContract } from "../../../src/testing/contracts/agent-dispatcher.js";
@@ -319,6 +320,9 @@ describe("scripted agent", () => {
           card_id: CARD,
           task: first.task,
           step: null,
+          limits: NO_AGENT_LIMITS,
+          resume_session_id: null,
+          sandbox: { network: false },
         },
       ]);
       expect((await w.agent.dispatch(refused)).isOk()).toBe(true);
