@@ -531,7 +531,19 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         const running = f.execution(records);
         const second = f.execution(records, { attempt: 2 });
         await okOf(port.write({ executions: [running, second] }));
-        const completed = { ...running, status: "completed" as const, outcome: "committed" as const };
+        // What the agent reported of itself is kept whole: session, usage, cost, turns, reason, denials.
+        const completed: AgentExecution = {
+          ...running,
+          status: "completed",
+          outcome: "committed",
+          session_id: running.id,
+          usage: { input_tokens: 12_345, output_tokens: 678, cached_input_tokens: 9_000 },
+          cost_usd: 0.0421,
+          num_turns: 7,
+          terminal_reason: "completed",
+          permission_denials: [{ tool: "Write", path: ".env", reason: "forbidden by **/.env" }],
+          final_message: "Done: totals are integers now.",
+        };
         await okOf(port.write({ executions: [completed] }));
         expect(await okOf(port.listExecutions(records.run.id))).toEqual([completed, second]);
 

@@ -205,6 +205,49 @@ describe("pglite storage: stored data is verified on read", () => {
     await dropSchema(storage.schema);
   });
 
+  it("loads an execution stored before agents reported usage, with the report's fields empty", async () => {
+    const storage = await openStorage();
+    const run = runFixture(1);
+    const assignment = assignmentFixture(run, 2);
+    await okOf(
+      storage.write({
+        runs: [{ record: run, expected_version: null }],
+        assignments: [{ record: assignment, expected_version: null }],
+      }),
+    );
+    // A row as the schema held it before session, usage, cost, turns, reason, denials and final message.
+    const legacy = {
+      id: fixtureId(3),
+      run_id: run.id,
+      assignment_id: assignment.id,
+      attempt: 1,
+      status: "completed",
+      outcome: "committed",
+      started_at: FIXTURE_TIME,
+      ended_at: FIXTURE_TIME,
+      summary: "done",
+      error: null,
+      exit_code: 0,
+    };
+    await db.query(
+      `INSERT INTO "${storage.schema}".executions (id, run_id, record) VALUES ($1, $2, $3::jsonb)`,
+      [legacy.id, run.id, JSON.stringify(legacy)],
+    );
+    expect(await okOf(storage.listExecutions(run.id))).toEqual([
+      {
+        ...legacy,
+        session_id: null,
+        usage: null,
+        cost_usd: null,
+        num_turns: null,
+        terminal_reason: null,
+        permission_denials: [],
+        final_message: null,
+      },
+    ]);
+    await dropSchema(storage.schema);
+  });
+
   it("answers validation (unstorable_value) to text jsonb cannot hold, and stores nothing of the write", async () => {
     const storage = await openStorage();
     const run = runFixture(1);
