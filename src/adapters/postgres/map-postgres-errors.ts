@@ -7,6 +7,7 @@ export type PostgresFailure =
   | "deadlock"
   | "connection"
   | "unavailable"
+  | "insufficient_resources"
   | "unstorable_value"
   | "closed"
   | "missing_driver"
@@ -50,6 +51,9 @@ export function mapPostgresCode(code: string | undefined): PostgresFailure {
       return "unstorable_value";
     default:
       if (code.startsWith("08") || CONNECTION_CODES.includes(code)) return "connection";
+      // Class 53: disk full (53100), out of memory (53200), configuration limit (53400): the server is
+      // short of something that may come back (space freed, load gone), so the write may succeed later.
+      if (code.startsWith("53")) return "insufficient_resources";
       return "other";
   }
 }
@@ -60,6 +64,7 @@ const RETRYABLE: ReadonlySet<PostgresFailure> = new Set([
   "deadlock",
   "connection",
   "unavailable",
+  "insufficient_resources",
 ]);
 
 /** Classifies anything a driver threw (pg's `DatabaseError`, PGlite's errors, Node socket errors). */
