@@ -61,6 +61,9 @@ describeStoragePortContract({
     changes: true,
     tamper: (port, run_id, mutate) => tamperRunRow(db, (port as PostgresStorage).schema, run_id, mutate),
   },
+  // PGlite runs every statement on this one thread: 100 workers retrying against it took past 60 s on a
+  // machine loaded by other suites.
+  concurrency_timeout_ms: 180_000,
 });
 
 describe("pglite storage: migrations", () => {

@@ -472,184 +472,205 @@ function rarelyTaken<S extends string, E extends string>(
 // Properties
 // ---------------------------------------------------------------------------------------------------------
 
+// 10,000 sequences take ~2 s on a quiet machine and several times that on a loaded one: a budget that
+// scales with the work (about 3 ms a sequence), not vitest's default 5 s, which failed under load.
+const SEQUENCES_BUDGET_MS = 30_000;
+
 describe("run lifecycle under random events", () => {
-  it("keeps the gate, user-only approval, terminal, status and table invariants", () => {
-    const seen = coverage();
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...RUN_PHASES),
-        fc.array(runEventArb, { minLength: 1, maxLength: 40, size: "max" }),
-        (start, events) => {
-          let run = RUN_IN_PHASE[start];
-          let terminalSnapshot: string | null = TERMINAL_RUN_PHASES.includes(run.phase)
-            ? JSON.stringify(run)
-            : null;
-          events.forEach((event, step) => {
-            const now = at(100 + step);
-            // (f) a throw here fails the property.
-            const result = transitionRun(run, event, now);
+  it(
+    "keeps the gate, user-only approval, terminal, status and table invariants",
+    () => {
+      const seen = coverage();
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...RUN_PHASES),
+          fc.array(runEventArb, { minLength: 1, maxLength: 40, size: "max" }),
+          (start, events) => {
+            let run = RUN_IN_PHASE[start];
+            let terminalSnapshot: string | null = TERMINAL_RUN_PHASES.includes(run.phase)
+              ? JSON.stringify(run)
+              : null;
+            events.forEach((event, step) => {
+              const now = at(100 + step);
+              // (f) a throw here fails the property.
+              const result = transitionRun(run, event, now);
 
-            if (run.phase === "checking" && event.type === "request_approval") {
-              const closed = runGateOracle(run, event);
-              check(
-                result.isOk() === (closed === null),
-                () => `gate decision differs from oracle: ${closed}`,
-              );
-            }
-
-            if (result.isErr()) {
-              checkRefusal(RUN_TRANSITIONS, run.phase, event.type, result.error);
-              return;
-            }
-            // (c) a terminal run accepts nothing.
-            check(terminalSnapshot === null, () => `terminal ${run.phase} accepted ${event.type}`);
-
-            const { run: next, from, to } = result.value;
-            seen.note(from, event.type, to);
-            // (e) the move is a row of the table.
-            check(from === run.phase && next.phase === to, () => `from/to disagree with the records`);
-            checkRow(RUN_TRANSITIONS, from, event.type, to);
-            // (d) status follows phase.
-            check(next.status === RUN_PHASE_STATUS[to], () => `status ${next.status} for phase ${to}`);
-            check(next.updated_at === now && next.started_at !== null, () => `timestamps not written`);
-            check(
-              next.ended_at === (TERMINAL_RUN_PHASES.includes(to) ? now : null),
-              () => `ended_at ${next.ended_at} in ${to}`,
-            );
-            check(next.id === run.id && next.version === run.version, () => `identity or version changed`);
-            // (a) awaiting_approval only through an open gate for every assignment of the event.
-            if (to === "awaiting_approval") {
-              check(event.type === "request_approval", () => `entered awaiting_approval on ${event.type}`);
-              if (event.type === "request_approval") {
+              if (run.phase === "checking" && event.type === "request_approval") {
                 const closed = runGateOracle(run, event);
-                check(closed === null, () => `entered awaiting_approval although ${closed}`);
+                check(
+                  result.isOk() === (closed === null),
+                  () => `gate decision differs from oracle: ${closed}`,
+                );
               }
-            }
-            // (b) approved only by a user.
-            if (to === "approved") {
+
+              if (result.isErr()) {
+                checkRefusal(RUN_TRANSITIONS, run.phase, event.type, result.error);
+                return;
+              }
+              // (c) a terminal run accepts nothing.
+              check(terminalSnapshot === null, () => `terminal ${run.phase} accepted ${event.type}`);
+
+              const { run: next, from, to } = result.value;
+              seen.note(from, event.type, to);
+              // (e) the move is a row of the table.
+              check(from === run.phase && next.phase === to, () => `from/to disagree with the records`);
+              checkRow(RUN_TRANSITIONS, from, event.type, to);
+              // (d) status follows phase.
+              check(next.status === RUN_PHASE_STATUS[to], () => `status ${next.status} for phase ${to}`);
+              check(next.updated_at === now && next.started_at !== null, () => `timestamps not written`);
               check(
-                event.type === "approval_granted" && event.actor.type === "user",
-                () =>
-                  `entered approved on ${event.type} by ${"actor" in event ? event.actor.type : "nobody"}`,
+                next.ended_at === (TERMINAL_RUN_PHASES.includes(to) ? now : null),
+                () => `ended_at ${next.ended_at} in ${to}`,
               );
-            }
-            run = freezeDeep(next);
-            if (TERMINAL_RUN_PHASES.includes(to)) terminalSnapshot = JSON.stringify(run);
-          });
-          // (c) the terminal record is unchanged by everything after it.
-          if (terminalSnapshot !== null)
-            check(JSON.stringify(run) === terminalSnapshot, () => "terminal run changed");
-        },
-      ),
-      { numRuns: 10_000 },
-    );
-    // The generators took every row of the table many times, so none of the above held vacuously.
-    expect(rarelyTaken(RUN_TRANSITIONS, seen.taken)).toEqual([]);
-  });
+              check(next.id === run.id && next.version === run.version, () => `identity or version changed`);
+              // (a) awaiting_approval only through an open gate for every assignment of the event.
+              if (to === "awaiting_approval") {
+                check(event.type === "request_approval", () => `entered awaiting_approval on ${event.type}`);
+                if (event.type === "request_approval") {
+                  const closed = runGateOracle(run, event);
+                  check(closed === null, () => `entered awaiting_approval although ${closed}`);
+                }
+              }
+              // (b) approved only by a user.
+              if (to === "approved") {
+                check(
+                  event.type === "approval_granted" && event.actor.type === "user",
+                  () =>
+                    `entered approved on ${event.type} by ${"actor" in event ? event.actor.type : "nobody"}`,
+                );
+              }
+              run = freezeDeep(next);
+              if (TERMINAL_RUN_PHASES.includes(to)) terminalSnapshot = JSON.stringify(run);
+            });
+            // (c) the terminal record is unchanged by everything after it.
+            if (terminalSnapshot !== null)
+              check(JSON.stringify(run) === terminalSnapshot, () => "terminal run changed");
+          },
+        ),
+        { numRuns: 10_000 },
+      );
+      // The generators took every row of the table many times, so none of the above held vacuously.
+      expect(rarelyTaken(RUN_TRANSITIONS, seen.taken)).toEqual([]);
+    },
+    SEQUENCES_BUDGET_MS,
+  );
 });
 
 describe("assignment lifecycle under random events", () => {
-  it("keeps the gate, user-only approval, terminal, status and table invariants", () => {
-    const seen = coverage();
-    fc.assert(
-      fc.property(
-        assignmentStartArb,
-        fc.array(assignmentEventArb, { minLength: 1, maxLength: 40, size: "max" }),
-        (start, events) => {
-          let assignment = start;
-          let terminalSnapshot: string | null = TERMINAL_ASSIGNMENT_PHASES.includes(assignment.phase)
-            ? JSON.stringify(assignment)
-            : null;
-          events.forEach((event, step) => {
-            const now = at(100 + step);
-            // (f) a throw here fails the property.
-            const result = transitionAssignment(assignment, event, now);
+  it(
+    "keeps the gate, user-only approval, terminal, status and table invariants",
+    () => {
+      const seen = coverage();
+      fc.assert(
+        fc.property(
+          assignmentStartArb,
+          fc.array(assignmentEventArb, { minLength: 1, maxLength: 40, size: "max" }),
+          (start, events) => {
+            let assignment = start;
+            let terminalSnapshot: string | null = TERMINAL_ASSIGNMENT_PHASES.includes(assignment.phase)
+              ? JSON.stringify(assignment)
+              : null;
+            events.forEach((event, step) => {
+              const now = at(100 + step);
+              // (f) a throw here fails the property.
+              const result = transitionAssignment(assignment, event, now);
 
-            if (assignment.phase === "checking" && event.type === "request_approval") {
-              const closed = checksOracle(assignment, event.checks, event.policy.required_checks);
-              check(
-                result.isOk() === (closed === null),
-                () => `gate decision differs from oracle: ${closed}`,
-              );
-            }
-            if (assignment.phase === "approved" && event.type === "pr_created") {
-              const closed = pullRequestOracle(assignment, event);
-              check(
-                result.isOk() === (closed === null),
-                () => `PR gate decision differs from oracle: ${closed}`,
-              );
-            }
-
-            if (result.isErr()) {
-              checkRefusal(ASSIGNMENT_TRANSITIONS, assignment.phase, event.type, result.error);
-              return;
-            }
-            // (c) a terminal assignment accepts nothing.
-            check(terminalSnapshot === null, () => `terminal ${assignment.phase} accepted ${event.type}`);
-
-            const { assignment: next, from, to } = result.value;
-            seen.note(from, event.type, to);
-            // (e) the move is a row of the table.
-            check(from === assignment.phase && next.phase === to, () => `from/to disagree with the records`);
-            checkRow(ASSIGNMENT_TRANSITIONS, from, event.type, to);
-            // (d) status follows phase.
-            check(next.status === ASSIGNMENT_PHASE_STATUS[to], () => `status ${next.status} for phase ${to}`);
-            check(next.updated_at === now, () => `updated_at not written`);
-            check(next.id === assignment.id && next.version === assignment.version, () => `identity changed`);
-            const expectedHead =
-              event.type === "agent_finished" || event.type === "new_commit"
-                ? event.head_sha
-                : event.type === "path_violation" && event.head_sha !== null
-                  ? event.head_sha
-                  : assignment.head_sha;
-            check(next.head_sha === expectedHead, () => `head ${next.head_sha} after ${event.type}`);
-            if (event.type === "new_commit") {
-              check(event.head_sha !== assignment.head_sha, () => `new_commit accepted without a new head`);
-            }
-            // (a) awaiting_approval only with every required check passed on this head.
-            if (to === "awaiting_approval") {
-              check(event.type === "request_approval", () => `entered awaiting_approval on ${event.type}`);
-              if (event.type === "request_approval") {
+              if (assignment.phase === "checking" && event.type === "request_approval") {
                 const closed = checksOracle(assignment, event.checks, event.policy.required_checks);
-                check(closed === null, () => `entered awaiting_approval although ${closed}`);
-              }
-            }
-            // (b) approved only by a user, with that user's approval of this very head.
-            if (to === "approved") {
-              check(event.type === "approval_granted", () => `entered approved on ${event.type}`);
-              if (event.type === "approval_granted") {
-                const { actor, approval } = event;
-                check(actor.type === "user", () => `approved by ${actor.type}`);
                 check(
-                  approval.status === "approved" &&
-                    approval.resolved_by !== null &&
-                    approval.assignment_id === assignment.id &&
-                    approval.head_sha !== null &&
-                    approval.head_sha === assignment.head_sha,
-                  () => `approved with ${JSON.stringify(approval)} at head ${assignment.head_sha}`,
+                  result.isOk() === (closed === null),
+                  () => `gate decision differs from oracle: ${closed}`,
                 );
               }
-            }
-            // A draft PR only through an open pull-request gate.
-            if (to === "pr_open") {
-              check(event.type === "pr_created", () => `entered pr_open on ${event.type}`);
-              if (event.type === "pr_created") {
+              if (assignment.phase === "approved" && event.type === "pr_created") {
                 const closed = pullRequestOracle(assignment, event);
-                check(closed === null, () => `entered pr_open although ${closed}`);
+                check(
+                  result.isOk() === (closed === null),
+                  () => `PR gate decision differs from oracle: ${closed}`,
+                );
               }
+
+              if (result.isErr()) {
+                checkRefusal(ASSIGNMENT_TRANSITIONS, assignment.phase, event.type, result.error);
+                return;
+              }
+              // (c) a terminal assignment accepts nothing.
+              check(terminalSnapshot === null, () => `terminal ${assignment.phase} accepted ${event.type}`);
+
+              const { assignment: next, from, to } = result.value;
+              seen.note(from, event.type, to);
+              // (e) the move is a row of the table.
+              check(
+                from === assignment.phase && next.phase === to,
+                () => `from/to disagree with the records`,
+              );
+              checkRow(ASSIGNMENT_TRANSITIONS, from, event.type, to);
+              // (d) status follows phase.
+              check(
+                next.status === ASSIGNMENT_PHASE_STATUS[to],
+                () => `status ${next.status} for phase ${to}`,
+              );
+              check(next.updated_at === now, () => `updated_at not written`);
+              check(
+                next.id === assignment.id && next.version === assignment.version,
+                () => `identity changed`,
+              );
+              const expectedHead =
+                event.type === "agent_finished" || event.type === "new_commit"
+                  ? event.head_sha
+                  : event.type === "path_violation" && event.head_sha !== null
+                    ? event.head_sha
+                    : assignment.head_sha;
+              check(next.head_sha === expectedHead, () => `head ${next.head_sha} after ${event.type}`);
+              if (event.type === "new_commit") {
+                check(event.head_sha !== assignment.head_sha, () => `new_commit accepted without a new head`);
+              }
+              // (a) awaiting_approval only with every required check passed on this head.
+              if (to === "awaiting_approval") {
+                check(event.type === "request_approval", () => `entered awaiting_approval on ${event.type}`);
+                if (event.type === "request_approval") {
+                  const closed = checksOracle(assignment, event.checks, event.policy.required_checks);
+                  check(closed === null, () => `entered awaiting_approval although ${closed}`);
+                }
+              }
+              // (b) approved only by a user, with that user's approval of this very head.
+              if (to === "approved") {
+                check(event.type === "approval_granted", () => `entered approved on ${event.type}`);
+                if (event.type === "approval_granted") {
+                  const { actor, approval } = event;
+                  check(actor.type === "user", () => `approved by ${actor.type}`);
+                  check(
+                    approval.status === "approved" &&
+                      approval.resolved_by !== null &&
+                      approval.assignment_id === assignment.id &&
+                      approval.head_sha !== null &&
+                      approval.head_sha === assignment.head_sha,
+                    () => `approved with ${JSON.stringify(approval)} at head ${assignment.head_sha}`,
+                  );
+                }
+              }
+              // A draft PR only through an open pull-request gate.
+              if (to === "pr_open") {
+                check(event.type === "pr_created", () => `entered pr_open on ${event.type}`);
+                if (event.type === "pr_created") {
+                  const closed = pullRequestOracle(assignment, event);
+                  check(closed === null, () => `entered pr_open although ${closed}`);
+                }
+              }
+              assignment = freezeDeep(next);
+              if (TERMINAL_ASSIGNMENT_PHASES.includes(to)) terminalSnapshot = JSON.stringify(assignment);
+            });
+            if (terminalSnapshot !== null) {
+              check(JSON.stringify(assignment) === terminalSnapshot, () => "terminal assignment changed");
             }
-            assignment = freezeDeep(next);
-            if (TERMINAL_ASSIGNMENT_PHASES.includes(to)) terminalSnapshot = JSON.stringify(assignment);
-          });
-          if (terminalSnapshot !== null) {
-            check(JSON.stringify(assignment) === terminalSnapshot, () => "terminal assignment changed");
-          }
-        },
-      ),
-      { numRuns: 10_000 },
-    );
-    expect(rarelyTaken(ASSIGNMENT_TRANSITIONS, seen.taken)).toEqual([]);
-  });
+          },
+        ),
+        { numRuns: 10_000 },
+      );
+      expect(rarelyTaken(ASSIGNMENT_TRANSITIONS, seen.taken)).toEqual([]);
+    },
+    SEQUENCES_BUDGET_MS,
+  );
 });
 
 describe("the generators", () => {
