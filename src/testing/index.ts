@@ -71,3 +71,10 @@ export {
   type InMemoryPorts,
   type InMemoryPortsOptions,
 } from "./in-memory-ports.js";
+export {
+  describeForTest,
+  type ExpectedError,
+  expectErr,
+  expectOk,
+  ResultExpectationError,
+} from "./result-expectations.js";

@@ -29,6 +29,7 @@ export {
   type PullRequestHostContractHarness,
   type PullRequestHostContractOptions,
 } from "./pull-request-host.js";
+export { resultMatchers } from "./result-matchers.js";
 export {
   describeStoragePortContract,
   type StoragePortContractCapabilities,
