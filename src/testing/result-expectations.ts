@@ -31,7 +31,7 @@ export class ResultExpectationError extends Error {
 
 /**
  * The value of an `Ok`, or a thrown {@link ResultExpectationError} that prints the whole error of an `Err`
- * (its kind, code, message and detail), where neverthrow's `_unsafeUnwrap` says only that it was an `Err`.
+ * (its kind, code, message and detail), where neverthrow's test-only unwrap says only that it was an `Err`.
  * For a `ResultAsync`, await it first: `expectOk(await orchestrator.getRun(id))`.
  *
  * @example
