@@ -87,7 +87,7 @@ const BASE_FILES = {
  *
  * @example
  * ```ts
- * import { describeGitPortContract } from "rungate/testing";
+ * import { describeGitPortContract } from "rungate/testing/contracts";
  * describeGitPortContract({ name: "my-git", make: () => makeMyGitHarness() });
  * ```
  */

@@ -24,6 +24,7 @@ export {
 export { describeIdGeneratorContract, type IdGeneratorContractOptions } from "./ids.js";
 export { describeProcessSandboxContract, type ProcessSandboxContractOptions } from "./process-sandbox.js";
 export {
+  contractDraft,
   describePullRequestHostContract,
   FORBIDDEN_HOST_METHOD,
   type PullRequestHostContractHarness,
