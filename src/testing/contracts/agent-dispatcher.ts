@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { AgentOutcome } from "../../core/schemas/agent-execution.js";
+import { AgentExecution, AgentOutcome } from "../../core/schemas/agent-execution.js";
 import type { AgentDispatcher, AgentDispatchRequest, AgentProgress } from "../../ports/agent-dispatcher.js";
+
+/** The report fields of an outcome, each optional, as {@link AgentExecution} stores them. */
+const AgentReport = AgentExecution.pick({
+  session_id: true,
+  usage: true,
+  cost_usd: true,
+  num_turns: true,
+  terminal_reason: true,
+  permission_denials: true,
+  final_message: true,
+})
+  .partial()
+  .strict();
 
 /** What {@link describeAgentDispatcherContract} needs from the adapter under test, fresh for every case. */
 export interface AgentDispatcherContractHarness {
@@ -33,7 +46,8 @@ export interface AgentDispatcherContractOptions {
  * `AgentDispatcher contract: <name>`: a dispatch ends with an ok outcome of a known kind; a commit the
  * agent makes moves the feature branch's head; a repeated call with the same execution id starts nothing
  * and answers the same outcome; an already-aborted signal fails with `cancelled`; progress lines carry the
- * execution id. Call it at the top level of a test file.
+ * execution id; the report fields an outcome carries (session, usage, cost, turns, terminal reason, denials,
+ * final message) are of the shapes an execution stores. Call it at the top level of a test file.
  */
 export function describeAgentDispatcherContract(options: AgentDispatcherContractOptions): void {
   describe(`AgentDispatcher contract: ${options.name}`, () => {
@@ -53,6 +67,18 @@ export function describeAgentDispatcherContract(options: AgentDispatcherContract
       const { exit_code, summary } = result.value;
       expect(exit_code === null || Number.isInteger(exit_code)).toBe(true);
       expect(summary === null || typeof summary === "string").toBe(true);
+    });
+
+    it("reports the agent's session, usage, cost, turns and end, when it does, as an execution stores them", async () => {
+      const harness = await options.make();
+      const request = await harness.prepare();
+      const result = await harness.dispatcher.dispatch(request);
+      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
+      if (result.isErr()) return;
+      // Only what the dispatcher reports is checked: a line-printing agent reports none of it.
+      const { outcome: _o, exit_code: _e, summary: _s, ...report } = result.value;
+      const stored = AgentReport.safeParse(report);
+      expect(stored.success, stored.success ? "" : `report fields: ${stored.error.message}`).toBe(true);
     });
 
     it("moves the feature branch head when the agent commits", async (ctx) => {
