@@ -18,6 +18,7 @@ export const ENTRIES = {
   "./dispatch": ["dispatch", "src/adapters/process-dispatch/index.ts"],
   "./sandbox": ["sandbox", "src/adapters/sandbox/index.ts"],
   "./dossier": ["dossier", "src/dossier/index.ts"],
+  "./claude": ["claude", "src/adapters/claude-agent/index.ts"],
 };
 
 if (process.argv.includes("--write")) {
