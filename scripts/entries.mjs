@@ -19,6 +19,7 @@ export const ENTRIES = {
   "./sandbox": ["sandbox", "src/adapters/sandbox/index.ts"],
   "./dossier": ["dossier", "src/dossier/index.ts"],
   "./claude": ["claude", "src/adapters/claude-agent/index.ts"],
+  "./codex": ["codex", "src/adapters/codex/index.ts"],
 };
 
 if (process.argv.includes("--write")) {
