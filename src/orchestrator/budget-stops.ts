@@ -95,6 +95,8 @@ export function stopForBudget(
     outcome: "agent_error",
     ended_at: deps.clock.now(),
     error: reason,
+    summary: reported?.summary ?? execution.summary,
+    exit_code: reported?.exit_code ?? null,
     session_id: reported?.session_id ?? execution.session_id,
     usage: spend.usage ?? reported?.usage ?? null,
     cost_usd: spend.cost_usd ?? reported?.cost_usd ?? null,

@@ -137,7 +137,12 @@ export function dispatchAssignment(
     }
     const stoppedBy = work.stoppedBy();
     const passed = guard.passed();
-    if (passed !== null) {
+    // A dispatcher that stopped its agent at the limit itself (Claude Code overshoots its dollar budget by the
+    // turn it was in) reports so: its own account, with its summary and exit code, is judged as usual.
+    const stoppedItself =
+      outcome.isOk() &&
+      (outcome.value.terminal_reason === "budget" || outcome.value.terminal_reason === "max_turns");
+    if (passed !== null && !stoppedItself) {
       const reported = outcome.isOk() ? outcome.value : null;
       return stopForBudget(deps, run, assignment, execution, passed, guard.report(), limits, reported);
     }
