@@ -1,13 +1,12 @@
 import { mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok } from "neverthrow";
 import { z } from "zod";
-import { parseInput } from "../../core/parse.js";
 import { dispatchCancelled, dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
+import { type DispatchResult, dispatchOnce } from "../../internal/agent-dispatch/dispatch-once.js";
 import {
   defaultStateDir,
   type ExecutionMarker,
-  markerPath,
   removeMarker,
   writeMarker,
   writeMarkerSync,
@@ -20,13 +19,7 @@ import {
   type Redactor,
   secretValues,
 } from "../../internal/child-process/redact.js";
-import type {
-  AgentDispatcher,
-  AgentDispatchOptions,
-  AgentDispatchOutcome,
-  AgentDispatchRequest,
-} from "../../ports/agent-dispatcher.js";
-import type { PortError } from "../../ports/port-error.js";
+import type { AgentDispatcher, AgentDispatchOptions } from "../../ports/agent-dispatcher.js";
 import { ClaudeDispatcherConfig, type ClaudeDispatcherConfigInput } from "./claude-dispatcher-config.js";
 import { buildQueryOptions, type SessionStart } from "./claude-options.js";
 import { createProgressEmitter } from "./claude-progress.js";
@@ -34,7 +27,6 @@ import { loadClaudeQuery } from "./claude-query.js";
 import { runSession } from "./claude-session.js";
 import { createClaudeSpawner, sandboxPathsOf } from "./claude-spawn.js";
 import {
-  CallTimeout,
   DispatchRequestSchema,
   effectiveLimits,
   type ParsedRequest,
@@ -45,27 +37,11 @@ import { readBranchHead, readGitDirs } from "./git-files.js";
 import { createPathGuard } from "./path-guard.js";
 import { concludeSession } from "./session-conclusion.js";
 
-type DispatchResult = Result<AgentDispatchOutcome, PortError>;
-
 const USAGE =
   'Usage: createClaudeDispatcher({ env_allow: ["ANTHROPIC_API_KEY"], state_dir: "/var/lib/rungate/executions" }).';
 
 /** Runs of this process, per marker path: a repeated dispatch joins the one in flight. */
 const inflight = new Map<string, PromiseLike<DispatchResult>>();
-
-/** Waits for a run on behalf of a repeated call; that caller's abort ends its wait, not the run. */
-function joinRun(run: PromiseLike<DispatchResult>, signal: AbortSignal | undefined): Promise<DispatchResult> {
-  if (!signal) return Promise.resolve(run);
-  if (signal.aborted) return Promise.resolve(err(dispatchCancelled()));
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(err(dispatchCancelled()));
-    signal.addEventListener("abort", onAbort, { once: true });
-    void Promise.resolve(run).then((result) => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(result);
-    });
-  });
-}
 
 /**
  * An {@link AgentDispatcher} that runs Claude Code through the Claude Agent SDK (`@anthropic-ai/claude-agent-sdk`,
@@ -256,23 +232,13 @@ export function createClaudeDispatcher(config: ClaudeDispatcherConfigInput = {})
     name,
     // What the agent is handed that is secret (by variable name), for the orchestrator's redaction.
     secret_values: secretValues([buildChildEnv(options.env_allow, options.env, process.env)]),
-    dispatch(request: AgentDispatchRequest, call: AgentDispatchOptions = {}) {
-      if (call.signal?.aborted) return errAsync(dispatchCancelled());
-      const parsedRequest = parseInput(DispatchRequestSchema, request, "invalid_dispatch_request");
-      if (parsedRequest.isErr()) return errAsync(parsedRequest.error);
-      const timeout = parseInput(CallTimeout, call.timeout_ms, "invalid_dispatch_options");
-      if (timeout.isErr()) return errAsync(timeout.error);
-      const path = markerPath(stateDir, parsedRequest.value.execution_id);
-      const running = inflight.get(path);
-      if (running) return new ResultAsync(joinRun(running, call.signal));
-      const run = ResultAsync.fromPromise(execute(parsedRequest.value, call, path), (cause) =>
-        dispatcherFailure(name, "dispatch", cause),
-      ).andThen((result) => result);
-      inflight.set(path, run);
-      void run.then(() => {
-        if (inflight.get(path) === run) inflight.delete(path);
-      });
-      return run;
-    },
+    // The call's own wall time reaches `execute` through `call.timeout_ms` (parsed by dispatchOnce).
+    dispatch: dispatchOnce({
+      name,
+      stateDir,
+      schema: DispatchRequestSchema,
+      inflight,
+      execute: (request, call, _timeout, path) => execute(request, call, path),
+    }),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { CardAssignment } from "../../core/schemas/card-assignment.js";
 import { Uuid } from "../../core/schemas/primitives.js";
+import { DispatchRequestBase, withWorktree } from "../../internal/agent-dispatch/dispatch-once.js";
 import type { ClaudeDispatcherConfig } from "./claude-dispatcher-config.js";
 import type { EffectiveLimits } from "./claude-options.js";
 
@@ -15,31 +15,17 @@ const Limits = z.object({
 });
 
 /** The request as it crosses the port: parsed before anything runs. */
-export const DispatchRequestSchema = z
-  .object({
-    run_id: z.string().min(1),
+export const DispatchRequestSchema = withWorktree(
+  DispatchRequestBase.extend({
     // Claude Code's session id is the execution id, and Claude Code takes only UUIDs.
     execution_id: Uuid,
-    assignment: CardAssignment,
-    task: z.string(),
     limits: Limits.optional(),
     resume_session_id: z.string().min(1).max(200).nullable().optional(),
     sandbox: z.object({ network: z.boolean() }).optional(),
-  })
-  .superRefine((request, ctx) => {
-    if (!request.assignment.worktree_path) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["assignment", "worktree_path"],
-        message: "the assignment needs its worktree_path (create the worktree first)",
-      });
-    }
-  });
+  }),
+);
 /** A parsed dispatch request. */
 export type ParsedRequest = z.infer<typeof DispatchRequestSchema>;
-
-/** A call's own wall time. */
-export const CallTimeout = z.number().int().positive().optional();
 
 /** The prompt of a session resumed after the process running it died. */
 export function resumePrompt(task: string): string {

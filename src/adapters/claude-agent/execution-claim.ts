@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { open, readFile, rm } from "node:fs/promises";
 import { err, ok, type Result } from "neverthrow";
 import { dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
+import { isAlive } from "../../internal/agent-dispatch/dispatch-once.js";
 import {
   claimMarker,
   type ExecutionMarker,
@@ -40,16 +41,6 @@ export interface ClaimRequest {
   readonly session_id: string;
   /** The branch head before the agent starts, read only for a fresh start. */
   readonly headBefore: () => Promise<string | null>;
-}
-
-/** True while `pid` runs (or exists under another user). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Whether a marker's owner is gone: dead, or this process with no run of it in flight (that would be joined). */

@@ -1,13 +1,12 @@
 import { resolve } from "node:path";
-import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok } from "neverthrow";
 import { z } from "zod";
-import { parseInput } from "../../core/parse.js";
 import { dispatchCancelled, dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
+import { type DispatchResult, dispatchOnce, isAlive } from "../../internal/agent-dispatch/dispatch-once.js";
 import {
   claimMarker,
   defaultStateDir,
   type ExecutionMarker,
-  markerPath,
   readMarker,
   removeMarker,
   replayDispatchResult,
@@ -20,52 +19,18 @@ import {
   createRedactor,
   secretValues,
 } from "../../internal/child-process/redact.js";
-import type {
-  AgentDispatcher,
-  AgentDispatchOptions,
-  AgentDispatchOutcome,
-  AgentDispatchRequest,
-} from "../../ports/agent-dispatcher.js";
-import type { PortError } from "../../ports/port-error.js";
+import type { AgentDispatcher, AgentDispatchOptions } from "../../ports/agent-dispatcher.js";
 import { type AttemptStart, finishMarker, runAttempt } from "./codex-attempt.js";
 import { CodexDispatcherConfig, type CodexDispatcherConfigInput } from "./codex-dispatcher-config.js";
 import { CodexDispatchRequest, interruptedPrompt } from "./codex-request.js";
 import { setUpCodex } from "./codex-setup.js";
 import { killProcessesOfExecution } from "./orphans.js";
 
-type DispatchResult = Result<AgentDispatchOutcome, PortError>;
-
 const USAGE =
   'Usage: createCodexDispatcher({ env_allow: ["OPENAI_API_KEY"], state_dir: "/var/lib/rungate/executions" }), or pass api_key.';
 
-const CallTimeout = z.number().int().positive().optional();
-
 /** Runs of this process, per marker path: a repeated dispatch joins the one in flight. */
 const inflight = new Map<string, PromiseLike<DispatchResult>>();
-
-/** True while `pid` runs (or exists under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Waits for a run on behalf of a repeated call; that caller's abort ends its wait, not the run. */
-function joinRun(run: PromiseLike<DispatchResult>, signal: AbortSignal | undefined): Promise<DispatchResult> {
-  if (!signal) return Promise.resolve(run);
-  if (signal.aborted) return Promise.resolve(err(dispatchCancelled()));
-  return new Promise((done) => {
-    const onAbort = () => done(err(dispatchCancelled()));
-    signal.addEventListener("abort", onAbort, { once: true });
-    void Promise.resolve(run).then((result) => {
-      signal.removeEventListener("abort", onAbort);
-      done(result);
-    });
-  });
-}
 
 /**
  * An {@link AgentDispatcher} that runs OpenAI Codex through `@openai/codex-sdk` (an optional peer, imported on
@@ -275,24 +240,13 @@ export function createCodexDispatcher(config: CodexDispatcherConfigInput = {}): 
     secret_values: [
       ...new Set([...apiKey, ...secretValues([buildChildEnv(settings.env_allow, explicitEnv, process.env)])]),
     ],
-    dispatch(request: AgentDispatchRequest, call: AgentDispatchOptions = {}) {
-      if (call.signal?.aborted) return errAsync(dispatchCancelled());
-      const parsed = parseInput(CodexDispatchRequest, request, "invalid_dispatch_request");
-      if (parsed.isErr()) return errAsync(parsed.error);
-      const timeout = parseInput(CallTimeout, call.timeout_ms, "invalid_dispatch_options");
-      if (timeout.isErr()) return errAsync(timeout.error);
-      const path = markerPath(stateDir, parsed.value.execution_id);
-      const running = inflight.get(path);
-      if (running) return new ResultAsync(joinRun(running, call.signal));
-      const timeoutMs = Math.min(settings.timeout_ms, timeout.value ?? Number.POSITIVE_INFINITY);
-      const run = ResultAsync.fromPromise(execute(parsed.value, call, timeoutMs, path), (cause) =>
-        dispatcherFailure(name, "dispatch", cause),
-      ).andThen((result) => result);
-      inflight.set(path, run);
-      void run.then(() => {
-        if (inflight.get(path) === run) inflight.delete(path);
-      });
-      return run;
-    },
+    dispatch: dispatchOnce({
+      name,
+      stateDir,
+      schema: CodexDispatchRequest,
+      inflight,
+      execute: (request, call, callTimeout, path) =>
+        execute(request, call, Math.min(settings.timeout_ms, callTimeout ?? Number.POSITIVE_INFINITY), path),
+    }),
   };
 }

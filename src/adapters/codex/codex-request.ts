@@ -1,19 +1,17 @@
 import { z } from "zod";
-import { CardAssignment } from "../../core/schemas/card-assignment.js";
-import { EXECUTION_ID_PATTERN } from "../../internal/agent-dispatch/execution-markers.js";
+import {
+  DispatchRequestBase,
+  ExecutionIdField,
+  withWorktree,
+} from "../../internal/agent-dispatch/dispatch-once.js";
 import { MODEL_PATTERN, THREAD_ID_PATTERN } from "./codex-names.js";
 
 const Limit = z.number().int().nonnegative().nullable();
 
 /** The request as it crosses the port: parsed before anything runs. */
-export const CodexDispatchRequest = z
-  .object({
-    run_id: z.string().min(1),
-    execution_id: z
-      .string()
-      .regex(EXECUTION_ID_PATTERN, "an execution id of letters, digits, '.', '_' or '-' (at most 128)"),
-    assignment: CardAssignment,
-    task: z.string(),
+export const CodexDispatchRequest = withWorktree(
+  DispatchRequestBase.extend({
+    execution_id: ExecutionIdField,
     limits: z
       .object({
         max_turns: Limit,
@@ -26,16 +24,8 @@ export const CodexDispatchRequest = z
       .optional(),
     resume_session_id: z.string().regex(THREAD_ID_PATTERN, "a Codex thread id").nullable().optional(),
     sandbox: z.object({ network: z.boolean() }).optional(),
-  })
-  .superRefine((request, ctx) => {
-    if (!request.assignment.worktree_path) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["assignment", "worktree_path"],
-        message: "the assignment needs its worktree_path (create the worktree first)",
-      });
-    }
-  });
+  }),
+);
 /** Parsed {@link CodexDispatchRequest}. */
 export type CodexDispatchRequest = z.infer<typeof CodexDispatchRequest>;
 

@@ -2,10 +2,9 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { err, errAsync, ok, type Result, ResultAsync } from "neverthrow";
+import { err, ok } from "neverthrow";
 import { z } from "zod";
-import { parseInput } from "../../core/parse.js";
-import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import {
   agentStartFailure,
   dispatchCancelled,
@@ -13,12 +12,18 @@ import {
   dispatchTimedOut,
 } from "../../internal/agent-dispatch/dispatch-errors.js";
 import {
+  DispatchRequestBase,
+  type DispatchResult,
+  dispatchOnce,
+  ExecutionIdField,
+  isAlive,
+  withWorktree,
+} from "../../internal/agent-dispatch/dispatch-once.js";
+import {
   CONTEXT_DIR_PREFIX,
   claimMarker,
   defaultStateDir,
-  EXECUTION_ID_PATTERN,
   type ExecutionMarker,
-  markerPath,
   readMarker,
   removeContextDir,
   removeMarker,
@@ -37,13 +42,7 @@ import {
   secretValues,
 } from "../../internal/child-process/redact.js";
 import { runProcess, signalGroup } from "../../internal/child-process/run-process.js";
-import type {
-  AgentDispatcher,
-  AgentDispatchOptions,
-  AgentDispatchOutcome,
-  AgentDispatchRequest,
-} from "../../ports/agent-dispatcher.js";
-import type { PortError } from "../../ports/port-error.js";
+import type { AgentDispatcher, AgentDispatchOptions } from "../../ports/agent-dispatcher.js";
 import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import { describeOutcome, judgeOutcome } from "./agent-outcome.js";
 import {
@@ -73,7 +72,6 @@ export interface ProcessDispatcherSettings {
 }
 
 type Placeholder = (typeof COMMAND_PLACEHOLDERS)[number];
-type DispatchResult = Result<AgentDispatchOutcome, PortError>;
 
 const USAGE =
   'Usage: createCommandDispatcher({ command: ["my-agent", "--task", "{task}"], env_allow: ["ANTHROPIC_API_KEY"] }), or createAgenticFlowDispatcher({ provider: "anthropic" }).';
@@ -82,27 +80,12 @@ const USAGE =
 const MIN_REDACTION_MARGIN = 4096;
 
 /** The request as it crosses the port: parsed before anything runs. */
-const DispatchRequestSchema = z
-  .object({
-    run_id: z.string().min(1),
-    execution_id: z
-      .string()
-      .regex(EXECUTION_ID_PATTERN, "an execution id of letters, digits, '.', '_' or '-' (at most 128)"),
-    assignment: CardAssignment,
-    task: z.string(),
-  })
-  .superRefine((request, ctx) => {
-    if (!request.assignment.worktree_path) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["assignment", "worktree_path"],
-        message: "the assignment needs its worktree_path (create the worktree first)",
-      });
-    }
-  });
+const DispatchRequestSchema = withWorktree(
+  DispatchRequestBase.extend({
+    execution_id: ExecutionIdField,
+  }),
+);
 type ParsedRequest = z.infer<typeof DispatchRequestSchema>;
-
-const CallTimeout = z.number().int().positive().optional();
 
 /** Runs of this process, per marker path: a repeated dispatch joins the one in flight. */
 const inflight = new Map<string, PromiseLike<DispatchResult>>();
@@ -115,16 +98,6 @@ function expand(template: readonly string[], values: { readonly [P in Placeholde
 
 function truncate(line: string, cap: number): string {
   return line.length <= cap ? line : `${line.slice(0, cap - 1)}…`;
-}
-
-/** True while `pid` runs (or exists under another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
@@ -153,20 +126,6 @@ function isOrphanOf(pgid: number, executionId: string): boolean {
     return (error as NodeJS.ErrnoException).code === "ENOENT";
   }
   return environ.split("\0").includes(`RUNGATE_EXECUTION_ID=${executionId}`);
-}
-
-/** Waits for a run on behalf of a repeated call; that caller's abort ends its wait, not the run. */
-function joinRun(run: PromiseLike<DispatchResult>, signal: AbortSignal | undefined): Promise<DispatchResult> {
-  if (!signal) return Promise.resolve(run);
-  if (signal.aborted) return Promise.resolve(err(dispatchCancelled()));
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(err(dispatchCancelled()));
-    signal.addEventListener("abort", onAbort, { once: true });
-    void Promise.resolve(run).then((result) => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(result);
-    });
-  });
 }
 
 /**
@@ -444,25 +403,14 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     name,
     // What the agent is handed that is secret (by variable name), for the orchestrator's redaction.
     secret_values: secretValues([buildChildEnv(settings.env_allow, settings.env, process.env)]),
-    dispatch(request: AgentDispatchRequest, call: AgentDispatchOptions = {}) {
-      if (call.signal?.aborted) return errAsync(dispatchCancelled());
-      const parsed = parseInput(DispatchRequestSchema, request, "invalid_dispatch_request");
-      if (parsed.isErr()) return errAsync(parsed.error);
-      const timeout = parseInput(CallTimeout, call.timeout_ms, "invalid_dispatch_options");
-      if (timeout.isErr()) return errAsync(timeout.error);
-      const path = markerPath(stateDir, parsed.value.execution_id);
-      const running = inflight.get(path);
-      if (running) return new ResultAsync(joinRun(running, call.signal));
-      const timeoutMs = Math.min(settings.timeout_ms, timeout.value ?? Number.POSITIVE_INFINITY);
-      const run = ResultAsync.fromPromise(execute(parsed.value, call, timeoutMs, path), (cause) =>
-        dispatcherFailure(name, "dispatch", cause),
-      ).andThen((result) => result);
-      inflight.set(path, run);
-      void run.then(() => {
-        if (inflight.get(path) === run) inflight.delete(path);
-      });
-      return run;
-    },
+    dispatch: dispatchOnce({
+      name,
+      stateDir,
+      schema: DispatchRequestSchema,
+      inflight,
+      execute: (request, call, callTimeout, path) =>
+        execute(request, call, Math.min(settings.timeout_ms, callTimeout ?? Number.POSITIVE_INFINITY), path),
+    }),
   };
 }
 
