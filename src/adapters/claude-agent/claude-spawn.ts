@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
 import { err, ok, type Result } from "neverthrow";
 import { dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
-import { signalGroup } from "../../internal/child-process/run-process.js";
+import { signalGroup, trackGroup, untrackGroup } from "../../internal/child-process/run-process.js";
 import type { PortError } from "../../ports/port-error.js";
 import type { ProcessSandbox } from "../../ports/process-sandbox.js";
 import type { GitDirs } from "./git-files.js";
@@ -39,18 +39,6 @@ export interface ClaudeSpawner {
 }
 
 const STDERR_TAIL = 4_096;
-
-/** Groups still running, killed if this process exits first (a detached group outlives its parent). */
-const live = new Set<number>();
-let exitHookInstalled = false;
-function track(pgid: number): void {
-  live.add(pgid);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const group of live) signalGroup(group, "SIGKILL");
-  });
-}
 
 /** The directories holding the program (and the script a runtime runs): a sandbox may hide them otherwise. */
 export function programDirs(command: string, args: readonly string[]): string[] {
@@ -95,7 +83,7 @@ export function createClaudeSpawner(options: {
       const child = spawn(file, args, { cwd, env: { ...request.env }, stdio: "pipe", detached: true });
       if (child.pid !== undefined) {
         pgid = child.pid;
-        track(child.pid);
+        trackGroup(child.pid);
         options.onSpawn(child.pid);
       }
       child.stderr.setEncoding("utf8");
@@ -120,7 +108,7 @@ export function createClaudeSpawner(options: {
       clearTimeout(killTimer);
       if (pgid === null) return;
       signalGroup(pgid, "SIGKILL");
-      live.delete(pgid);
+      untrackGroup(pgid);
     },
   };
 }

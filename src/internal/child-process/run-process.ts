@@ -83,13 +83,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 /** Groups still running, killed if this process exits first (detached children outlive their parent). */
 const live = new Set<number>();
 let exitHookInstalled = false;
-function track(pgid: number): void {
+/** Remembers a detached group, to be killed if this process exits before it ends ({@link untrackGroup}). */
+export function trackGroup(pgid: number): void {
   live.add(pgid);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once("exit", () => {
     for (const group of live) signalGroup(group, "SIGKILL");
   });
+}
+
+/** Forgets a group {@link trackGroup} remembered: it ended. */
+export function untrackGroup(pgid: number): void {
+  live.delete(pgid);
 }
 
 /** Runs `spec` to its end. Never rejects: a child that cannot start is a `not_started` end. */
@@ -147,7 +153,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessReport> {
   });
   const pid = child.pid ?? null;
   if (pid !== null) {
-    track(pid);
+    trackGroup(pid);
     let released = false;
     const release = () => {
       if (released) return;
@@ -199,7 +205,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessReport> {
   spec.signal?.removeEventListener("abort", onAbort);
   if (pid !== null) {
     signalGroup(pid, "SIGKILL");
-    live.delete(pid);
+    untrackGroup(pid);
   }
   lines?.end();
 
