@@ -5,9 +5,9 @@
  * approval and no ready-for-review call.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { createGitHubPullRequestHost } from "../../src/adapters/github/index.js";
 import { createOrchestrator } from "../../src/orchestrator/index.js";
 import { createInMemoryPorts, policyFixture } from "../../src/testing/index.js";
+import { githubHostOn } from "../adapters/github/host-on-local-github.js";
 import { type LocalGitHub, startLocalGitHub } from "../adapters/github/local-github-server.js";
 import { approveAsPerson, cardRequest } from "./helpers.js";
 
@@ -33,13 +33,7 @@ describe("GitHub's gate agrees with rungate's (local GitHub stand-in)", () => {
     const server = await startLocalGitHub({ token: TOKEN, branches: { main: "1".repeat(40) } });
     live.push(server);
     const ports = createInMemoryPorts();
-    const pullRequests = createGitHubPullRequestHost({
-      owner: server.owner,
-      repo: server.repo,
-      token: TOKEN,
-      baseUrl: server.baseUrl,
-      webHost: "github.com",
-    });
+    const pullRequests = githubHostOn(server, TOKEN);
     const orchestrator = createOrchestrator({ ...ports, pullRequests });
     const policy = policyFixture({ approval_policy: { pr_labels: ["agent-made"] } });
     const built = (await orchestrator.triggerBuild(cardRequest({}, policy)))._unsafeUnwrap();

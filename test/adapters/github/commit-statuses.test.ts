@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createGitHubPullRequestHost } from "../../../src/adapters/github/index.js";
 import type { CommitStatusInput, PullRequestHost } from "../../../src/ports/pull-request-host.js";
+import { githubHostOn } from "./host-on-local-github.js";
 import { type LocalGitHub, startLocalGitHub } from "./local-github-server.js";
 
 // Commit statuses (issue 18.1) against the local server playing GitHub; no request leaves the machine.
@@ -20,13 +20,7 @@ async function hostWithServer(): Promise<{ server: LocalGitHub; host: PullReques
     branches: { main: "1".repeat(40), "rungate/card": HEAD },
   });
   live.push(server);
-  const host = createGitHubPullRequestHost({
-    owner: server.owner,
-    repo: server.repo,
-    token: TOKEN,
-    baseUrl: server.baseUrl,
-    webHost: "github.com",
-  });
+  const host = githubHostOn(server, TOKEN);
   return { server, host };
 }
 

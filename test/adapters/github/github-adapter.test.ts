@@ -14,6 +14,7 @@ import {
 } from "../../../src/testing/contracts/pull-request-host.js";
 import { createInMemoryPorts } from "../../../src/testing/index.js";
 import { cardRequest } from "../../orchestrator/helpers.js";
+import { githubHostOn } from "./host-on-local-github.js";
 import {
   type LocalGitHub,
   type LocalGitHubOptions,
@@ -57,15 +58,7 @@ afterEach(async () => {
 
 /** The host under test on `server`, with the token config (Octokit + retry + throttling built by rungate). */
 function rawHostOn(server: LocalGitHub, extra: Record<string, unknown> = {}): PullRequestHost {
-  return createGitHubPullRequestHost({
-    owner: server.owner,
-    repo: server.repo,
-    token: TOKEN,
-    baseUrl: server.baseUrl,
-    // The local server plays github.com (its html_urls are on github.com) behind a 127.0.0.1 API root.
-    webHost: "github.com",
-    ...extra,
-  });
+  return githubHostOn(server, TOKEN, extra);
 }
 
 /** {@link rawHostOn}, with every error it returns kept for the audit. */

@@ -6,6 +6,7 @@ import { createGitHubPullRequestHost, type OctokitLike } from "../../../src/adap
 import type { PortError } from "../../../src/ports/port-error.js";
 import type { DraftPullRequestInput, PullRequestHost } from "../../../src/ports/pull-request-host.js";
 import { contractDraft } from "../../../src/testing/contracts/pull-request-host.js";
+import { githubHostOn } from "./host-on-local-github.js";
 import {
   GITHUB_LENGTH_LIMITS,
   type LocalGitHub,
@@ -58,14 +59,7 @@ afterAll(async () => {
 
 /** The token-config host on `server` (rungate's Octokit with retry and throttling). */
 function hostOn(server: LocalGitHub, extra: Record<string, unknown> = {}): PullRequestHost {
-  return createGitHubPullRequestHost({
-    owner: server.owner,
-    repo: server.repo,
-    token: TOKEN,
-    baseUrl: server.baseUrl,
-    webHost: "github.com",
-    ...extra,
-  });
+  return githubHostOn(server, TOKEN, extra);
 }
 
 function draft(overrides: Partial<DraftPullRequestInput> = {}): DraftPullRequestInput {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createGitHubPullRequestHost } from "../../../src/adapters/github/index.js";
 import type { PullRequestHost } from "../../../src/ports/pull-request-host.js";
+import { githubHostOn } from "./host-on-local-github.js";
 import { type LocalGitHub, startLocalGitHub } from "./local-github-server.js";
 
 // Review requests and labels (issue 18.3) against the local server playing GitHub.
@@ -20,13 +20,7 @@ async function drafted(): Promise<{ server: LocalGitHub; host: PullRequestHost; 
     branches: { main: "1".repeat(40), "rungate/card": "c".repeat(40) },
   });
   live.push(server);
-  const host = createGitHubPullRequestHost({
-    owner: server.owner,
-    repo: server.repo,
-    token: TOKEN,
-    baseUrl: server.baseUrl,
-    webHost: "github.com",
-  });
+  const host = githubHostOn(server, TOKEN);
   const pr = (
     await host.createDraftPullRequest({
       base_branch: "main",
