@@ -6,11 +6,12 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -29,8 +30,9 @@ import { openRealPorts, sharedPaths } from "./fixtures/real-ports.js";
  *   RUNGATE_SOAK_ASSIGNMENTS  assignments shared by the 4 workers (default {@link DEFAULT_SOAK_ASSIGNMENTS})
  *   RUNGATE_KILL_TRIALS       kill -9 trials (default {@link DEFAULT_KILL_TRIALS})
  *   RUNGATE_KILL_SEED         seed of the kill points (default 20260101; each trial's delay is printed)
- *   (the aimed kill inside `git worktree add` always runs where /proc exists; rungate/git clears what
- *   such a kill leaves: see that test)
+ *   (the aimed kill inside the `read-tree -u` that fills a card's new repository always runs where /proc
+ *   exists: a git wrapper on the victim's PATH pauses that checkout half-way, so the kill lands there on the
+ *   first attempt, not by timing; rungate/git clears what such a kill leaves: see that test)
  */
 const url = process.env.RUNGATE_TEST_DATABASE_URL;
 const title = url
@@ -111,9 +113,15 @@ async function makeDeployment(agent_delay_ms = 0, seed_files = 0): Promise<Deplo
   git(work, "init", "-q", "-b", "main", seed);
   writeFileSync(join(seed, "README.md"), "# a shop\n");
   if (seed_files > 0) {
-    // A bigger tree makes `git worktree add` take long enough for a kill to land inside it.
+    // A tree to check out file by file, and the file in its middle where a checkout by {@link pausingGit}
+    // stops. The filter is defined only by that git: to every other git (rungate's, the heir's) an attribute
+    // naming an undefined filter is a no-op.
     mkdirSync(join(seed, "assets"));
-    for (let i = 0; i < seed_files; i++) writeFileSync(join(seed, "assets", `a${i}.txt`), `${i}\n`);
+    for (let i = 0; i < seed_files; i++) {
+      writeFileSync(join(seed, "assets", `a${String(i).padStart(6, "0")}.txt`), `${i}\n`);
+    }
+    const middle = `assets/a${String(Math.floor(seed_files / 2)).padStart(6, "0")}.txt`;
+    writeFileSync(join(seed, ".gitattributes"), `/${middle} filter=${PAUSE_FILTER}\n`);
   }
   git(seed, "add", "-A");
   git(seed, "-c", "user.name=seed", "-c", "user.email=seed@rungate.invalid", "commit", "-q", "-m", "seed");
@@ -191,7 +199,14 @@ function killGroup(child: ChildProcess): void {
 function spawnWorker(
   d: Deployment,
   id: string,
-  options: { lease_ms: number; agent_delay_ms?: number; start_after?: number; cancel_poll_ms?: number },
+  options: {
+    lease_ms: number;
+    agent_delay_ms?: number;
+    start_after?: number;
+    cancel_poll_ms?: number;
+    /** A folder put first on the worker's PATH (the git adapter passes PATH on): see {@link pausingGit}. */
+    git_dir?: string;
+  },
 ): WorkerHandle {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER_SCRIPT], {
     cwd: REPO_ROOT,
@@ -200,6 +215,9 @@ function spawnWorker(
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
+      ...(options.git_dir === undefined
+        ? {}
+        : { PATH: `${options.git_dir}${delimiter}${process.env.PATH ?? ""}` }),
       TMPDIR: d.tmp_dir,
       MP_DATABASE_URL: url ?? "",
       MP_SCHEMA: d.schema,
@@ -290,22 +308,69 @@ async function reportOf(w: WorkerHandle, ms: number): Promise<WorkerLine> {
   return report;
 }
 
-/** A process of process group `pgid` whose command line holds `words` in order, from /proc (Linux). */
-function processOfGroup(pgid: number, words: readonly string[]): number | null {
+/** The smudge filter that the seed's `.gitattributes` names and only {@link pausingGit} defines. */
+const PAUSE_FILTER = "rungate-pause";
+
+/**
+ * Writes `<dir>/git`, a git for one victim worker (put first on its PATH) whose first `read-tree -u` (the
+ * command that fills a card's new repository) pauses half-way: it runs the real git with
+ * {@link PAUSE_FILTER} defined as a smudge filter that stops itself (`kill -STOP`) before it answers, so
+ * `read-tree` has written the files before the marked one, holds its `index.lock` and waits, for as long as
+ * the test needs, with no timing involved. Every other command runs the real git unchanged. Answers `dir`.
+ */
+function pausingGit(dir: string): string {
+  const real = execFileSync("sh", ["-c", "command -v git"]).toString().trim();
+  if (!real.startsWith("/") || real.includes("'")) throw new Error(`unexpected git on the PATH: ${real}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "git"),
+    [
+      "#!/bin/sh",
+      `case " $* " in *" read-tree -u "*)`,
+      // Only the first one (mkdir either makes the folder or fails, atomically).
+      `  if mkdir '${join(dir, "paused")}' 2>/dev/null; then`,
+      `    exec '${real}' -c 'filter.${PAUSE_FILTER}.smudge=kill -STOP $$; cat' "$@"`,
+      "  fi ;;",
+      "esac",
+      `exec '${real}' "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return dir;
+}
+
+/** A process as /proc (Linux) shows it. */
+interface ProcInfo {
+  readonly pid: number;
+  /** `R`, `S`, `T` (stopped)… */
+  readonly state: string;
+  readonly ppid: number;
+  readonly argv: readonly string[];
+}
+
+/** The processes of process group `pgid`, from /proc (Linux). */
+function processesOfGroup(pgid: number): ProcInfo[] {
+  const found: ProcInfo[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // "pid (comm) state ppid pgrp …": the group is the third field after the command's closing paren.
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
+      // "pid (comm) state ppid pgrp …": the fields after the command's closing paren.
+      const [state = "", ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) !== pgid) continue;
       const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      const at = argv.indexOf(words[0] ?? "");
-      if (at >= 0 && words.every((w, i) => argv[at + i] === w)) return Number(entry);
+      found.push({ pid: Number(entry), state, ppid: Number(ppid), argv });
     } catch {
       // The process ended while we looked.
     }
   }
-  return null;
+  return found;
+}
+
+/** Whether `argv` holds `words` one after the other. */
+function holds(argv: readonly string[], words: readonly string[]): boolean {
+  return argv.some((_, at) => words.every((w, i) => argv[at + i] === w));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -555,35 +620,76 @@ describe.skipIf(!url)(title, () => {
       );
     }, 3_600_000);
 
-    // Was a real failure, fixed in rungate/git (worktree-entries.ts): a `git worktree add` killed half-way
-    // leaves its worktree registered and locked. Killed early, the entry's HEAD is the zero id (or its
-    // `commondir` empty) and every fetch or `git worktree list` of that clone fails, for every card of the
-    // project; killed later, `createWorktree` handed back the half checked-out worktree (files missing, an
-    // index.lock), the agent could not commit and the card ended `failed`.
+    // Was a real failure, fixed in rungate/git: a `git worktree add` killed half-way left its worktree
+    // registered and locked. Killed early, the entry's HEAD was the zero id (or its `commondir` empty) and
+    // every fetch or `git worktree list` of that clone failed, for every card of the project; killed later,
+    // `createWorktree` handed back the half checked-out worktree (files missing, an index.lock), the agent
+    // could not commit and the card ended `failed`. A card's repository is now built in a `.tmp-` folder
+    // (`git init`, then `read-tree -u`) and moved into place (standalone-repository.ts); this kills a worker
+    // in the middle of that `read-tree -u`.
     it.skipIf(!existsSync("/proc"))(
-      "a worker killed while it checks a card's repository out: the heir builds it again " + "",
+      "a worker killed while it checks a card's repository out: the heir builds it again",
       async () => {
-        // Aimed, not random: the kill lands while the victim's `read-tree -u` fills the card's new repository.
-        let hit: { d: Deployment; runIds: string[]; killedAt: number } | null = null;
-        for (let attempt = 0; attempt < 5 && hit === null; attempt++) {
-          const d = await makeDeployment(0, 3_000);
-          const runIds = await createRuns(d, 1);
-          const victim = spawnWorker(d, `victim-wt-${attempt}`, { lease_ms: LEASE_MS });
-          const pid = victim.child.pid ?? -1;
-          let seen: number | null = null;
-          while (seen === null && victim.child.exitCode === null) {
-            seen = processOfGroup(pid, ["read-tree", "-u"]);
-            if (seen === null) await sleep(2);
+        const SEED_FILES = 200;
+        const d = await makeDeployment(0, SEED_FILES);
+        const runIds = await createRuns(d, 1);
+        const worktrees = join(sharedPaths(d.shared_dir).git_root, `${PROJECT_ID}.worktrees`);
+        // Aimed, not random: the victim's git pauses its checkout half-way (see pausingGit), and the kill
+        // waits for that pause, however long the machine takes to get there.
+        const gitDir = pausingGit(join(dirname(d.tmp_dir), "pausing-git"));
+        const victim = spawnWorker(d, "victim-wt", { lease_ms: LEASE_MS, git_dir: gitDir });
+        const pgid = victim.child.pid ?? -1;
+        const PAUSE_WAIT_MS = 180_000;
+        const deadline = Date.now() + PAUSE_WAIT_MS;
+        let paused: { readTree: ProcInfo; cwd: string } | null = null;
+        while (paused === null) {
+          if (victim.child.exitCode !== null || victim.child.signalCode !== null) {
+            throw new Error(
+              `the victim ended before its checkout paused: ${JSON.stringify(victim.lines.slice(-5))}\n${victim.stderr}`,
+            );
           }
-          killGroup(victim.child);
-          const killedAt = Date.now();
-          await within("victim exit", 30_000, victim.exited);
-          const worktrees = join(sharedPaths(d.shared_dir).git_root, `${PROJECT_ID}.worktrees`);
-          const halfMade = existsSync(worktrees) && readdirSync(worktrees).some((w) => w.startsWith(".tmp-"));
-          if (seen !== null && halfMade) hit = { d, runIds, killedAt };
+          if (Date.now() > deadline) {
+            killGroup(victim.child);
+            const group = processesOfGroup(pgid).map((p) => `${p.pid} ${p.state} ${p.argv.join(" ")}`);
+            throw new Error(
+              `the victim's \`read-tree -u\` did not pause within ${PAUSE_WAIT_MS} ms; its processes:\n` +
+                `${group.join("\n")}\n${victim.stderr}`,
+            );
+          }
+          const group = processesOfGroup(pgid);
+          for (const stopped of group.filter((p) => p.state === "T")) {
+            const readTree = group.find((p) => p.pid === stopped.ppid && holds(p.argv, ["read-tree", "-u"]));
+            if (readTree === undefined) continue;
+            let cwd = "";
+            try {
+              cwd = readlinkSync(`/proc/${readTree.pid}/cwd`);
+            } catch {
+              // Read below as a miss.
+            }
+            paused = { readTree, cwd };
+            break;
+          }
+          if (paused === null) await sleep(20);
         }
-        if (hit === null) throw new Error("no kill landed inside the repository's checkout in 5 attempts");
-        const { d, runIds, killedAt } = hit;
+        // A SIGKILL ends the stopped filter too: the whole group goes, as in a crash.
+        killGroup(victim.child);
+        const killedAt = Date.now();
+        await within("victim exit", 30_000, victim.exited);
+        // The kill landed inside the card's repository's checkout: in its `.tmp-` folder, with read-tree's
+        // index.lock held and only part of the files written.
+        const halfMade = readdirSync(worktrees).filter((w) => w.startsWith(".tmp-"));
+        expect(halfMade, `paused read-tree ran in ${paused.cwd}`).toHaveLength(1);
+        const tmp = join(worktrees, halfMade[0] ?? "");
+        expect(paused.cwd).toBe(tmp);
+        expect(existsSync(join(tmp, ".git", "index.lock"))).toBe(true);
+        const written = existsSync(join(tmp, "assets")) ? readdirSync(join(tmp, "assets")).length : 0;
+        expect(written, "seed files written before the kill").toBeGreaterThan(0);
+        expect(written, "seed files written before the kill").toBeLessThan(SEED_FILES);
+        console.log(
+          `[multi-process] killed inside the checkout (read-tree pid ${paused.readTree.pid}): ` +
+            `${written} of ${SEED_FILES} seed files written, index.lock held`,
+        );
+
         const heir = spawnWorker(d, "heir-wt", {
           lease_ms: LEASE_MS,
           start_after: killedAt + LEASE_MS + 250,
@@ -601,7 +707,6 @@ describe.skipIf(!url)(title, () => {
         );
         expect(changed).toBe("src/c0/work.txt");
         // The half-made repository was cleared by the heir's build.
-        const worktrees = join(sharedPaths(d.shared_dir).git_root, `${PROJECT_ID}.worktrees`);
         expect(readdirSync(worktrees).filter((w) => w.startsWith(".tmp-"))).toEqual([]);
       },
       600_000,
