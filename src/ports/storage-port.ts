@@ -27,6 +27,13 @@ export type RunEventDraft = Omit<RunEvent, "sequence">;
  * and the event that describes it land together.
  */
 export interface StorageWrite {
+  /**
+   * Fencing: when set, the write applies only while `token` is still the current claim of the assignment
+   * `assignment_id` (see {@link StorageLeases}); otherwise nothing of it is applied and it fails with `conflict`
+   * `lease_lost`. The store checks this inside the write's own transaction, and holds the assignment's lease
+   * until the write commits, so no claim lands between the check and the write. Checked before anything else.
+   */
+  readonly fence?: { readonly assignment_id: string; readonly token: string };
   /** A key seen before makes the write a no-op that returns the first write's result (`replayed: true`). */
   readonly idempotency_key?: string;
   readonly runs?: readonly VersionedWrite<OrchestrationRun>[];
@@ -56,44 +63,57 @@ export interface StorageWriteResult {
 export interface AssignmentLease {
   readonly assignment: CardAssignment;
   readonly worker_id: string;
-  /** ISO date-time after which another worker may take the assignment over. */
+  /**
+   * The fencing token of this claim: opaque, and unique to it (a later claim of the same assignment, even by a
+   * worker with the same id, gets another). Heartbeats, releases and fenced writes name the lease by it.
+   */
+  readonly token: string;
+  /** ISO date-time, in the store's clock, after which another worker may take the assignment over. */
   readonly expires_at: string;
+  /**
+   * The store's clock when it granted or extended the lease (ISO date-time). Leases are computed from it alone;
+   * a worker compares it with its own clock only to report skew.
+   */
+  readonly store_now: string;
 }
 
 /**
  * The optional lease capability, for several workers sharing one store. A lease lives beside the
- * assignment row (not in the record): claiming bumps the assignment's `version`, so the claimer's next
- * versioned write of that assignment succeeds only if nobody claimed it since; that is what makes a
- * dispatch happen exactly once across workers.
+ * assignment row (not in the record): claiming bumps the assignment's `version` and issues a new fencing
+ * `token`. Every write of a leased card carries the token ({@link StorageWrite.fence}) and the store refuses
+ * it once another claim replaced it, so a worker that was paused past its lease (or a frozen process whose
+ * restarted twin reuses its worker id) writes nothing. Expiry is computed from the store's clock (the
+ * database's), never from a caller's: a worker whose clock runs ahead cannot steal a live lease.
  */
 export interface StorageLeases {
   /**
    * Atomically picks one assignment in one of `phases` (default `["ready"]`) whose lease is free or expired
-   * at `now`, leases it to `worker_id` until `now + lease_ms`, bumps its version, and returns it; `null` when
-   * none is claimable. Concurrent claimers never get the same assignment (Postgres: `FOR UPDATE SKIP LOCKED`).
+   * by the store's clock, leases it to `worker_id` until the store's now + `lease_ms` under a new token, bumps
+   * its version, and returns it; `null` when none is claimable. Concurrent claimers never get the same
+   * assignment (Postgres: `FOR UPDATE SKIP LOCKED`). `now`, when given, is ignored (kept for callers written
+   * before the store's clock decided).
    */
   claimNextAssignment(
     input: {
       readonly worker_id: string;
       readonly lease_ms: number;
-      readonly now: string;
+      readonly now?: string;
       readonly phases?: readonly CardAssignment["phase"][];
     },
     options?: PortCallOptions,
   ): ResultAsync<AssignmentLease | null, PortError>;
-  /** Extends a lease the worker still holds; `conflict` (`lease_lost`) when it expired and was taken over. */
+  /**
+   * Extends the lease of claim `token` to the store's now + `lease_ms` (even past expiry, as long as nobody
+   * claimed the assignment since); `conflict` (`lease_lost`) once another claim replaced it or it was
+   * released, `not_found` for an unknown assignment. No version bump.
+   */
   heartbeat(
-    input: {
-      readonly assignment_id: string;
-      readonly worker_id: string;
-      readonly lease_ms: number;
-      readonly now: string;
-    },
+    input: { readonly assignment_id: string; readonly token: string; readonly lease_ms: number },
     options?: PortCallOptions,
   ): ResultAsync<AssignmentLease, PortError>;
-  /** Gives a lease back (graceful stop); releasing a lease the worker no longer holds is a no-op. */
+  /** Gives the lease of claim `token` back (graceful stop); a token that is no longer current is a no-op. */
   releaseLease(
-    input: { readonly assignment_id: string; readonly worker_id: string },
+    input: { readonly assignment_id: string; readonly token: string },
     options?: PortCallOptions,
   ): ResultAsync<void, PortError>;
 }

@@ -49,7 +49,8 @@ export const FIXTURE_REPO_URL = "https://example.invalid/acme/shop.git";
  * Every port rungate needs, in memory and deterministic (simulated clock, sequential ids): pass it to
  * `createOrchestrator` and a whole run lifecycle takes milliseconds. The git fake keeps real files per
  * branch, the storage fake enforces versions and idempotency keys as the Postgres adapter does, the agent
- * writes what you script (forbidden files included), the checks answer what you script.
+ * writes what you script (forbidden files included), the checks answer what you script. The store decides
+ * leases by the same simulated clock, so `clock.advance` expires them.
  */
 export function createInMemoryPorts(options: InMemoryPortsOptions = {}): InMemoryPorts {
   const clock = createSimulatedClock(options.start);
@@ -60,7 +61,8 @@ export function createInMemoryPorts(options: InMemoryPortsOptions = {}): InMemor
   for (const [url, files] of Object.entries(remotes)) git.createRemote(url, { ...files });
   return {
     git,
-    storage: createInMemoryStorage(),
+    // The store's clock is the simulated one, so advancing it expires leases (a database has its own `now()`).
+    storage: createInMemoryStorage({ clock }),
     dispatcher: createScriptedAgent(git, options.agent ?? {}),
     checks: createScriptedCheckRunner(options.checks ?? {}),
     pullRequests: createInMemoryPullRequestHost(),

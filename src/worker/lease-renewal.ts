@@ -13,10 +13,9 @@ export interface LeaseRenewal {
 export interface LeaseRenewalInput {
   readonly leases: StorageLeases;
   readonly assignment_id: string;
-  readonly worker_id: string;
+  /** The claim's fencing token (the lease is renewed under it, never under the worker's id). */
+  readonly token: string;
   readonly lease_ms: number;
-  /** The ports' clock (leases are stored in its time). */
-  readonly now: () => string;
   /** Told of every renewal that failed while the card was still being driven. */
   readonly onError: (error: RungateError) => void;
 }
@@ -28,7 +27,7 @@ export interface LeaseRenewalInput {
  * (the store hiccuped) is only reported.
  */
 export function renewLease(input: LeaseRenewalInput): LeaseRenewal {
-  const { leases, assignment_id, worker_id, lease_ms } = input;
+  const { leases, assignment_id, token, lease_ms } = input;
   const lost = new AbortController();
   let renewed = performance.now();
   let stopped = false;
@@ -36,7 +35,7 @@ export function renewLease(input: LeaseRenewalInput): LeaseRenewal {
 
   const renew = () => {
     if (stopped || inFlight !== null) return;
-    inFlight = Promise.resolve(leases.heartbeat({ assignment_id, worker_id, lease_ms, now: input.now() }))
+    inFlight = Promise.resolve(leases.heartbeat({ assignment_id, token, lease_ms }))
       .then((r) => {
         // After stop() the card is done with: what the renewal answered no longer matters.
         if (stopped) return;

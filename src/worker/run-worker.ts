@@ -6,10 +6,12 @@ import type { AssignmentPhase } from "../core/schemas/phases.js";
 import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
+import { systemActor } from "../orchestrator/persist.js";
 import { RedactionOptions, redactorFor } from "../orchestrator/redaction.js";
 import { createRunWakeups } from "../orchestrator/run-wakeups.js";
 import { createRunWork } from "../orchestrator/run-work.js";
 import type { RungatePorts } from "../ports/ports.js";
+import { catchUpRuns } from "./catch-up-runs.js";
 import { fenceWrites } from "./fenced-storage.js";
 import { renewLease } from "./lease-renewal.js";
 
@@ -34,12 +36,40 @@ export const WorkerOptions = z.object({
    * line); `null` stores none.
    */
   progress_interval_ms: z.number().int().min(0).max(600_000).nullable().default(1_000),
+  /**
+   * Leases are computed from the store's clock alone; a worker whose own clock (the ports' clock, which stamps
+   * records and events) differs from it by more than this many ms says so in `warnings` and `on_warning`
+   * (default 2 s).
+   */
+  max_clock_skew_ms: z.number().int().min(0).default(2_000),
+  /** Told of each {@link WorkerWarning} as it happens (a long-running worker returns its report only at the end). */
+  on_warning: z
+    .custom<(warning: WorkerWarning) => void>((value) => typeof value === "function", {
+      message: "on_warning must be a function",
+    })
+    .optional(),
   /** The orchestrator's `status_target_url`: the link of the commit statuses this worker publishes. */
   status_target_url: z.url().max(2_000).nullable().default(null),
   ...RedactionOptions,
 });
 /** What a host may pass to {@link runWorker}. */
 export type WorkerOptions = z.input<typeof WorkerOptions>;
+
+/**
+ * Something a worker noticed that changed nothing it did. `clock_skew`: at a claim, the worker's clock and the
+ * store's differed by `skew_ms` (worker minus store, corrected by half the round trip): leases still hold
+ * (the store's clock decides them), but the timestamps this worker writes into records and events are off.
+ */
+export interface WorkerWarning {
+  readonly code: "clock_skew";
+  readonly assignment_id: string;
+  readonly skew_ms: number;
+  readonly worker_now: string;
+  readonly store_now: string;
+}
+
+/** At most this many warnings are kept in a report (a skewed clock would otherwise add one per claim forever). */
+const MAX_REPORTED_WARNINGS = 100;
 
 /** What a worker did before it stopped. */
 export interface WorkerReport {
@@ -52,6 +82,8 @@ export interface WorkerReport {
    * after the last renewal), by this worker or another.
    */
   readonly errors: readonly RungateError[];
+  /** What it noticed (the first {@link MAX_REPORTED_WARNINGS}); each was also given to `on_warning`. */
+  readonly warnings: readonly WorkerWarning[];
 }
 
 /**
@@ -66,11 +98,19 @@ const CLAIMABLE: readonly AssignmentPhase[] = ["queued", "preparing", "ready", "
  * clone root): claim a card → prepare → dispatch → collect → checks → approval gate → release, until the
  * signal aborts (SIGTERM in a host: wire it to an AbortController). A stop interrupts the card in hand: its
  * agent is stopped, the attempt is recorded as `interrupted`, the card is `ready` again and its lease is
- * released, so another worker (or this one, restarted) starts a new attempt; a check cut short is run again. The lease is renewed while the card runs (every `lease_ms / 3`). Once it is
- * lost (`lease_lost`, or no renewal succeeded for `lease_ms`), the card's writes are refused with `conflict`
- * `lease_lost`, so two workers never both advance one card; an agent already running is left to finish and
+ * released, so another worker (or this one, restarted) starts a new attempt; a check cut short is run again.
+ * The lease is renewed while the card runs (every `lease_ms / 3`). Every write of the card carries the
+ * claim's fencing token and the store refuses it (`conflict` `lease_lost`) once another claim replaced it, so
+ * two workers never both advance one card, even when this one was paused past its lease or a restarted twin
+ * reuses its worker id; lease expiry is the store's clock, so a worker whose clock runs ahead steals nothing
+ * (it reports the skew in `warnings`). Once the lease is known lost (`lease_lost`, or no renewal succeeded for
+ * `lease_ms`), writes are refused before they reach the store; an agent already running is left to finish and
  * the new holder gets its outcome. A renewal that fails while the lease surely holds (a store hiccup) is
  * reported in `errors` and changes nothing.
+ *
+ * When nothing is claimable, the worker catches runs up (at most once per `lease_ms`, and once before an
+ * `until_idle` worker stops): a run still in an automated phase is moved to what its cards call for, since a
+ * worker killed between its card's last write and the run's advance leaves no claimable card behind.
  *
  * Fails at once with `validation` when the storage has no lease capability or the options are invalid.
  */
@@ -122,26 +162,46 @@ export async function runWorker(
   };
   const claimed: string[] = [];
   const errors: RungateError[] = [];
+  const warnings: WorkerWarning[] = [];
+  // When this worker last caught runs up (see catchUpRuns): when idle, at most once per `lease_ms`.
+  let caughtUp = Number.NEGATIVE_INFINITY;
+  const catchUp = async () => {
+    caughtUp = performance.now();
+    errors.push(...(await catchUpRuns(deps, systemActor(deps))));
+  };
+  const warn = (warning: WorkerWarning) => {
+    if (warnings.length < MAX_REPORTED_WARNINGS) warnings.push(warning);
+    o.on_warning?.(warning);
+  };
 
   while (!signal?.aborted) {
-    const claim = await leases.claimNextAssignment({
-      worker_id,
-      lease_ms: o.lease_ms,
-      now: ports.clock.now(),
-      phases: CLAIMABLE,
-    });
+    const asked = Date.parse(ports.clock.now());
+    const claim = await leases.claimNextAssignment({ worker_id, lease_ms: o.lease_ms, phases: CLAIMABLE });
+    const answered = Date.parse(ports.clock.now());
     if (claim.isErr()) {
       errors.push(claim.error);
       await pause(o.poll_ms, signal);
       continue;
     }
     if (claim.value === null) {
+      if (o.until_idle || performance.now() - caughtUp >= o.lease_ms) await catchUp();
       if (o.until_idle) break;
       await pause(o.poll_ms, signal);
       continue;
     }
+    const { token } = claim.value;
     const assignment_id = claim.value.assignment.id;
     claimed.push(assignment_id);
+    const skew = clockSkew(asked, answered, claim.value.store_now);
+    if (skew !== null && Math.abs(skew) > o.max_clock_skew_ms) {
+      warn({
+        code: "clock_skew",
+        assignment_id,
+        skew_ms: skew,
+        worker_now: new Date(answered).toISOString(),
+        store_now: claim.value.store_now,
+      });
+    }
     // The card runs to the end of its automated part even when the worker is asked to stop. Once its lease
     // is lost, its writes are refused (the steps re-read the card, so a version check alone would not stop
     // this worker): the drive ends at its next write, and an agent already running is not killed, so the new
@@ -149,12 +209,11 @@ export async function runWorker(
     const lease = renewLease({
       leases,
       assignment_id,
-      worker_id,
+      token,
       lease_ms: o.lease_ms,
-      now: () => ports.clock.now(),
       onError: (error) => errors.push(error),
     });
-    const fenced = { ...deps, storage: fenceWrites(ports.storage, lease.lost, assignment_id) };
+    const fenced = { ...deps, storage: fenceWrites(ports.storage, lease.lost, { assignment_id, token }) };
     let failed = false;
     try {
       const driven = await driveAssignment(fenced, assignment_id, signal);
@@ -169,10 +228,20 @@ export async function runWorker(
       // A card that failed keeps its lease until it runs out, so the next try comes after `lease_ms`: released
       // at once, it would be claimed again at once, in a loop as fast as the failure (a card whose clone is
       // broken fails forever).
-      if (!failed) await leases.releaseLease({ assignment_id, worker_id });
+      if (!failed) await leases.releaseLease({ assignment_id, token });
     }
   }
-  return ok({ worker_id, claimed, errors });
+  return ok({ worker_id, claimed, errors, warnings });
+}
+
+/**
+ * The worker's clock minus the store's, in ms, taking the store's reading to be from the middle of the round
+ * trip (`asked` … `answered`, the worker's clock); `null` when a time does not parse.
+ */
+function clockSkew(asked: number, answered: number, store_now: string): number | null {
+  const store = Date.parse(store_now);
+  if (Number.isNaN(asked) || Number.isNaN(answered) || Number.isNaN(store)) return null;
+  return Math.round((asked + answered) / 2 - store);
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {

@@ -6,10 +6,12 @@ import { fenceWrites } from "../../src/worker/fenced-storage.js";
 /** A store written as a class: its methods live on the prototype and use a private field. */
 class ClassStore {
   readonly #inner = createInMemoryStorage();
+  readonly writes: unknown[] = [];
   get name() {
     return "class-store";
   }
   write(...args: Parameters<StoragePort["write"]>) {
+    this.writes.push(args[0]);
     return this.#inner.write(...args);
   }
   getRun(...args: Parameters<StoragePort["getRun"]>) {
@@ -18,13 +20,19 @@ class ClassStore {
 }
 
 describe("fenceWrites", () => {
-  it("passes writes and reads through until the lease is lost, then refuses writes with lease_lost", async () => {
-    const store = new ClassStore() as unknown as StoragePort;
+  it("hands every write to the store with the claim's fence, until the lease is known lost; then refuses it at once", async () => {
+    const inner = new ClassStore();
+    const store = inner as unknown as StoragePort;
     const lost = new AbortController();
-    const fenced = fenceWrites(store, lost.signal, "a-1");
+    const fence = { assignment_id: "a-1", token: "claim-1" };
+    const fenced = fenceWrites(store, lost.signal, fence);
     expect(fenced.name).toBe("class-store");
-    // An empty write reaches the store (and is answered by it).
-    expect((await fenced.write({})).isOk()).toBe(true);
+    // The write reaches the store with the fence, and the store judges it: no such claim there.
+    expect((await fenced.write({ idempotency_key: "k" }))._unsafeUnwrapErr()).toMatchObject({
+      kind: "conflict",
+      code: "lease_lost",
+    });
+    expect(inner.writes).toEqual([{ idempotency_key: "k", fence }]);
     const unknown = fixtureId(77);
     expect((await fenced.getRun(unknown))._unsafeUnwrapErr().kind).toBe("not_found");
     lost.abort();
@@ -33,6 +41,7 @@ describe("fenceWrites", () => {
       code: "lease_lost",
       detail: { entity: "assignment", id: "a-1" },
     });
+    expect(inner.writes).toHaveLength(1);
     // Reads still go through.
     expect((await fenced.getRun(unknown))._unsafeUnwrapErr().kind).toBe("not_found");
   });

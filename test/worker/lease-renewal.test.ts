@@ -31,7 +31,7 @@ function leasesAnswering(answer: () => "ok" | PortError, delay_ms = 0) {
   return { leases, calls };
 }
 
-const base = { assignment_id: "a1", worker_id: "w1", now: () => "2026-01-01T00:00:00.000Z" };
+const base = { assignment_id: "a1", token: "claim-1" };
 
 describe("renewLease", () => {
   it("counts the lease lost on lease_lost, and reports it", async () => {

@@ -1,4 +1,6 @@
+import { errAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { rungateError } from "../../src/core/errors.js";
 import { createOrchestrator } from "../../src/index.js";
 import {
   createInMemoryPorts,
@@ -75,12 +77,7 @@ describe("runWorker", () => {
     const leases = ports.storage.leases;
     if (!leases) throw new Error("no leases");
     (
-      await leases.claimNextAssignment({
-        worker_id: "dead",
-        lease_ms: 1_000,
-        now: ports.clock.now(),
-        phases: ["queued"],
-      })
+      await leases.claimNextAssignment({ worker_id: "dead", lease_ms: 1_000_000, phases: ["queued"] })
     )._unsafeUnwrap();
     // While its lease holds, nobody else may take the card.
     const early = (
@@ -94,6 +91,44 @@ describe("runWorker", () => {
     expect(late.claimed).toEqual([a.id]);
     expect((await ports.storage.getAssignment(a.id))._unsafeUnwrap().phase).toBe("awaiting_approval");
     expect(ports.dispatcher.dispatches).toHaveLength(1);
+  });
+
+  it("an idle worker advances a run whose last card's worker died before advancing it", async () => {
+    const ports = createInMemoryPorts();
+    const host = createOrchestrator(ports);
+    const created = (await host.createRun(workflow(2, 11)))._unsafeUnwrap();
+    const run_id = created.run.id;
+    // The dying worker: every write that would move the run to awaiting_approval is lost, as when the
+    // process is killed right after its card's last write, before the run's advance.
+    const dying = {
+      ...ports,
+      storage: {
+        ...ports.storage,
+        write: (...args: Parameters<typeof ports.storage.write>) =>
+          args[0].runs?.some((r) => r.record.phase === "awaiting_approval")
+            ? errAsync(
+                rungateError("port_failure", "connection_lost", {
+                  port: "StoragePort",
+                  adapter: "dying",
+                  operation: "write",
+                  retryable: false,
+                  cause: "the process was killed",
+                }),
+              )
+            : ports.storage.write(...args),
+      },
+    };
+    const first = (await runWorker(dying, { worker_id: "dying", until_idle: true }))._unsafeUnwrap();
+    expect(first.claimed).toHaveLength(2);
+    const stuck = (await ports.storage.readRunState?.(run_id))?._unsafeUnwrap();
+    expect(stuck?.assignments.map((a) => a.phase)).toEqual(["awaiting_approval", "awaiting_approval"]);
+    expect(stuck?.run.phase).toBe("checking");
+
+    // No card is claimable any more; an idle worker catches the run up anyway.
+    const heir = (await runWorker(ports, { worker_id: "heir", until_idle: true }))._unsafeUnwrap();
+    expect(heir.claimed).toEqual([]);
+    expect(heir.errors).toEqual([]);
+    expect((await ports.storage.getRun(run_id))._unsafeUnwrap().phase).toBe("awaiting_approval");
   });
 
   it("stops when asked, releasing nothing it does not hold", async () => {

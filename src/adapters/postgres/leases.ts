@@ -14,7 +14,14 @@ const ClaimInput = ClaimLeaseInput;
 const HeartbeatInput = HeartbeatLeaseInput;
 const ReleaseInput = ReleaseLeaseInput;
 
-const LeaseRow = z.object({ record: z.string(), version: z.number().int(), expires_at: z.string() });
+const LeaseRow = z.object({
+  record: z.string(),
+  version: z.number().int(),
+  worker_id: z.string(),
+  token: z.string(),
+  expires_at: z.string(),
+  store_now: z.string(),
+});
 const HolderRow = z.object({ lease_owner: z.string().nullable() });
 
 /** Where lease statements go. */
@@ -24,12 +31,18 @@ export interface LeaseContext {
   readonly adapter: string;
 }
 
-function toLease(row: z.infer<typeof LeaseRow>, worker_id: string): Result<AssignmentLease, PortError> {
+function toLease(row: z.infer<typeof LeaseRow>): Result<AssignmentLease, PortError> {
   return decodeRecord(row.record, "assignments")
     .andThen((raw) =>
       readStored(CardAssignment, { ...raw, version: row.version }, "assignments", String(raw.id)),
     )
-    .map((assignment) => ({ assignment, worker_id, expires_at: row.expires_at }));
+    .map((assignment) => ({
+      assignment,
+      worker_id: row.worker_id,
+      token: row.token,
+      expires_at: row.expires_at,
+      store_now: row.store_now,
+    }));
 }
 
 /** `cancelled` when the signal is already aborted, `validation` when the input does not parse, else `body`. */
@@ -47,10 +60,11 @@ function guarded<S extends z.ZodType, T>(
 /**
  * {@link StorageLeases} over `ctx`. Each call is one statement (a heartbeat that fails adds one diagnosis):
  * - claim: `UPDATE … WHERE id = (SELECT … ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)`, so concurrent claimers
- *   skip each other's rows; it bumps `version`, so the previous holder's next versioned write is `stale_version`;
- * - heartbeat: extends the lease while `lease_owner` is still the worker (even past expiry, if nobody took
+ *   skip each other's rows; it issues a new `lease_token` and bumps `version`; expiry is the database's clock;
+ * - heartbeat: extends the lease while `lease_token` is still the claim's (even past expiry, if nobody took
  *   over); `conflict` `lease_lost` otherwise, `not_found` for an unknown assignment; no version bump;
- * - release: clears the lease when the worker holds it; a no-op otherwise.
+ * - release: clears the lease when the token is still current; a no-op otherwise.
+ * The caller's `now` is parsed (for compatibility) and never used.
  */
 export function createLeases(ctx: LeaseContext): StorageLeases {
   const { client, schema, adapter } = ctx;
@@ -60,14 +74,14 @@ export function createLeases(ctx: LeaseContext): StorageLeases {
         runPlan(client, claimNextAssignment(schema, claim), LeaseRow, {
           adapter,
           operation: "claimNextAssignment",
-        }).andThen(([row]) => (row ? toLease(row, claim.worker_id) : ok(null))),
+        }).andThen(([row]) => (row ? toLease(row) : ok(null))),
       ),
     heartbeat: (input, options) =>
       guarded("heartbeat", options, input, HeartbeatInput, (beat) => {
         const scope = { adapter, operation: "heartbeat" };
         return runPlan(client, extendLease(schema, beat), LeaseRow, scope).andThen(([row]) =>
           row
-            ? toLease(row, beat.worker_id)
+            ? toLease(row)
             : runPlan(client, leaseHolder(schema, beat.assignment_id), HolderRow, scope).andThen(([holder]) =>
                 err(
                   holder

@@ -19,7 +19,7 @@ export interface Migration {
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 2;
+export const LATEST_SCHEMA_VERSION = 3;
 
 /** The record tables; each row keeps its record as `jsonb` plus the columns queries need. */
 function recordTables(s: string): Migration {
@@ -110,10 +110,31 @@ function assignmentLeases(s: string): Migration {
   };
 }
 
+/**
+ * Fencing: each claim gets its own token (`lease_token`), and heartbeats, releases and fenced writes name the
+ * lease by it, so a frozen process whose restarted twin reuses its worker id can no longer renew or write. A
+ * lease held while migrating gets a token no worker knows: its holder loses it at its next renewal, and the
+ * card is claimed again once the lease runs out.
+ */
+function leaseTokens(s: string): Migration {
+  return {
+    version: 3,
+    previous: 2,
+    description: "fencing: lease_token on assignments, one per claim",
+    up: [
+      `ALTER TABLE ${s}.assignments ADD COLUMN lease_token text`,
+      `UPDATE ${s}.assignments SET lease_token = gen_random_uuid()::text WHERE lease_owner IS NOT NULL`,
+      `ALTER TABLE ${s}.assignments
+        ADD CONSTRAINT assignments_lease_token CHECK ((lease_owner IS NULL) = (lease_token IS NULL))`,
+    ],
+    down: [`ALTER TABLE ${s}.assignments DROP CONSTRAINT assignments_lease_token, DROP COLUMN lease_token`],
+  };
+}
+
 /** Every migration for `schema`, oldest first. */
 export function migrationsFor(schema: string): readonly Migration[] {
   const s = quoteSchema(schema);
-  return [recordTables(s), assignmentLeases(s)];
+  return [recordTables(s), assignmentLeases(s), leaseTokens(s)];
 }
 
 /** The migrations to run to go from version `from` to `to`, and in which direction. */

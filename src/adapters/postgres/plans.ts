@@ -467,58 +467,59 @@ export function listEvents(schema: string, run_id: string, after: number | null)
 
 // ---------------------------------------------------------------------------------------------- leases
 
-/** `lease_expires_at` as an ISO date-time in UTC with milliseconds, as `Date#toISOString` writes it. */
-const EXPIRES_AT_ISO = `to_char(lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS expires_at`;
+/** An instant as an ISO date-time in UTC with milliseconds, as `Date#toISOString` writes it. */
+const iso = (expression: string) =>
+  `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** What every lease statement returns: the record, its version, the lease (holder, token, expiry), the store's now. */
+const LEASE_RETURNING = `RETURNING record::text AS record, version, lease_owner AS worker_id, lease_token AS token,
+  ${iso("lease_expires_at")} AS expires_at, ${iso("statement_timestamp()")} AS store_now`;
 
 /**
  * The multi-worker claim, one statement: the oldest assignment (by `seq`) in one of `phases` whose lease is
- * free or expired at `now`, locked with `FOR UPDATE SKIP LOCKED` so concurrent claimers each skip the rows the
- * others hold, gets the lease and `version + 1` (the record's own `version` kept equal to the column).
+ * free or expired by the database's clock, locked with `FOR UPDATE SKIP LOCKED` so concurrent claimers each
+ * skip the rows the others hold (and the rows a fenced write holds), gets the lease under a new random token
+ * and `version + 1` (the record's own `version` kept equal to the column). `statement_timestamp()`, not a
+ * worker's clock: a worker whose clock runs ahead must not see a live lease as expired.
  */
 export function claimNextAssignment(
   schema: string,
-  input: {
-    readonly worker_id: string;
-    readonly lease_ms: number;
-    readonly now: string;
-    readonly phases: readonly string[];
-  },
+  input: { readonly worker_id: string; readonly lease_ms: number; readonly phases: readonly string[] },
 ): SqlQuery {
   const s = quoteSchema(schema);
   return q(
     `UPDATE ${s}.assignments
      SET lease_owner = $1::text,
-         lease_expires_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000),
+         lease_token = gen_random_uuid()::text,
+         lease_expires_at = statement_timestamp() + make_interval(secs => $2::float8 / 1000),
          version = version + 1,
          record = jsonb_set(record, '{version}', to_jsonb(version + 1))
      WHERE id = (
        SELECT id FROM ${s}.assignments
-       WHERE phase = ANY($4::text[]) AND (lease_owner IS NULL OR lease_expires_at < $2::timestamptz)
+       WHERE phase = ANY($3::text[]) AND (lease_owner IS NULL OR lease_expires_at < statement_timestamp())
        ORDER BY seq
        LIMIT 1
        FOR UPDATE SKIP LOCKED
      )
-     RETURNING record::text AS record, version, ${EXPIRES_AT_ISO}`,
-    [input.worker_id, input.now, input.lease_ms, [...input.phases]],
+     ${LEASE_RETURNING}`,
+    [input.worker_id, input.lease_ms, [...input.phases]],
   );
 }
 
-/** Extends the lease `worker_id` holds on the assignment (expired or not, as long as nobody took it over). */
+/**
+ * Extends the lease of claim `token` to the database's now + `lease_ms` (expired or not, as long as nobody
+ * claimed the assignment since).
+ */
 export function extendLease(
   schema: string,
-  input: {
-    readonly assignment_id: string;
-    readonly worker_id: string;
-    readonly lease_ms: number;
-    readonly now: string;
-  },
+  input: { readonly assignment_id: string; readonly token: string; readonly lease_ms: number },
 ): SqlQuery {
   return q(
     `UPDATE ${quoteSchema(schema)}.assignments
-     SET lease_expires_at = $3::timestamptz + make_interval(secs => $4::float8 / 1000)
-     WHERE id = $1::text AND lease_owner = $2::text
-     RETURNING record::text AS record, version, ${EXPIRES_AT_ISO}`,
-    [input.assignment_id, input.worker_id, input.now, input.lease_ms],
+     SET lease_expires_at = statement_timestamp() + make_interval(secs => $3::float8 / 1000)
+     WHERE id = $1::text AND lease_token = $2::text
+     ${LEASE_RETURNING}`,
+    [input.assignment_id, input.token, input.lease_ms],
   );
 }
 
@@ -527,14 +528,32 @@ export function leaseHolder(schema: string, assignment_id: string): SqlQuery {
   return q(`SELECT lease_owner FROM ${quoteSchema(schema)}.assignments WHERE id = $1::text`, [assignment_id]);
 }
 
-/** Frees the lease if `worker_id` holds it; touches nothing otherwise. */
-export function releaseLease(
+/**
+ * The fence of a write, its first statement: a row back (`held`) for an existing assignment, `held` true only
+ * while `token` is its current claim. The row stays locked (`FOR NO KEY UPDATE`) until the write commits, so
+ * no claim (`FOR UPDATE SKIP LOCKED` skips it) can replace the token between this check and the commit; two
+ * fenced writes of one card queue here rather than deadlock on a later upgrade of a shared lock.
+ */
+export function checkFence(
   schema: string,
-  input: { readonly assignment_id: string; readonly worker_id: string },
+  fence: { readonly assignment_id: string; readonly token: string },
 ): SqlQuery {
   return q(
-    `UPDATE ${quoteSchema(schema)}.assignments SET lease_owner = NULL, lease_expires_at = NULL
-     WHERE id = $1::text AND lease_owner = $2::text`,
-    [input.assignment_id, input.worker_id],
+    `SELECT lease_token IS NOT DISTINCT FROM $2::text AS held FROM ${quoteSchema(schema)}.assignments
+     WHERE id = $1::text FOR NO KEY UPDATE`,
+    [fence.assignment_id, fence.token],
+  );
+}
+
+/** Frees the lease of claim `token`; touches nothing when another claim holds it. */
+export function releaseLease(
+  schema: string,
+  input: { readonly assignment_id: string; readonly token: string },
+): SqlQuery {
+  return q(
+    `UPDATE ${quoteSchema(schema)}.assignments
+     SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+     WHERE id = $1::text AND lease_token = $2::text`,
+    [input.assignment_id, input.token],
   );
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { verifyAssignmentSnapshot } from "../../core/run/new-run.js";
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { WriteFence } from "../../core/schemas/lease-input.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
 import { snapshotImmutable } from "../../core/snapshot/frozen-fields.js";
@@ -17,6 +18,7 @@ import type { StorageWrite, StorageWriteResult } from "../../ports/storage-port.
 import { inOrder, inTransaction, runPlan, type Scope } from "./execute.js";
 import { portFailure } from "./map-postgres-errors.js";
 import {
+  checkFence,
   claimIdempotencyKey,
   DECIDED_APPROVAL_STATUSES,
   diagnoseChild,
@@ -49,6 +51,7 @@ const VersionedWrites = z.array(z.object({ record: z.unknown(), expected_version
 
 /** The envelope of a write; the records inside are parsed one by one, in order, like the fake does. */
 const WriteEnvelope = z.object({
+  fence: WriteFence.optional(),
   idempotency_key: z.string().optional(),
   runs: VersionedWrites.optional(),
   assignments: VersionedWrites.optional(),
@@ -67,6 +70,7 @@ const IdRow = z.object({ id: z.string() });
 const KeyRow = z.object({ key: z.string() });
 const ResultRow = z.object({ result: z.string().nullable() });
 const SequenceRow = z.object({ sequence: z.number().int() });
+const FenceRow = z.object({ held: z.boolean() });
 const VersionedDiagnosis = z.object({
   version: z.number().int().nullable(),
   status: z.string().nullable(),
@@ -358,6 +362,16 @@ export function applyWrite(
   const key = write.idempotency_key;
   return inTransaction(client, scope, (tx) => {
     const ctx: WriteContext = { tx, schema, scope, seen: new Set() };
+    const { fence } = write;
+    // First thing in the transaction, and the row stays locked until it ends: see `checkFence`.
+    const fenced =
+      fence === undefined
+        ? okAsync(undefined)
+        : runPlan(tx, checkFence(schema, fence), FenceRow, scope).andThen(([row]) =>
+            row?.held === true
+              ? okAsync(undefined)
+              : errAsync(conflict("lease_lost", "assignment", fence.assignment_id)),
+          );
     const fresh = (): ResultAsync<StorageWriteResult, PortError> =>
       applyParts(ctx, write)
         // Listeners in other processes hear of it on commit, never of a write that rolled back.
@@ -375,9 +389,9 @@ export function applyWrite(
               ),
         )
         .andThen((raw) => (options?.signal?.aborted ? err(cancelled("write")) : readResult(raw, false)));
-    if (key === undefined) return fresh();
-    return runPlan(tx, claimIdempotencyKey(schema, key), KeyRow, scope).andThen((claimed) =>
-      claimed.length > 0 ? fresh() : replay(ctx, key),
-    );
+    if (key === undefined) return fenced.andThen(fresh);
+    return fenced
+      .andThen(() => runPlan(tx, claimIdempotencyKey(schema, key), KeyRow, scope))
+      .andThen((claimed) => (claimed.length > 0 ? fresh() : replay(ctx, key)));
   });
 }

@@ -1212,46 +1212,62 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         return lease;
       };
 
-      it("hands each ready assignment to exactly one of 20 concurrent claimers and bumps its version", async (ctx) => {
+      /** The lease's length as the store computed it from its own clock. */
+      const leaseLength = (lease: AssignmentLease) =>
+        Date.parse(lease.expires_at) - Date.parse(lease.store_now);
+      /**
+       * Leases are the store's clock's, so expiry takes real time: a lease of {@link SHORT_LEASE_MS}, and a wait
+       * a little longer than it.
+       */
+      const SHORT_LEASE_MS = 1_000;
+      const outlive = () => new Promise((resolve) => setTimeout(resolve, SHORT_LEASE_MS + 150));
+      const claimShort = (leases: StorageLeases, worker_id: string) =>
+        leases.claimNextAssignment({ worker_id, lease_ms: SHORT_LEASE_MS });
+      /** A fenced write that marks the card dispatched and appends one event: all of it lands, or none. */
+      const dispatchUnder = (
+        f: ReturnType<typeof makeFixtures>,
+        run: OrchestrationRun,
+        lease: AssignmentLease,
+        fence: { readonly assignment_id: string; readonly token: string },
+      ) => ({
+        fence,
+        assignments: [
+          {
+            record: { ...lease.assignment, phase: "agent_running" as const, status: "running" as const },
+            expected_version: lease.assignment.version,
+          },
+        ],
+        events: [f.event(run, "assignment.dispatched")],
+      });
+
+      it("hands each ready assignment to exactly one of 20 concurrent claimers, under its own token", async (ctx) => {
         const { port, leases } = await freshLeases(ctx);
         const { ready, queued } = await seedReady(port, 5);
 
         const claims = await Promise.all(
           Array.from({ length: 20 }, (_, worker) =>
-            okOf(
-              leases.claimNextAssignment({
-                worker_id: `worker-${worker}`,
-                lease_ms: 60_000,
-                now: FIXTURE_TIME,
-              }),
-            ),
+            okOf(leases.claimNextAssignment({ worker_id: `worker-${worker}`, lease_ms: 60_000 })),
           ),
         );
         const granted = claims.flatMap((claim, worker) => (claim ? [{ claim, worker }] : []));
         expect(granted).toHaveLength(5);
         expect(new Set(granted.map((g) => g.claim.assignment.id))).toEqual(new Set(ready.map((a) => a.id)));
+        expect(new Set(granted.map((g) => g.claim.token)).size).toBe(5);
         for (const { claim, worker } of granted) {
           expect(claim.worker_id).toBe(`worker-${worker}`);
-          expect(claim.expires_at).toBe(at(60_000));
+          expect(leaseLength(claim)).toBe(60_000);
           expect(claim.assignment).toMatchObject({ phase: "ready", version: 1 });
           expect(await okOf(port.getAssignment(claim.assignment.id))).toEqual(claim.assignment);
         }
         expect(await okOf(port.getAssignment(queued.id))).toEqual(queued);
-        expect(
-          await okOf(leases.claimNextAssignment({ worker_id: "late", lease_ms: 60_000, now: FIXTURE_TIME })),
-        ).toBeNull();
+        expect(await okOf(leases.claimNextAssignment({ worker_id: "late", lease_ms: 60_000 }))).toBeNull();
       });
 
       it("claims in creation order, only in the phases asked for (default: ready)", async (ctx) => {
         const { port, leases } = await freshLeases(ctx);
         const { ready, queued } = await seedReady(port, 2);
         const claim = (phases?: CardAssignment["phase"][]) =>
-          leases.claimNextAssignment({
-            worker_id: "w",
-            lease_ms: 1_000,
-            now: FIXTURE_TIME,
-            ...(phases ? { phases } : {}),
-          });
+          leases.claimNextAssignment({ worker_id: "w", lease_ms: 60_000, ...(phases ? { phases } : {}) });
 
         expect(claimOf(await okOf(claim())).assignment.id).toBe(ready[0]?.id);
         expect(claimOf(await okOf(claim())).assignment.id).toBe(ready[1]?.id);
@@ -1261,80 +1277,165 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
       });
 
       it(
-        "lets exactly one of 10 claimers take over an expired lease, and nobody take a live one",
+        "decides expiry by the store's clock: a caller's clock far ahead takes no live lease; once expired, exactly one of 10 claimers takes it over",
         async (ctx) => {
           const { port, leases } = await freshLeases(ctx);
           const { ready } = await seedReady(port, 1);
-          const first = claimOf(
-            await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
-          );
-          expect(first.expires_at).toBe(at(1_000));
+          const first = claimOf(await okOf(claimShort(leases, "a")));
+          expect(leaseLength(first)).toBe(SHORT_LEASE_MS);
 
-          for (const now of [at(500), at(1_000)]) {
-            expect(
-              await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now })),
-            ).toBeNull();
-          }
+          // A caller whose clock runs an hour ahead: its `now` is not the store's, and changes nothing.
+          const ahead = new Date(Date.parse(first.store_now) + 3_600_000).toISOString();
+          expect(
+            await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: SHORT_LEASE_MS, now: ahead })),
+          ).toBeNull();
+          await outlive();
           const takeovers = await Promise.all(
-            Array.from({ length: 10 }, (_, worker) =>
-              okOf(leases.claimNextAssignment({ worker_id: `t-${worker}`, lease_ms: 1_000, now: at(1_001) })),
-            ),
+            Array.from({ length: 10 }, (_, worker) => okOf(claimShort(leases, `t-${worker}`))),
           );
           const taken = takeovers.filter((claim): claim is AssignmentLease => claim !== null);
           expect(taken).toHaveLength(1);
-          expect(taken[0]).toMatchObject({
-            assignment: { id: ready[0]?.id, version: 2 },
-            expires_at: at(2_001),
-          });
+          expect(taken[0]).toMatchObject({ assignment: { id: ready[0]?.id, version: 2 } });
+          expect(taken[0]?.token).not.toBe(first.token);
+          expect(Date.parse(taken[0]?.store_now ?? "")).toBeGreaterThan(Date.parse(first.expires_at));
         },
         concurrencyTimeout,
       );
 
-      it("extends a held lease on heartbeat, and answers lease_lost once it was taken over", async (ctx) => {
+      it("extends a lease by its token (even past expiry while nobody claimed), and answers lease_lost once it was taken over", async (ctx) => {
         const { port, leases } = await freshLeases(ctx);
         const { ready } = await seedReady(port, 1);
         const id = ready[0]?.id ?? "";
-        await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }));
+        const a = claimOf(await okOf(claimShort(leases, "a")));
 
         const extended = await okOf(
-          leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(500) }),
+          leases.heartbeat({ assignment_id: id, token: a.token, lease_ms: SHORT_LEASE_MS }),
         );
-        expect(extended).toMatchObject({
-          worker_id: "a",
-          expires_at: at(1_500),
-          assignment: { id, version: 1 },
-        });
-        expect(
-          await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(1_200) })),
-        ).toBeNull();
+        expect(extended).toMatchObject({ worker_id: "a", token: a.token, assignment: { id, version: 1 } });
+        expect(leaseLength(extended)).toBe(SHORT_LEASE_MS);
+        expect(Date.parse(extended.expires_at)).toBeGreaterThanOrEqual(Date.parse(a.expires_at));
 
-        const late = await okOf(
-          leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(3_000) }),
-        );
-        expect(late.expires_at).toBe(at(4_000));
+        await outlive();
+        const late = await okOf(leases.heartbeat({ assignment_id: id, token: a.token, lease_ms: 60_000 }));
+        expect(leaseLength(late)).toBe(60_000);
+        expect(await okOf(claimShort(leases, "b"))).toBeNull();
+        await okOf(leases.heartbeat({ assignment_id: id, token: a.token, lease_ms: SHORT_LEASE_MS }));
 
-        claimOf(await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(4_001) })));
+        await outlive();
+        const b = claimOf(await okOf(claimShort(leases, "b")));
         expect(
-          await errOf(
-            leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: at(4_100) }),
-          ),
+          await errOf(leases.heartbeat({ assignment_id: id, token: a.token, lease_ms: SHORT_LEASE_MS })),
         ).toMatchObject({ kind: "conflict", code: "lease_lost", detail: { id } });
         expect(
-          await okOf(
-            leases.heartbeat({ assignment_id: id, worker_id: "b", lease_ms: 1_000, now: at(4_100) }),
-          ),
-        ).toMatchObject({ worker_id: "b", expires_at: at(5_100), assignment: { id, version: 2 } });
+          await okOf(leases.heartbeat({ assignment_id: id, token: b.token, lease_ms: SHORT_LEASE_MS })),
+        ).toMatchObject({ worker_id: "b", token: b.token, assignment: { id, version: 2 } });
       });
+
+      it("fences a frozen holder out when a restarted twin reuses its worker id: the old token renews and writes nothing", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { f, records, ready } = await seedReady(port, 1);
+        const id = ready[0]?.id ?? "";
+        const frozen = claimOf(await okOf(claimShort(leases, "pod-0")));
+        await outlive();
+        const twin = claimOf(await okOf(claimShort(leases, "pod-0")));
+        expect(twin.token).not.toBe(frozen.token);
+
+        expect(
+          await errOf(leases.heartbeat({ assignment_id: id, token: frozen.token, lease_ms: SHORT_LEASE_MS })),
+        ).toMatchObject({ kind: "conflict", code: "lease_lost" });
+        // The frozen process's write names the card's current version (it re-read it), and is still refused.
+        const stolen = await errOf(
+          port.write(dispatchUnder(f, records.run, twin, { assignment_id: id, token: frozen.token })),
+        );
+        expect(stolen).toMatchObject({ kind: "conflict", code: "lease_lost", detail: { id } });
+        expect(await okOf(port.getAssignment(id))).toEqual(twin.assignment);
+        expect(await okOf(port.listEvents(records.run.id))).toEqual([]);
+        // Released by the frozen token: a no-op; the twin's lease holds.
+        await okOf(leases.releaseLease({ assignment_id: id, token: frozen.token }));
+        expect(await okOf(claimShort(leases, "pod-1"))).toBeNull();
+
+        const won = await okOf(
+          port.write(dispatchUnder(f, records.run, twin, { assignment_id: id, token: twin.token })),
+        );
+        expect(won.assignments[0]).toMatchObject({ phase: "agent_running", version: 3 });
+        expect(won.events).toHaveLength(1);
+      });
+
+      it("refuses a fenced write, whole, whose token is released, unknown or of another card; validation for a malformed fence", async (ctx) => {
+        const { port, leases } = await freshLeases(ctx);
+        const { f, records, ready } = await seedReady(port, 2);
+        const [one, two] = [ready[0]?.id ?? "", ready[1]?.id ?? ""];
+        const lease = claimOf(await okOf(claimShort(leases, "a")));
+        const other = claimOf(await okOf(claimShort(leases, "a")));
+        expect([lease.assignment.id, other.assignment.id]).toEqual([one, two]);
+        const eventsOnly = (fence: unknown) =>
+          port.write({ fence, events: [f.event(records.run)] } as StorageWrite);
+
+        // A write that does not touch the card itself is fenced too.
+        await okOf(eventsOnly({ assignment_id: one, token: lease.token }));
+        for (const fence of [
+          { assignment_id: one, token: other.token },
+          { assignment_id: one, token: "never-issued" },
+          { assignment_id: f.newId(), token: lease.token },
+        ]) {
+          expect(await errOf(eventsOnly(fence))).toMatchObject({
+            kind: "conflict",
+            code: "lease_lost",
+            detail: { id: fence.assignment_id },
+          });
+        }
+        for (const fence of [{ assignment_id: one }, { assignment_id: one, token: "" }, "token"]) {
+          expect(await errOf(eventsOnly(fence))).toMatchObject({ kind: "validation" });
+        }
+        await okOf(leases.releaseLease({ assignment_id: one, token: lease.token }));
+        expect(await errOf(eventsOnly({ assignment_id: one, token: lease.token }))).toMatchObject({
+          kind: "conflict",
+          code: "lease_lost",
+        });
+        expect((await okOf(port.listEvents(records.run.id))).length).toBe(1);
+      });
+
+      it(
+        "serialises fenced writes with a takeover: once the new claim is granted, no write under the old token lands",
+        async (ctx) => {
+          const { port, leases } = await freshLeases(ctx);
+          const { f, records, ready } = await seedReady(port, 1);
+          const id = ready[0]?.id ?? "";
+          const old = claimOf(await okOf(claimShort(leases, "a")));
+          await outlive();
+          const fence = { assignment_id: id, token: old.token };
+          // 20 event writes under the old token race one takeover; each lands wholly before it, or not at all.
+          const writes = Array.from({ length: 20 }, () =>
+            port.write({ fence, events: [f.event(records.run)] }),
+          );
+          // A claim skips a card whose fenced write is in flight (it holds the row until it commits): a worker
+          // polls again, and so does this test, until the writes have drained.
+          let taken: AssignmentLease | null = null;
+          for (let attempt = 0; attempt < 200 && taken === null; attempt++) {
+            taken = await okOf(claimShort(leases, "b"));
+            if (taken === null) await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          const answers = await Promise.all(writes);
+          const takeover = claimOf(taken);
+          const landed = answers.filter((r) => r.isOk()).length;
+          for (const answer of answers) {
+            if (answer.isErr()) expect(answer.error).toMatchObject({ kind: "conflict", code: "lease_lost" });
+          }
+          expect((await okOf(port.listEvents(records.run.id))).length).toBe(landed);
+          expect(await errOf(port.write({ fence, events: [f.event(records.run)] }))).toMatchObject({
+            code: "lease_lost",
+          });
+          await okOf(port.write({ fence: { assignment_id: id, token: takeover.token }, events: [] }));
+        },
+        concurrencyTimeout,
+      );
 
       it("outdates the previous holder: after a takeover its versioned write fails with stale_version", async (ctx) => {
         const { port, leases } = await freshLeases(ctx);
         await seedReady(port, 1);
-        const mine = claimOf(
-          await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
-        );
-        const theirs = claimOf(
-          await okOf(leases.claimNextAssignment({ worker_id: "b", lease_ms: 1_000, now: at(1_001) })),
-        );
+        const mine = claimOf(await okOf(claimShort(leases, "a")));
+        await outlive();
+        const theirs = claimOf(await okOf(claimShort(leases, "b")));
         const dispatched = (lease: AssignmentLease): CardAssignment => ({
           ...lease.assignment,
           phase: "agent_running",
@@ -1362,28 +1463,25 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         expect(await okOf(port.getAssignment(theirs.assignment.id))).toEqual(won.assignments[0]);
       });
 
-      it("makes a released assignment claimable again; releasing a lease one does not hold changes nothing", async (ctx) => {
+      it("makes a released assignment claimable again; releasing under a token that is not current changes nothing", async (ctx) => {
         const { port, leases } = await freshLeases(ctx);
         const { ready } = await seedReady(port, 1);
         const id = ready[0]?.id ?? "";
-        const claim = (worker_id: string) =>
-          leases.claimNextAssignment({ worker_id, lease_ms: 60_000, now: FIXTURE_TIME });
-        claimOf(await okOf(claim("a")));
+        const claim = (worker_id: string) => leases.claimNextAssignment({ worker_id, lease_ms: 60_000 });
+        const a = claimOf(await okOf(claim("a")));
 
-        await okOf(leases.releaseLease({ assignment_id: id, worker_id: "b" }));
+        await okOf(leases.releaseLease({ assignment_id: id, token: "not-a's" }));
         expect(await okOf(claim("c"))).toBeNull();
 
-        await okOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }));
+        await okOf(leases.releaseLease({ assignment_id: id, token: a.token }));
         expect(claimOf(await okOf(claim("c")))).toMatchObject({
           worker_id: "c",
           assignment: { id, version: 2 },
         });
-        await okOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }));
+        await okOf(leases.releaseLease({ assignment_id: id, token: a.token }));
         expect(await okOf(claim("d"))).toBeNull();
         expect(
-          await errOf(
-            leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }),
-          ),
+          await errOf(leases.heartbeat({ assignment_id: id, token: a.token, lease_ms: 1_000 })),
         ).toMatchObject({ kind: "conflict", code: "lease_lost" });
       });
 
@@ -1392,25 +1490,21 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         const { f } = await seedReady(port, 1);
         const ghost = f.newId();
         expect(
-          await errOf(
-            leases.heartbeat({ assignment_id: ghost, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }),
-          ),
+          await errOf(leases.heartbeat({ assignment_id: ghost, token: "t", lease_ms: 1_000 })),
         ).toMatchObject({ kind: "not_found", detail: { id: ghost } });
-        await okOf(leases.releaseLease({ assignment_id: ghost, worker_id: "a" }));
+        await okOf(leases.releaseLease({ assignment_id: ghost, token: "t" }));
 
         for (const input of [
-          { worker_id: "", lease_ms: 1_000, now: FIXTURE_TIME },
-          { worker_id: "a", lease_ms: 0, now: FIXTURE_TIME },
+          { worker_id: "", lease_ms: 1_000 },
+          { worker_id: "a", lease_ms: 0 },
           { worker_id: "a", lease_ms: 1_000, now: "yesterday" },
-          {
-            worker_id: "a",
-            lease_ms: 1_000,
-            now: FIXTURE_TIME,
-            phases: ["sleeping" as CardAssignment["phase"]],
-          },
+          { worker_id: "a", lease_ms: 1_000, phases: ["sleeping" as CardAssignment["phase"]] },
         ]) {
           expect(await errOf(leases.claimNextAssignment(input))).toMatchObject({ kind: "validation" });
         }
+        expect(
+          await errOf(leases.heartbeat({ assignment_id: ghost, token: "", lease_ms: 1_000 })),
+        ).toMatchObject({ kind: "validation" });
         expect(
           claimOf(
             await okOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME })),
@@ -1428,16 +1522,12 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
 
         const cancelled = { kind: "cancelled" };
         expect(
-          await errOf(
-            leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call),
-          ),
+          await errOf(leases.claimNextAssignment({ worker_id: "a", lease_ms: 1_000 }, call)),
         ).toMatchObject(cancelled);
         expect(
-          await errOf(
-            leases.heartbeat({ assignment_id: id, worker_id: "a", lease_ms: 1_000, now: FIXTURE_TIME }, call),
-          ),
+          await errOf(leases.heartbeat({ assignment_id: id, token: "t", lease_ms: 1_000 }, call)),
         ).toMatchObject(cancelled);
-        expect(await errOf(leases.releaseLease({ assignment_id: id, worker_id: "a" }, call))).toMatchObject(
+        expect(await errOf(leases.releaseLease({ assignment_id: id, token: "t" }, call))).toMatchObject(
           cancelled,
         );
         expect((await okOf(port.getAssignment(id))).version).toBe(0);

@@ -6,7 +6,12 @@ import { verifyAssignmentSnapshot, verifyRunSnapshots } from "../../core/run/new
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
-import { ClaimLeaseInput, HeartbeatLeaseInput, ReleaseLeaseInput } from "../../core/schemas/lease-input.js";
+import {
+  ClaimLeaseInput,
+  HeartbeatLeaseInput,
+  ReleaseLeaseInput,
+  WriteFence,
+} from "../../core/schemas/lease-input.js";
 import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
 import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
@@ -20,6 +25,7 @@ import {
 } from "../../core/schemas/run-list.js";
 import { changedFrozenField, snapshotImmutable } from "../../core/snapshot/frozen-fields.js";
 import { createRunChangeListeners } from "../../internal/run-changes/run-change-listeners.js";
+import type { Clock } from "../../ports/clock.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
   AssignmentLease,
@@ -122,6 +128,11 @@ export interface InMemoryStorageOptions {
    * `false` models a store that cannot notify, so callers' polling can be tested.
    */
   readonly changes?: boolean;
+  /**
+   * The store's own clock, which alone decides leases (as the database's `now()` does for Postgres); default:
+   * the system clock. Tests pass a simulated one to expire leases without waiting.
+   */
+  readonly clock?: Clock;
 }
 
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
@@ -169,14 +180,21 @@ interface RawWriteResult {
   readonly events: readonly Raw[];
 }
 
-/** Who holds an assignment until when (epoch ms); kept beside the row, as the Postgres adapter's lease columns. */
+/**
+ * Who holds an assignment under which claim token until when (epoch ms, store clock); kept beside the row, as
+ * the Postgres adapter's lease columns.
+ */
 interface Lease {
   readonly worker_id: string;
+  readonly token: string;
   readonly expires_ms: number;
 }
 
 interface State {
   readonly name: string;
+  readonly clock: Clock;
+  /** Claims issued so far: the counter behind each claim's unique token. */
+  claims: number;
   readonly tables: Tables;
   readonly idempotency: Map<string, RawWriteResult>;
   readonly leases: Map<string, Lease>;
@@ -489,6 +507,14 @@ function planWrite(tables: Tables, write: StorageWrite): Result<Plan, PortError>
 
 /** The body of `write`, synchronous from validation to apply so that no other call can interleave. */
 function applyWrite(state: State, write: StorageWrite): Result<StorageWriteResult, PortError> {
+  if (write.fence !== undefined) {
+    const fence = parseAt(WriteFence, write.fence, ["fence"], "invalid_write");
+    if (fence.isErr()) return err(fence.error);
+    const { assignment_id, token } = fence.value;
+    if (state.leases.get(assignment_id)?.token !== token) {
+      return err(conflict("lease_lost", "assignment", assignment_id));
+    }
+  }
   const key = write.idempotency_key;
   const seen = key === undefined ? undefined : state.idempotency.get(key);
   if (seen) return readResult(seen, true);
@@ -540,28 +566,33 @@ function parseLeaseInput<S extends z.ZodType>(schema: S, input: unknown): Result
   return parseAt(schema, input, [], "invalid_input");
 }
 
-function leaseOf(raw: Raw, lease: Lease): Result<AssignmentLease, PortError> {
+function leaseOf(raw: Raw, lease: Lease, now: number): Result<AssignmentLease, PortError> {
   return readStored(CardAssignment, raw, "assignments").map((assignment) => ({
     assignment,
     worker_id: lease.worker_id,
+    token: lease.token,
     expires_at: new Date(lease.expires_ms).toISOString(),
+    store_now: new Date(now).toISOString(),
   }));
 }
 
 /**
- * Claims the oldest assignment in one of `phases` whose lease is free or expired (`expires < now`), bumping its
- * version; synchronous, so concurrent claimers (each on its own microtask) never get the same one.
+ * Claims the oldest assignment in one of `phases` whose lease is free or expired (`expires < now`, the store's
+ * clock) under a new token, bumping its version; synchronous, so concurrent claimers (each on its own
+ * microtask) never get the same one.
  */
 function claimNext(state: State, input: unknown): Result<AssignmentLease | null, PortError> {
   return parseLeaseInput(ClaimInput, input).andThen((claim) => {
-    const now = Date.parse(claim.now);
+    const now = Date.parse(state.clock.now());
     const phases: readonly unknown[] = claim.phases;
     for (const [id, raw] of state.tables.assignments) {
       const held = state.leases.get(id);
       if (!phases.includes(raw.phase) || (held && held.expires_ms >= now)) continue;
       const bumped = { ...raw, version: Number(raw.version) + 1 };
-      const lease = { worker_id: claim.worker_id, expires_ms: now + claim.lease_ms };
-      return leaseOf(bumped, lease).map((leased) => {
+      state.claims += 1;
+      const token = `claim-${state.claims}:${id}`;
+      const lease = { worker_id: claim.worker_id, token, expires_ms: now + claim.lease_ms };
+      return leaseOf(bumped, lease, now).map((leased) => {
         state.tables.assignments.set(id, bumped);
         state.leases.set(id, lease);
         return leased;
@@ -571,24 +602,24 @@ function claimNext(state: State, input: unknown): Result<AssignmentLease | null,
   });
 }
 
-/** Extends the lease `worker_id` holds (expired or not, as long as nobody took it over); no version bump. */
+/** Extends the lease of claim `token` (expired or not, as long as nobody claimed since); no version bump. */
 function extendLease(state: State, input: unknown): Result<AssignmentLease, PortError> {
   return parseLeaseInput(HeartbeatInput, input).andThen((beat) => {
     const raw = state.tables.assignments.get(beat.assignment_id);
     if (!raw) return err(notFound("assignment", beat.assignment_id));
-    if (state.leases.get(beat.assignment_id)?.worker_id !== beat.worker_id) {
-      return err(conflict("lease_lost", "assignment", beat.assignment_id));
-    }
-    const lease = { worker_id: beat.worker_id, expires_ms: Date.parse(beat.now) + beat.lease_ms };
+    const held = state.leases.get(beat.assignment_id);
+    if (held?.token !== beat.token) return err(conflict("lease_lost", "assignment", beat.assignment_id));
+    const now = Date.parse(state.clock.now());
+    const lease = { ...held, expires_ms: now + beat.lease_ms };
     state.leases.set(beat.assignment_id, lease);
-    return leaseOf(raw, lease);
+    return leaseOf(raw, lease, now);
   });
 }
 
-/** Frees the lease when `worker_id` holds it; otherwise (unknown assignment, someone else's lease) a no-op. */
+/** Frees the lease of claim `token`; otherwise (unknown assignment, a later claim's lease) a no-op. */
 function releaseLease(state: State, input: unknown): Result<void, PortError> {
   return parseLeaseInput(ReleaseInput, input).map((release): undefined => {
-    if (state.leases.get(release.assignment_id)?.worker_id === release.worker_id) {
+    if (state.leases.get(release.assignment_id)?.token === release.token) {
       state.leases.delete(release.assignment_id);
     }
     return undefined;
@@ -619,10 +650,12 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  *   synchronous body, so no write can land between its parts.
  * - Every call answers on a later microtask; an aborted signal answers `cancelled` and changes nothing.
  * - `leases` (unless `leases: false`): a claim takes the oldest assignment (creation order) in the asked phases
- *   whose lease is free or expired (`expires_at < now`), leases it until `now + lease_ms` and bumps its version;
- *   a heartbeat extends a lease its worker still holds (no version bump; `conflict` `lease_lost` once someone else
- *   holds it or it was released, `not_found` for an unknown assignment); a release by anyone but the holder is a
- *   no-op. Leases live beside the rows, not in the records, as the Postgres adapter's lease columns do.
+ *   whose lease is free or expired (`expires_at < now`, by the store's `clock`, never the caller's), leases it
+ *   until `now + lease_ms` under a new token and bumps its version; a heartbeat extends the lease of a token
+ *   that is still current (no version bump; `conflict` `lease_lost` once another claim replaced it or it was
+ *   released, `not_found` for an unknown assignment); a release with any other token is a no-op; a write with a
+ *   `fence` whose token is not current is `conflict` `lease_lost`, checked first. Leases live beside the rows,
+ *   not in the records, as the Postgres adapter's lease columns do.
  */
 export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InMemoryStorage {
   const state: State = {
@@ -639,6 +672,8 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     },
     idempotency: new Map(),
     leases: new Map(),
+    clock: options.clock ?? { now: () => new Date().toISOString() },
+    claims: 0,
   };
   const { tables } = state;
   const log: StorageOperation[] = [];

@@ -73,7 +73,7 @@ describe("pglite storage: migrations", () => {
     expect(a.schema).toBe(schema);
     expect(b.schema).toBe(schema);
     const again = await openStorage(schema);
-    expect(await ledger(db, schema)).toEqual([1, 2]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3]);
     await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
     expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
     await dropSchema(schema);
@@ -98,7 +98,7 @@ describe("pglite storage: migrations", () => {
     expect(await errOf(migrateSchema(fromPglite(db), { schema, target: 0 }))).toMatchObject({
       code: "schema_too_new",
     });
-    expect(await ledger(db, schema)).toEqual([1, 2, LATEST_SCHEMA_VERSION + 1]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, LATEST_SCHEMA_VERSION + 1]);
     expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
     await dropSchema(schema);
   });
@@ -119,8 +119,11 @@ describe("pglite storage: migrations", () => {
       "rungate_migrations",
       "runs",
     ]);
-    expect(await columnsOf(db, schema, "assignments")).toContain("lease_owner");
+    expect(await columnsOf(db, schema, "assignments")).toContain("lease_token");
 
+    expect(await okOf(migrateSchema(client, { schema, target: 2 }))).toEqual({ from: 3, to: 2 });
+    expect(await columnsOf(db, schema, "assignments")).not.toContain("lease_token");
+    expect(await columnsOf(db, schema, "assignments")).toContain("lease_owner");
     expect(await okOf(migrateSchema(client, { schema, target: 1 }))).toEqual({ from: 2, to: 1 });
     expect(await columnsOf(db, schema, "assignments")).not.toContain("lease_owner");
     expect(await ledger(db, schema)).toEqual([1]);
@@ -129,7 +132,7 @@ describe("pglite storage: migrations", () => {
     expect(await ledger(db, schema)).toEqual([]);
 
     expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-    expect(await ledger(db, schema)).toEqual([1, 2]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3]);
     const storage = await openStorage(schema);
     const run = runFixture(1);
     await okOf(
@@ -186,7 +189,8 @@ describe("pglite storage: stored data is verified on read", () => {
     await dropSchema(storage.schema);
   });
 
-  it("keeps the record's version equal to its column through writes and claims", async () => {
+  /** A fresh schema holding one run and its card, ready to be claimed. */
+  async function storedReadyCard() {
     const storage = await openStorage();
     const run = runFixture(1);
     const assignment = { ...assignmentFixture(run, 2), phase: "ready" as const };
@@ -196,15 +200,41 @@ describe("pglite storage: stored data is verified on read", () => {
         assignments: [{ record: assignment, expected_version: null }],
       }),
     );
+    return { storage, run, assignment };
+  }
+
+  it("keeps the record's version equal to its column through writes and claims", async () => {
+    const { storage, run, assignment } = await storedReadyCard();
     await okOf(storage.write({ runs: [{ record: run, expected_version: 0 }] }));
     await okOf(storage.write({ assignments: [{ record: assignment, expected_version: 0 }] }));
-    await okOf(storage.leases.claimNextAssignment({ worker_id: "w", lease_ms: 1_000, now: FIXTURE_TIME }));
+    await okOf(storage.leases.claimNextAssignment({ worker_id: "w", lease_ms: 1_000 }));
     const versions = (table: string) =>
       db.query<{ version: number; record_version: number }>(
         `SELECT version, (record->>'version')::int AS record_version FROM "${storage.schema}".${table}`,
       );
     expect((await versions("runs")).rows).toEqual([{ version: 1, record_version: 1 }]);
     expect((await versions("assignments")).rows).toEqual([{ version: 2, record_version: 2 }]);
+    await dropSchema(storage.schema);
+  });
+
+  it("gives a lease held while migrating to fencing tokens a token no worker knows: its holder is fenced out", async () => {
+    const { storage, assignment } = await storedReadyCard();
+    const client = fromPglite(db);
+    await okOf(migrateSchema(client, { schema: storage.schema, target: 2 }));
+    // A worker of the previous version holds the card for an hour.
+    await db.query(
+      `UPDATE "${storage.schema}".assignments SET lease_owner = 'old', lease_expires_at = now() + interval '1 hour'`,
+    );
+    await okOf(migrateSchema(client, { schema: storage.schema }));
+    const { rows } = await db.query<{ lease_token: string | null }>(
+      `SELECT lease_token FROM "${storage.schema}".assignments`,
+    );
+    expect(rows[0]?.lease_token).toMatch(/^[0-9a-f-]{36}$/);
+    // Still held (nobody takes it before it runs out), and no write names its token but by guessing a uuid.
+    expect(await okOf(storage.leases.claimNextAssignment({ worker_id: "new", lease_ms: 1_000 }))).toBeNull();
+    expect(
+      await errOf(storage.write({ fence: { assignment_id: assignment.id, token: "old" }, events: [] })),
+    ).toMatchObject({ kind: "conflict", code: "lease_lost" });
     await dropSchema(storage.schema);
   });
 

@@ -6,10 +6,13 @@ import {
 } from "../../../src/adapters/postgres/index.js";
 import { migrationPlan } from "../../../src/adapters/postgres/migrations.js";
 import {
+  checkFence,
   claimNextAssignment,
+  extendLease,
   insertEvent,
   insertVersioned,
   quoteSchema,
+  releaseLease,
   updateVersioned,
   type VersionedRow,
 } from "../../../src/adapters/postgres/plans.js";
@@ -40,7 +43,10 @@ describe("SQL plans", () => {
         updateVersioned("s", table, row, 3),
       ]),
       insertEvent("s", { id: hostile, run_id: hostile, record: "{}" }),
-      claimNextAssignment("s", { worker_id: hostile, lease_ms: 1, now: hostile, phases: [hostile] }),
+      claimNextAssignment("s", { worker_id: hostile, lease_ms: 1, phases: [hostile] }),
+      extendLease("s", { assignment_id: hostile, token: hostile, lease_ms: 1 }),
+      releaseLease("s", { assignment_id: hostile, token: hostile }),
+      checkFence("s", { assignment_id: hostile, token: hostile }),
     ];
     for (const plan of plans) {
       expect(plan.text).not.toContain("DROP");
@@ -66,6 +72,7 @@ describe("migrations", () => {
     expect(migrations.map((m) => [m.previous, m.version])).toEqual([
       [0, 1],
       [1, 2],
+      [2, 3],
     ]);
     expect(migrations.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
     for (const m of migrations) {
@@ -75,12 +82,12 @@ describe("migrations", () => {
   });
 
   it("plan ups in ascending order and downs in descending order", () => {
-    const up = migrationPlan(migrations, 0, 2)._unsafeUnwrap();
+    const up = migrationPlan(migrations, 0, 3)._unsafeUnwrap();
     expect(up.direction).toBe("up");
-    expect(up.steps.map((m) => m.version)).toEqual([1, 2]);
-    const down = migrationPlan(migrations, 2, 0)._unsafeUnwrap();
+    expect(up.steps.map((m) => m.version)).toEqual([1, 2, 3]);
+    const down = migrationPlan(migrations, 3, 0)._unsafeUnwrap();
     expect(down.direction).toBe("down");
-    expect(down.steps.map((m) => m.version)).toEqual([2, 1]);
+    expect(down.steps.map((m) => m.version)).toEqual([3, 2, 1]);
     expect(migrationPlan(migrations, 2, 2)._unsafeUnwrap().steps).toEqual([]);
   });
 
