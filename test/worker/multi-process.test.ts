@@ -206,6 +206,12 @@ function spawnWorker(
     cancel_poll_ms?: number;
     /** A folder put first on the worker's PATH (the git adapter passes PATH on): see {@link pausingGit}. */
     git_dir?: string;
+    /** How far the worker's clock runs ahead of the machine's (ms). */
+    clock_offset_ms?: number;
+    /** Its connections' `application_name` (default: the worker id), what {@link installWriteAudit} records. */
+    app_name?: string;
+    /** How long each of its lease renewals waits before it is sent (a store slow to answer it). */
+    heartbeat_delay_ms?: number;
   },
 ): WorkerHandle {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER_SCRIPT], {
@@ -228,6 +234,9 @@ function spawnWorker(
       MP_AGENT_DELAY_MS: String(options.agent_delay_ms ?? 0),
       MP_START_AFTER: String(options.start_after ?? 0),
       MP_CANCEL_POLL_MS: String(options.cancel_poll_ms ?? 1_000),
+      MP_CLOCK_OFFSET_MS: String(options.clock_offset_ms ?? 0),
+      PGAPPNAME: options.app_name ?? id,
+      MP_HEARTBEAT_DELAY_MS: String(options.heartbeat_delay_ms ?? 0),
     },
   });
   live.add(child);
@@ -479,6 +488,75 @@ async function verifyFinished(d: Deployment, runIds: readonly string[]): Promise
   return shapes;
 }
 
+/**
+ * Records every row a deployment's workers write, with the writing connection's `application_name` and the
+ * database's time: `claim` when an assignment's lease token changed to a new one, `lease` for a renewal or
+ * release (the record unchanged), `write` for everything else. A trigger in the store, so a write counts
+ * however it got there.
+ */
+async function installWriteAudit(admin: pg.Pool, d: Deployment): Promise<void> {
+  const s = `"${d.schema}"`;
+  await admin.query(`
+    CREATE TABLE ${s}.write_audit (
+      seq bigserial PRIMARY KEY,
+      at timestamptz NOT NULL DEFAULT clock_timestamp(),
+      app text NOT NULL DEFAULT current_setting('application_name'),
+      tbl text NOT NULL,
+      kind text NOT NULL,
+      assignment_id text
+    );
+    CREATE FUNCTION ${s}.audit_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE kind text := 'write';
+    BEGIN
+      -- Nested: plpgsql does not promise to short-circuit AND, and other tables have no lease columns.
+      IF TG_TABLE_NAME = 'assignments' AND TG_OP = 'UPDATE' THEN
+        IF NEW.lease_token IS NOT NULL AND NEW.lease_token IS DISTINCT FROM OLD.lease_token THEN
+          kind := 'claim';
+        ELSIF NEW.record = OLD.record THEN
+          kind := 'lease';
+        END IF;
+      END IF;
+      INSERT INTO ${s}.write_audit (tbl, kind, assignment_id)
+        VALUES (TG_TABLE_NAME, kind, CASE WHEN TG_TABLE_NAME = 'assignments' THEN NEW.id END);
+      RETURN NULL;
+    END $$;
+  `);
+  for (const table of [
+    "runs",
+    "assignments",
+    "approvals",
+    "pull_requests",
+    "checks",
+    "executions",
+    "commits",
+    "events",
+  ]) {
+    await admin.query(
+      `CREATE TRIGGER audit AFTER INSERT OR UPDATE ON ${s}.${table} FOR EACH ROW EXECUTE FUNCTION ${s}.audit_write()`,
+    );
+  }
+}
+
+/**
+ * The late writes of connections named `app`: rows they wrote after the first claim by any other connection
+ * and before their own next claim (a later claim of theirs makes their writes legitimate again).
+ */
+async function writesAfterTakeover(admin: pg.Pool, d: Deployment, app: string): Promise<string[]> {
+  const { rows } = await admin.query<{ tbl: string; kind: string }>(
+    `WITH taken AS (
+       SELECT min(at) AS at FROM "${d.schema}".write_audit WHERE kind = 'claim' AND app <> $1),
+     reclaimed AS (
+       SELECT min(a.at) AS at FROM "${d.schema}".write_audit a, taken
+       WHERE a.kind = 'claim' AND a.app = $1 AND a.at > taken.at)
+     SELECT tbl, kind FROM "${d.schema}".write_audit w, taken, reclaimed
+     WHERE w.app = $1 AND w.kind = 'write' AND w.at > taken.at
+       AND (reclaimed.at IS NULL OR w.at < reclaimed.at)
+     ORDER BY w.seq`,
+    [app],
+  );
+  return rows.map((r) => `${r.tbl}:${r.kind}`);
+}
+
 /** The phase of every assignment of `runIds`, counted (what a kill left behind). */
 async function phasesOf(d: Deployment, runIds: readonly string[]): Promise<Record<string, number>> {
   const counted: Record<string, number> = {};
@@ -711,6 +789,114 @@ describe.skipIf(!url)(title, () => {
       },
       600_000,
     );
+  });
+
+  describe("fencing: a worker that lost its card writes nothing", () => {
+    const LEASE_MS = 1_500;
+    const AGENT_DELAY_MS = 2_000;
+
+    async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+        await sleep(20);
+      }
+    }
+    const agentEvents = (d: Deployment, event: string) => agentLog(d).filter((l) => l.event === event).length;
+
+    /**
+     * The issue's fault: a worker frozen (SIGSTOP) while its agent runs, for longer than its lease; another
+     * process takes the card over; the frozen one is resumed. `twin`: the other process is a restart of the
+     * frozen one's pod, with the same worker id. The store answers the frozen worker's renewals late (8 s), so
+     * on waking it learns nothing from a renewal before its next write: only the store's fence can stop that
+     * write (without the fence, this test counts its late writes).
+     */
+    async function frozenPastLease(twin: boolean) {
+      const d = await makeDeployment(AGENT_DELAY_MS);
+      await installWriteAudit(admin, d);
+      const runIds = await createRuns(d, 1);
+      const frozen = spawnWorker(d, "pod-0", {
+        lease_ms: LEASE_MS,
+        agent_delay_ms: AGENT_DELAY_MS,
+        app_name: "frozen",
+        heartbeat_delay_ms: 8_000,
+      });
+      await until("the agent's start", 120_000, () => agentEvents(d, "start") === 1);
+      const pid = frozen.child.pid ?? -1;
+      // The worker alone: its agent runs in its own process group and finishes while the worker is frozen.
+      process.kill(pid, "SIGSTOP");
+      const stoppedAt = Date.now();
+      const heir = spawnWorker(d, twin ? "pod-0" : "heir", {
+        lease_ms: LEASE_MS,
+        agent_delay_ms: AGENT_DELAY_MS,
+        app_name: "heir",
+        start_after: stoppedAt + LEASE_MS + 250,
+      });
+      await within("the heir's claim", 120_000, heir.first("claimed"));
+      await until("the agent's end", 60_000, () => agentEvents(d, "end") === 1);
+      // Frozen well past its lease, and past the heir's claim: now it wakes up with a card it no longer holds.
+      await sleep(500);
+      process.kill(pid, "SIGCONT");
+      const frozenReport = await reportOf(frozen, 120_000);
+      const heirReport = await reportOf(heir, 120_000);
+      // The heir may have met the frozen process's execution in flight (a retryable refusal); whoever is
+      // left finishes the card once the heir's lease runs out.
+      const [a] = (await d.storage.listAssignments(runIds[0] ?? ""))._unsafeUnwrap();
+      if (a?.phase !== "awaiting_approval") {
+        const finisher = spawnWorker(d, "finisher", {
+          lease_ms: LEASE_MS,
+          agent_delay_ms: AGENT_DELAY_MS,
+          start_after: Date.now() + LEASE_MS + 250,
+        });
+        expect((await reportOf(finisher, 120_000)).errors).toEqual([]);
+      }
+      const late = await writesAfterTakeover(admin, d, "frozen");
+      console.log(
+        `[multi-process] frozen past its lease (${twin ? "twin with the same id" : "another worker"}): ` +
+          `${late.length} late writes; frozen's errors ${JSON.stringify((frozenReport.errors as { code: string }[]).map((e) => e.code))}, ` +
+          `heir's ${JSON.stringify((heirReport.errors as { code: string }[]).map((e) => e.code))}`,
+      );
+      expect(late).toEqual([]);
+      expect((frozenReport.errors as { code: string }[]).map((e) => e.code)).toContain("lease_lost");
+      await verifyFinished(d, runIds);
+    }
+
+    it("a worker paused past its lease (SIGSTOP), then resumed, makes no write", async () => {
+      await frozenPastLease(false);
+    }, 600_000);
+
+    it("a restarted process reusing the frozen worker's id does not revive it: the frozen one makes no write", async () => {
+      await frozenPastLease(true);
+    }, 600_000);
+
+    it("a worker whose clock runs 30 s ahead steals no live card, and says its clock is off", async () => {
+      const d = await makeDeployment(AGENT_DELAY_MS);
+      await installWriteAudit(admin, d);
+      const runIds = await createRuns(d, 3);
+      const honest = spawnWorker(d, "honest", { lease_ms: 3_000, agent_delay_ms: AGENT_DELAY_MS });
+      await within("the honest worker's claim", 120_000, honest.first("claimed"));
+      const ahead = spawnWorker(d, "ahead", {
+        lease_ms: 3_000,
+        agent_delay_ms: AGENT_DELAY_MS,
+        clock_offset_ms: 30_000,
+      });
+      const reports = await Promise.all([reportOf(honest, 300_000), reportOf(ahead, 300_000)]);
+      expect(reports.flatMap((r) => r.errors as unknown[])).toEqual([]);
+      // Every claim in the store took a free card: none while another held it (each card claimed once).
+      const { rows } = await admin.query<{ claims: number }>(
+        `SELECT count(*)::int AS claims FROM "${d.schema}".write_audit WHERE kind = 'claim' GROUP BY assignment_id`,
+      );
+      // (So no card changed hands, and nobody could write late.) The ahead worker polled all along: with
+      // expiry read from its own clock, every lease the honest worker held looked 27 s expired to it.
+      expect(rows.map((r) => r.claims)).toEqual([1, 1, 1]);
+      const warned = reports[1]?.warnings as { code: string; skew_ms: number }[];
+      if (((reports[1]?.claimed ?? []) as string[]).length > 0) {
+        expect(warned[0]).toMatchObject({ code: "clock_skew" });
+        expect(warned[0]?.skew_ms).toBeGreaterThan(25_000);
+      }
+      expect(reports[0]?.warnings).toEqual([]);
+      await verifyFinished(d, runIds);
+    }, 600_000);
   });
 
   describe("operating runs across processes", () => {
