@@ -2,16 +2,18 @@ import { readFileSync } from "node:fs";
 import { open, readFile, rm } from "node:fs/promises";
 import { err, ok, type Result } from "neverthrow";
 import { dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
-import { isAlive } from "../../internal/agent-dispatch/dispatch-once.js";
 import {
   claimMarker,
   type ExecutionMarker,
+  ownedByThisProcess,
+  ownerRuns,
   readMarker,
   removeMarker,
   replayDispatchResult,
   storeDispatchResult,
   writeMarker,
 } from "../../internal/agent-dispatch/execution-markers.js";
+import { isAlive } from "../../internal/agent-dispatch/process-identity.js";
 import { signalGroup } from "../../internal/child-process/run-process.js";
 import type { AgentDispatchOutcome } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
@@ -44,8 +46,7 @@ export interface ClaimRequest {
 }
 
 /** Whether a marker's owner is gone: dead, or this process with no run of it in flight (that would be joined). */
-const ownerGone = (marker: ExecutionMarker): boolean =>
-  marker.owner_pid === process.pid || !isAlive(marker.owner_pid);
+const ownerGone = (marker: ExecutionMarker): boolean => !ownerRuns(marker);
 
 /**
  * Kills what a dead owner's Claude Code left running: its process group, when the group's leader is gone or
@@ -139,7 +140,7 @@ async function fromExisting(
   try {
     const marker: ExecutionMarker = {
       ...existing,
-      owner_pid: process.pid,
+      ...ownedByThisProcess(),
       agent_pgid: null,
       resumed: (existing.resumed ?? 0) + 1,
     };
@@ -168,7 +169,7 @@ export async function claimExecution(request: ClaimRequest): Promise<ExecutionCl
       execution_id: request.execution_id,
       run_id: request.run_id,
       assignment_id: request.assignment_id,
-      owner_pid: process.pid,
+      ...ownedByThisProcess(),
       agent_pgid: null,
       spawning: false,
       head_before: await request.headBefore(),

@@ -2,11 +2,13 @@ import { resolve } from "node:path";
 import { err, ok } from "neverthrow";
 import { z } from "zod";
 import { dispatchCancelled, dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors.js";
-import { type DispatchResult, dispatchOnce, isAlive } from "../../internal/agent-dispatch/dispatch-once.js";
+import { type DispatchResult, dispatchOnce } from "../../internal/agent-dispatch/dispatch-once.js";
 import {
   claimMarker,
   defaultStateDir,
   type ExecutionMarker,
+  ownedByThisProcess,
+  ownerRuns,
   readMarker,
   removeMarker,
   replayDispatchResult,
@@ -122,7 +124,7 @@ export function createCodexDispatcher(config: CodexDispatcherConfigInput = {}): 
     const { setup, env, redactor } = prepared.value;
     const taken: ExecutionMarker = {
       ...marker,
-      owner_pid: process.pid,
+      ...ownedByThisProcess(),
       spawning: true,
       resumed: (marker.resumed ?? 0) + 1,
     };
@@ -161,7 +163,7 @@ export function createCodexDispatcher(config: CodexDispatcherConfigInput = {}): 
     marker: ExecutionMarker,
   ): Promise<DispatchResult | "start"> => {
     if (marker.result !== null) return replayDispatchResult(marker.result);
-    if (marker.owner_pid !== process.pid && isAlive(marker.owner_pid)) {
+    if (ownerRuns(marker)) {
       return fail(
         "dispatch",
         `execution ${marker.execution_id} is being run by process ${marker.owner_pid}; try again once it ends`,
@@ -196,7 +198,7 @@ export function createCodexDispatcher(config: CodexDispatcherConfigInput = {}): 
       execution_id: request.execution_id,
       run_id: request.run_id,
       assignment_id: request.assignment.id,
-      owner_pid: process.pid,
+      ...ownedByThisProcess(),
       agent_pgid: null,
       spawning: false,
       // The dispatcher reads nothing in the agent's repository: the orchestrator reads the work from git.

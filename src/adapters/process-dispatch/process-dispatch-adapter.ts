@@ -16,7 +16,6 @@ import {
   type DispatchResult,
   dispatchOnce,
   ExecutionIdField,
-  isAlive,
   withWorktree,
 } from "../../internal/agent-dispatch/dispatch-once.js";
 import {
@@ -24,6 +23,8 @@ import {
   claimMarker,
   defaultStateDir,
   type ExecutionMarker,
+  ownedByThisProcess,
+  ownerRuns,
   readMarker,
   removeContextDir,
   removeMarker,
@@ -105,11 +106,7 @@ function truncate(line: string, cap: number): string {
  * gone (or is this process, which has no run of it in flight: a repeated call would have joined it).
  */
 function neverSpawned(marker: ExecutionMarker): boolean {
-  return (
-    marker.result === null &&
-    !marker.spawning &&
-    (marker.owner_pid === process.pid || !isAlive(marker.owner_pid))
-  );
+  return marker.result === null && !marker.spawning && !ownerRuns(marker);
 }
 
 /**
@@ -156,7 +153,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     if (marker.result !== null) {
       return replayDispatchResult(marker.result);
     }
-    if (marker.owner_pid !== process.pid && isAlive(marker.owner_pid)) {
+    if (ownerRuns(marker)) {
       return fail(
         "dispatch",
         `execution ${marker.execution_id} is being run by process ${marker.owner_pid}; try again once it ends`,
@@ -209,7 +206,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
         execution_id,
         run_id: request.run_id,
         assignment_id: assignment.id,
-        owner_pid: process.pid,
+        ...ownedByThisProcess(),
         agent_pgid: null,
         spawning: false,
         // The dispatcher reads nothing in the agent's repository (see agent-outcome.ts).

@@ -45,16 +45,6 @@ export function withWorktree<S extends z.ZodType<{ readonly assignment: CardAssi
   });
 }
 
-/** Whether process `pid` exists (one we may not signal exists too). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Waits for a run on behalf of a repeated call; that caller's abort ends its wait, not the run. */
 export function joinRun(
   run: PromiseLike<DispatchResult>,

@@ -13,6 +13,7 @@ import {
 } from "../../core/schemas/agent-execution.js";
 import type { AgentDispatchOutcome } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
+import { currentProcessIdentity, ProcessIdentity, processRuns } from "./process-identity.js";
 
 // Markers are shared by every dispatcher that runs an agent on this machine (`rungate/dispatch`,
 // `rungate/claude`, `rungate/codex`): the once-per-execution claim is the same whatever the agent.
@@ -51,6 +52,11 @@ export const ExecutionMarker = z.object({
   assignment_id: z.string(),
   /** The process that runs (ran) the dispatch. */
   owner_pid: z.number().int(),
+  /**
+   * Who that process is beyond its pid (host, boot, start time), so that a reused pid is not taken for it;
+   * absent in markers from before this field (judged by the pid alone).
+   */
+  owner: ProcessIdentity.optional(),
   /** The agent's process group, once started. */
   agent_pgid: z.number().int().nullable(),
   /**
@@ -80,6 +86,28 @@ export const ExecutionMarker = z.object({
 });
 /** Parsed {@link ExecutionMarker}. */
 export type ExecutionMarker = z.infer<typeof ExecutionMarker>;
+
+/** The owner fields of a marker this process writes: its pid and who it is. */
+export function ownedByThisProcess(): { owner_pid: number; owner: ProcessIdentity } {
+  return { owner_pid: process.pid, owner: currentProcessIdentity() };
+}
+
+/**
+ * Whether a marker's owner still runs the execution, judged by evidence that cannot name another process
+ * (see {@link processRuns}); `false` for this very process, which has no run of it in flight (a repeated call
+ * would have joined that run).
+ */
+export function ownerRuns(marker: ExecutionMarker): boolean {
+  const me = currentProcessIdentity();
+  const owner = marker.owner;
+  if (
+    marker.owner_pid === process.pid &&
+    (owner === undefined || (owner.host === me.host && owner.start_ticks === me.start_ticks))
+  ) {
+    return false;
+  }
+  return processRuns(marker.owner_pid, marker.owner);
+}
 
 /** What a marker's `result` holds once the run ended. */
 export type StoredDispatchResult = NonNullable<ExecutionMarker["result"]>;

@@ -10,6 +10,10 @@ import {
   createAgenticFlowDispatcher,
   createCommandDispatcher,
 } from "../../../src/adapters/process-dispatch/index.js";
+import {
+  currentProcessIdentity,
+  processStartTicks,
+} from "../../../src/internal/agent-dispatch/process-identity.js";
 import type { AgentDispatchRequest, AgentProgress } from "../../../src/ports/agent-dispatcher.js";
 import { describeAgentDispatcherContract } from "../../../src/testing/contracts/agent-dispatcher.js";
 import { createRecordingSandbox } from "../../../src/testing/index.js";
@@ -78,6 +82,7 @@ async function plantMarker(
     agent_pgid?: number;
     spawning?: boolean;
     context_dir?: string;
+    owner?: { host: string; boot_id: string | null; start_ticks: string | null };
   },
 ): Promise<void> {
   await mkdir(join(dir, "state"), { recursive: true });
@@ -484,6 +489,57 @@ describe("agent dispatch: once per execution id", () => {
     const error = (await dispatcher.dispatch(request))._unsafeUnwrapErr();
     expect(error).toMatchObject({ kind: "port_failure", detail: { retryable: true } });
     expect(runCount()).toBe(0);
+  });
+
+  it.skipIf(!existsSync("/proc/self/stat"))(
+    "does not take a reused pid for the owner: a live process that started at another time is not the one that ran it",
+    async () => {
+      const { request, worktree } = await prepared();
+      const { dispatcher, runCount, dir } = await standInDispatcher();
+      const me = currentProcessIdentity();
+      // The pid of a live process (this worker's parent), recorded with another start time: the owner died
+      // and its pid now names an unrelated program. Judged by the pid alone, the card waited on it forever.
+      const reused = { ...me, start_ticks: "1" };
+      const headBefore = await git(worktree, "rev-parse", "HEAD");
+      await plantMarker(dir, request, { owner_pid: process.ppid, head_before: headBefore, owner: reused });
+      const outcome = (await dispatcher.dispatch(request))._unsafeUnwrap();
+      expect(outcome).toMatchObject({ outcome: "interrupted", exit_code: null });
+      expect(runCount()).toBe(0);
+    },
+  );
+
+  it("judges a marker from before this machine's last boot dead, whatever runs with its pid now", async () => {
+    const { request, worktree } = await prepared();
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    const me = currentProcessIdentity();
+    const headBefore = await git(worktree, "rev-parse", "HEAD");
+    await plantMarker(dir, request, {
+      owner_pid: process.ppid,
+      head_before: headBefore,
+      owner: { ...me, boot_id: "an-earlier-boot" },
+    });
+    const expected = me.boot_id === null ? { retryable: true } : null;
+    const answer = await dispatcher.dispatch(request);
+    if (expected === null) expect(answer._unsafeUnwrap()).toMatchObject({ outcome: "interrupted" });
+    else expect(answer._unsafeUnwrapErr()).toMatchObject({ detail: expected });
+    expect(runCount()).toBe(0);
+  });
+
+  it("still waits for a live owner recorded with its true identity", async () => {
+    const { request } = await prepared();
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    const sleeper = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"]);
+    try {
+      const pid = sleeper.pid ?? 0;
+      const owner = { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) };
+      await plantMarker(dir, request, { owner_pid: pid, head_before: null, owner });
+      const error = (await dispatcher.dispatch(request))._unsafeUnwrapErr();
+      expect(error).toMatchObject({ kind: "port_failure", detail: { retryable: true } });
+      expect(runCount()).toBe(0);
+    } finally {
+      sleeper.kill("SIGKILL");
+      await sleeper.catch(() => undefined);
+    }
   });
 
   it("fails with port_failure when the agent cannot start, and leaves the execution startable", async () => {
