@@ -1,4 +1,6 @@
+import { errAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
+import { rungateError } from "../../src/core/errors.js";
 import { createOrchestrator } from "../../src/index.js";
 import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "../../src/testing/index.js";
 import { runWorker } from "../../src/worker/index.js";
@@ -63,5 +65,60 @@ describe("runWorker on a card that fails", () => {
     expect(heir.claimed).toEqual([assignment.id]);
     expect(heir.errors).toHaveLength(1);
     expect(claims()).toBe(2);
+  });
+});
+
+describe("runWorker: checks whose result was not stored", () => {
+  it("runs a check again after its result's write failed, and stores exactly one result per head and type", async () => {
+    const ports = createInMemoryPorts();
+    const host = createOrchestrator(ports);
+    const created = await host.createRun({
+      ...runInputFixture(),
+      policy: policyFixture({ required_checks: ["policy", "lint", "unit", "integration"] }),
+    });
+    if (created.isErr()) throw new Error(created.error.message);
+    const { run } = created.value;
+    // The store loses the first write of a unit result (the connection dropped as it committed).
+    let dropped = 0;
+    const losing = {
+      ...ports,
+      storage: {
+        ...ports.storage,
+        write: (...args: Parameters<typeof ports.storage.write>) =>
+          args[0].checks?.some((c) => c.check_type === "unit") && dropped++ === 0
+            ? errAsync(
+                rungateError("port_failure", "connection_reset", {
+                  port: "StoragePort",
+                  adapter: "test",
+                  operation: "write",
+                  retryable: true,
+                  cause: "connection reset by peer",
+                }),
+              )
+            : ports.storage.write(...args),
+      },
+    };
+    const first = (
+      await runWorker(losing, { worker_id: "w1", until_idle: true, lease_ms: 1_000 })
+    )._unsafeUnwrap();
+    expect(first.errors.map((e) => e.code)).toContain("connection_reset");
+    // The card keeps its lease until it runs out; then another worker resumes it in `checking`.
+    ports.clock.advance(5_000)._unsafeUnwrap();
+    const second = (
+      await runWorker(ports, { worker_id: "w2", until_idle: true, lease_ms: 1_000 })
+    )._unsafeUnwrap();
+    expect(second.errors).toEqual([]);
+
+    const [card] = (await ports.storage.listAssignments(run.id))._unsafeUnwrap();
+    expect(card?.phase).toBe("awaiting_approval");
+    const head = card?.head_sha;
+    const ran = ports.checks.runs.filter((r) => r.request.head_sha === head).map((r) => r.request.check_type);
+    // unit ran twice (its first result was lost); every other check once: the resume skips stored results.
+    expect(ran.filter((t) => t === "unit")).toHaveLength(2);
+    expect(ran.filter((t) => t === "lint")).toHaveLength(1);
+    const stored = (await ports.storage.listChecks(run.id))
+      ._unsafeUnwrap()
+      .filter((c) => c.head_sha === head);
+    expect(stored.map((c) => c.check_type).sort()).toEqual(["integration", "lint", "policy", "unit"]);
   });
 });
