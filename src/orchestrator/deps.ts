@@ -16,6 +16,11 @@ export interface OrchestratorOptions {
   readonly check_timeout_ms?: number;
   /** The id rungate acts under in events (`system:<id>`), default `rungate`. */
   readonly system_actor: string;
+  /**
+   * The machine this orchestrator's dispatcher runs agents on (see `AgentExecution.dispatched_on`); absent:
+   * one machine, every execution is this one's.
+   */
+  readonly machine_id?: string;
   /** At most one `agent.progress` event per this many ms per attempt (0: every line); `null` records none. */
   readonly progress_interval_ms: number | null;
   /** URL template of published commit statuses (`{run_id}`, `{assignment_id}`, `{check_type}`), or `null`. */

@@ -80,6 +80,7 @@ export function dispatchAssignment(
         error: null,
         exit_code: null,
         ...EMPTY_AGENT_REPORT,
+        dispatched_on: deps.options.machine_id ?? null,
       };
       assignment = yield* applyAssignmentEvent(deps, run, assignment, { type }, systemActor(deps), {
         executions: [fresh],
@@ -98,6 +99,20 @@ export function dispatchAssignment(
     if (execution === undefined) {
       // agent_running with no open execution: the outcome was recorded already; just read the changes.
       return collectChanges(deps, { assignment_id: assignment.id }, signal);
+    }
+    const here = deps.options.machine_id;
+    if (execution.dispatched_on !== null && here !== undefined && execution.dispatched_on !== here) {
+      // Dispatched on another machine whose worker lost the card: its markers (and its agent, if it still
+      // runs) are out of this dispatcher's sight, and handing it the same execution would start the agent a
+      // second time. The attempt ends interrupted; the next one (if any is left) starts here, afresh.
+      const reason = `dispatched on ${execution.dispatched_on}, whose worker lost the card; not started again on ${here}`;
+      const interrupted = yield* interruptAttempt(deps, run, policy, assignment, execution, null, reason);
+      if (interrupted.phase !== "ready") {
+        return errAsync(
+          rungateError("conflict", "attempts_exhausted", { entity: "card assignment", id: assignment.id }),
+        );
+      }
+      return dispatchAssignment(deps, input, signal, options);
     }
 
     const task = buildAgentTask(assignment, { architecture_notes: policy.architecture_policy.notes });

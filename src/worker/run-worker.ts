@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { type RungateError, rungateError } from "../core/errors.js";
@@ -19,6 +20,13 @@ import { renewLease } from "./lease-renewal.js";
 export const WorkerOptions = z.object({
   /** This worker's identity in leases (default: a new id from the ports' id generator). */
   worker_id: z.string().min(1).optional(),
+  /**
+   * The machine this worker's dispatcher runs agents on: where its execution markers live. Workers sharing one
+   * dispatcher `state_dir` must share it; a worker that resumes a card whose open execution was dispatched on
+   * another machine never starts that execution again (it cannot see that machine's markers): the attempt
+   * ends interrupted and a new one starts. Default: this host's name.
+   */
+  machine_id: z.string().min(1).max(200).optional(),
   /** How long a claim holds before another worker may take the card over (default 60 s). */
   lease_ms: z.number().int().min(100).default(60_000),
   /** How long to wait when nothing is claimable (default 1 s). */
@@ -154,6 +162,7 @@ export async function runWorker(
       concurrency: 1,
       check_concurrency: o.check_concurrency,
       system_actor: worker_id,
+      machine_id: o.machine_id ?? hostname(),
       progress_interval_ms: o.progress_interval_ms,
       status_target_url: o.status_target_url,
       ...(o.dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms: o.dispatch_timeout_ms }),

@@ -17,8 +17,8 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { createOrchestrator, type RungatePorts } from "../../src/index.js";
-import { fixtureId } from "../../src/testing/index.js";
 import { openRealPorts, sharedPaths } from "./fixtures/real-ports.js";
+import { createWorkflowRuns, PROJECT_ID } from "./fixtures/workflow-runs.js";
 
 /**
  * rungate workers as real OS processes (`node --import tsx test/worker/fixtures/worker-process.ts`) sharing one
@@ -62,22 +62,7 @@ const KILL_SEED = knob("RUNGATE_KILL_SEED", 20260101);
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKER_SCRIPT = fileURLToPath(new URL("./fixtures/worker-process.ts", import.meta.url));
-const PROJECT_ID = "6d0c5e1a-0000-4000-8000-000000000001";
 const CARDS_PER_RUN = 20;
-
-const policy = {
-  id: "6d0c5e1a-0000-4000-8000-000000000900",
-  project_id: PROJECT_ID,
-  // A workflow run's policy must require integration (the domain reference's rule).
-  required_checks: ["policy", "unit", "integration"],
-  protected_paths: ["package.json"],
-  forbidden_paths: ["**/.env"],
-  dependency_policy: {},
-  security_policy: {},
-  architecture_policy: {},
-  approval_policy: {},
-  updated_at: "2026-01-01T00:00:00.000Z",
-};
 
 // ---------------------------------------------------------------------------------------------------------
 // Deployments: a schema, a shared folder, a bare remote seeded with one commit.
@@ -141,30 +126,7 @@ async function makeDeployment(agent_delay_ms = 0, seed_files = 0): Promise<Deplo
 
 /** Creates `cards` assignments in workflow runs of at most {@link CARDS_PER_RUN} cards; answers the run ids. */
 async function createRuns(d: Deployment, cards: number): Promise<string[]> {
-  const host = createOrchestrator(d.ports);
-  const ids: string[] = [];
-  for (let r = 0; r * CARDS_PER_RUN < cards; r++) {
-    const n = Math.min(CARDS_PER_RUN, cards - r * CARDS_PER_RUN);
-    const created = await host.createRun({
-      project_id: PROJECT_ID,
-      scope: "workflow",
-      workflow_id: fixtureId(7_000 + r),
-      card_id: null,
-      trigger_type: "workflow",
-      initiated_by: "user:ana",
-      repo_url: d.remote,
-      base_branch: "main",
-      cards: Array.from({ length: n }, (_, i) => ({
-        card_id: fixtureId(100_000 + r * 1_000 + i),
-        title: `Card ${r}.${i}`,
-        allowed_paths: [`src/c${i}/**`],
-        feature_branch: `rungate/r${r}-c${i}`,
-      })),
-      policy,
-    });
-    ids.push(created._unsafeUnwrap().run.id);
-  }
-  return ids;
+  return createWorkflowRuns(createOrchestrator(d.ports), d.remote, cards, CARDS_PER_RUN);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -212,6 +174,8 @@ function spawnWorker(
     app_name?: string;
     /** How long each of its lease renewals waits before it is sent (a store slow to answer it). */
     heartbeat_delay_ms?: number;
+    /** Another "machine": its own machine id, marker folder and clones (default: the shared ones, this host). */
+    machine?: { readonly id: string; readonly state_dir: string; readonly git_root: string };
   },
 ): WorkerHandle {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER_SCRIPT], {
@@ -237,6 +201,13 @@ function spawnWorker(
       MP_CLOCK_OFFSET_MS: String(options.clock_offset_ms ?? 0),
       PGAPPNAME: options.app_name ?? id,
       MP_HEARTBEAT_DELAY_MS: String(options.heartbeat_delay_ms ?? 0),
+      ...(options.machine === undefined
+        ? {}
+        : {
+            MP_MACHINE_ID: options.machine.id,
+            MP_STATE_DIR: options.machine.state_dir,
+            MP_GIT_ROOT: options.machine.git_root,
+          }),
     },
   });
   live.add(child);
@@ -867,6 +838,55 @@ describe.skipIf(!url)(title, () => {
 
     it("a restarted process reusing the frozen worker's id does not revive it: the frozen one makes no write", async () => {
       await frozenPastLease(true);
+    }, 600_000);
+
+    it("two machines (two marker folders, one store) never start one execution twice", async () => {
+      const d = await makeDeployment(AGENT_DELAY_MS);
+      await installWriteAudit(admin, d);
+      const runIds = await createRuns(d, 1);
+      const machine = (id: string) => ({
+        id,
+        state_dir: join(d.shared_dir, `executions-${id}`),
+        // One clone root, as runWorker requires of workers on several machines (a run records its clone's path).
+        git_root: sharedPaths(d.shared_dir).git_root,
+      });
+      const onA = spawnWorker(d, "on-a", {
+        lease_ms: LEASE_MS,
+        agent_delay_ms: AGENT_DELAY_MS,
+        app_name: "on-a",
+        machine: machine("machine-a"),
+      });
+      await until("the agent's start", 120_000, () => agentEvents(d, "start") === 1);
+      // Machine A's worker dies; its agent (its own process group) runs on, out of machine B's sight.
+      killGroup(onA.child);
+      const killedAt = Date.now();
+      await within("machine A's worker exit", 30_000, onA.exited);
+      // Its orphaned agent finishes on its own (what it committed is machine A's attempt's, never recorded).
+      await until("the orphaned agent's end", 60_000, () => agentEvents(d, "end") === 1);
+      const onB = spawnWorker(d, "on-b", {
+        lease_ms: LEASE_MS,
+        agent_delay_ms: AGENT_DELAY_MS,
+        app_name: "on-b",
+        machine: machine("machine-b"),
+        start_after: killedAt + LEASE_MS + 250,
+      });
+      const report = await reportOf(onB, 300_000);
+      expect(report.errors).toEqual([]);
+      const starts = agentLog(d)
+        .filter((l) => l.event === "start")
+        .map((l) => l.execution_id);
+      // Machine B could not see machine A's marker: it ended that attempt and started its own.
+      expect(new Set(starts).size).toBe(starts.length);
+      const executions = (await d.storage.listExecutions(runIds[0] ?? ""))._unsafeUnwrap();
+      expect(executions.map((e) => [e.attempt, e.dispatched_on])).toEqual([
+        [1, "machine-a"],
+        [2, "machine-b"],
+      ]);
+      expect(executions[0]?.status).toBe("interrupted");
+      // Each execution's agent started once (attempt 2 then meets attempt 1's commit on the shared branch;
+      // the stand-in agent, finding nothing to change, fails it: how it ends is not what this test is about).
+      expect(starts).toEqual(executions.map((e) => e.id));
+      expect(executions[1]?.status).not.toBe("running");
     }, 600_000);
 
     it("a worker whose clock runs 30 s ahead steals no live card, and says its clock is off", async () => {

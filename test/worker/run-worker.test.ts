@@ -131,6 +131,105 @@ describe("runWorker", () => {
     expect((await ports.storage.getRun(run_id))._unsafeUnwrap().phase).toBe("awaiting_approval");
   });
 
+  it("never hands an execution dispatched on another machine to its own dispatcher: interrupted, then a new attempt", async () => {
+    const ports = createInMemoryPorts();
+    const host = createOrchestrator(ports);
+    const created = (await host.createRun(workflow(1, 12)))._unsafeUnwrap();
+    const card = created.assignments[0];
+    if (!card) throw new Error("no card");
+    // Machine A records the dispatch, then its dispatcher fails before anything is known: the execution is
+    // left open, as when machine A's worker froze or died with its agent started.
+    const machineA = {
+      ...ports,
+      dispatcher: {
+        ...ports.dispatcher,
+        dispatch: () =>
+          errAsync(
+            rungateError("port_failure", "dispatch", {
+              port: "AgentDispatcher",
+              adapter: "machine-a",
+              operation: "dispatch",
+              retryable: false,
+              cause: "the machine went away",
+            }),
+          ),
+      },
+    };
+    const a = (
+      await runWorker(machineA, {
+        worker_id: "a",
+        machine_id: "machine-a",
+        until_idle: true,
+        lease_ms: 1_000_000,
+      })
+    )._unsafeUnwrap();
+    expect(a.errors.map((e) => e.kind)).toEqual(["port_failure"]);
+    const open = (await ports.storage.listExecutions(created.run.id))._unsafeUnwrap();
+    expect(open).toMatchObject([{ status: "running", attempt: 1, dispatched_on: "machine-a" }]);
+
+    ports.clock.advance(2_000_000)._unsafeUnwrap();
+    const b = (
+      await runWorker(ports, {
+        worker_id: "b",
+        machine_id: "machine-b",
+        until_idle: true,
+        lease_ms: 1_000_000,
+      })
+    )._unsafeUnwrap();
+    expect(b.errors).toEqual([]);
+    const executions = (await ports.storage.listExecutions(created.run.id))._unsafeUnwrap();
+    expect(executions.map((e) => [e.attempt, e.status, e.dispatched_on])).toEqual([
+      [1, "interrupted", "machine-a"],
+      [2, "completed", "machine-b"],
+    ]);
+    // Machine B's dispatcher was handed the new attempt only, never machine A's execution.
+    expect(ports.dispatcher.dispatches.map((d) => d.execution_id)).toEqual([executions[1]?.id]);
+    expect((await ports.storage.getAssignment(card.id))._unsafeUnwrap().phase).toBe("awaiting_approval");
+  });
+
+  it("hands an open execution back to the dispatcher of the machine that started it", async () => {
+    const ports = createInMemoryPorts();
+    const host = createOrchestrator(ports);
+    const created = (await host.createRun(workflow(1, 13)))._unsafeUnwrap();
+    let calls = 0;
+    const flaky = {
+      ...ports,
+      dispatcher: {
+        ...ports.dispatcher,
+        dispatch: (...args: Parameters<typeof ports.dispatcher.dispatch>) =>
+          ++calls === 1
+            ? errAsync(
+                rungateError("port_failure", "dispatch", {
+                  port: "AgentDispatcher",
+                  adapter: "machine-a",
+                  operation: "dispatch",
+                  retryable: true,
+                  cause: "a hiccup",
+                }),
+              )
+            : ports.dispatcher.dispatch(...args),
+      },
+    };
+    await runWorker(flaky, {
+      worker_id: "a",
+      machine_id: "machine-a",
+      until_idle: true,
+      lease_ms: 1_000_000,
+    });
+    ports.clock.advance(2_000_000)._unsafeUnwrap();
+    const again = (
+      await runWorker(flaky, {
+        worker_id: "a2",
+        machine_id: "machine-a",
+        until_idle: true,
+        lease_ms: 1_000_000,
+      })
+    )._unsafeUnwrap();
+    expect(again.errors).toEqual([]);
+    const executions = (await ports.storage.listExecutions(created.run.id))._unsafeUnwrap();
+    expect(executions.map((e) => [e.attempt, e.status])).toEqual([[1, "completed"]]);
+  });
+
   it("stops when asked, releasing nothing it does not hold", async () => {
     const ports = createInMemoryPorts({ checks: {} });
     const stop = new AbortController();

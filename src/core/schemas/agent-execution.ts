@@ -105,6 +105,13 @@ export const AgentExecution = z.object({
   permission_denials: z.array(AgentPermissionDenial).max(MAX_PERMISSION_DENIALS).default([]),
   /** The agent's last message, bounded like the summary. */
   final_message: z.string().nullable().default(null),
+  /**
+   * The machine whose dispatcher ran this execution (its `machine_id`: where its execution markers live), or
+   * `null` when unknown (one process, or recorded before this field). A worker on another machine cannot
+   * see that machine's markers, so it never hands this execution to its own dispatcher (that would start the
+   * agent a second time): it records the attempt interrupted and starts a new one.
+   */
+  dispatched_on: z.string().max(200).nullable().default(null),
 });
 /** Parsed {@link AgentExecution}. */
 export type AgentExecution = z.infer<typeof AgentExecution>;

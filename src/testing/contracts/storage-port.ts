@@ -200,6 +200,7 @@ function makeFixtures() {
     error: null,
     exit_code: null,
     ...EMPTY_AGENT_REPORT,
+    dispatched_on: null,
     ...overrides,
   });
 

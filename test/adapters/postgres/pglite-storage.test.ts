@@ -276,6 +276,7 @@ describe("pglite storage: stored data is verified on read", () => {
         terminal_reason: null,
         permission_denials: [],
         final_message: null,
+        dispatched_on: null,
       },
     ]);
     await dropSchema(storage.schema);
