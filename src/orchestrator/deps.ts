@@ -1,4 +1,5 @@
 import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
+import type { DispatchClaim } from "../core/schemas/agent-execution.js";
 import type { RungatePorts } from "../ports/ports.js";
 import type { EventHub } from "./event-hub.js";
 import type { RunWakeups } from "./run-wakeups.js";
@@ -21,6 +22,13 @@ export interface OrchestratorOptions {
    * one machine, every execution is this one's.
    */
   readonly machine_id?: string;
+  /**
+   * The claim new executions are recorded under (`AgentExecution.dispatch_claim`): a worker sets its card's
+   * lease token and its process per card. An open execution recorded under another lease token was
+   * dispatched by an owner whose lease passed, and is handed to the dispatcher as a `takeover`. Absent: no
+   * lease covers the dispatch, and the dispatcher judges owners by its markers alone.
+   */
+  readonly dispatch_claim?: DispatchClaim;
   /** At most one `agent.progress` event per this many ms per attempt (0: every line); `null` records none. */
   readonly progress_interval_ms: number | null;
   /** URL template of published commit statuses (`{run_id}`, `{assignment_id}`, `{check_type}`), or `null`. */

@@ -2,7 +2,11 @@ import { errAsync, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { agentAttemptLimits, agentSpend } from "../core/policy/agent-budget.js";
 import { buildAgentTask } from "../core/policy/agent-task.js";
-import { type AgentExecution, EMPTY_AGENT_REPORT } from "../core/schemas/agent-execution.js";
+import {
+  type AgentExecution,
+  type DispatchClaim,
+  EMPTY_AGENT_REPORT,
+} from "../core/schemas/agent-execution.js";
 import type { AgentDispatchRequest } from "../ports/agent-dispatcher.js";
 import { budgetGuard } from "./budget-guard.js";
 import { refuseForBudget, stopForBudget } from "./budget-stops.js";
@@ -81,6 +85,7 @@ export function dispatchAssignment(
         exit_code: null,
         ...EMPTY_AGENT_REPORT,
         dispatched_on: deps.options.machine_id ?? null,
+        dispatch_claim: deps.options.dispatch_claim ?? null,
       };
       assignment = yield* applyAssignmentEvent(deps, run, assignment, { type }, systemActor(deps), {
         executions: [fresh],
@@ -127,6 +132,7 @@ export function dispatchAssignment(
       // A redispatch continues the card's last session (its feedback is in the task), when the agent had one.
       resume_session_id: executions.findLast((e) => ended(e) && e.session_id !== null)?.session_id ?? null,
       sandbox: { network: policy.agent_policy.network },
+      ...(leasePassed(execution, deps.options.dispatch_claim) ? { takeover: true } : {}),
     };
     const timeout_ms = smallerTimeout(deps.options.dispatch_timeout_ms, limits.timeout_ms);
     const progress = progressEvents(
@@ -196,6 +202,15 @@ export function dispatchAssignment(
     // that a resume hands the same execution back once the dispatcher works again.
     return errAsync(error);
   });
+}
+
+/**
+ * Whether `execution` was recorded under a card lease other than the one this dispatch holds: its owner's
+ * lease passed (to this caller), so the store judges that owner gone, however alive its process looks.
+ */
+function leasePassed(execution: AgentExecution, holder: DispatchClaim | undefined): boolean {
+  const claim = execution.dispatch_claim;
+  return claim !== null && holder !== undefined && claim.lease_token !== holder.lease_token;
 }
 
 /** The smaller of the orchestrator's dispatch timeout and the policy's wall time per attempt. */

@@ -37,6 +37,15 @@ export interface AgentDispatchRequest {
   readonly resume_session_id?: string | null;
   /** What the sandbox must allow; absent: no network. */
   readonly sandbox?: AgentSandboxPolicy;
+  /**
+   * `true` when this execution was recorded under a card lease that has since passed to the caller (its
+   * `AgentExecution.dispatch_claim` names another lease token): whatever process ran it is judged gone by
+   * the store, however alive its pid looks (frozen, or a twin reusing its id). A dispatcher then never waits
+   * for that owner: it answers a recorded end, or stops what the owner left running and answers as for a
+   * dead owner, without starting the agent a second time. Absent or `false`: the dispatcher judges the
+   * owner itself (its markers).
+   */
+  readonly takeover?: boolean;
 }
 
 /**

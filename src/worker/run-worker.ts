@@ -3,7 +3,9 @@ import { err, ok, type Result } from "neverthrow";
 import { z } from "zod";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { toFieldIssues } from "../core/parse.js";
+import type { DispatchClaim } from "../core/schemas/agent-execution.js";
 import type { AssignmentPhase } from "../core/schemas/phases.js";
+import { currentProcessIdentity } from "../internal/agent-dispatch/process-identity.js";
 import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
@@ -222,7 +224,13 @@ export async function runWorker(
       lease_ms: o.lease_ms,
       onError: (error) => errors.push(error),
     });
-    const fenced = { ...deps, storage: fenceWrites(ports.storage, lease.lost, { assignment_id, token }) };
+    const fenced: OrchestratorDeps = {
+      ...deps,
+      storage: fenceWrites(ports.storage, lease.lost, { assignment_id, token }),
+      // Executions this card starts are recorded under this claim; one found under another token was
+      // dispatched by a holder whose lease passed, and is handed over as a takeover.
+      options: { ...deps.options, dispatch_claim: dispatchClaim(token) },
+    };
     let failed = false;
     try {
       const driven = await driveAssignment(fenced, assignment_id, signal);
@@ -241,6 +249,12 @@ export async function runWorker(
     }
   }
   return ok({ worker_id, claimed, errors, warnings });
+}
+
+/** The claim this process records its executions under while it holds the card's lease `token`. */
+function dispatchClaim(token: string): DispatchClaim {
+  const me = currentProcessIdentity();
+  return { lease_token: token, pid: process.pid, ...me };
 }
 
 /**

@@ -1,7 +1,9 @@
+import { hostname } from "node:os";
 import { errAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import { rungateError } from "../../src/core/errors.js";
 import { createOrchestrator } from "../../src/index.js";
+import type { AgentDispatchRequest } from "../../src/ports/agent-dispatcher.js";
 import {
   createInMemoryPorts,
   createInMemoryStorage,
@@ -187,17 +189,17 @@ describe("runWorker", () => {
     expect((await ports.storage.getAssignment(card.id))._unsafeUnwrap().phase).toBe("awaiting_approval");
   });
 
-  it("hands an open execution back to the dispatcher of the machine that started it", async () => {
+  it("hands an open execution back to the dispatcher of the machine that started it, as a takeover once its lease passed", async () => {
     const ports = createInMemoryPorts();
     const host = createOrchestrator(ports);
     const created = (await host.createRun(workflow(1, 13)))._unsafeUnwrap();
-    let calls = 0;
+    const requests: AgentDispatchRequest[] = [];
     const flaky = {
       ...ports,
       dispatcher: {
         ...ports.dispatcher,
         dispatch: (...args: Parameters<typeof ports.dispatcher.dispatch>) =>
-          ++calls === 1
+          requests.push(args[0]) === 1
             ? errAsync(
                 rungateError("port_failure", "dispatch", {
                   port: "AgentDispatcher",
@@ -228,6 +230,14 @@ describe("runWorker", () => {
     expect(again.errors).toEqual([]);
     const executions = (await ports.storage.listExecutions(created.run.id))._unsafeUnwrap();
     expect(executions.map((e) => [e.attempt, e.status])).toEqual([[1, "completed"]]);
+    // The store kept who claimed it: worker a's lease token and this process. Worker a2 holds another lease,
+    // so its dispatcher is told the owner is gone, however alive its pid looks (it is this very process).
+    expect(executions[0]?.dispatch_claim).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(executions[0]?.dispatch_claim?.lease_token).toMatch(/.+/);
+    expect(requests.map((r) => [r.execution_id, r.takeover ?? false])).toEqual([
+      [executions[0]?.id, false],
+      [executions[0]?.id, true],
+    ]);
   });
 
   it("stops when asked, releasing nothing it does not hold", async () => {

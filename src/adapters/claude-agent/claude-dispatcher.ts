@@ -114,6 +114,7 @@ export function createClaudeDispatcher(config: ClaudeDispatcherConfigInput = {})
       adapter: name,
       path,
       execution_id,
+      ...(request.takeover === undefined ? {} : { takeover: request.takeover }),
       run_id: request.run_id,
       assignment_id: assignment.id,
       session_id: execution_id,

@@ -5,12 +5,13 @@ import { dispatcherFailure } from "../../internal/agent-dispatch/dispatch-errors
 import {
   claimMarker,
   type ExecutionMarker,
+  judgeOpenMarker,
   ownedByThisProcess,
-  ownerRuns,
   readMarker,
   removeMarker,
   replayDispatchResult,
   storeDispatchResult,
+  supersededBeforeStart,
   writeMarker,
 } from "../../internal/agent-dispatch/execution-markers.js";
 import { isAlive } from "../../internal/agent-dispatch/process-identity.js";
@@ -37,6 +38,8 @@ export interface ClaimRequest {
   /** The marker file (`<state_dir>/<execution_id>.json`). */
   readonly path: string;
   readonly execution_id: string;
+  /** The store says the execution's owner lost its lease (`AgentDispatchRequest.takeover`). */
+  readonly takeover?: boolean;
   readonly run_id: string;
   readonly assignment_id: string;
   /** The session a fresh start uses (the execution id, or the id of the fork of an earlier session). */
@@ -44,9 +47,6 @@ export interface ClaimRequest {
   /** The branch head before the agent starts, read only for a fresh start. */
   readonly headBefore: () => Promise<string | null>;
 }
-
-/** Whether a marker's owner is gone: dead, or this process with no run of it in flight (that would be joined). */
-const ownerGone = (marker: ExecutionMarker): boolean => !ownerRuns(marker);
 
 /**
  * Kills what a dead owner's Claude Code left running: its process group, when the group's leader is gone or
@@ -112,15 +112,22 @@ async function fromExisting(
   const fail = (cause: string) =>
     ({ kind: "answer", result: err(dispatcherFailure(request.adapter, "dispatch", cause, true)) }) as const;
   if (existing.result !== null) return { kind: "answer", result: replayDispatchResult(existing.result) };
-  if (!ownerGone(existing)) {
+  const standing = judgeOpenMarker(existing, request.takeover);
+  if (standing === "running") {
     return fail(
       `execution ${existing.execution_id} is being run by process ${existing.owner_pid}; try again once it ends`,
     );
   }
-  if (!existing.spawning) {
+  if (standing === "never_started") {
     // Its owner died between the claim and the start: Claude Code never ran for it, so this call runs it.
     await removeMarker(request.path);
     return null;
+  }
+  if (!existing.spawning) {
+    // Taken over from an owner that still exists but lost its lease before starting Claude Code: woken, it
+    // would start it, so it is not started here too; another attempt follows.
+    const result = ok(supersededBeforeStart(existing));
+    return { kind: "answer", result: await finishExecution(request.path, existing, result) };
   }
   killOrphan(existing);
   if ((existing.resumed ?? 0) >= 1) {

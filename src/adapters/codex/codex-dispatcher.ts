@@ -7,11 +7,12 @@ import {
   claimMarker,
   defaultStateDir,
   type ExecutionMarker,
+  judgeOpenMarker,
   ownedByThisProcess,
-  ownerRuns,
   readMarker,
   removeMarker,
   replayDispatchResult,
+  supersededBeforeStart,
   writeMarker,
 } from "../../internal/agent-dispatch/execution-markers.js";
 import { buildChildEnv } from "../../internal/child-process/child-env.js";
@@ -163,17 +164,23 @@ export function createCodexDispatcher(config: CodexDispatcherConfigInput = {}): 
     marker: ExecutionMarker,
   ): Promise<DispatchResult | "start"> => {
     if (marker.result !== null) return replayDispatchResult(marker.result);
-    if (ownerRuns(marker)) {
+    const standing = judgeOpenMarker(marker, request.takeover);
+    if (standing === "running") {
       return fail(
         "dispatch",
         `execution ${marker.execution_id} is being run by process ${marker.owner_pid}; try again once it ends`,
         true,
       );
     }
-    if (!marker.spawning) {
+    if (standing === "never_started") {
       // Its process died between the claim and the start of `codex`: it never ran, so this call runs it.
       await removeMarker(path);
       return "start";
+    }
+    if (!marker.spawning) {
+      // Taken over from an owner that still exists but lost its lease before starting `codex`: woken, it
+      // would start it, so it is not started here too; another attempt follows.
+      return finishMarker(path, marker, ok(supersededBeforeStart(marker)));
     }
     return recover(request, call, timeoutMs, path, marker);
   };

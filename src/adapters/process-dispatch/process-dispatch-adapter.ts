@@ -23,13 +23,14 @@ import {
   claimMarker,
   defaultStateDir,
   type ExecutionMarker,
+  judgeOpenMarker,
   ownedByThisProcess,
-  ownerRuns,
   readMarker,
   removeContextDir,
   removeMarker,
   replayDispatchResult,
   storeDispatchResult,
+  supersededBeforeStart,
   writeMarker,
   writeMarkerSync,
 } from "../../internal/agent-dispatch/execution-markers.js";
@@ -105,8 +106,8 @@ function truncate(line: string, cap: number): string {
  * True when a marker's execution never started its agent: no result, not yet spawning, and its owner is
  * gone (or is this process, which has no run of it in flight: a repeated call would have joined it).
  */
-function neverSpawned(marker: ExecutionMarker): boolean {
-  return marker.result === null && !marker.spawning && !ownerRuns(marker);
+function neverSpawned(marker: ExecutionMarker, takeover: boolean | undefined): boolean {
+  return marker.result === null && judgeOpenMarker(marker, takeover) === "never_started";
 }
 
 /**
@@ -146,20 +147,21 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
 
   /** Answers a call for an execution id that already has a marker, without starting anything. */
   const replay = async (
-    _request: ParsedRequest,
+    request: ParsedRequest,
     path: string,
     marker: ExecutionMarker,
   ): Promise<DispatchResult> => {
     if (marker.result !== null) {
       return replayDispatchResult(marker.result);
     }
-    if (ownerRuns(marker)) {
+    if (judgeOpenMarker(marker, request.takeover) === "running") {
       return fail(
         "dispatch",
         `execution ${marker.execution_id} is being run by process ${marker.owner_pid}; try again once it ends`,
         true,
       );
     }
+    if (!marker.spawning) return finish(path, marker, ok(supersededBeforeStart(marker)));
     // The process that ran it died before recording the end: never start it again; whatever the agent
     // left running is an orphan and goes (with its context file), and the outcome is read from git.
     if (marker.agent_pgid !== null && isOrphanOf(marker.agent_pgid, marker.execution_id)) {
@@ -180,7 +182,7 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     path: string,
   ): Promise<DispatchResult> => {
     const existing = await readMarker(path);
-    if (existing && neverSpawned(existing)) {
+    if (existing && neverSpawned(existing, request.takeover)) {
       // Its process died between the claim and the spawn: no agent ever ran for it, so this call runs it.
       // (The card's lease keeps a second caller away meanwhile.)
       await removeContextDir(existing);

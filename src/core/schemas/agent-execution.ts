@@ -72,6 +72,23 @@ export const AgentPermissionDenial = z.object({
 export type AgentPermissionDenial = z.infer<typeof AgentPermissionDenial>;
 
 /**
+ * The store's record of who dispatched an execution: the card's lease (its fencing token) under which it was
+ * recorded, and the process that recorded it (pid, host, boot, start time in clock ticks: evidence that
+ * cannot name another process, where the platform tells). When a later holder of the card finds the
+ * execution still open under another lease token, the lease has passed: its owner is judged gone, however
+ * its pid looks, and the dispatcher is told so (`AgentDispatchRequest.takeover`).
+ */
+export const DispatchClaim = z.object({
+  lease_token: z.string().min(1).max(200),
+  pid: z.number().int().nonnegative().nullable(),
+  host: z.string().max(255).nullable(),
+  boot_id: z.string().max(200).nullable(),
+  start_ticks: z.string().max(40).nullable(),
+});
+/** Parsed {@link DispatchClaim}. */
+export type DispatchClaim = z.infer<typeof DispatchClaim>;
+
+/**
  * One attempt of an agent on an assignment. `status` `interrupted` is an attempt stopped by a host shutdown
  * or a crash (another attempt follows); `cancelled` one stopped because a person cancelled the run.
  */
@@ -112,6 +129,12 @@ export const AgentExecution = z.object({
    * agent a second time): it records the attempt interrupted and starts a new one.
    */
   dispatched_on: z.string().max(200).nullable().default(null),
+  /**
+   * Who claimed this execution when it was recorded, kept with the assignment in the store: see
+   * {@link DispatchClaim}. `null` when no worker lease covered the dispatch (one process, or recorded before
+   * this field).
+   */
+  dispatch_claim: DispatchClaim.nullable().default(null),
 });
 /** Parsed {@link AgentExecution}. */
 export type AgentExecution = z.infer<typeof AgentExecution>;

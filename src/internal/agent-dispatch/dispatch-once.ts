@@ -25,6 +25,7 @@ export const DispatchRequestBase = z.object({
   run_id: z.string().min(1),
   assignment: CardAssignment,
   task: z.string(),
+  takeover: z.boolean().optional(),
 });
 
 /** An execution id that is safe as a marker's file name (UUIDs fit). */

@@ -109,6 +109,38 @@ export function ownerRuns(marker: ExecutionMarker): boolean {
   return processRuns(marker.owner_pid, marker.owner);
 }
 
+/**
+ * Where an execution whose marker holds no result stands, for a dispatch that finds it:
+ * - `running`: its owner still runs it (try again once it ends);
+ * - `never_started`: its owner is gone and had not started the agent (this dispatch may start it);
+ * - `orphaned`: its owner is gone and the agent may have started (stop what is left; never start it afresh).
+ *
+ * With `takeover` (the store says the owner's lease passed: `AgentDispatchRequest.takeover`) the owner is
+ * gone whatever its pid shows. A marker it claimed but had not yet spawned from is then `orphaned` while its
+ * process still exists: a frozen owner that wakes would go on to start its agent, so the execution must not
+ * also be started here.
+ */
+export function judgeOpenMarker(
+  marker: ExecutionMarker,
+  takeover: boolean | undefined,
+): "running" | "never_started" | "orphaned" {
+  const runs = ownerRuns(marker);
+  if (runs && takeover !== true) return "running";
+  return marker.spawning || runs ? "orphaned" : "never_started";
+}
+
+/**
+ * The answer for an `orphaned` execution whose owner had not yet started the agent (see
+ * {@link judgeOpenMarker}): `interrupted`, with nothing started, so that another attempt follows.
+ */
+export function supersededBeforeStart(marker: ExecutionMarker): AgentDispatchOutcome {
+  return {
+    outcome: "interrupted",
+    exit_code: null,
+    summary: `the process that claimed this execution (pid ${marker.owner_pid}) lost its card before starting the agent; it was not started again here`,
+  };
+}
+
 /** What a marker's `result` holds once the run ended. */
 export type StoredDispatchResult = NonNullable<ExecutionMarker["result"]>;
 

@@ -93,7 +93,7 @@ export function describeAgentDispatcherContract(options: AgentDispatcherContract
       expect(await harness.readHead(request)).not.toBe(before);
     });
 
-    it("starts the agent once per execution id: a repeated call answers the first run's outcome", async () => {
+    it("starts the agent once per execution id: a repeated call (or a takeover) answers the first run's outcome", async () => {
       const harness = await options.make();
       const request = await harness.prepare();
       await harness.scriptCommit?.(request);
@@ -102,8 +102,12 @@ export function describeAgentDispatcherContract(options: AgentDispatcherContract
       const head = await harness.readHead(request);
       const again = await harness.dispatcher.dispatch(request);
       expect(again.isOk(), again.isErr() ? again.error.message : "").toBe(true);
-      if (first.isErr() || again.isErr()) return;
+      // Another holder of the card, after this one's lease passed, hands the same execution back.
+      const taken = await harness.dispatcher.dispatch({ ...request, takeover: true });
+      expect(taken.isOk(), taken.isErr() ? taken.error.message : "").toBe(true);
+      if (first.isErr() || again.isErr() || taken.isErr()) return;
       expect(again.value).toEqual(first.value);
+      expect(taken.value).toEqual(first.value);
       expect(await harness.readHead(request)).toBe(head);
     });
 

@@ -201,6 +201,7 @@ function makeFixtures() {
     exit_code: null,
     ...EMPTY_AGENT_REPORT,
     dispatched_on: null,
+    dispatch_claim: null,
     ...overrides,
   });
 
@@ -532,7 +533,8 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         const running = f.execution(records);
         const second = f.execution(records, { attempt: 2 });
         await okOf(port.write({ executions: [running, second] }));
-        // What the agent reported of itself is kept whole: session, usage, cost, turns, reason, denials.
+        // What the agent reported of itself is kept whole (session, usage, cost, turns, reason, denials), and who
+        // dispatched it.
         const completed: AgentExecution = {
           ...running,
           status: "completed",
@@ -544,6 +546,14 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
           terminal_reason: "completed",
           permission_denials: [{ tool: "Write", path: ".env", reason: "forbidden by **/.env" }],
           final_message: "Done: totals are integers now.",
+          dispatched_on: "machine-a",
+          dispatch_claim: {
+            lease_token: "token-1",
+            pid: 4242,
+            host: "machine-a",
+            boot_id: "6d1c0e8e-3f0b-4a3c-9a53-0c1f4a0d2b11",
+            start_ticks: "123456",
+          },
         };
         await okOf(port.write({ executions: [completed] }));
         expect(await okOf(port.listExecutions(records.run.id))).toEqual([completed, second]);

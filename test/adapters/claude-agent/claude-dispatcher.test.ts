@@ -459,6 +459,27 @@ describe("claude dispatcher: sessions and resume", () => {
     expect(standIn.runs()).toHaveLength(0);
   });
 
+  it("takes over from a live owner whose lease passed (takeover): resumes its session, or starts nothing if it never spawned", async () => {
+    const standIn = await installStandIn();
+    const { request, worktree } = await prepared();
+    const before = await git(worktree, "rev-parse", "HEAD");
+    await standIn.scriptFor(request.execution_id, commitScript("src/taken.ts", "Taken over."), {
+      resume: true,
+    });
+    const { dispatcher, stateDir } = await standInDispatcher(standIn);
+    // A live owner (this worker's parent) that the store says lost the card.
+    await plantMarker(stateDir, request, { owner_pid: process.ppid, head_before: before });
+    const outcome = (await dispatcher.dispatch({ ...request, takeover: true }))._unsafeUnwrap();
+    expect(outcome).toMatchObject({ outcome: "committed", final_message: "Taken over." });
+    expect(standIn.runs()[0]?.argv).toContain(`--resume=${request.execution_id}`);
+
+    const other = (await prepared()).request;
+    await plantMarker(stateDir, other, { owner_pid: process.ppid, spawning: false });
+    const never = (await dispatcher.dispatch({ ...other, takeover: true }))._unsafeUnwrap();
+    expect(never).toMatchObject({ outcome: "interrupted", exit_code: null });
+    expect(standIn.runs()).toHaveLength(1);
+  });
+
   it("starts afresh when the owner died before Claude Code ever started", async () => {
     const standIn = await installStandIn();
     const { request } = await prepared();

@@ -214,6 +214,28 @@ describe("codex dispatch: after the process running it died", () => {
       other.kill("SIGKILL");
     }
   });
+
+  it("takes over from a live owner whose lease passed (takeover): starts nothing for one that never spawned, starts a thread for one that did", async () => {
+    const req = await request();
+    const harness = await codex(standIn, COMMITTING_TURN);
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
+    try {
+      const owner_pid = other.pid ?? 0;
+      await plant(harness, req, { owner_pid, spawning: false });
+      const never = (await harness.dispatcher.dispatch({ ...req, takeover: true }))._unsafeUnwrap();
+      expect(never).toMatchObject({ outcome: "interrupted", exit_code: null });
+      expect(harness.starts()).toHaveLength(0);
+
+      const spawned = await request();
+      await plant(harness, spawned, { owner_pid, spawning: true, session_id: null });
+      const outcome = (await harness.dispatcher.dispatch({ ...spawned, takeover: true }))._unsafeUnwrap();
+      expect(outcome.outcome).toBe("committed");
+      expect(harness.starts()).toHaveLength(1);
+      expect((await readMarker(markerFile(harness, spawned)))?.resumed).toBe(1);
+    } finally {
+      other.kill("SIGKILL");
+    }
+  });
 });
 
 describe("codex dispatch: a redispatch after failed checks", () => {

@@ -277,6 +277,7 @@ describe("pglite storage: stored data is verified on read", () => {
         permission_denials: [],
         final_message: null,
         dispatched_on: null,
+        dispatch_claim: null,
       },
     ]);
     await dropSchema(storage.schema);

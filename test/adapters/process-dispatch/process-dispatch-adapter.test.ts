@@ -101,6 +101,18 @@ async function plantMarker(
   );
 }
 
+/** A process leading its own group, as an agent of execution `id` started by a dispatcher would. */
+function agentGroup(id: string) {
+  return execa(NODE, ["-e", "setInterval(() => {}, 1000)"], {
+    detached: true,
+    env: { RUNGATE_EXECUTION_ID: id },
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+    reject: false,
+  });
+}
+
 describeAgentDispatcherContract({
   name: "agentic-flow dispatcher (stand-in CLI)",
   make: async () => {
@@ -452,17 +464,8 @@ describe("agent dispatch: once per execution id", () => {
   it("kills the orphaned agent group of a dead owner, but not a group that is not the execution's", async () => {
     const { request } = await prepared();
     const { dispatcher, dir } = await standInDispatcher();
-    const sleeper = (id: string) =>
-      execa(NODE, ["-e", "setInterval(() => {}, 1000)"], {
-        detached: true,
-        env: { RUNGATE_EXECUTION_ID: id },
-        stdin: "ignore",
-        stdout: "ignore",
-        stderr: "ignore",
-        reject: false,
-      });
-    const orphan = sleeper(request.execution_id);
-    const stranger = sleeper("someone-else");
+    const orphan = agentGroup(request.execution_id);
+    const stranger = agentGroup("someone-else");
     try {
       const exited = execa(NODE, ["-e", "0"]);
       const deadPid = exited.pid ?? 0;
@@ -540,6 +543,73 @@ describe("agent dispatch: once per execution id", () => {
       sleeper.kill("SIGKILL");
       await sleeper.catch(() => undefined);
     }
+  });
+
+  it("takes over from a live owner whose lease passed: stops its agent's group, answers interrupted, starts nothing", async () => {
+    const { request } = await prepared();
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    // A frozen owner (alive, its true identity recorded) and the agent group it started.
+    const owner = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"], { reject: false });
+    const agent = agentGroup(request.execution_id);
+    try {
+      const pid = owner.pid ?? 0;
+      const identity = { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) };
+      await plantMarker(dir, request, {
+        owner_pid: pid,
+        head_before: null,
+        owner: identity,
+        agent_pgid: agent.pid ?? 0,
+      });
+      // Without the store's word the owner is waited for; with it, taken over.
+      expect((await dispatcher.dispatch(request))._unsafeUnwrapErr()).toMatchObject({
+        detail: { retryable: true },
+      });
+      const outcome = (await dispatcher.dispatch({ ...request, takeover: true }))._unsafeUnwrap();
+      expect(outcome).toMatchObject({ outcome: "interrupted", exit_code: null });
+      expect(await eventually(() => isGone(agent.pid ?? 0))).toBe(true);
+      expect(isGone(pid)).toBe(false);
+      expect(runCount()).toBe(0);
+      // The end is recorded: asked again, the same answer, still nothing started.
+      expect((await dispatcher.dispatch(request))._unsafeUnwrap()).toEqual(outcome);
+      expect(runCount()).toBe(0);
+    } finally {
+      owner.kill("SIGKILL");
+      agent.kill("SIGKILL");
+      await Promise.all([owner, agent]);
+    }
+  });
+
+  it("does not start an execution taken over from a live owner that had not spawned yet (woken, it would)", async () => {
+    const { request } = await prepared();
+    const { dispatcher, runCount, dir } = await standInDispatcher();
+    const owner = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"], { reject: false });
+    try {
+      const pid = owner.pid ?? 0;
+      const identity = { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) };
+      await plantMarker(dir, request, {
+        owner_pid: pid,
+        head_before: null,
+        owner: identity,
+        spawning: false,
+      });
+      const outcome = (await dispatcher.dispatch({ ...request, takeover: true }))._unsafeUnwrap();
+      expect(outcome).toMatchObject({ outcome: "interrupted", exit_code: null });
+      expect(outcome.summary).toContain("lost its card before starting the agent");
+      expect(runCount()).toBe(0);
+    } finally {
+      owner.kill("SIGKILL");
+      await owner;
+    }
+    // A dead owner that had not spawned never ran the agent, takeover or not: this call runs it.
+    const other = { ...request, execution_id: `${request.execution_id}-b` };
+    const exited = execa(NODE, ["-e", "0"]);
+    const deadPid = exited.pid ?? 0;
+    await exited;
+    await plantMarker(dir, other, { owner_pid: deadPid, head_before: null, spawning: false });
+    expect((await dispatcher.dispatch({ ...other, takeover: true }))._unsafeUnwrap()).toMatchObject({
+      outcome: "committed",
+    });
+    expect(runCount()).toBe(1);
   });
 
   it("fails with port_failure when the agent cannot start, and leaves the execution startable", async () => {
