@@ -1,4 +1,5 @@
 import type { RungatePorts } from "../ports/ports.js";
+import { DEFAULT_LOG_LIMIT } from "./fakes/bounded-log.js";
 import { type CollectingEventSink, createCollectingEventSink } from "./fakes/collecting-event-sink.js";
 import { createInMemoryGit, type InMemoryGit } from "./fakes/in-memory-git.js";
 import {
@@ -28,6 +29,11 @@ export interface InMemoryPortsOptions {
    * README and a `src/` file).
    */
   readonly remotes?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * How many entries each fake's call log keeps, the newest (`operations`, `dispatches`, `runs`, `requests`,
+   * …; default 10,000), so one set of ports shared by a long suite holds bounded memory.
+   */
+  readonly log_limit?: number;
 }
 
 /** A full set of in-memory ports, each with its test-facing helpers in reach. */
@@ -54,7 +60,8 @@ export const FIXTURE_REPO_URL = "https://example.invalid/acme/shop.git";
  */
 export function createInMemoryPorts(options: InMemoryPortsOptions = {}): InMemoryPorts {
   const clock = createSimulatedClock(options.start);
-  const git = createInMemoryGit({ now: () => clock.now() });
+  const log_limit = options.log_limit ?? DEFAULT_LOG_LIMIT;
+  const git = createInMemoryGit({ now: () => clock.now(), log_limit });
   const remotes = options.remotes ?? {
     [FIXTURE_REPO_URL]: { "README.md": "# shop\n", "src/index.ts": "export const shop = true;\n" },
   };
@@ -62,10 +69,10 @@ export function createInMemoryPorts(options: InMemoryPortsOptions = {}): InMemor
   return {
     git,
     // The store's clock is the simulated one, so advancing it expires leases (a database has its own `now()`).
-    storage: createInMemoryStorage({ clock }),
-    dispatcher: createScriptedAgent(git, options.agent ?? {}),
-    checks: createScriptedCheckRunner(options.checks ?? {}),
-    pullRequests: createInMemoryPullRequestHost(),
+    storage: createInMemoryStorage({ clock, log_limit }),
+    dispatcher: createScriptedAgent(git, options.agent ?? {}, { log_limit }),
+    checks: createScriptedCheckRunner(options.checks ?? {}, { log_limit }),
+    pullRequests: createInMemoryPullRequestHost({ log_limit }),
     clock,
     ids: createSequentialIds(),
     eventSink: createCollectingEventSink(),

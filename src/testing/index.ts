@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+
+export { DEFAULT_LOG_LIMIT } from "./fakes/bounded-log.js";
 export {
   type CollectingEventSink,
   type CollectingEventSinkOptions,

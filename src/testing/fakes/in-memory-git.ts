@@ -11,6 +11,7 @@ import type {
   ImportedWork,
 } from "../../ports/git-port.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /** Options of {@link createInMemoryGit}. */
 export interface InMemoryGitOptions {
@@ -21,6 +22,11 @@ export interface InMemoryGitOptions {
    * runs are deterministic.
    */
   readonly now?: () => string;
+  /**
+   * How many entries its call log keeps, newest first dropped last (default {@link DEFAULT_LOG_LIMIT}): a
+   * long-lived fake holds bounded memory. `Infinity` keeps everything.
+   */
+  readonly log_limit?: number;
 }
 
 /** One entry of {@link InMemoryGit.operations}: a port method that was called and its input. */
@@ -112,7 +118,10 @@ export interface InMemoryGit extends GitPort {
   branchTip(clone_path: string, branch: string): string | undefined;
   /** Test helper: the tip of a branch on a remote, `undefined` when absent. */
   remoteBranchTip(repo_url: string, branch: string): string | undefined;
-  /** Test helper: every port call in order, aborted and failed ones included (helpers are not logged). */
+  /**
+   * Test helper: every port call in order, aborted and failed ones included (helpers are not logged); the
+   * newest `log_limit` of them (option, default 10,000).
+   */
   readonly operations: readonly InMemoryGitOperation[];
 }
 
@@ -182,7 +191,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
   const remotes = new Map<string, Remote>();
   const clonesByProject = new Map<string, Clone>();
   const clonesByPath = new Map<string, Clone>();
-  const operations: InMemoryGitOperation[] = [];
+  const operations = new BoundedLog<InMemoryGitOperation>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   const allShas = new Set<string>();
   let seq = 0;
 
@@ -692,7 +701,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
     ...port,
 
     get operations() {
-      return operations;
+      return operations.entries();
     },
 
     createRemote(repo_url, files, remoteOptions = {}) {

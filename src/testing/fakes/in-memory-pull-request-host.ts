@@ -8,6 +8,7 @@ import type {
   PullRequestHost,
   ReviewRequestInput,
 } from "../../ports/pull-request-host.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /** A pull request as the fake stores it: what the host reports plus what it was opened with. */
 export interface FakePullRequest extends HostedPullRequest {
@@ -35,9 +36,12 @@ export type PullRequestHostRequest =
 export interface InMemoryPullRequestHost extends PullRequestHost {
   /** Every pull request, in creation order (copies). */
   readonly pullRequests: readonly FakePullRequest[];
-  /** Every port call, in order (tests assert "one draft PR, never two" with it). */
+  /** Every port call, in order, the newest `log_limit` (tests assert "one draft PR, never two" with it). */
   readonly requests: readonly PullRequestHostRequest[];
-  /** Every commit status published, in order (the newest per sha and context is the current one). */
+  /**
+   * Every commit status published, in order, the newest `log_limit` (the newest per sha and context is the
+   * current one).
+   */
   readonly statuses: readonly CommitStatusInput[];
   /** The current status per context on `sha`, as a host would show it. */
   currentStatuses(sha: string): Record<string, CommitStatusInput["state"]>;
@@ -72,11 +76,15 @@ function notFound(url: string): PortError {
  * (`cancelled`).
  */
 export function createInMemoryPullRequestHost(
-  options: { readonly name?: string } = {},
+  options: {
+    readonly name?: string;
+    /** How many entries `requests` and `statuses` keep, the newest (default {@link DEFAULT_LOG_LIMIT}). */
+    readonly log_limit?: number;
+  } = {},
 ): InMemoryPullRequestHost {
   const state: HostState = { name: options.name ?? "in-memory-pull-request-host", prs: [] };
-  const log: PullRequestHostRequest[] = [];
-  const statuses: CommitStatusInput[] = [];
+  const log = new BoundedLog<PullRequestHostRequest>(options.log_limit ?? DEFAULT_LOG_LIMIT);
+  const statuses = new BoundedLog<CommitStatusInput>(options.log_limit ?? DEFAULT_LOG_LIMIT);
 
   const host: InMemoryPullRequestHost = {
     name: state.name,
@@ -84,13 +92,18 @@ export function createInMemoryPullRequestHost(
       return state.prs.map((pr) => ({ ...pr }));
     },
     get requests() {
-      return [...log];
+      return log.entries();
     },
     get statuses() {
-      return [...statuses];
+      return statuses.entries();
     },
     currentStatuses(sha: string) {
-      return Object.fromEntries(statuses.filter((s) => s.head_sha === sha).map((s) => [s.context, s.state]));
+      return Object.fromEntries(
+        statuses
+          .entries()
+          .filter((s) => s.head_sha === sha)
+          .map((s) => [s.context, s.state]),
+      );
     },
     requestReview(input: ReviewRequestInput, call: PortCallOptions = {}): ResultAsync<void, PortError> {
       log.push({ operation: "requestReview", input: { ...input } });

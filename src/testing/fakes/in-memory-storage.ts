@@ -37,6 +37,7 @@ import type {
   StoredRunState,
   VersionedWrite,
 } from "../../ports/storage-port.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /**
  * A record as the fake stores it: the output of parsing what the caller wrote (zod builds new containers, so
@@ -100,7 +101,10 @@ export interface InMemoryStorage extends StoragePort {
     run_id: string,
     options?: PortCallOptions,
   ) => ResultAsync<StoredRunState, PortError>;
-  /** Test helper: every port call, in call order, with a deep-frozen copy of its input. */
+  /**
+   * Test helper: every port call, in call order, with a deep-frozen copy of its input; the newest `log_limit`
+   * of them (option, default 10,000).
+   */
   readonly operations: readonly StorageOperation[];
   /** Test helper: deep copies of all tables (see {@link InMemoryStorageSnapshot}). */
   snapshot(): InMemoryStorageSnapshot;
@@ -118,6 +122,12 @@ export interface InMemoryStorageOptions {
   readonly name?: string;
   /** Offer the lease capability `leases` (default `true`); `false` models a single-process store without it. */
   readonly leases?: boolean;
+  /**
+   * How many entries its call log keeps, newest first dropped last (default {@link DEFAULT_LOG_LIMIT}): a
+   * long-lived fake holds bounded memory. `Infinity` keeps everything.
+   */
+  readonly log_limit?: number;
+
   /**
    * Offer `readRunState` (default `true`); `false` models a store without it, so callers' fallback to the six
    * reads can be tested.
@@ -138,8 +148,9 @@ export interface InMemoryStorageOptions {
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
 type TableName = VersionedTable | "checks" | "executions" | "commits" | "events";
 
-/** The fields rows are listed by. */
-type ParentField = "run_id" | "assignment_id";
+/** The fields rows are listed by (a run's or an assignment's `card_id` finds a card's runs). */
+const INDEXED_FIELDS = ["run_id", "assignment_id", "card_id"] as const;
+type ParentField = (typeof INDEXED_FIELDS)[number];
 
 /**
  * A table: rows by id, plus an index of row ids by run and by assignment, so that listing a run's rows
@@ -152,7 +163,7 @@ class Table extends Map<string, Raw> {
 
   override set(id: string, raw: Raw): this {
     super.set(id, raw);
-    for (const field of ["run_id", "assignment_id"] as const) {
+    for (const field of INDEXED_FIELDS) {
       const parent = raw[field];
       if (typeof parent !== "string") continue;
       const key = `${field}:${parent}`;
@@ -676,7 +687,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     claims: 0,
   };
   const { tables } = state;
-  const log: StorageOperation[] = [];
+  const log = new BoundedLog<StorageOperation>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   /**
    * Rows whose snapshot hashes were verified. Rows are never edited in place (a write or `tamperRun` stores a
    * new object), so a row verified once stays verified: the same answers as hashing on every read, cheaper.
@@ -717,11 +728,27 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     return respond(state, operation, call, () => readRunList(table, schema, run_id));
   };
 
+  /**
+   * The ids of the runs that may pass `query`: with a `card_id`, only the runs of that card or holding an
+   * assignment of it (through the index, not a scan of every run); otherwise every run.
+   */
+  const runCandidates = (query: RunListQuery): Iterable<string> => {
+    if (query.card_id === undefined) return tables.runs.keys();
+    const ids = new Set<string>();
+    for (const run of tables.runs.rowsWhere("card_id", query.card_id)) ids.add(String(run.id));
+    for (const a of tables.assignments.rowsWhere("card_id", query.card_id)) ids.add(String(a.run_id));
+    return ids;
+  };
+
   /** Every stored run that passes `query`, newest first, one page; each run verified as `getRun` does. */
   const listRuns = (input: unknown): Result<RunListPage, PortError> =>
     parseAt(RunListQuery, input, [], "invalid_run_list_query").andThen((query) => {
       const matching: OrchestrationRun[] = [];
-      for (const id of tables.runs.keys()) {
+      for (const id of runCandidates(query)) {
+        // Judged on the stored row first: only runs of the project are parsed and verified (a long-lived
+        // store holds many projects' runs; parsing them all on every list made lists grow with the store).
+        const raw = tables.runs.get(id);
+        if (query.project_id !== undefined && raw?.project_id !== query.project_id) continue;
         const run = readRun(id);
         if (run.isErr()) return err(run.error);
         const cards = tables.assignments.rowsWhere("run_id", id).map((a) => String(a.card_id));
@@ -792,7 +819,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     ...(options.changes === false ? {} : { changes }),
     ...(options.readRunState === false ? {} : { readRunState }),
     get operations() {
-      return [...log];
+      return log.entries();
     },
     snapshot(): InMemoryStorageSnapshot {
       const copy = (table: TableName) => copyJson([...tables[table].values()]);

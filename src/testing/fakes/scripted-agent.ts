@@ -13,6 +13,7 @@ import type {
 } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
 import { abortableWait } from "./abortable-wait.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 import type { InMemoryGit } from "./in-memory-git.js";
 
 /** One commit a scripted agent makes. */
@@ -93,12 +94,12 @@ export interface ScriptedDispatch {
 /** The scripted {@link AgentDispatcher}, with its dispatch log and a way to change the script between calls. */
 export interface ScriptedAgent extends AgentDispatcher {
   /**
-   * Every start of the agent, in order (copies): one per execution id. A repeated call with an execution id
+   * Every start of the agent, in order (copies; the newest `log_limit`): one per execution id. A repeated call with an execution id
    * already started joins that run and lands in {@link ScriptedAgent.replays} instead; a call refused for an
    * already-aborted signal starts nothing and is not listed. Assert "dispatched once, never twice" with it.
    */
   readonly dispatches: readonly ScriptedDispatch[];
-  /** The execution ids of calls answered from an earlier start (idempotent replays), in call order. */
+  /** The execution ids of calls answered from an earlier start (idempotent replays), in call order (the newest `log_limit`). */
   readonly replays: readonly string[];
   /**
    * Replaces the steps of `cardId` (or of `"*"`); the next dispatch of the card(s) concerned plays the first
@@ -185,14 +186,18 @@ function defaultStep(request: AgentDispatchRequest): AgentScriptStep {
 export function createScriptedAgent(
   git: ScriptedAgentGit,
   script: AgentScript = {},
-  options: { readonly name?: string } = {},
+  options: {
+    readonly name?: string;
+    /** How many entries `dispatches` and `replays` keep, the newest (default {@link DEFAULT_LOG_LIMIT}). */
+    readonly log_limit?: number;
+  } = {},
 ): ScriptedAgent {
   const name = options.name ?? "scripted-agent";
   const steps = new Map<string, readonly AgentScriptStep[]>(Object.entries(script));
   /** Dispatches of each card since its steps were (re)set. */
   const played = new Map<string, number>();
-  const log: ScriptedDispatch[] = [];
-  const replayed: string[] = [];
+  const log = new BoundedLog<ScriptedDispatch>(options.log_limit ?? DEFAULT_LOG_LIMIT);
+  const replayed = new BoundedLog<string>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   /** The run of each execution id ever started; a repeated call joins it (the port is idempotent per id). */
   const runs = new Map<string, Promise<Result<AgentDispatchOutcome, PortError>>>();
   const cancelled = (): Result<never, PortError> =>
@@ -312,10 +317,10 @@ export function createScriptedAgent(
   return {
     name,
     get dispatches() {
-      return log.map((d) => ({ ...d }));
+      return log.entries().map((d) => ({ ...d }));
     },
     get replays() {
-      return [...replayed];
+      return replayed.entries();
     },
     setScript(cardId, next) {
       steps.set(cardId, [...next]);

@@ -9,6 +9,7 @@ import type {
 } from "../../ports/check-runner.js";
 import type { PortError } from "../../ports/port-error.js";
 import { abortableWait } from "./abortable-wait.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /** What one scripted check run ends with: a result, or the runner itself failing (a {@link PortError}). */
 export type ScriptedCheckOutcome = CheckRunResult | PortError;
@@ -31,6 +32,12 @@ export interface ScriptedCheckRunnerOptions {
   /** Adapter name (default `"scripted-check-runner"`). */
   readonly name?: string;
   /**
+   * How many entries its call log keeps, newest first dropped last (default {@link DEFAULT_LOG_LIMIT}): a
+   * long-lived fake holds bounded memory. `Infinity` keeps everything.
+   */
+  readonly log_limit?: number;
+
+  /**
    * Answers for one head sha, taking precedence over the script: `{ [head_sha]: { unit: "failed" } }` makes
    * `unit` fail on that commit only (the usual "fix pushed, checks rerun green" story).
    */
@@ -51,7 +58,10 @@ export interface ScriptedCheckRun {
 
 /** A {@link CheckRunner} that replays scripted results, with a log of what it ran. */
 export interface ScriptedCheckRunner extends CheckRunner {
-  /** Every run, in call order (copies). Assert "unit ran once on head X" with it. */
+  /**
+   * Every run, in call order (copies; the newest `log_limit`, default 10,000). Assert "unit ran once on head
+   * X" with it.
+   */
   readonly runs: readonly ScriptedCheckRun[];
   /**
    * Queues one-shot answers for `check_type`, consumed first-in first-out (one per run of that type, whatever
@@ -95,7 +105,7 @@ export function createScriptedCheckRunner(
 ): ScriptedCheckRunner {
   const standing: { [T in RunCheckType]?: ScriptedCheckEntry } = { ...script };
   const queues = new Map<RunCheckType, ScriptedCheckEntry[]>();
-  const log: ScriptedCheckRun[] = [];
+  const log = new BoundedLog<ScriptedCheckRun>(options.log_limit ?? DEFAULT_LOG_LIMIT);
 
   const choose = (request: CheckRunRequest): ScriptedCheckOutcome => {
     const queued = queues.get(request.check_type)?.shift();
@@ -144,7 +154,7 @@ export function createScriptedCheckRunner(
   return {
     name,
     get runs() {
-      return log.map((r) => ({ ...r }));
+      return log.entries().map((r) => ({ ...r }));
     },
     queue(check_type, ...entries) {
       queues.set(check_type, [...(queues.get(check_type) ?? []), ...entries]);
