@@ -239,6 +239,18 @@ function frozenCopy<T>(value: T): T {
   return Object.freeze(copy) as T;
 }
 
+/**
+ * A reader's own copy of a parsed record: every mutable object and array copied, deep-frozen subtrees (a
+ * record's snapshots, frozen when parsed) shared, since nobody can change them.
+ */
+function ownCopy<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) return value.map(ownCopy) as T;
+  const copy: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) copy[key] = ownCopy(inner);
+  return copy as T;
+}
+
 function cancelled(operation: string): PortError {
   return rungateError("cancelled", "aborted", { operation });
 }
@@ -277,16 +289,31 @@ function parseAt<S extends z.ZodType>(
  * A fresh, parsed copy of a stored record (snapshot fields come back deep-frozen). zod builds new objects and
  * arrays for every object, record and array it parses, so the result shares nothing with the stored row.
  */
+/**
+ * Each stored row parsed (and, for an assignment, its snapshot verified) once: rows are never edited in place
+ * (a write or `tamperRun` stores a new object), so the same row always reads the same. Records are parsed
+ * where they enter the store, not again on every read (a workflow run's lists are read on every card step,
+ * and re-parsing them made a 1,000-card run's per-card cost grow with its size); every read still hands out
+ * its own copy ({@link ownCopy}), as a database would.
+ */
+const parsedRows = new WeakMap<Raw, unknown>();
+
 function readStored<S extends z.ZodType>(
   schema: S,
   raw: Raw,
   table: TableName,
 ): Result<z.infer<S>, PortError> {
+  if (parsedRows.has(raw)) return ok(ownCopy(parsedRows.get(raw)) as z.infer<S>);
   const parsed = parseAt(schema, raw, [table, String(raw.id)], "invalid_stored_record");
-  // A card's snapshot is verified against its hash on every read, as a run's is by getRun.
-  return table === "assignments"
-    ? parsed.andThen((a) => verifyAssignmentSnapshot(a as CardAssignment).map(() => a))
-    : parsed;
+  // A card's snapshot is verified against its hash, as a run's is by getRun.
+  const verified =
+    table === "assignments"
+      ? parsed.andThen((a) => verifyAssignmentSnapshot(a as CardAssignment).map(() => a))
+      : parsed;
+  return verified.map((value) => {
+    parsedRows.set(raw, value);
+    return ownCopy(value);
+  });
 }
 
 function readAll<S extends z.ZodType>(
@@ -294,10 +321,15 @@ function readAll<S extends z.ZodType>(
   raws: readonly Raw[],
   table: TableName,
 ): Result<z.infer<S>[], PortError> {
-  return raws.reduce<Result<z.infer<S>[], PortError>>(
-    (acc, raw) => acc.andThen((list) => readStored(schema, raw, table).map((value) => [...list, value])),
-    ok([]),
-  );
+  // A loop, not a reduce that copies the list at each row: a run's lists are read on every card step, and a
+  // copy per row made a 1,000-card workflow run cubic.
+  const list: z.infer<S>[] = [];
+  for (const raw of raws) {
+    const value = readStored(schema, raw, table);
+    if (value.isErr()) return err(value.error);
+    list.push(value.value);
+  }
+  return ok(list);
 }
 
 function readResult(raw: RawWriteResult, replayed: boolean): Result<StorageWriteResult, PortError> {

@@ -105,13 +105,18 @@ describe("in-memory storage", () => {
     expect(read.run_input_snapshot).toEqual(run.run_input_snapshot);
   });
 
-  it("returns a fresh object on every read", async () => {
+  it("returns a fresh object on every read, sharing only what is frozen (the snapshots)", async () => {
     const storage = await seeded();
     const a = (await storage.getRun(run.id))._unsafeUnwrap();
     const b = (await storage.getRun(run.id))._unsafeUnwrap();
     expect(a).toEqual(b);
     expect(a).not.toBe(b);
-    expect(a.run_input_snapshot).not.toBe(b.run_input_snapshot);
+    // Parsed once, read many times: a snapshot is deep-frozen, so handing the same one out is safe.
+    expect(Object.isFrozen(a.run_input_snapshot)).toBe(true);
+    const [x] = (await storage.listAssignments(run.id))._unsafeUnwrap();
+    const [y] = (await storage.listAssignments(run.id))._unsafeUnwrap();
+    expect(x).not.toBe(y);
+    expect(x?.allowed_paths).not.toBe(y?.allowed_paths);
   });
 
   it("logs every port call, in order, with its input", async () => {
