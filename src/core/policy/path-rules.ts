@@ -84,9 +84,10 @@ interface GlobSource {
   readonly at: At;
 }
 
-/** A compiled glob with the regular expression sources its patterns compile to (for the combined index). */
+/** A compiled glob with its picomatch patterns and their regular expression sources (for the index). */
 interface Compiled extends GlobMatcher {
   readonly sources: readonly string[];
+  readonly patterns: readonly string[];
 }
 
 const NOCASE: { readonly [F in Field]: boolean } = { allowed: false, forbidden: true, protected: true };
@@ -119,7 +120,7 @@ function compileGlobAnew(raw: unknown, nocase: boolean): Result<Compiled, Omit<F
       const patterns = literal ? [glob, `${glob}/**`] : [glob];
       const test = picomatch(patterns, { ...MATCH_OPTIONS, nocase });
       const sources = patterns.map((p) => picomatch.makeRe(p, { ...MATCH_OPTIONS, nocase }).source);
-      return ok({ glob, test: (path: string) => test(path), sources });
+      return ok({ glob, test: (path: string) => test(path), sources, patterns });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       return err({
@@ -163,7 +164,7 @@ const quote = (s: string): string => JSON.stringify(s);
 
 function makeJudge(rules: { readonly [F in Field]: readonly Compiled[] }): (path: string) => PathVerdict {
   const allowedList = rules.allowed.map((c) => quote(c.glob)).join(", ");
-  // One combined expression per list instead of one matcher per glob (see glob-index.ts).
+  // An index per list (globs grouped by what a matching path must contain) instead of one matcher per glob.
   const index = {
     forbidden: firstMatchIndex(rules.forbidden, NOCASE.forbidden),
     allowed: firstMatchIndex(rules.allowed, NOCASE.allowed),
