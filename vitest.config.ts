@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // A secret in the environment the test workers start with, as a host's token is in its process's: the
@@ -11,6 +12,10 @@ export default defineConfig({
     // Memory claims (e.g. 100 MiB of check output held within a 64 KiB tail) measure after a forced GC, so
     // garbage not yet collected on a loaded machine does not count as held.
     execArgv: ["--expose-gc"],
+    // Vitest runs `cpus - 1` files at once by default: ONE on a 2-core machine, where much of the suite waits
+    // on child processes, git, Postgres and leases rather than computing. Two at least, so that the waiting
+    // overlaps (the suite is proven to pass beside CPU hogs on both cores, so the extra load is safe).
+    maxWorkers: Math.max(2, availableParallelism()),
     benchmark: { include: ["bench/**/*.bench.ts"] },
   },
 });

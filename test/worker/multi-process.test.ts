@@ -783,6 +783,29 @@ describe.skipIf(!url)(title, () => {
     const agentEvents = (d: Deployment, event: string) => agentLog(d).filter((l) => l.event === event).length;
 
     /**
+     * Stops process `pid` (SIGSTOP) at a moment when none of its connections (application `app`) is inside a
+     * transaction: one frozen mid-transaction would hold its card's row lock, and claimers pass a locked row
+     * by (`SKIP LOCKED`), so no heir could claim the card until Postgres ends that session. (A production
+     * deployment bounds that with `idle_in_transaction_session_timeout`; this test is about the fence.)
+     * Checked after the stop, and tried again after a short run when a transaction was open.
+     */
+    async function stopOutsideTransactions(pid: number, app: string): Promise<void> {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        process.kill(pid, "SIGSTOP");
+        // What it sent before the stop reaches the server first (a BEGIN in flight would open a transaction).
+        await sleep(100);
+        const { rows } = await admin.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND state <> 'idle'",
+          [app],
+        );
+        if (Number(rows[0]?.n ?? "1") === 0) return;
+        process.kill(pid, "SIGCONT");
+        await sleep(20 + attempt * 5);
+      }
+      throw new Error(`process ${pid} was inside a transaction at every one of 50 stops`);
+    }
+
+    /**
      * The issue's fault: a worker frozen (SIGSTOP) while its agent runs, for longer than its lease; another
      * process takes the card over; the frozen one is resumed. `twin`: the other process is a restart of the
      * frozen one's pod, with the same worker id. The store answers the frozen worker's renewals late (8 s), so
@@ -808,7 +831,7 @@ describe.skipIf(!url)(title, () => {
       await until("the agent's start", 120_000, () => agentEvents(d, "start") === 1);
       const pid = frozen.child.pid ?? -1;
       // The worker alone: its agent runs in its own process group.
-      process.kill(pid, "SIGSTOP");
+      await stopOutsideTransactions(pid, "frozen");
       const stoppedAt = Date.now();
       const heir = spawnWorker(d, twin ? "pod-0" : "heir", {
         lease_ms: LEASE_MS,
@@ -818,7 +841,16 @@ describe.skipIf(!url)(title, () => {
       });
       // The heir took the execution over (the store's word, not the frozen pid's) and runs its own attempt
       // while the frozen worker is still stopped (state T).
-      await until("the heir's own agent", 120_000, () => agentEvents(d, "start") === 2);
+      let heirEnded: unknown = null;
+      void heir.first("report").then((line) => {
+        heirEnded = line ?? "exited without a report";
+      });
+      await until("the heir's own agent", 120_000, () => {
+        if (heirEnded !== null && agentEvents(d, "start") < 2) {
+          throw new Error(`the heir stopped before starting an agent: ${JSON.stringify(heirEnded)}`);
+        }
+        return agentEvents(d, "start") === 2;
+      });
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       expect(stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3)).toBe("T");
       // Now the frozen worker wakes up, mid-attempt of the heir, with a card it no longer holds.
