@@ -31,7 +31,11 @@ export interface AgentScriptCommit {
 
 /** What a scripted agent does on one dispatch, in this order: fail, wait, commit, leave files uncommitted, report. */
 export interface AgentScriptStep {
-  /** Commits made in the assignment's worktree through the fake git, in order. */
+  /**
+   * Commits made in the assignment's worktree through the fake git, in order. A commit that would change
+   * nothing (its files already hold that content: a step played again on a redispatch) is skipped, as an agent
+   * finding its work done would make no commit; the orchestrator then judges what the branch holds.
+   */
   readonly commits?: readonly AgentScriptCommit[];
   /** Files written into the worktree and left uncommitted (after the commits). */
   readonly uncommitted?: Readonly<Record<string, string>>;
@@ -284,6 +288,7 @@ export function createScriptedAgent(
     if (worktree === null)
       return err(failure("dispatch", `assignment ${assignment.id} has no worktree_path`));
     const commits = step.commits ?? [];
+    let made = 0;
     for (const [i, commit] of commits.entries()) {
       for (const [path, content] of Object.entries(commit.files)) {
         progress(`${content === null ? "deleting" : "writing"} ${path}`);
@@ -294,7 +299,12 @@ export function createScriptedAgent(
         message: commit.message ?? `scripted commit ${i + 1} for card ${assignment.card_id}`,
         ...(commit.branch !== undefined ? { branch: commit.branch } : {}),
       });
+      if (sha.isErr() && sha.error.code === "nothing_to_commit") {
+        progress(`nothing to commit for commit ${i + 1}: the files already hold it`);
+        continue;
+      }
       if (sha.isErr()) return err(sha.error);
+      made += 1;
       progress(`committed ${sha.value}`);
     }
     if (step.uncommitted) {
@@ -309,7 +319,7 @@ export function createScriptedAgent(
       outcome,
       exit_code: step.exit_code ?? DEFAULT_EXIT_CODES[outcome],
       summary:
-        step.summary ?? `scripted agent made ${commits.length} commit${commits.length === 1 ? "" : "s"}`,
+        step.summary ?? `scripted agent made ${made} commit${made === 1 ? "" : "s"}`,
       ...step.report,
     });
   };

@@ -214,6 +214,19 @@ describe("scripted agent", () => {
       expect(w.agent.dispatches.map((d) => d.step)).toEqual([0, 1, 1, 0]);
     });
 
+    it("skips a commit that would change nothing when its step is played again (a redispatch), making none", async () => {
+      const w = await world({ [CARD]: [{ commits: [{ files: { "src/a.ts": "a\n" } }] }] });
+      const request = await w.request();
+      expect((await w.agent.dispatch(request))._unsafeUnwrap().summary).toBe("scripted agent made 1 commit");
+      const head = await w.head(request);
+      const again = await w.agent.dispatch({ ...request, execution_id: `${request.execution_id}-2` });
+      expect(again._unsafeUnwrap()).toMatchObject({
+        outcome: "committed",
+        summary: "scripted agent made 0 commits",
+      });
+      expect(await w.head(request)).toBe(head);
+    });
+
     it("starts again from the first step after setScript", async () => {
       const w = await world({ [CARD]: [{ outcome: "agent_error" }] });
       await w.agent.dispatch(await w.request());
