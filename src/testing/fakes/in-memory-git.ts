@@ -23,8 +23,8 @@ export interface InMemoryGitOptions {
    */
   readonly now?: () => string;
   /**
-   * How many entries its call log keeps, newest first dropped last (default {@link DEFAULT_LOG_LIMIT}): a
-   * long-lived fake holds bounded memory. `Infinity` keeps everything.
+   * How many entries its call log keeps, the newest (default {@link DEFAULT_LOG_LIMIT}): a long-lived fake
+   * holds bounded memory. `Infinity` keeps everything.
    */
   readonly log_limit?: number;
 }

@@ -123,11 +123,10 @@ export interface InMemoryStorageOptions {
   /** Offer the lease capability `leases` (default `true`); `false` models a single-process store without it. */
   readonly leases?: boolean;
   /**
-   * How many entries its call log keeps, newest first dropped last (default {@link DEFAULT_LOG_LIMIT}): a
-   * long-lived fake holds bounded memory. `Infinity` keeps everything.
+   * How many entries its call log keeps, the newest (default {@link DEFAULT_LOG_LIMIT}): a long-lived fake
+   * holds bounded memory. `Infinity` keeps everything.
    */
   readonly log_limit?: number;
-
   /**
    * Offer `readRunState` (default `true`); `false` models a store without it, so callers' fallback to the six
    * reads can be tested.
@@ -286,18 +285,17 @@ function parseAt<S extends z.ZodType>(
 }
 
 /**
- * A fresh, parsed copy of a stored record (snapshot fields come back deep-frozen). zod builds new objects and
- * arrays for every object, record and array it parses, so the result shares nothing with the stored row.
- */
-/**
  * Each stored row parsed (and, for an assignment, its snapshot verified) once: rows are never edited in place
  * (a write or `tamperRun` stores a new object), so the same row always reads the same. Records are parsed
  * where they enter the store, not again on every read (a workflow run's lists are read on every card step,
- * and re-parsing them made a 1,000-card run's per-card cost grow with its size); every read still hands out
- * its own copy ({@link ownCopy}), as a database would.
+ * and re-parsing them made a 1,000-card run's per-card cost grow with its size).
  */
 const parsedRows = new WeakMap<Raw, unknown>();
 
+/**
+ * A parsed copy of a stored record, the reader's own ({@link ownCopy}: it shares only the deep-frozen snapshot
+ * fields with other reads), as a database would hand out.
+ */
 function readStored<S extends z.ZodType>(
   schema: S,
   raw: Raw,

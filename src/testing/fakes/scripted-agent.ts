@@ -318,8 +318,7 @@ export function createScriptedAgent(
     return ok({
       outcome,
       exit_code: step.exit_code ?? DEFAULT_EXIT_CODES[outcome],
-      summary:
-        step.summary ?? `scripted agent made ${made} commit${made === 1 ? "" : "s"}`,
+      summary: step.summary ?? `scripted agent made ${made} commit${made === 1 ? "" : "s"}`,
       ...step.report,
     });
   };

@@ -32,8 +32,8 @@ export interface ScriptedCheckRunnerOptions {
   /** Adapter name (default `"scripted-check-runner"`). */
   readonly name?: string;
   /**
-   * How many entries its call log keeps, newest first dropped last (default {@link DEFAULT_LOG_LIMIT}): a
-   * long-lived fake holds bounded memory. `Infinity` keeps everything.
+   * How many entries its call log keeps, the newest (default {@link DEFAULT_LOG_LIMIT}): a long-lived fake
+   * holds bounded memory. `Infinity` keeps everything.
    */
   readonly log_limit?: number;
 
