@@ -4,4 +4,11 @@
  *
  * @packageDocumentation
  */
-export { runWorker, WorkerOptions, type WorkerReport } from "./run-worker.js";
+export {
+  MAX_REPORTED_CLAIMS,
+  MAX_REPORTED_ERRORS,
+  runWorker,
+  WorkerOptions,
+  type WorkerReport,
+  type WorkerWarning,
+} from "./run-worker.js";

@@ -58,6 +58,12 @@ export const WorkerOptions = z.object({
       message: "on_warning must be a function",
     })
     .optional(),
+  /** Told of each failure as it happens (the report keeps only the newest {@link MAX_REPORTED_ERRORS}). */
+  on_error: z
+    .custom<(error: RungateError) => void>((value) => typeof value === "function", {
+      message: "on_error must be a function",
+    })
+    .optional(),
   /** The orchestrator's `status_target_url`: the link of the commit statuses this worker publishes. */
   status_target_url: z.url().max(2_000).nullable().default(null),
   ...RedactionOptions,
@@ -81,17 +87,30 @@ export interface WorkerWarning {
 /** At most this many warnings are kept in a report (a skewed clock would otherwise add one per claim forever). */
 const MAX_REPORTED_WARNINGS = 100;
 
+/**
+ * At most this many failures are kept in a report, the newest: a worker that runs for months against a store
+ * that keeps failing would otherwise hold every failure until it stops. `on_error` hears of each one.
+ */
+export const MAX_REPORTED_ERRORS = 1_000;
+
+/** At most this many claimed card ids are kept in a report, the newest (`claimed_total` counts them all). */
+export const MAX_REPORTED_CLAIMS = 10_000;
+
 /** What a worker did before it stopped. */
 export interface WorkerReport {
   readonly worker_id: string;
-  /** Cards this worker claimed and drove. */
+  /** Cards this worker claimed and drove, in order (the newest {@link MAX_REPORTED_CLAIMS}). */
   readonly claimed: readonly string[];
+  /** How many claims it made in all. */
+  readonly claimed_total: number;
   /**
-   * Failures met on the way: drives that failed, and lease renewals that failed (`lease_lost` among them).
-   * A card whose drive failed is not released: it becomes claimable again when its lease expires (`lease_ms`
-   * after the last renewal), by this worker or another.
+   * Failures met on the way: drives that failed, and lease renewals that failed (`lease_lost` among them),
+   * the newest {@link MAX_REPORTED_ERRORS}. A card whose drive failed is not released: it becomes claimable
+   * again when its lease expires (`lease_ms` after the last renewal), by this worker or another.
    */
   readonly errors: readonly RungateError[];
+  /** Failures met but no longer in `errors` (older than the newest {@link MAX_REPORTED_ERRORS}). */
+  readonly errors_dropped: number;
   /** What it noticed (the first {@link MAX_REPORTED_WARNINGS}); each was also given to `on_warning`. */
   readonly warnings: readonly WorkerWarning[];
 }
@@ -171,8 +190,16 @@ export async function runWorker(
       ...(o.check_timeout_ms === undefined ? {} : { check_timeout_ms: o.check_timeout_ms }),
     },
   };
-  const claimed: string[] = [];
-  const errors: RungateError[] = [];
+  const claimed = new NewestKept<string>(MAX_REPORTED_CLAIMS);
+  const failures = new NewestKept<RungateError>(MAX_REPORTED_ERRORS);
+  const errors = {
+    push(...met: RungateError[]) {
+      for (const error of met) {
+        failures.push(error);
+        o.on_error?.(error);
+      }
+    },
+  };
   const warnings: WorkerWarning[] = [];
   // When this worker last caught runs up (see catchUpRuns): when idle, at most once per `lease_ms`.
   let caughtUp = Number.NEGATIVE_INFINITY;
@@ -248,13 +275,35 @@ export async function runWorker(
       if (!failed) await leases.releaseLease({ assignment_id, token });
     }
   }
-  return ok({ worker_id, claimed, errors, warnings });
+  return ok({
+    worker_id,
+    claimed: claimed.entries(),
+    claimed_total: claimed.total,
+    errors: failures.entries(),
+    errors_dropped: failures.total - failures.entries().length,
+    warnings,
+  });
 }
 
 /** The claim this process records its executions under while it holds the card's lease `token`. */
 function dispatchClaim(token: string): DispatchClaim {
   const me = currentProcessIdentity();
   return { lease_token: token, pid: process.pid, ...me };
+}
+
+/** The newest `limit` of what was pushed, dropping the oldest in batches (amortised O(1) a push). */
+class NewestKept<T> {
+  #items: T[] = [];
+  total = 0;
+  constructor(readonly limit: number) {}
+  push(item: T): void {
+    this.total += 1;
+    this.#items.push(item);
+    if (this.#items.length >= 2 * this.limit) this.#items = this.#items.slice(-this.limit);
+  }
+  entries(): T[] {
+    return this.#items.slice(-this.limit);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { errAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
-import { rungateError } from "../../src/core/errors.js";
+import { type RungateError, rungateError } from "../../src/core/errors.js";
 import { createOrchestrator } from "../../src/index.js";
 import type { AgentDispatchRequest } from "../../src/ports/agent-dispatcher.js";
 import {
@@ -11,7 +11,7 @@ import {
   policyFixture,
   runInputFixture,
 } from "../../src/testing/index.js";
-import { runWorker } from "../../src/worker/index.js";
+import { MAX_REPORTED_ERRORS, runWorker } from "../../src/worker/index.js";
 
 function workflow(n: number, run: number) {
   return {
@@ -239,6 +239,53 @@ describe("runWorker", () => {
       [executions[0]?.id, true],
     ]);
   });
+
+  it("keeps only the newest failures in its report, telling on_error of each one", async () => {
+    const causeOf = (error: RungateError) => ("cause" in error.detail ? String(error.detail.cause) : "");
+    const ports = createInMemoryPorts();
+    const leases = ports.storage.leases;
+    if (!leases) throw new Error("the fake has leases");
+    let failed = 0;
+    const broken = {
+      ...ports,
+      storage: Object.assign(Object.create(ports.storage), {
+        leases: {
+          ...leases,
+          claimNextAssignment: () =>
+            errAsync(
+              rungateError("port_failure", "query_failed", {
+                port: "StoragePort",
+                adapter: "broken",
+                operation: "claimNextAssignment",
+                retryable: true,
+                cause: `failure ${++failed}`,
+              }),
+            ),
+        },
+      }),
+    };
+    const stop = new AbortController();
+    const heard: string[] = [];
+    const report = (
+      await runWorker(
+        broken,
+        {
+          poll_ms: 1,
+          on_error: (error) => {
+            heard.push(causeOf(error));
+            if (heard.length === MAX_REPORTED_ERRORS + 500) stop.abort();
+          },
+        },
+        stop.signal,
+      )
+    )._unsafeUnwrap();
+    expect(heard).toHaveLength(MAX_REPORTED_ERRORS + 500);
+    expect(report.errors).toHaveLength(MAX_REPORTED_ERRORS);
+    expect(report.errors_dropped).toBe(500);
+    // The newest are kept.
+    expect(report.errors.map(causeOf)).toEqual(heard.slice(500));
+    expect(report.claimed_total).toBe(0);
+  }, 60_000);
 
   it("stops when asked, releasing nothing it does not hold", async () => {
     const ports = createInMemoryPorts({ checks: {} });
