@@ -46,16 +46,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createOrchestrator } from "../src/index.js";
 import { openRealPorts, sharedPaths } from "../test/worker/fixtures/real-ports.js";
-import { createWorkflowRuns } from "../test/worker/fixtures/workflow-runs.js";
-
-function knob(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
+import { createWorkflowRuns, knob } from "../test/worker/fixtures/workflow-runs.js";
 
 const CARDS = knob("BENCH_CARDS", 40);
 const CARDS_PER_RUN = knob("BENCH_CARDS_PER_RUN", 10);

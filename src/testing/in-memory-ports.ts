@@ -1,5 +1,5 @@
+import { DEFAULT_LOG_LIMIT } from "../internal/bounded/bounded-log.js";
 import type { RungatePorts } from "../ports/ports.js";
-import { DEFAULT_LOG_LIMIT } from "./fakes/bounded-log.js";
 import { type CollectingEventSink, createCollectingEventSink } from "./fakes/collecting-event-sink.js";
 import { createInMemoryGit, type InMemoryGit } from "./fakes/in-memory-git.js";
 import {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-export { DEFAULT_LOG_LIMIT } from "./fakes/bounded-log.js";
+export { DEFAULT_LOG_LIMIT } from "../internal/bounded/bounded-log.js";
 export {
   type CollectingEventSink,
   type CollectingEventSinkOptions,

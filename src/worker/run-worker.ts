@@ -6,6 +6,7 @@ import { toFieldIssues } from "../core/parse.js";
 import type { DispatchClaim } from "../core/schemas/agent-execution.js";
 import type { AssignmentPhase } from "../core/schemas/phases.js";
 import { currentProcessIdentity } from "../internal/agent-dispatch/process-identity.js";
+import { BoundedLog } from "../internal/bounded/bounded-log.js";
 import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
@@ -190,8 +191,8 @@ export async function runWorker(
       ...(o.check_timeout_ms === undefined ? {} : { check_timeout_ms: o.check_timeout_ms }),
     },
   };
-  const claimed = new NewestKept<string>(MAX_REPORTED_CLAIMS);
-  const failures = new NewestKept<RungateError>(MAX_REPORTED_ERRORS);
+  const claimed = new BoundedLog<string>(MAX_REPORTED_CLAIMS);
+  const failures = new BoundedLog<RungateError>(MAX_REPORTED_ERRORS);
   const errors = {
     push(...met: RungateError[]) {
       for (const error of met) {
@@ -280,7 +281,7 @@ export async function runWorker(
     claimed: claimed.entries(),
     claimed_total: claimed.total,
     errors: failures.entries(),
-    errors_dropped: failures.total - failures.entries().length,
+    errors_dropped: failures.dropped,
     warnings,
   });
 }
@@ -289,21 +290,6 @@ export async function runWorker(
 function dispatchClaim(token: string): DispatchClaim {
   const me = currentProcessIdentity();
   return { lease_token: token, pid: process.pid, ...me };
-}
-
-/** The newest `limit` of what was pushed, dropping the oldest in batches (amortised O(1) a push). */
-class NewestKept<T> {
-  #items: T[] = [];
-  total = 0;
-  constructor(readonly limit: number) {}
-  push(item: T): void {
-    this.total += 1;
-    this.#items.push(item);
-    if (this.#items.length >= 2 * this.limit) this.#items = this.#items.slice(-this.limit);
-  }
-  entries(): T[] {
-    return this.#items.slice(-this.limit);
-  }
 }
 
 /**

@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PostgresStorage } from "../../src/adapters/postgres/index.js";
 import { createOrchestrator, type RungatePorts } from "../../src/index.js";
 import { openRealPorts, sharedPaths } from "./fixtures/real-ports.js";
-import { createWorkflowRuns, PROJECT_ID } from "./fixtures/workflow-runs.js";
+import { createWorkflowRuns, knob, PROJECT_ID } from "./fixtures/workflow-runs.js";
 
 /**
  * rungate workers as real OS processes (`node --import tsx test/worker/fixtures/worker-process.ts`) sharing one
@@ -46,15 +46,6 @@ const title = url
  */
 const DEFAULT_SOAK_ASSIGNMENTS = 200;
 const DEFAULT_KILL_TRIALS = 20;
-
-function knob(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const SOAK_ASSIGNMENTS = knob("RUNGATE_SOAK_ASSIGNMENTS", DEFAULT_SOAK_ASSIGNMENTS);
 const KILL_TRIALS = knob("RUNGATE_KILL_TRIALS", DEFAULT_KILL_TRIALS);

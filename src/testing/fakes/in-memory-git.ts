@@ -1,6 +1,7 @@
 import { err, errAsync, ok, okAsync, Result, type ResultAsync } from "neverthrow";
 import { rungateError } from "../../core/errors.js";
 import type { ChangedFile } from "../../core/schemas/changed-file.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
 import type {
   AgentWorkFinding,
   CheckTreeState,
@@ -11,7 +12,6 @@ import type {
   ImportedWork,
 } from "../../ports/git-port.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
-import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /** Options of {@link createInMemoryGit}. */
 export interface InMemoryGitOptions {

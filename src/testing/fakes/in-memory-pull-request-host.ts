@@ -1,5 +1,6 @@
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { rungateError } from "../../core/errors.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type {
   CommitStatusInput,
@@ -8,7 +9,6 @@ import type {
   PullRequestHost,
   ReviewRequestInput,
 } from "../../ports/pull-request-host.js";
-import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /** A pull request as the fake stores it: what the host reports plus what it was opened with. */
 export interface FakePullRequest extends HostedPullRequest {

@@ -24,6 +24,7 @@ import {
   runMatchesListQuery,
 } from "../../core/schemas/run-list.js";
 import { changedFrozenField, snapshotImmutable } from "../../core/snapshot/frozen-fields.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
 import { createRunChangeListeners } from "../../internal/run-changes/run-change-listeners.js";
 import type { Clock } from "../../ports/clock.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
@@ -37,7 +38,6 @@ import type {
   StoredRunState,
   VersionedWrite,
 } from "../../ports/storage-port.js";
-import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /**
  * A record as the fake stores it: the output of parsing what the caller wrote (zod builds new containers, so

@@ -4,6 +4,7 @@ import { rungateError } from "../../core/errors.js";
 import { type AgentLimits, NO_AGENT_LIMITS } from "../../core/policy/agent-budget.js";
 import type { AgentOutcome, AgentUsage } from "../../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../../core/schemas/card-assignment.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
 import type {
   AgentDispatcher,
   AgentDispatchOptions,
@@ -13,7 +14,6 @@ import type {
 } from "../../ports/agent-dispatcher.js";
 import type { PortError } from "../../ports/port-error.js";
 import { abortableWait } from "./abortable-wait.js";
-import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 import type { InMemoryGit } from "./in-memory-git.js";
 
 /** One commit a scripted agent makes. */

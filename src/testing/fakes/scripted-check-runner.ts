@@ -1,6 +1,7 @@
 import { err, ok, type Result, ResultAsync } from "neverthrow";
 import { rungateError } from "../../core/errors.js";
 import type { RunCheckType } from "../../core/schemas/check-type.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
 import type {
   CheckRunner,
   CheckRunOptions,
@@ -9,7 +10,6 @@ import type {
 } from "../../ports/check-runner.js";
 import type { PortError } from "../../ports/port-error.js";
 import { abortableWait } from "./abortable-wait.js";
-import { BoundedLog, DEFAULT_LOG_LIMIT } from "./bounded-log.js";
 
 /** What one scripted check run ends with: a result, or the runner itself failing (a {@link PortError}). */
 export type ScriptedCheckOutcome = CheckRunResult | PortError;

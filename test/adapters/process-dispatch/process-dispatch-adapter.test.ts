@@ -101,6 +101,13 @@ async function plantMarker(
   );
 }
 
+/** A live process standing for an execution's owner, with its true identity (pid, host, boot, start time). */
+function liveOwner() {
+  const child = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"], { reject: false });
+  const pid = child.pid ?? 0;
+  return { child, pid, identity: { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) } };
+}
+
 /** A process leading its own group, as an agent of execution `id` started by a dispatcher would. */
 function agentGroup(id: string) {
   return execa(NODE, ["-e", "setInterval(() => {}, 1000)"], {
@@ -531,17 +538,15 @@ describe("agent dispatch: once per execution id", () => {
   it("still waits for a live owner recorded with its true identity", async () => {
     const { request } = await prepared();
     const { dispatcher, runCount, dir } = await standInDispatcher();
-    const sleeper = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"]);
+    const { child, pid, identity } = liveOwner();
     try {
-      const pid = sleeper.pid ?? 0;
-      const owner = { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) };
-      await plantMarker(dir, request, { owner_pid: pid, head_before: null, owner });
+      await plantMarker(dir, request, { owner_pid: pid, head_before: null, owner: identity });
       const error = (await dispatcher.dispatch(request))._unsafeUnwrapErr();
       expect(error).toMatchObject({ kind: "port_failure", detail: { retryable: true } });
       expect(runCount()).toBe(0);
     } finally {
-      sleeper.kill("SIGKILL");
-      await sleeper.catch(() => undefined);
+      child.kill("SIGKILL");
+      await child;
     }
   });
 
@@ -549,11 +554,9 @@ describe("agent dispatch: once per execution id", () => {
     const { request } = await prepared();
     const { dispatcher, runCount, dir } = await standInDispatcher();
     // A frozen owner (alive, its true identity recorded) and the agent group it started.
-    const owner = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"], { reject: false });
+    const { child: owner, pid, identity } = liveOwner();
     const agent = agentGroup(request.execution_id);
     try {
-      const pid = owner.pid ?? 0;
-      const identity = { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) };
       await plantMarker(dir, request, {
         owner_pid: pid,
         head_before: null,
@@ -582,10 +585,8 @@ describe("agent dispatch: once per execution id", () => {
   it("does not start an execution taken over from a live owner that had not spawned yet (woken, it would)", async () => {
     const { request } = await prepared();
     const { dispatcher, runCount, dir } = await standInDispatcher();
-    const owner = execa(NODE, ["-e", "setTimeout(() => {}, 30000)"], { reject: false });
+    const { child: owner, pid, identity } = liveOwner();
     try {
-      const pid = owner.pid ?? 0;
-      const identity = { ...currentProcessIdentity(), start_ticks: processStartTicks(pid) };
       await plantMarker(dir, request, {
         owner_pid: pid,
         head_before: null,

@@ -2,10 +2,10 @@
 export const DEFAULT_LOG_LIMIT = 10_000;
 
 /**
- * A fake's call log that keeps only its newest `limit` entries, so that one set of fakes shared by a long
- * suite (or a benchmark of 100,000 lifecycles) holds bounded memory: the logs are for a test's assertions on
- * what it just did, not a history. Older entries are dropped in batches (amortised O(1) per entry); a
- * `limit` of `Infinity` keeps everything.
+ * A log that keeps only its newest `limit` entries: the fakes' call logs (a set of fakes shared by a long
+ * suite holds bounded memory; the logs are for a test's assertions on what it just did, not a history) and a
+ * long-running worker's report. Older entries are dropped in batches (amortised O(1) per entry); a `limit` of
+ * `Infinity` keeps everything.
  */
 export class BoundedLog<T> {
   readonly #limit: number;
@@ -31,6 +31,11 @@ export class BoundedLog<T> {
   entries(): T[] {
     const over = this.#entries.length - this.#limit;
     return over > 0 ? this.#entries.slice(over) : [...this.#entries];
+  }
+
+  /** How many entries were ever appended. */
+  get total(): number {
+    return this.#dropped + this.#entries.length;
   }
 
   /** How many entries were ever appended and are no longer returned by {@link entries}. */
