@@ -123,7 +123,7 @@ async function fromExisting(
     await removeMarker(request.path);
     return null;
   }
-  if (!existing.spawning) {
+  if (standing === "superseded") {
     // Taken over from an owner that still exists but lost its lease before starting Claude Code: woken, it
     // would start it, so it is not started here too; another attempt follows.
     const result = ok(supersededBeforeStart(existing));

@@ -177,7 +177,7 @@ export function createCodexDispatcher(config: CodexDispatcherConfigInput = {}): 
       await removeMarker(path);
       return "start";
     }
-    if (!marker.spawning) {
+    if (standing === "superseded") {
       // Taken over from an owner that still exists but lost its lease before starting `codex`: woken, it
       // would start it, so it is not started here too; another attempt follows.
       return finishMarker(path, marker, ok(supersededBeforeStart(marker)));

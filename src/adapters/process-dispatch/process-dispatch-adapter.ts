@@ -154,14 +154,15 @@ export function createProcessDispatcher(settings: ProcessDispatcherSettings): Ag
     if (marker.result !== null) {
       return replayDispatchResult(marker.result);
     }
-    if (judgeOpenMarker(marker, request.takeover) === "running") {
+    const standing = judgeOpenMarker(marker, request.takeover);
+    if (standing === "running") {
       return fail(
         "dispatch",
         `execution ${marker.execution_id} is being run by process ${marker.owner_pid}; try again once it ends`,
         true,
       );
     }
-    if (!marker.spawning) return finish(path, marker, ok(supersededBeforeStart(marker)));
+    if (standing === "superseded") return finish(path, marker, ok(supersededBeforeStart(marker)));
     // The process that ran it died before recording the end: never start it again; whatever the agent
     // left running is an orphan and goes (with its context file), and the outcome is read from git.
     if (marker.agent_pgid !== null && isOrphanOf(marker.agent_pgid, marker.execution_id)) {

@@ -113,25 +113,27 @@ export function ownerRuns(marker: ExecutionMarker): boolean {
  * Where an execution whose marker holds no result stands, for a dispatch that finds it:
  * - `running`: its owner still runs it (try again once it ends);
  * - `never_started`: its owner is gone and had not started the agent (this dispatch may start it);
+ * - `superseded`: taken over (`takeover`) from an owner that still exists and had not started the agent: a
+ *   frozen owner that wakes would go on to start it, so it is not started here too (answer
+ *   {@link supersededBeforeStart});
  * - `orphaned`: its owner is gone and the agent may have started (stop what is left; never start it afresh).
  *
  * With `takeover` (the store says the owner's lease passed: `AgentDispatchRequest.takeover`) the owner is
- * gone whatever its pid shows. A marker it claimed but had not yet spawned from is then `orphaned` while its
- * process still exists: a frozen owner that wakes would go on to start its agent, so the execution must not
- * also be started here.
+ * gone whatever its pid shows.
  */
 export function judgeOpenMarker(
   marker: ExecutionMarker,
   takeover: boolean | undefined,
-): "running" | "never_started" | "orphaned" {
+): "running" | "never_started" | "superseded" | "orphaned" {
   const runs = ownerRuns(marker);
   if (runs && takeover !== true) return "running";
-  return marker.spawning || runs ? "orphaned" : "never_started";
+  if (marker.spawning) return "orphaned";
+  return runs ? "superseded" : "never_started";
 }
 
 /**
- * The answer for an `orphaned` execution whose owner had not yet started the agent (see
- * {@link judgeOpenMarker}): `interrupted`, with nothing started, so that another attempt follows.
+ * The answer for a `superseded` execution (see {@link judgeOpenMarker}): `interrupted`, with nothing started,
+ * so that another attempt follows.
  */
 export function supersededBeforeStart(marker: ExecutionMarker): AgentDispatchOutcome {
   return {
