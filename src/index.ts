@@ -36,3 +36,22 @@ export {
   VerifyEvidenceInput,
 } from "./orchestrator/index.js";
 export type * from "./ports/index.js";
+/**
+ * neverthrow's Result helpers, re-exported so that adapter authors build their `Result`s with the copy rungate
+ * itself uses: nothing more to install, no second copy at another version. A `neverthrow` of your own works
+ * too while its major version is rungate's (8).
+ */
+export {
+  type Err,
+  err,
+  errAsync,
+  fromPromise,
+  fromSafePromise,
+  fromThrowable,
+  type Ok,
+  ok,
+  okAsync,
+  Result,
+  ResultAsync,
+  safeTry,
+} from "neverthrow";
