@@ -18,7 +18,9 @@ const rows = Object.entries(ENTRIES).map(([subpath, [name]]) => {
   return `| \`${specifier}\` | ${kb(js.length)} | ${kb(gzipSync(js).length)} | ${cjs} | ${kb(size(`${name}.js.map`))} | ${kb(size(`${name}.d.ts`))} |`;
 });
 
-const [pack] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: root, encoding: "utf8" }));
+const [pack] = JSON.parse(
+  execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: root, encoding: "utf8" }),
+);
 const maps = pack.files.filter((f) => f.path.endsWith(".map")).reduce((sum, f) => sum + f.size, 0);
 const version = JSON.parse(readFileSync(new URL("package.json", root), "utf8")).version;
 const table = [
@@ -36,7 +38,8 @@ if (process.argv.includes("--write")) {
   const doc = readFileSync(docUrl, "utf8");
   const start = "<!-- packed-size:start -->";
   const end = "<!-- packed-size:end -->";
-  if (!doc.includes(start) || !doc.includes(end)) throw new Error(`docs/benchmarks.md lacks ${start} … ${end}`);
+  if (!doc.includes(start) || !doc.includes(end))
+    throw new Error(`docs/benchmarks.md lacks ${start} … ${end}`);
   const before = doc.slice(0, doc.indexOf(start) + start.length);
   const after = doc.slice(doc.indexOf(end));
   writeFileSync(docUrl, `${before}\n${table}\n${after}`);
