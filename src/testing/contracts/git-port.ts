@@ -1,7 +1,6 @@
-import type { ResultAsync } from "neverthrow";
 import { describe, expect, it } from "vitest";
 import type { GitPort } from "../../ports/git-port.js";
-import type { PortError } from "../../ports/port-error.js";
+import { errOf, okOf, tracePortCalls } from "./port-calls.js";
 
 /**
  * What {@link describeGitPortContract} needs to exercise a {@link GitPort}: the adapter plus the two things
@@ -41,26 +40,6 @@ export interface GitPortContractOptions {
   readonly make: () => Promise<GitPortHarness> | GitPortHarness;
 }
 
-/** The value of an ok result; fails the test with the error's message otherwise. */
-function expectOk<T>(result: ResultAsync<T, PortError>): Promise<T> {
-  return result.match(
-    (value) => value,
-    (error) => {
-      throw new Error(`expected ok, got ${error.kind} (${error.code}): ${error.message}`);
-    },
-  );
-}
-
-/** The error of a failed result; fails the test when it succeeded. */
-function expectErr<T>(result: ResultAsync<T, PortError>): Promise<PortError> {
-  return result.match(
-    (value) => {
-      throw new Error(`expected an error, got ok: ${JSON.stringify(value)}`);
-    },
-    (error) => error,
-  );
-}
-
 /** Run-unique prefix so adapters that share a root directory never see another run's projects. */
 const RUN_TOKEN = Math.floor(Math.random() * 0xffffff)
   .toString(16)
@@ -98,7 +77,11 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       return async () => {
         const harness = await options.make();
         try {
-          await body(harness);
+          // The harness itself stays the user's object (its methods see it); only `port` is traced.
+          const traced: GitPortHarness = Object.create(harness, {
+            port: { value: tracePortCalls(harness.port, "git"), enumerable: true },
+          });
+          await body(traced);
         } finally {
           await harness.cleanup?.();
         }
@@ -109,7 +92,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
     async function freshClone(harness: GitPortHarness) {
       const repo_url = await harness.createRemote(BASE_FILES);
       const project_id = nextProjectId();
-      const clone = await expectOk(harness.port.ensureClone({ project_id, repo_url }));
+      const clone = await okOf(harness.port.ensureClone({ project_id, repo_url }));
       return { repo_url, project_id, clone_path: clone.clone_path };
     }
 
@@ -118,10 +101,8 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       const { port } = harness;
       const cloned = await freshClone(harness);
       const { clone_path } = cloned;
-      const { base_sha } = await expectOk(
-        port.createFeatureBranch({ clone_path, branch, base_branch: "main" }),
-      );
-      const { worktree_path } = await expectOk(
+      const { base_sha } = await okOf(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
+      const { worktree_path } = await okOf(
         port.createWorktree({ clone_path, branch, assignment_id: assignment }),
       );
       return { ...cloned, branch, base_sha, worktree_path };
@@ -138,7 +119,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       message: string,
     ): Promise<string> {
       const sha = await harness.commit(card.worktree_path, files, message);
-      const imported = await expectOk(harness.port.importWork(card));
+      const imported = await okOf(harness.port.importWork(card));
       expect(imported.findings).toEqual([]);
       expect(imported.head_sha).toBe(sha);
       return sha;
@@ -150,8 +131,8 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         withHarness(async (harness) => {
           const repo_url = await harness.createRemote(BASE_FILES);
           const project_id = nextProjectId();
-          const first = await expectOk(harness.port.ensureClone({ project_id, repo_url }));
-          const second = await expectOk(harness.port.ensureClone({ project_id, repo_url }));
+          const first = await okOf(harness.port.ensureClone({ project_id, repo_url }));
+          const second = await okOf(harness.port.ensureClone({ project_id, repo_url }));
           expect(first.reused).toBe(false);
           expect(second).toEqual({ clone_path: first.clone_path, reused: true });
         }),
@@ -162,7 +143,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         withHarness(async (harness) => {
           const { project_id } = await freshClone(harness);
           const other = await harness.createRemote({ "other.txt": "other\n" });
-          const error = await expectErr(harness.port.ensureClone({ project_id, repo_url: other }));
+          const error = await errOf(harness.port.ensureClone({ project_id, repo_url: other }));
           expect(error.kind).toBe("conflict");
         }),
       );
@@ -174,13 +155,13 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         withHarness(async (harness) => {
           const { port } = harness;
           const { clone_path } = await freshClone(harness);
-          const main = await expectOk(port.headSha({ clone_path, ref: "main" }));
-          const created = await expectOk(
+          const main = await okOf(port.headSha({ clone_path, ref: "main" }));
+          const created = await okOf(
             port.createFeatureBranch({ clone_path, branch: "rungate/card-1", base_branch: "main" }),
           );
           expect(created).toEqual({ base_sha: main, created: true });
           expect(main).toMatch(/^[0-9a-f]{40}$/);
-          expect(await expectOk(port.headSha({ clone_path, ref: "rungate/card-1" }))).toBe(main);
+          expect(await okOf(port.headSha({ clone_path, ref: "rungate/card-1" }))).toBe(main);
         }),
       );
 
@@ -190,8 +171,8 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const { port } = harness;
           const { clone_path } = await freshClone(harness);
           const input = { clone_path, branch: "rungate/card-1", base_branch: "main" };
-          const first = await expectOk(port.createFeatureBranch(input));
-          const second = await expectOk(port.createFeatureBranch(input));
+          const first = await okOf(port.createFeatureBranch(input));
+          const second = await okOf(port.createFeatureBranch(input));
           expect(second).toEqual({ base_sha: first.base_sha, created: false });
         }),
       );
@@ -203,7 +184,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness);
           const { clone_path, branch, base_sha } = card;
           await agentCommit(harness, card, { "src/new.ts": "export {};\n" }, "Add new");
-          const again = await expectOk(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
+          const again = await okOf(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
           expect(again).toEqual({ base_sha, created: false });
         }),
       );
@@ -215,16 +196,16 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness);
           const { clone_path, branch, base_sha, worktree_path } = card;
           const tip = await agentCommit(harness, card, { "src/new.ts": "export {};\n" }, "Add new");
-          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
-          const replaced = await expectOk(
+          await okOf(port.removeWorktree({ clone_path, worktree_path }));
+          const replaced = await okOf(
             port.createFeatureBranch({ clone_path, branch, base_branch: "main", replace: true }),
           );
           expect(replaced).toEqual({ base_sha, created: false, replaced_sha: tip });
-          expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(base_sha);
+          expect(await okOf(port.headSha({ clone_path, ref: branch }))).toBe(base_sha);
           const kept = `refs/rungate/replaced/${branch}/${tip}`;
-          expect(await expectOk(port.headSha({ clone_path, ref: kept }))).toBe(tip);
+          expect(await okOf(port.headSha({ clone_path, ref: kept }))).toBe(tip);
           // A branch already at the base is left as it is; nothing is kept for it.
-          const again = await expectOk(
+          const again = await okOf(
             port.createFeatureBranch({ clone_path, branch, base_branch: "main", replace: true }),
           );
           expect(again).toEqual({ base_sha, created: false });
@@ -235,7 +216,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "answers not_found for a missing base branch",
         withHarness(async (harness) => {
           const { clone_path } = await freshClone(harness);
-          const error = await expectErr(
+          const error = await errOf(
             harness.port.createFeatureBranch({
               clone_path,
               branch: "rungate/x",
@@ -253,14 +234,14 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         withHarness(async (harness) => {
           const card = await freshWorktree(harness, "rungate/listed", "a-listed");
           const { clone_path, worktree_path } = card;
-          const listed = await expectOk(harness.port.listWorkspaces({ clone_path }));
+          const listed = await okOf(harness.port.listWorkspaces({ clone_path }));
           expect(listed).toContainEqual({
             assignment_id: "a-listed",
             worktree_path,
             branch: "rungate/listed",
           });
-          await expectOk(harness.port.removeWorktree({ clone_path, worktree_path }));
-          const after = await expectOk(harness.port.listWorkspaces({ clone_path }));
+          await okOf(harness.port.removeWorktree({ clone_path, worktree_path }));
+          const after = await okOf(harness.port.listWorkspaces({ clone_path }));
           expect(after.map((w) => w.assignment_id)).not.toContain("a-listed");
         }),
       );
@@ -272,19 +253,19 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness, "rungate/doomed", "a-doomed");
           const { clone_path, branch, worktree_path } = card;
           const tip = await agentCommit(harness, card, { "src/doomed.ts": "export {};\n" }, "Doomed");
-          expect(await expectOk(port.listBranches({ clone_path }))).toContainEqual({ branch, sha: tip });
-          const held = await expectErr(port.deleteBranch({ clone_path, branch }));
+          expect(await okOf(port.listBranches({ clone_path }))).toContainEqual({ branch, sha: tip });
+          const held = await errOf(port.deleteBranch({ clone_path, branch }));
           expect(held).toMatchObject({ kind: "conflict", code: "branch_checked_out" });
-          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
-          expect(await expectOk(port.deleteBranch({ clone_path, branch }))).toEqual({ deleted_sha: tip });
-          const gone = await expectOk(port.listBranches({ clone_path }));
+          await okOf(port.removeWorktree({ clone_path, worktree_path }));
+          expect(await okOf(port.deleteBranch({ clone_path, branch }))).toEqual({ deleted_sha: tip });
+          const gone = await okOf(port.listBranches({ clone_path }));
           expect(gone.map((b) => b.branch)).not.toContain(branch);
-          expect((await expectErr(port.headSha({ clone_path, ref: `refs/heads/${branch}` }))).kind).toBe(
+          expect((await errOf(port.headSha({ clone_path, ref: `refs/heads/${branch}` }))).kind).toBe(
             "not_found",
           );
           const kept = `refs/rungate/removed/${branch}/${tip}`;
-          expect(await expectOk(port.headSha({ clone_path, ref: kept }))).toBe(tip);
-          expect(await expectOk(port.deleteBranch({ clone_path, branch }))).toEqual({ deleted_sha: null });
+          expect(await okOf(port.headSha({ clone_path, ref: kept }))).toBe(tip);
+          expect(await okOf(port.deleteBranch({ clone_path, branch }))).toEqual({ deleted_sha: null });
         }),
       );
     });
@@ -295,10 +276,10 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         withHarness(async (harness) => {
           const { port } = harness;
           const { clone_path } = await freshClone(harness);
-          await expectOk(port.createFeatureBranch({ clone_path, branch: "rungate/a", base_branch: "main" }));
+          await okOf(port.createFeatureBranch({ clone_path, branch: "rungate/a", base_branch: "main" }));
           const input = { clone_path, branch: "rungate/a", assignment_id: "assignment-a" };
-          const first = await expectOk(port.createWorktree(input));
-          const second = await expectOk(port.createWorktree(input));
+          const first = await okOf(port.createWorktree(input));
+          const second = await okOf(port.createWorktree(input));
           expect(first.created).toBe(true);
           expect(second).toEqual({ worktree_path: first.worktree_path, created: false });
         }),
@@ -310,12 +291,12 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const { port } = harness;
           const { clone_path } = await freshClone(harness);
           for (const branch of ["rungate/a", "rungate/b"]) {
-            await expectOk(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
+            await okOf(port.createFeatureBranch({ clone_path, branch, base_branch: "main" }));
           }
-          const a = await expectOk(
+          const a = await okOf(
             port.createWorktree({ clone_path, branch: "rungate/a", assignment_id: "assignment-a" }),
           );
-          const b = await expectOk(
+          const b = await okOf(
             port.createWorktree({ clone_path, branch: "rungate/b", assignment_id: "assignment-b" }),
           );
           expect(a.worktree_path).not.toBe(b.worktree_path);
@@ -327,9 +308,9 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         withHarness(async (harness) => {
           const { port } = harness;
           const { clone_path, worktree_path, branch, base_sha } = await freshWorktree(harness);
-          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
-          await expectOk(port.removeWorktree({ clone_path, worktree_path }));
-          expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(base_sha);
+          await okOf(port.removeWorktree({ clone_path, worktree_path }));
+          await okOf(port.removeWorktree({ clone_path, worktree_path }));
+          expect(await okOf(port.headSha({ clone_path, ref: branch }))).toBe(base_sha);
         }),
       );
     });
@@ -343,8 +324,8 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const { clone_path, branch, base_sha } = card;
           const sha = await agentCommit(harness, card, { "src/cart.ts": "export const total = 1;\n" }, "Tot");
           expect(sha).not.toBe(base_sha);
-          expect(await expectOk(port.headSha({ clone_path, ref: branch }))).toBe(sha);
-          expect(await expectOk(port.headSha({ clone_path, ref: "main" }))).toBe(base_sha);
+          expect(await okOf(port.headSha({ clone_path, ref: branch }))).toBe(sha);
+          expect(await okOf(port.headSha({ clone_path, ref: "main" }))).toBe(base_sha);
         }),
       );
 
@@ -366,7 +347,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
             },
             "Change things",
           );
-          const changes = await expectOk(port.changedFiles({ clone_path, base: base_sha, head }));
+          const changes = await okOf(port.changedFiles({ clone_path, base: base_sha, head }));
           // Modes and symlink targets are adapter-specific detail (a fake may not know them): compare the rest.
           expect(changes.map(({ path, status, previous_path }) => ({ path, status, previous_path }))).toEqual(
             [
@@ -391,7 +372,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
             { "src/cart.ts": "export const total = 2;\n", "src/legacy.ts": null },
             "Edit",
           );
-          const read = (ref: string, path: string) => expectOk(port.fileContent({ clone_path, ref, path }));
+          const read = (ref: string, path: string) => okOf(port.fileContent({ clone_path, ref, path }));
           expect(await read(base_sha, "src/cart.ts")).toBe(BASE_FILES["src/cart.ts"]);
           expect(await read(head, "src/cart.ts")).toBe("export const total = 2;\n");
           expect(await read(base_sha, "src/legacy.ts")).toBe(BASE_FILES["src/legacy.ts"]);
@@ -407,7 +388,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness);
           const { clone_path, base_sha } = card;
           const head = await agentCommit(harness, card, { "src/cart.ts": "export const total = 3;\n" }, "3");
-          const diff = (path: string) => expectOk(port.fileDiff({ clone_path, base: base_sha, head, path }));
+          const diff = (path: string) => okOf(port.fileDiff({ clone_path, base: base_sha, head, path }));
           const modified = await diff("src/cart.ts");
           expect(modified).toContain("-export const total = 0;");
           expect(modified).toContain("+export const total = 3;");
@@ -428,7 +409,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
             { "src/blob.ts": "\u0000\nconst hidden = 1;\n" },
             "nul",
           );
-          const diff = await expectOk(
+          const diff = await okOf(
             port.fileDiff({ clone_path, base: base_sha, head, path: "src/blob.ts", text: true }),
           );
           expect(diff).toContain("+const hidden = 1;");
@@ -443,13 +424,13 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const { clone_path, branch, base_sha } = card;
           const first = await agentCommit(harness, card, { "a.txt": "a\n" }, "First");
           const second = await agentCommit(harness, card, { "b.txt": "b\n" }, "Second");
-          const commits = await expectOk(port.commitsSince({ clone_path, base: base_sha, head: branch }));
+          const commits = await okOf(port.commitsSince({ clone_path, base: base_sha, head: branch }));
           expect(commits.map((c) => [c.sha, c.message.trim()])).toEqual([
             [first, "First"],
             [second, "Second"],
           ]);
           for (const commit of commits) expect(Number.isNaN(Date.parse(commit.committed_at))).toBe(false);
-          expect(await expectOk(port.commitsSince({ clone_path, base: second, head: second }))).toEqual([]);
+          expect(await okOf(port.commitsSince({ clone_path, base: second, head: second }))).toEqual([]);
         }),
       );
 
@@ -457,7 +438,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "answers not_found for an unknown ref",
         withHarness(async (harness) => {
           const { clone_path } = await freshClone(harness);
-          const error = await expectErr(harness.port.headSha({ clone_path, ref: "no-such-branch" }));
+          const error = await errOf(harness.port.headSha({ clone_path, ref: "no-such-branch" }));
           expect(error.kind).toBe("not_found");
         }),
       );
@@ -468,7 +449,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "imports nothing new when the agent committed nothing: the head stays the base, no findings",
         withHarness(async (harness) => {
           const card = await freshWorktree(harness);
-          const imported = await expectOk(harness.port.importWork(card));
+          const imported = await okOf(harness.port.importWork(card));
           expect(imported.head_sha).toBe(card.base_sha);
           expect(imported.findings).toEqual([]);
         }),
@@ -480,7 +461,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness);
           await harness.commit(card.worktree_path, { "src/a.ts": "export const a = 1;\n" }, "A");
           await harness.write(card.worktree_path, { "src/cart.ts": "export const total = 99;\n" });
-          const imported = await expectOk(harness.port.importWork(card));
+          const imported = await okOf(harness.port.importWork(card));
           expect(imported.findings.map((f) => f.code)).toEqual(["uncommitted_changes"]);
           expect(imported.findings[0]?.message).toContain("src/cart.ts");
         }),
@@ -490,7 +471,7 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
         "reports remote branches other than the card's that moved since the clone fetched",
         withHarness(async (harness) => {
           const card = await freshWorktree(harness);
-          const imported = await expectOk(harness.port.importWork(card));
+          const imported = await okOf(harness.port.importWork(card));
           expect(imported.remote_refs_moved).toEqual([]);
         }),
       );
@@ -506,17 +487,17 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           // What the agent's worktree holds afterwards never reaches the check tree.
           await harness.write(card.worktree_path, { "src/cart.ts": "export const total = -1;\n" });
           const { clone_path } = card;
-          const { tree_path } = await expectOk(
+          const { tree_path } = await okOf(
             port.prepareCheckTree({ clone_path, tree_name: "a-1-unit", head_sha: head }),
           );
           expect(tree_path).not.toBe(card.worktree_path);
-          const clean = await expectOk(port.inspectCheckTree({ clone_path, tree_path, head_sha: head }));
+          const clean = await okOf(port.inspectCheckTree({ clone_path, tree_path, head_sha: head }));
           expect(clean).toEqual({ head_sha: head, changed_paths: [] });
           await harness.write(tree_path, { "src/cart.ts": "export const total = 8;\n" });
-          const touched = await expectOk(port.inspectCheckTree({ clone_path, tree_path, head_sha: head }));
+          const touched = await okOf(port.inspectCheckTree({ clone_path, tree_path, head_sha: head }));
           expect(touched.changed_paths).toEqual(["src/cart.ts"]);
-          await expectOk(port.removeCheckTree({ clone_path, tree_path }));
-          await expectOk(port.removeCheckTree({ clone_path, tree_path }));
+          await okOf(port.removeCheckTree({ clone_path, tree_path }));
+          await okOf(port.removeCheckTree({ clone_path, tree_path }));
         }),
       );
 
@@ -527,10 +508,10 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness);
           const { clone_path, base_sha } = card;
           const input = { clone_path, tree_name: "a-1-lint", head_sha: base_sha };
-          const { tree_path } = await expectOk(port.prepareCheckTree(input));
+          const { tree_path } = await okOf(port.prepareCheckTree(input));
           await harness.write(tree_path, { "README.md": "# changed\n" });
-          const again = await expectOk(port.prepareCheckTree(input));
-          const state = await expectOk(
+          const again = await okOf(port.prepareCheckTree(input));
+          const state = await okOf(
             port.inspectCheckTree({ clone_path, tree_path: again.tree_path, head_sha: base_sha }),
           );
           expect(state.changed_paths).toEqual([]);
@@ -546,12 +527,10 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const card = await freshWorktree(harness);
           const { clone_path, branch, repo_url } = card;
           const tip = await agentCommit(harness, card, { "src/pushed.ts": "export {};\n" }, "Pushed");
-          await expectOk(port.push({ clone_path, branch }));
-          await expectOk(port.push({ clone_path, branch }));
-          const other = await expectOk(port.ensureClone({ project_id: nextProjectId(), repo_url }));
-          const seen = await expectOk(
-            port.headSha({ clone_path: other.clone_path, ref: `origin/${branch}` }),
-          );
+          await okOf(port.push({ clone_path, branch }));
+          await okOf(port.push({ clone_path, branch }));
+          const other = await okOf(port.ensureClone({ project_id: nextProjectId(), repo_url }));
+          const seen = await okOf(port.headSha({ clone_path: other.clone_path, ref: `origin/${branch}` }));
           expect(seen).toBe(tip);
         }),
       );
@@ -571,11 +550,11 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
             "Approved",
           );
           await agentCommit(harness, card, { "src/a.ts": "export const a = 2;\n" }, "Later");
-          await expectOk(port.push({ clone_path, branch, head_sha: approved }));
-          const other = await expectOk(port.ensureClone({ project_id: nextProjectId(), repo_url }));
-          expect(
-            await expectOk(port.headSha({ clone_path: other.clone_path, ref: `origin/${branch}` })),
-          ).toBe(approved);
+          await okOf(port.push({ clone_path, branch, head_sha: approved }));
+          const other = await okOf(port.ensureClone({ project_id: nextProjectId(), repo_url }));
+          expect(await okOf(port.headSha({ clone_path: other.clone_path, ref: `origin/${branch}` }))).toBe(
+            approved,
+          );
         }),
       );
     });
@@ -588,10 +567,10 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
           const repo_url = await harness.createRemote(BASE_FILES);
           const signal = AbortSignal.abort();
           const project_id = nextProjectId();
-          const cloneError = await expectErr(port.ensureClone({ project_id, repo_url }, { signal }));
+          const cloneError = await errOf(port.ensureClone({ project_id, repo_url }, { signal }));
           expect(cloneError.kind).toBe("cancelled");
-          const { clone_path } = await expectOk(port.ensureClone({ project_id, repo_url }));
-          const headError = await expectErr(port.headSha({ clone_path, ref: "main" }, { signal }));
+          const { clone_path } = await okOf(port.ensureClone({ project_id, repo_url }));
+          const headError = await errOf(port.headSha({ clone_path, ref: "main" }, { signal }));
           expect(headError.kind).toBe("cancelled");
         }),
       );

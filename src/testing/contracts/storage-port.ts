@@ -1,4 +1,4 @@
-import type { Result, ResultAsync } from "neverthrow";
+import type { Result } from "neverthrow";
 import { afterEach, describe, expect, it, type TestContext } from "vitest";
 import { validateRunInputAgainstPolicy } from "../../core/policy/validate-run-input.js";
 import { newCardAssignment, newOrchestrationRun, verifyRunSnapshots } from "../../core/run/new-run.js";
@@ -13,7 +13,6 @@ import type { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
 import type { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import type { RunCheck } from "../../core/schemas/run-check.js";
 import { hashSnapshotValue } from "../../core/snapshot/snapshot.js";
-import type { PortError } from "../../ports/port-error.js";
 import type {
   AssignmentLease,
   RunEventDraft,
@@ -25,6 +24,7 @@ import type {
   StoredRunState,
 } from "../../ports/storage-port.js";
 import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../fixtures.js";
+import { errOf, okOf, tracePortCalls, untraced } from "./port-calls.js";
 
 /** Optional abilities of an adapter under test; each enables the contract cases that need it. */
 export interface StoragePortContractCapabilities {
@@ -68,30 +68,6 @@ export interface StoragePortContractOptions {
   readonly cleanup?: (port: StoragePort) => Promise<void> | void;
   /** Timeout of the concurrency cases, in ms (default 60 000; a networked database may need more). */
   readonly concurrency_timeout_ms?: number;
-}
-
-/** The ok value of a result, or a thrown error naming the failure (the test then fails with it). */
-async function okOf<T>(result: ResultAsync<T, PortError> | Promise<Result<T, PortError>>): Promise<T> {
-  const settled = await result;
-  return settled.match(
-    (value) => value,
-    (error) => {
-      throw new Error(`expected ok, got ${error.kind}/${error.code}: ${error.message}`);
-    },
-  );
-}
-
-/** The error of a result, or a thrown error when it succeeded. */
-async function errOf<T>(
-  result: ResultAsync<T, PortError> | Promise<Result<T, PortError>>,
-): Promise<PortError> {
-  const settled = await result;
-  return settled.match(
-    () => {
-      throw new Error("expected an error, got ok");
-    },
-    (error) => error,
-  );
 }
 
 function fixtureValue<T, E extends { readonly message: string }>(result: Result<T, E>): T {
@@ -254,7 +230,7 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
     const fresh = async (): Promise<StoragePort> => {
       const port = await options.make();
       made.push(port);
-      return port;
+      return tracePortCalls(port, "storage");
     };
 
     afterEach(async () => {
@@ -412,6 +388,11 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
             checks: [f.check(records)],
           }),
         );
+        // One line when the key was ignored, before the deep comparison of the whole answer.
+        expect(
+          again.replayed,
+          "storage.write must answer a repeated idempotency_key with replayed: true",
+        ).toBe(true);
         const expected: StorageWriteResult = { ...first, replayed: true };
         expect(again).toEqual(expected);
 
@@ -739,7 +720,7 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
           const f = makeFixtures();
           const records = f.runRecords(1);
           await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
-          await capabilities.tamper?.(port, records.run.id, (raw) => {
+          await capabilities.tamper?.(untraced(port), records.run.id, (raw) => {
             const snapshot = raw.run_input_snapshot as Record<string, unknown>;
             snapshot.initiated_by = "user:mallory";
           });
@@ -985,7 +966,7 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
           await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
           // Read once before tampering: a store that remembers verified rows must still see the edit.
           expect((await okOf(read(records.run.id))).run).toEqual(records.run);
-          await capabilities.tamper?.(port, records.run.id, (raw) => {
+          await capabilities.tamper?.(untraced(port), records.run.id, (raw) => {
             const snapshot = raw.run_input_snapshot as Record<string, unknown>;
             snapshot.initiated_by = "user:mallory";
           });
