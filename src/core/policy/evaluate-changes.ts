@@ -35,6 +35,16 @@ export const ChangeEvaluation = z.object({
 export type ChangeEvaluation = z.infer<typeof ChangeEvaluation>;
 
 const ChangedFiles = z.array(ChangedFile);
+/** The part of a CardAssignment (or a card of a run input) the path rules read; other fields are ignored. */
+const AssignmentPathLists = z.object({
+  allowed_paths: z.array(z.string()),
+  forbidden_paths: z.array(z.string()),
+});
+/** The part of a SystemPolicyProfile the path rules read; other fields are ignored. */
+const PolicyPathLists = z.object({
+  forbidden_paths: z.array(z.string()),
+  protected_paths: z.array(z.string()),
+});
 const VIOLATING: ReadonlySet<PathVerdictKind> = new Set(["invalid_path", "forbidden", "outside_allowed"]);
 const severity = (v: PathVerdictKind): number => PATH_VERDICTS.indexOf(v);
 
@@ -78,21 +88,32 @@ function protectedApproval(policy: unknown): Result<ApprovalType, ValidationErro
  * forbidden path, and copying it spreads its content. A deletion is judged like any change, so deleting a
  * protected file needs the protected-path approval and deleting outside the allowed paths is a violation.
  *
- * Fails with a `validation` error when `changedFiles` is not such a list (`invalid_changed_files`), when a
- * glob cannot be compiled (`invalid_glob`), or when the policy names no usable protected-path approval
- * (`invalid_policy`). Never throws.
+ * Like `validateRunInputAgainstPolicy`, it takes its inputs as they arrive (a stored record, parsed JSON):
+ * `assignment` needs `allowed_paths` and `forbidden_paths` (a `CardAssignment` has both), `policy` needs
+ * `forbidden_paths` and `protected_paths` and may name `approval_policy.protected_path_approval` (a
+ * `SystemPolicyProfile` has all three); other fields are ignored.
+ *
+ * Fails with a `validation` error when `changedFiles` is not such a list (`invalid_changed_files`), when the
+ * assignment's lists are missing or not lists of strings (`invalid_assignment`), when the policy's are, or it
+ * names no usable protected-path approval (`invalid_policy`), or when a glob cannot be compiled
+ * (`invalid_glob`). Never throws.
  */
 export function evaluateChanges(
   changedFiles: unknown,
-  assignment: { readonly allowed_paths: readonly string[]; readonly forbidden_paths: readonly string[] },
-  policy: {
-    readonly forbidden_paths: readonly string[];
-    readonly protected_paths: readonly string[];
-    readonly approval_policy: { readonly protected_path_approval: ApprovalType };
-  },
+  assignment: unknown,
+  policy: unknown,
 ): Result<ChangeEvaluation, ValidationError> {
-  return parseInput(ChangedFiles, changedFiles, "invalid_changed_files").andThen((files) =>
-    compilePolicyPathRules(assignment, policy).andThen((rules) =>
+  const inputs = parseInput(ChangedFiles, changedFiles, "invalid_changed_files").andThen((files) =>
+    parseInput(AssignmentPathLists, assignment, "invalid_assignment").andThen((lists) =>
+      parseInput(PolicyPathLists, policy, "invalid_policy").map((policyLists) => ({
+        files,
+        lists,
+        policyLists,
+      })),
+    ),
+  );
+  return inputs.andThen(({ files, lists, policyLists }) =>
+    compilePolicyPathRules(lists, policyLists).andThen((rules) =>
       protectedApproval(policy).map((approval): ChangeEvaluation => {
         const judged: FileEvaluation[] = files.map((file) => {
           const verdicts = [

@@ -153,3 +153,31 @@ describe("evaluateChanges", () => {
     expect(e.detail.issues[0]?.path).toEqual(["assignment", "forbidden_paths", 0]);
   });
 });
+
+describe("evaluateChanges on inputs as they arrive", () => {
+  it("takes a policy and an assignment straight from JSON, with the same verdicts as the parsed ones", () => {
+    const fromJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+    const files = [
+      { path: "src/a.ts", status: "modified" },
+      { path: "package.json", status: "modified" },
+      { path: "src/config/.env", status: "added" },
+    ];
+    const raw = evaluateChanges(files, fromJson(assignment), fromJson(policyFixture()));
+    expect(raw._unsafeUnwrap()).toEqual(evaluate(files));
+  });
+
+  it("answers invalid_assignment and invalid_policy, naming the field, instead of judging with missing lists", () => {
+    const files = [{ path: "src/a.ts", status: "modified" }];
+    const noAllowed = evaluateChanges(files, { forbidden_paths: [] }, policy)._unsafeUnwrapErr();
+    expect(noAllowed).toMatchObject({ kind: "validation", code: "invalid_assignment" });
+    expect(noAllowed.detail.issues.map((i) => i.path.join("."))).toEqual(["allowed_paths"]);
+
+    const badPolicy = evaluateChanges(files, assignment, { forbidden_paths: "**/.env" })._unsafeUnwrapErr();
+    expect(badPolicy).toMatchObject({ kind: "validation", code: "invalid_policy" });
+    expect(badPolicy.detail.issues.map((i) => i.path.join(".")).sort()).toEqual([
+      "forbidden_paths",
+      "protected_paths",
+    ]);
+    expect(evaluateChanges(files, assignment, null).isErr()).toBe(true);
+  });
+});
