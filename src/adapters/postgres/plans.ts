@@ -358,19 +358,26 @@ export interface RunListFilter {
 
 /**
  * One page of runs, newest first: `created_at` as an instant, then `id` in byte order (`COLLATE "C"`, the order
- * the in-memory store uses). A card matches a card run or any run with an assignment for it. Filters read the
- * record's JSON: listing is an operator's query, not a hot path (an index is issue #17's).
+ * the in-memory store uses). A card matches a card run or any run with an assignment for it; that filter goes
+ * through the `runs_by_card` and `assignments_by_card` indexes (every build asks for its card's earlier runs),
+ * so it is written only when set: `$3 IS NULL OR …` would keep a generic plan off the indexes. The other
+ * filters read the record's JSON: listing a project's runs is an operator's query, not a hot path.
  */
 export function listRuns(schema: string, filter: RunListFilter): SqlQuery {
   const s = quoteSchema(schema);
   const at = `(r.record->>'created_at')::timestamptz`;
+  // Unset, `$3 IS NULL` only keeps the parameter typed.
+  const card =
+    filter.card_id === null
+      ? "$3::text IS NULL"
+      : `r.id IN (SELECT c.id FROM ${s}.runs c WHERE c.record->>'card_id' = $3::text
+                  UNION SELECT a.run_id FROM ${s}.assignments a WHERE a.record->>'card_id' = $3::text)`;
   return q(
     `SELECT r.record::text AS record, r.version, r.system_policy_hash, r.run_input_hash
      FROM ${s}.runs r
-     WHERE ($1::text IS NULL OR r.record->>'project_id' = $1::text)
+     WHERE ${card}
+       AND ($1::text IS NULL OR r.record->>'project_id' = $1::text)
        AND ($2::text[] IS NULL OR r.phase = ANY($2::text[]))
-       AND ($3::text IS NULL OR r.record->>'card_id' = $3::text
-            OR EXISTS (SELECT 1 FROM ${s}.assignments a WHERE a.run_id = r.id AND a.record->>'card_id' = $3::text))
        AND ($4::timestamptz IS NULL OR ${at} >= $4::timestamptz)
        AND ($5::timestamptz IS NULL OR ${at} < $5::timestamptz)
        AND ($6::timestamptz IS NULL OR ${at} < $6::timestamptz

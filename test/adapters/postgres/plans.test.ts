@@ -73,6 +73,7 @@ describe("migrations", () => {
       [0, 1],
       [1, 2],
       [2, 3],
+      [3, 4],
     ]);
     expect(migrations.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
     for (const m of migrations) {
