@@ -238,18 +238,6 @@ function frozenCopy<T>(value: T): T {
   return Object.freeze(copy) as T;
 }
 
-/**
- * A reader's own copy of a parsed record: every mutable object and array copied, deep-frozen subtrees (a
- * record's snapshots, frozen when parsed) shared, since nobody can change them.
- */
-function ownCopy<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
-  if (Array.isArray(value)) return value.map(ownCopy) as T;
-  const copy: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) copy[key] = ownCopy(inner);
-  return copy as T;
-}
-
 function cancelled(operation: string): PortError {
   return rungateError("cancelled", "aborted", { operation });
 }
@@ -293,15 +281,17 @@ function parseAt<S extends z.ZodType>(
 const parsedRows = new WeakMap<Raw, unknown>();
 
 /**
- * A parsed copy of a stored record, the reader's own ({@link ownCopy}: it shares only the deep-frozen snapshot
- * fields with other reads), as a database would hand out.
+ * A stored record, parsed and deep-frozen once and then handed to every read of that row: a reader cannot
+ * change what others read (an edit throws), and a read costs no copy. Copying each record on every read was
+ * most of a 1,000-card workflow run's time (a card step reads the run's lists), its garbage collection most of
+ * the rest.
  */
 function readStored<S extends z.ZodType>(
   schema: S,
   raw: Raw,
   table: TableName,
 ): Result<z.infer<S>, PortError> {
-  if (parsedRows.has(raw)) return ok(ownCopy(parsedRows.get(raw)) as z.infer<S>);
+  if (parsedRows.has(raw)) return ok(parsedRows.get(raw) as z.infer<S>);
   const parsed = parseAt(schema, raw, [table, String(raw.id)], "invalid_stored_record");
   // A card's snapshot is verified against its hash, as a run's is by getRun.
   const verified =
@@ -309,8 +299,9 @@ function readStored<S extends z.ZodType>(
       ? parsed.andThen((a) => verifyAssignmentSnapshot(a as CardAssignment).map(() => a))
       : parsed;
   return verified.map((value) => {
-    parsedRows.set(raw, value);
-    return ownCopy(value);
+    const frozen = frozenCopy(value);
+    parsedRows.set(raw, frozen);
+    return frozen;
   });
 }
 
@@ -682,9 +673,9 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  *   in write order; an event, assignment, approval, PR candidate, check or execution for a run that is neither
  *   stored nor in the same write is `not_found` (commits need their assignment). A repeated `idempotency_key`
  *   returns the first write's result with `replayed: true` and applies nothing.
- * - Records are stored as parsed copies that share nothing mutable with the caller; every read returns a fresh
- *   copy parsed with its zod schema (snapshot
- *   fields deep-frozen). `getRun` verifies the snapshot hashes (`validation`, `snapshot_hash_mismatch` or
+ * - Records are stored as parsed copies that share nothing mutable with the caller. Each stored row is parsed
+ *   with its zod schema once and deep-frozen, and every read of it answers that same frozen record (a caller
+ *   that edits one gets a `TypeError`, where a database would hand out a mutable copy). `getRun` verifies the snapshot hashes (`validation`, `snapshot_hash_mismatch` or
  *   `snapshot_unhashed`); every read of a card verifies its snapshot's hash when it has one.
  * - Lists come in creation/write order; an unknown run or assignment lists `[]`.
  * - `readRunState` (unless `readRunState: false`) answers what `getRun` and the five run lists would, from one

@@ -6,6 +6,7 @@ import type { RunEventDraft } from "../../../src/ports/storage-port.js";
 import { describeStoragePortContract } from "../../../src/testing/contracts/storage-port.js";
 import { createInMemoryStorage, type InMemoryStorage } from "../../../src/testing/fakes/in-memory-storage.js";
 import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
+import { expectOk } from "../../../src/testing/result-expectations.js";
 
 describeStoragePortContract({
   name: "in-memory",
@@ -55,7 +56,7 @@ describe("in-memory storage", () => {
     expect(createInMemoryStorage({ name: "db-a" }).name).toBe("db-a");
   });
 
-  it("hands out copies: mutating a returned record or the written one leaves storage as it was", async () => {
+  it("keeps its own copy of what is written, and hands out records that refuse mutation", async () => {
     const storage = createInMemoryStorage();
     const written = structuredClone(assignment);
     const event10 = event(10);
@@ -76,12 +77,19 @@ describe("in-memory storage", () => {
     (mutable.assignment_input_snapshot as Record<string, unknown>).title = "changed";
     (event10.payload as Record<string, unknown>).note = "changed";
 
+    // A read is deep-frozen: a caller that edits it fails at once instead of changing what others read.
     const read = (await storage.getRun(run.id))._unsafeUnwrap() as { status: string };
-    read.status = "failed";
+    expect(() => {
+      read.status = "failed";
+    }).toThrow(TypeError);
     const events = (await storage.listEvents(run.id))._unsafeUnwrap();
-    (events[0]?.payload as Record<string, unknown>).note = "changed";
+    expect(() => {
+      (events[0]?.payload as Record<string, unknown>).note = "changed";
+    }).toThrow(TypeError);
     const listed = (await storage.listAssignments(run.id))._unsafeUnwrap();
-    listed[0]?.allowed_paths.push("**");
+    expect(() => listed[0]?.allowed_paths.push("**")).toThrow(TypeError);
+    // The list itself is the reader's own.
+    listed.pop();
 
     expect((await storage.getRun(run.id))._unsafeUnwrap().status).toBe("queued");
     expect((await storage.listEvents(run.id))._unsafeUnwrap()[0]?.payload).toEqual({ note: "hello" });
@@ -105,18 +113,23 @@ describe("in-memory storage", () => {
     expect(read.run_input_snapshot).toEqual(run.run_input_snapshot);
   });
 
-  it("returns a fresh object on every read, sharing only what is frozen (the snapshots)", async () => {
+  it("parses a row once and hands the same frozen record to every read until the row is written again", async () => {
     const storage = await seeded();
     const a = (await storage.getRun(run.id))._unsafeUnwrap();
     const b = (await storage.getRun(run.id))._unsafeUnwrap();
-    expect(a).toEqual(b);
-    expect(a).not.toBe(b);
-    // Parsed once, read many times: a snapshot is deep-frozen, so handing the same one out is safe.
+    expect(a).toBe(b);
+    expect(Object.isFrozen(a)).toBe(true);
     expect(Object.isFrozen(a.run_input_snapshot)).toBe(true);
     const [x] = (await storage.listAssignments(run.id))._unsafeUnwrap();
     const [y] = (await storage.listAssignments(run.id))._unsafeUnwrap();
-    expect(x).not.toBe(y);
-    expect(x?.allowed_paths).not.toBe(y?.allowed_paths);
+    expect(x).toBe(y);
+    expect(Object.isFrozen(x?.allowed_paths)).toBe(true);
+
+    expectOk(await storage.write({ runs: [{ record: { ...a, worktree_root: "/w" }, expected_version: 0 }] }));
+    const c = (await storage.getRun(run.id))._unsafeUnwrap();
+    expect(c).not.toBe(a);
+    expect(c.worktree_root).toBe("/w");
+    expect(a.worktree_root).toBe(run.worktree_root);
   });
 
   it("logs every port call, in order, with its input", async () => {
