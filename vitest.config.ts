@@ -1,11 +1,23 @@
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+// @ts-expect-error: a plain .mjs list shared with tsup.config.ts (see scripts/entries.mjs).
+import { ENTRIES } from "./scripts/entries.mjs";
+
+/** `rungate`, `rungate/git`, … → their source entry, as tsconfig.json's `paths` map them for tsc and tsx. */
+const publicNames = Object.entries(ENTRIES as Record<string, [string, string]>).map(
+  ([subpath, [, source]]) => ({
+    find: new RegExp(`^rungate${subpath === "." ? "" : `/${subpath.slice(2)}`}$`),
+    replacement: fileURLToPath(new URL(source, import.meta.url)),
+  }),
+);
 
 // A secret in the environment the test workers start with, as a host's token is in its process's: the
 // hostile-agent suite proves an agent reading its parent's /proc/<pid>/environ cannot get it stored.
 process.env.RUNGATE_TEST_HOST_DEPLOY_TOKEN ??= "host-deploy-token-5e7d1c9b2a";
 
 export default defineConfig({
+  resolve: { alias: publicNames },
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     environment: "node",

@@ -19,8 +19,8 @@ import {
   transitionRun,
   validateRunInputAgainstPolicy,
   verifyRunSnapshots,
-} from "../src/index.js";
-import { fixtureId, policyFixture, runInputFixture } from "../src/testing/index.js";
+} from "rungate";
+import { fixtureId, policyFixture, runInputFixture } from "rungate/testing";
 
 let clock = Date.parse("2026-11-27T09:00:00.000Z");
 const now = () => {

@@ -2,9 +2,10 @@
  * How a host app unit-tests its own policy with rungate's in-memory ports: a whole run in milliseconds,
  * no git, no processes, no network. Copy this file next to your policy.
  */
+
+import { createOrchestrator } from "rungate";
+import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "rungate/testing";
 import { describe, expect, it } from "vitest";
-import { createOrchestrator } from "../src/index.js";
-import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "../src/testing/index.js";
 
 // Your policy, as your app stores it.
 const ourPolicy = policyFixture({

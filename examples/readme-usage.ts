@@ -1,5 +1,5 @@
-import { createOrchestrator } from "../src/index.js";
-import { createInMemoryPorts, fixtureId, mergeAsPerson, policyFixture } from "../src/testing/index.js";
+import { createOrchestrator } from "rungate";
+import { createInMemoryPorts, fixtureId, mergeAsPerson, policyFixture } from "rungate/testing";
 
 const ports = createInMemoryPorts(); // or real adapters: rungate/git, rungate/checks, rungate/dispatch, ...
 const orchestrator = createOrchestrator(ports);

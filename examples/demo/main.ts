@@ -14,11 +14,6 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLocalPullRequestHost, recordLocalMerge } from "../../src/adapters/local-pr-host/index.js";
-import { createPgliteStorage } from "../../src/adapters/postgres/index.js";
-import { createProcessCheckRunner } from "../../src/adapters/process-checks/index.js";
-import { createCommandDispatcher } from "../../src/adapters/process-dispatch/index.js";
-import { createSimpleGitAdapter } from "../../src/adapters/simple-git/index.js";
 import {
   createOrchestrator,
   createRandomIds,
@@ -26,7 +21,12 @@ import {
   type RungateError,
   type TypedRunEvent,
   verifyRunSnapshots,
-} from "../../src/index.js";
+} from "rungate";
+import { createProcessCheckRunner } from "rungate/checks";
+import { createCommandDispatcher } from "rungate/dispatch";
+import { createSimpleGitAdapter } from "rungate/git";
+import { createLocalPullRequestHost, recordLocalMerge } from "rungate/local";
+import { createPgliteStorage } from "rungate/postgres";
 
 const args = process.argv.slice(2);
 const dataDirArg = args.includes("--data-dir") ? args[args.indexOf("--data-dir") + 1] : undefined;

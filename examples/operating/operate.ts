@@ -12,7 +12,7 @@ import type {
   PruneReport,
   RungateError,
   TypedRunEvent,
-} from "../../src/index.js";
+} from "rungate";
 
 /**
  * Every run of a project still in `phase` (say, `preparing` or `agents_running`) that was created before

@@ -3,9 +3,10 @@
  * cannot drift from the API: a stuck run listed, a run followed to its end, a shutdown resumed, a flaky check
  * retried, a failure redispatched with feedback, a cancel by a person, and the nightly clean-up.
  */
+
+import { createOrchestrator } from "rungate";
+import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "rungate/testing";
 import { describe, expect, it } from "vitest";
-import { createOrchestrator } from "../../src/index.js";
-import { createInMemoryPorts, fixtureId, policyFixture, runInputFixture } from "../../src/testing/index.js";
 import { followRun, nightlyCleanup, resumeAfterRestart, retryCard, stuckRuns } from "./operate.js";
 
 const card = fixtureId(700);

@@ -14,3 +14,23 @@ describe("public exports", () => {
     });
   }
 });
+
+describe("the public names inside this repository", () => {
+  it("tsconfig.json maps each subpath to the source entry tsup builds it from", async () => {
+    const { readFileSync } = await import("node:fs");
+    // tsconfig.json is JSONC: drop the line comments before parsing.
+    const text = readFileSync(new URL("../../tsconfig.json", import.meta.url), "utf8").replace(
+      /^\s*\/\/.*$/gm,
+      "",
+    );
+    const paths = (JSON.parse(text) as { compilerOptions: { paths: Record<string, string[]> } })
+      .compilerOptions.paths;
+    const expected = Object.fromEntries(
+      Object.entries(ENTRIES as Record<string, [string, string]>).map(([subpath, [, source]]) => [
+        subpath === "." ? "rungate" : `rungate/${subpath.slice(2)}`,
+        [`./${source}`],
+      ]),
+    );
+    expect(paths).toEqual(expected);
+  });
+});
