@@ -3,7 +3,7 @@
  * exported as JSON (`sqlite3 -json`, see docs/dossier.md), become rungate records with a report of every row
  * or field that did not carry over as it was; its substring path rules become globs.
  *
- * @packageDocumentation
+ * @module rungate/dossier
  */
 export { convertDossier, type DossierImport, type DossierRecords } from "./convert-dossier.js";
 export {

@@ -3,7 +3,7 @@
  * (`createInMemoryPorts`) and fixtures. Importing it loads no test framework; the adapter contract suites,
  * which need vitest, live in `rungate/testing/contracts`.
  *
- * @packageDocumentation
+ * @module rungate/testing
  */
 
 export { DEFAULT_LOG_LIMIT } from "../internal/bounded/bounded-log.js";

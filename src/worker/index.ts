@@ -2,7 +2,7 @@
  * `rungate/worker`: a worker loop for several processes sharing one store (PGlite for one machine,
  * Postgres for several): each claims a card under a lease and drives it to the approval gate.
  *
- * @packageDocumentation
+ * @module rungate/worker
  */
 export {
   MAX_REPORTED_CLAIMS,

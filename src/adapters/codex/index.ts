@@ -1,11 +1,12 @@
 /**
- * `rungate/codex`: an {@link AgentDispatcher} that runs OpenAI Codex through `@openai/codex-sdk` (an optional
- * peer, imported on the first dispatch, never when rungate loads) in the assignment's worktree: Codex's
- * `workspace-write` sandbox with the repository's git dir writable, an allow-listed environment, rungate's own
- * wall-time, inactivity, token and turn limits, a stop at the first refused key, once per execution id with
- * the thread resumed after a crash, typed and redacted progress. See docs/adapters/codex.md.
+ * `rungate/codex`: an {@link rungate!AgentDispatcher | AgentDispatcher} that runs OpenAI Codex through
+ * `@openai/codex-sdk` (an optional peer, imported on the first dispatch, never when rungate loads) in the
+ * assignment's worktree: Codex's `workspace-write` sandbox with the repository's git dir writable, an
+ * allow-listed environment, rungate's own wall-time, inactivity, token and turn limits, a stop at the first
+ * refused key, once per execution id with the thread resumed after a crash, typed and redacted progress. See
+ * docs/adapters/codex.md.
  *
- * @packageDocumentation
+ * @module rungate/codex
  */
 export type {
   CodexClass,

@@ -2,7 +2,7 @@
  * `rungate/github`: the GitHub REST pull-request host. This is the only entry that loads `@octokit/rest`,
  * `@octokit/plugin-retry` and `@octokit/plugin-throttling` (optional peer dependencies).
  *
- * @packageDocumentation
+ * @module rungate/github
  */
 export {
   describeBranchProtection,

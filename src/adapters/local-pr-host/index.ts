@@ -1,8 +1,8 @@
 /**
- * The local pull-request host: pull requests as JSON records in a folder, for offline use and demos. No
- * network, no optional peer dependency.
+ * `rungate/local`: the local pull-request host. Pull requests as JSON records in a folder, for offline use
+ * and demos. No network, no optional peer dependency.
  *
- * @packageDocumentation
+ * @module rungate/local
  */
 export { createLocalPullRequestHost, LOCAL_PR_HOST_NAME } from "./local-pr-host-adapter.js";
 export { LocalPullRequestHostConfig } from "./local-pr-host-config.js";

@@ -4,7 +4,7 @@
  * server through `pg` (`createPostgresStorage`). Both implement the `StoragePort` with its `leases` and
  * `readRunState` capabilities.
  *
- * @packageDocumentation
+ * @module rungate/postgres
  */
 export { type MigrateOptions, type MigrationOutcome, migrateSchema } from "./migrate.js";
 export { LATEST_SCHEMA_VERSION, type Migration, migrationsFor } from "./migrations.js";

@@ -1,9 +1,9 @@
 /**
- * `rungate/checks`: a {@link CheckRunner} that runs one command per check type as a child process in the
- * assignment's worktree (execa 9), with time limits, whole-process-group kills, a bounded output tail and
- * secret redaction.
+ * `rungate/checks`: a {@link rungate!CheckRunner | CheckRunner} that runs one command per check type as a
+ * child process in the assignment's worktree (execa 9), with time limits, whole-process-group kills, a
+ * bounded output tail and secret redaction.
  *
- * @packageDocumentation
+ * @module rungate/checks
  */
 export { NPM_PRESET_COMMANDS, type NpmPresetOverrides, npmPreset } from "./npm-preset.js";
 export {

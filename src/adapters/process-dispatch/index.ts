@@ -1,9 +1,9 @@
 /**
- * `rungate/dispatch`: {@link AgentDispatcher}s that run a coding agent as a child process in the assignment's
- * worktree (execa 9): any command, or the agentic-flow CLI. Once per execution id, with time limits,
- * whole-process-group kills, redacted progress and an outcome read back from git.
+ * `rungate/dispatch`: {@link rungate!AgentDispatcher | AgentDispatcher}s that run a coding agent as a child
+ * process in the assignment's worktree (execa 9): any command, or the agentic-flow CLI. Once per execution
+ * id, with time limits, whole-process-group kills, redacted progress and an outcome read back from git.
  *
- * @packageDocumentation
+ * @module rungate/dispatch
  */
 export { agenticFlowCommand, createAgenticFlowDispatcher } from "./agentic-flow-adapter.js";
 export { createCommandDispatcher } from "./process-dispatch-adapter.js";

@@ -1,9 +1,9 @@
 /**
- * `rungate/git`: the {@link GitPort} over simple-git 3 and the `git` executable (2.36 or later) — bare clones
- * under a root directory, one worktree per assignment, plumbing output parsed with `-z`, credentials passed
- * per command and never stored.
+ * `rungate/git`: the {@link rungate!GitPort | GitPort} over simple-git 3 and the `git` executable (2.36 or
+ * later) — bare clones under a root directory, one worktree per assignment, plumbing output parsed with `-z`,
+ * credentials passed per command and never stored.
  *
- * @packageDocumentation
+ * @module rungate/git
  */
 export {
   createSimpleGitAdapter,

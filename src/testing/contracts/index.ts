@@ -3,7 +3,7 @@
  * pass. Call one from a vitest file: `describeGitPortContract({ name: "my-git", make })`. This entry imports
  * vitest (`describe`, `it`, `expect`), so load it only from tests.
  *
- * @packageDocumentation
+ * @module rungate/testing/contracts
  */
 export {
   type AgentDispatcherContractHarness,
