@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 // @ts-expect-error: a plain .mjs list shared with tsup.config.ts (see scripts/entries.mjs).
 import { ENTRIES } from "./scripts/entries.mjs";
 
@@ -20,6 +20,13 @@ export default defineConfig({
   resolve: { alias: publicNames },
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
+    // The example packages import "rungate" as users do (the built package): scripts/check-examples.sh runs them.
+    exclude: [
+      ...configDefaults.exclude,
+      "examples/host-app/**",
+      "examples/custom-adapter/**",
+      "examples/policy-tests/**",
+    ],
     environment: "node",
     // Memory claims (e.g. 100 MiB of check output held within a 64 KiB tail) measure after a forced GC, so
     // garbage not yet collected on a loaded machine does not count as held.
