@@ -25,7 +25,7 @@ const ORCHESTRATOR_METHODS = new Set([
 ]);
 
 /** Internal names a doc comment mentions with a link; shown as code, since they are not public. */
-const SHOWN_AS_CODE = new Set(["importCandidates", "MAX_REPORTED_WARNINGS"]);
+const SHOWN_AS_CODE = new Set(["importCandidates"]);
 
 /** The guides, in reading order: the index itself, then each file its numbered list links to. */
 function guidesInOrder(root) {

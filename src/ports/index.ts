@@ -19,7 +19,9 @@ export type { EventSink } from "./event-sink.js";
 export type {
   AgentWorkFinding,
   AgentWorkFindingCode,
+  CardWorkspace,
   CheckTreeState,
+  FeatureBranch,
   GitClone,
   GitCommit,
   GitPort,

@@ -7,6 +7,7 @@
 export {
   MAX_REPORTED_CLAIMS,
   MAX_REPORTED_ERRORS,
+  MAX_REPORTED_WARNINGS,
   runWorker,
   WorkerOptions,
   type WorkerReport,

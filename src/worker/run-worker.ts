@@ -86,7 +86,7 @@ export interface WorkerWarning {
 }
 
 /** At most this many warnings are kept in a report (a skewed clock would otherwise add one per claim forever). */
-const MAX_REPORTED_WARNINGS = 100;
+export const MAX_REPORTED_WARNINGS = 100;
 
 /**
  * At most this many failures are kept in a report, the newest: a worker that runs for months against a store

@@ -1,4 +1,5 @@
-import { errAsync, ResultAsync } from "neverthrow";
+import { mkdir } from "node:fs/promises";
+import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { z } from "zod";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StorageLeases, StoragePort, StoredRunState } from "../../ports/storage-port.js";
@@ -152,7 +153,18 @@ export function createPgliteStorage(
     return open(fromPglite(config.pglite), config.schema, name, nothingToClose, pgliteFeed(config.pglite));
   }
   const dataDir = config.dataDir;
-  return ResultAsync.fromPromise(import("@electric-sql/pglite"), missingDriver(name, "@electric-sql/pglite"))
+  // PGlite makes the directory itself but not its parents (`./.rungate/db` failed with ENOENT without
+  // `./.rungate`); a `scheme://` location (`memory://`, `idb://`) is PGlite's to interpret.
+  const made =
+    dataDir === undefined || dataDir.includes("://")
+      ? okAsync(undefined)
+      : ResultAsync.fromPromise(mkdir(dataDir, { recursive: true }), toPortError(name, "open")).map(
+          () => undefined,
+        );
+  return made
+    .andThen(() =>
+      ResultAsync.fromPromise(import("@electric-sql/pglite"), missingDriver(name, "@electric-sql/pglite")),
+    )
     .andThen((module) =>
       ResultAsync.fromPromise<PGliteLike, PortError>(
         module.PGlite.create(dataDir === undefined ? {} : { dataDir }),

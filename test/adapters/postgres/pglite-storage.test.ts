@@ -354,6 +354,22 @@ describe("pglite storage: options", () => {
 });
 
 describe("pglite storage: durability on disk", () => {
+  it("opens a dataDir whose parent directories do not exist yet, as ./.rungate/db in a fresh checkout", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rungate-pglite-nested-"));
+    const dataDir = join(dir, ".rungate", "state", "db");
+    try {
+      const storage = await okOf(createPgliteStorage({ dataDir }));
+      const run = runFixture(1);
+      await okOf(storage.write({ runs: [{ record: run, expected_version: null }] }));
+      await okOf(storage.close());
+      const reopened = await okOf(createPgliteStorage({ dataDir }));
+      expect((await okOf(reopened.getRun(run.id))).id).toBe(run.id);
+      await okOf(reopened.close());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("keeps every write a process acknowledged before it was killed with SIGKILL, and opens again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "rungate-pglite-kill-"));
     const dataDir = join(dir, "db");
