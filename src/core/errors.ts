@@ -229,9 +229,13 @@ const HEADLINES: { readonly [K in ErrorKind]: (detail: Detail<K>, code: string) 
       ? `The ${d.entity} ${d.id} was changed by someone else (expected version ${d.expected_version}, found ${d.actual_version}); reload and retry.`
       : code === "already_decided"
         ? `The ${d.entity} ${d.id} was already decided; a decision is recorded once.`
-        : d.way_on !== undefined
-          ? `The ${d.entity} ${d.id} is held${d.run_id === undefined ? "" : ` by run ${d.run_id}`} (${code}): ${d.way_on}`
-          : `The ${d.entity} ${d.id} already exists or conflicts with a stored record (${code}).`,
+        : code === "stale_approval"
+          ? `The ${d.entity} ${d.id} was asked for a head its card's branch has moved past; a new one is asked once the checks pass on the new head.`
+          : code === "not_awaiting_approval"
+            ? `The ${d.entity} ${d.id} cannot be decided: ${d.way_on ?? "its card is not awaiting approval."}`
+            : d.way_on !== undefined
+              ? `The ${d.entity} ${d.id} is held${d.run_id === undefined ? "" : ` by run ${d.run_id}`} (${code}): ${d.way_on}`
+              : `The ${d.entity} ${d.id} already exists or conflicts with a stored record (${code}).`,
   port_failure: (d) =>
     `${d.adapter} (${d.port}) failed during ${d.operation}${d.cause ? `: ${d.cause}` : ""}${d.retryable ? " (retryable)" : ""}.`,
   cancelled: (d) => `${d.operation} was cancelled.`,

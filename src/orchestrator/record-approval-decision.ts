@@ -71,6 +71,17 @@ export function recordApprovalDecision(
         rungateError("conflict", "stale_approval", { entity: "approval request", id: approval.id }),
       );
     }
+    // A decision counts only while its card awaits one: after a cancel (or a failure) the request stays
+    // pending for good, and recording an approval there would still count towards a PR gate one day.
+    if (assignment.phase !== "awaiting_approval") {
+      return errAsync(
+        rungateError("conflict", "not_awaiting_approval", {
+          entity: "approval request",
+          id: approval.id,
+          way_on: `its card is ${assignment.phase}, not awaiting approval, so nothing can be decided on it.`,
+        }),
+      );
+    }
     const actor = actorOf(decision.decided_by);
     const decided: ApprovalRequest = {
       ...approval,

@@ -237,6 +237,48 @@ describe("the orchestrator never skips a gate", () => {
     ).toBe("draft_open");
   });
 
+  it("refuses a decision once the run is cancelled, even one that would not yet move the card", async () => {
+    const { ports, orchestrator } = setup({
+      agent: { [CARD]: [{ commits: [{ files: { "migrations/001.sql": "create table t();\n" } }] }] },
+    });
+    const built = (
+      await orchestrator.triggerBuild(
+        cardRequest(
+          {
+            cards: [
+              {
+                card_id: CARD,
+                title: "migrate",
+                allowed_paths: ["migrations/**"],
+                planned_approvals: ["protected_path_change"],
+              },
+            ],
+          },
+          policyFixture(),
+        ),
+      )
+    )._unsafeUnwrap();
+    expect(built.approvals).toHaveLength(2);
+    (await orchestrator.cancelRun({ run_id: built.run.id, cancelled_by: "user:erin" }))._unsafeUnwrap();
+
+    // Two approvals are needed, so this one alone would not move the card: before, it was stored anyway.
+    for (const approval of built.approvals) {
+      const refused = (
+        await orchestrator.recordApprovalDecision({
+          run_id: built.run.id,
+          approval_id: approval.id,
+          decision: "approve",
+          decided_by: "alice",
+        })
+      )._unsafeUnwrapErr();
+      expect(refused).toMatchObject({ kind: "conflict", code: "not_awaiting_approval" });
+      expect(refused.message).toContain("its card is cancelled");
+    }
+    const stored = ports.storage.snapshot();
+    expect(stored.approvals.map((a) => a.status)).toEqual(["pending", "pending"]);
+    expect(stored.events.filter((e) => e.event_type === "approval.decided")).toEqual([]);
+  });
+
   it("refuses a run input the policy forbids and stores nothing", async () => {
     const { ports, orchestrator } = setup();
     const refused = await orchestrator.triggerBuild(cardRequest({ planned_checks: ["lint"] }));
