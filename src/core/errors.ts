@@ -79,6 +79,7 @@ export type ViolationCode = (typeof VIOLATION_CODES)[number];
 
 /** The reasons a gate can refuse, as data. */
 export const GATE_REASON_CODES = [
+  "card_ended",
   "no_head",
   "check_missing",
   "check_not_passed",

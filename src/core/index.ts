@@ -40,6 +40,7 @@ export {
   type ApprovalGateSubject,
   approvalGateReasons,
   canRequestApproval,
+  cardEndedReason,
 } from "./gates/approval-gate.js";
 export {
   type ApprovalPolicySubject,

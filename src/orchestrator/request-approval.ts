@@ -1,7 +1,7 @@
 import { errAsync, ok, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import { carriedApprovals } from "../core/gates/approval-content.js";
-import { canRequestApproval } from "../core/gates/approval-gate.js";
+import { approvalGateReasons, canRequestApproval, cardEndedReason } from "../core/gates/approval-gate.js";
 import { pullRequestGateReasons, requiredApprovalTypes } from "../core/gates/pull-request-gate.js";
 import { actorOf } from "../core/schemas/actor-id.js";
 import type { ApprovalRequest } from "../core/schemas/approval-request.js";
@@ -46,6 +46,15 @@ export function requestApproval(
       return ok({ assignment, approvals: existing });
     }
     const checks = yield* deps.storage.listChecks(run.id);
+    const ended = cardEndedReason(assignment);
+    if (ended !== null) {
+      return errAsync(
+        rungateError("gate_closed", "approval_gate_closed", {
+          gate: "request_approval",
+          reasons: [ended, ...approvalGateReasons(assignment, checks, policy)],
+        }),
+      );
+    }
     yield* canRequestApproval(assignment, checks, policy);
     if (head === null) return errAsync(unreachableNoHead(assignment.id));
     const changes = yield* readChanges(deps, run, assignment, policy, head);

@@ -279,6 +279,20 @@ describe("the orchestrator never skips a gate", () => {
     expect(stored.events.filter((e) => e.event_type === "approval.decided")).toEqual([]);
   });
 
+  it("says first that a card failed, and why, when its approval is asked for", async () => {
+    const { orchestrator } = setup({
+      agent: { [CARD]: [{ commits: [{ files: { "src/config/.env": "TOKEN=x\n" } }] }] },
+    });
+    const built = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
+    const card = built.assignments[0];
+    expect(card?.phase).toBe("failed");
+    const refused = (await orchestrator.requestApproval({ assignment_id: card?.id ?? "" }))._unsafeUnwrapErr();
+    expect(refused).toMatchObject({ kind: "gate_closed", code: "approval_gate_closed" });
+    if (refused.kind !== "gate_closed") throw new Error("unreachable");
+    expect(refused.detail.reasons[0]).toMatchObject({ code: "card_ended", subject: card?.id });
+    expect(refused.message).toContain("the card failed (path_violation)");
+  });
+
   it("refuses a run input the policy forbids and stores nothing", async () => {
     const { ports, orchestrator } = setup();
     const refused = await orchestrator.triggerBuild(cardRequest({ planned_checks: ["lint"] }));

@@ -1,12 +1,36 @@
 import { err, ok, type Result } from "neverthrow";
 import { type GateClosedError, type GateReason, rungateError } from "../errors.js";
 import type { CardAssignment } from "../schemas/card-assignment.js";
+import { ASSIGNMENT_PHASE_STATUS } from "../schemas/phases.js";
 import type { RunCheck } from "../schemas/run-check.js";
 import type { SystemPolicyProfile } from "../schemas/system-policy-profile.js";
 import { latestBy } from "./latest.js";
 
 /** What the approval gate needs to know about an assignment. */
 export type ApprovalGateSubject = Pick<CardAssignment, "id" | "run_id" | "head_sha">;
+
+/**
+ * Why a card that has ended (failed, cancelled, merged, closed) can never be approved, or null while it lives:
+ * said first when a host asks for its approval, so a person learns that the card failed and why, rather than
+ * only which checks have no result.
+ */
+export function cardEndedReason(
+  assignment: Pick<CardAssignment, "id" | "phase" | "failure">,
+): GateReason | null {
+  const { phase } = assignment;
+  // Ended: the statuses of the phases no event leaves (merged, closed, failed, cancelled).
+  const status = ASSIGNMENT_PHASE_STATUS[phase];
+  if (status !== "completed" && status !== "failed" && status !== "cancelled") return null;
+  const failure = assignment.failure;
+  return {
+    code: "card_ended",
+    subject: assignment.id,
+    message:
+      phase === "failed" && failure
+        ? `the card failed (${failure.kind}): ${failure.message}`
+        : `the card is ${phase}, so it can no longer be approved`,
+  };
+}
 
 /**
  * The reasons the approval gate is closed for `assignment` (empty when it is open). Exposed for guards that
