@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AgentExecution, AgentOutcome } from "../../core/schemas/agent-execution.js";
 import type { AgentDispatcher, AgentDispatchRequest, AgentProgress } from "../../ports/agent-dispatcher.js";
+import { errOf, okOf, tracePortCalls } from "./port-calls.js";
 
 /** The report fields of an outcome, each optional, as {@link AgentExecution} stores them. */
 const AgentReport = AgentExecution.pick({
@@ -51,6 +52,15 @@ export interface AgentDispatcherContractOptions {
  */
 export function describeAgentDispatcherContract(options: AgentDispatcherContractOptions): void {
   describe(`AgentDispatcher contract: ${options.name}`, () => {
+    /**
+     * A fresh harness and its `dispatcher` traced, so a failure names the method (`dispatcher.dispatch`).
+     * Only the port is traced: the harness stays the user's object, and its own methods are called on it.
+     */
+    async function make(): Promise<{ harness: AgentDispatcherContractHarness; dispatcher: AgentDispatcher }> {
+      const harness = await options.make();
+      return { harness, dispatcher: tracePortCalls(harness.dispatcher, "dispatcher") };
+    }
+
     it("has a name", async () => {
       const { dispatcher } = await options.make();
       expect(typeof dispatcher.name).toBe("string");
@@ -58,76 +68,64 @@ export function describeAgentDispatcherContract(options: AgentDispatcherContract
     });
 
     it("answers a dispatch with an ok outcome of a known kind", async () => {
-      const harness = await options.make();
+      const { harness, dispatcher } = await make();
       const request = await harness.prepare();
-      const result = await harness.dispatcher.dispatch(request);
-      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
-      if (result.isErr()) return;
-      expect(AgentOutcome.safeParse(result.value.outcome).success).toBe(true);
-      const { exit_code, summary } = result.value;
+      const result = await okOf(dispatcher.dispatch(request));
+      expect(AgentOutcome.safeParse(result.outcome).success).toBe(true);
+      const { exit_code, summary } = result;
       expect(exit_code === null || Number.isInteger(exit_code)).toBe(true);
       expect(summary === null || typeof summary === "string").toBe(true);
     });
 
     it("reports the agent's session, usage, cost, turns and end, when it does, as an execution stores them", async () => {
-      const harness = await options.make();
+      const { harness, dispatcher } = await make();
       const request = await harness.prepare();
-      const result = await harness.dispatcher.dispatch(request);
-      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
-      if (result.isErr()) return;
+      const result = await okOf(dispatcher.dispatch(request));
       // Only what the dispatcher reports is checked: a line-printing agent reports none of it.
-      const { outcome: _o, exit_code: _e, summary: _s, ...report } = result.value;
+      const { outcome: _o, exit_code: _e, summary: _s, ...report } = result;
       const stored = AgentReport.safeParse(report);
       expect(stored.success, stored.success ? "" : `report fields: ${stored.error.message}`).toBe(true);
     });
 
     it("moves the feature branch head when the agent commits", async (ctx) => {
-      const harness = await options.make();
+      const { harness, dispatcher } = await make();
       const scriptCommit = harness.scriptCommit;
       if (!scriptCommit) return ctx.skip();
       const request = await harness.prepare();
       const before = await harness.readHead(request);
       await scriptCommit.call(harness, request);
-      const result = await harness.dispatcher.dispatch(request);
-      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
+      await okOf(dispatcher.dispatch(request));
       expect(await harness.readHead(request)).not.toBe(before);
     });
 
     it("starts the agent once per execution id: a repeated call (or a takeover) answers the first run's outcome", async () => {
-      const harness = await options.make();
+      const { harness, dispatcher } = await make();
       const request = await harness.prepare();
       await harness.scriptCommit?.(request);
-      const first = await harness.dispatcher.dispatch(request);
-      expect(first.isOk(), first.isErr() ? first.error.message : "").toBe(true);
+      const first = await okOf(dispatcher.dispatch(request));
       const head = await harness.readHead(request);
-      const again = await harness.dispatcher.dispatch(request);
-      expect(again.isOk(), again.isErr() ? again.error.message : "").toBe(true);
+      const again = await okOf(dispatcher.dispatch(request));
       // Another holder of the card, after this one's lease passed, hands the same execution back.
-      const taken = await harness.dispatcher.dispatch({ ...request, takeover: true });
-      expect(taken.isOk(), taken.isErr() ? taken.error.message : "").toBe(true);
-      if (first.isErr() || again.isErr() || taken.isErr()) return;
-      expect(again.value).toEqual(first.value);
-      expect(taken.value).toEqual(first.value);
+      const taken = await okOf(dispatcher.dispatch({ ...request, takeover: true }));
+      expect(again).toEqual(first);
+      expect(taken).toEqual(first);
       expect(await harness.readHead(request)).toBe(head);
     });
 
     it("fails with cancelled when the signal is already aborted", async () => {
-      const harness = await options.make();
+      const { harness, dispatcher } = await make();
       const request = await harness.prepare();
       const controller = new AbortController();
       controller.abort();
-      const result = await harness.dispatcher.dispatch(request, { signal: controller.signal });
-      expect(result.isErr()).toBe(true);
-      if (result.isOk()) return;
-      expect(result.error.kind).toBe("cancelled");
+      const error = await errOf(dispatcher.dispatch(request, { signal: controller.signal }));
+      expect(error.kind).toBe("cancelled");
     });
 
     it("reports progress lines that carry the execution id", async () => {
-      const harness = await options.make();
+      const { harness, dispatcher } = await make();
       const request = await harness.prepare();
       const lines: AgentProgress[] = [];
-      const result = await harness.dispatcher.dispatch(request, { onProgress: (p) => lines.push(p) });
-      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
+      await okOf(dispatcher.dispatch(request, { onProgress: (p) => lines.push(p) }));
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) {
         expect(line.execution_id).toBe(request.execution_id);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CheckRunner, CheckRunRequest, CheckRunResult } from "../../ports/check-runner.js";
+import { errOf, okOf, tracePortCalls } from "./port-calls.js";
 
 /** What {@link describeCheckRunnerContract} needs from the adapter under test, fresh for every case. */
 export interface CheckRunnerContractHarness {
@@ -33,6 +34,15 @@ function expectWellFormed(result: CheckRunResult): void {
  */
 export function describeCheckRunnerContract(options: CheckRunnerContractOptions): void {
   describe(`CheckRunner contract: ${options.name}`, () => {
+    /**
+     * A fresh harness and its `runner` traced, so a failure names the method (`checks.run`). Only the port
+     * is traced: the harness stays the user's object, and its own methods are called on it.
+     */
+    async function make(): Promise<{ harness: CheckRunnerContractHarness; runner: CheckRunner }> {
+      const harness = await options.make();
+      return { harness, runner: tracePortCalls(harness.runner, "checks") };
+    }
+
     it("has a name", async () => {
       const { runner } = await options.make();
       expect(typeof runner.name).toBe("string");
@@ -40,31 +50,25 @@ export function describeCheckRunnerContract(options: CheckRunnerContractOptions)
     });
 
     it("reports a passing check as passed, with a duration and an output", async () => {
-      const harness = await options.make();
-      const result = await harness.runner.run(await harness.passing());
-      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
-      if (result.isErr()) return;
-      expectWellFormed(result.value);
-      expect(result.value.status).toBe("passed");
+      const { harness, runner } = await make();
+      const result = await okOf(runner.run(await harness.passing()));
+      expectWellFormed(result);
+      expect(result.status).toBe("passed");
     });
 
     it("reports a failing check as an ok failed result, not a port error", async () => {
-      const harness = await options.make();
-      const result = await harness.runner.run(await harness.failing());
-      expect(result.isOk(), result.isErr() ? result.error.message : "").toBe(true);
-      if (result.isErr()) return;
-      expectWellFormed(result.value);
-      expect(result.value.status).toBe("failed");
+      const { harness, runner } = await make();
+      const result = await okOf(runner.run(await harness.failing()));
+      expectWellFormed(result);
+      expect(result.status).toBe("failed");
     });
 
     it("fails with cancelled when the signal is already aborted", async () => {
-      const harness = await options.make();
+      const { harness, runner } = await make();
       const controller = new AbortController();
       controller.abort();
-      const result = await harness.runner.run(await harness.passing(), { signal: controller.signal });
-      expect(result.isErr()).toBe(true);
-      if (result.isOk()) return;
-      expect(result.error.kind).toBe("cancelled");
+      const error = await errOf(runner.run(await harness.passing(), { signal: controller.signal }));
+      expect(error.kind).toBe("cancelled");
     });
   });
 }

@@ -10,16 +10,21 @@ const originals = new WeakMap<object, object>();
  * A view of `port` that remembers which method (`storage.leases.heartbeat`) produced each answer, so that
  * {@link okOf} and {@link errOf} can say which call broke the contract in their one-line message. Methods run
  * on the adapter itself (`this` is the adapter, so private fields work); nested objects such as
- * `StoragePort.leases` are traced too.
+ * `StoragePort.leases` are traced too. A frozen adapter (`Object.freeze(host)`) is traced as well: a proxy
+ * may not answer a non-configurable property with another value, so the view then stands on a blank object
+ * inheriting from the adapter.
  */
 export function tracePortCalls<T extends object>(port: T, label: string): T {
-  const view = new Proxy(port, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver === view ? target : receiver);
+  const fixed = Reflect.ownKeys(port).some(
+    (key) => Reflect.getOwnPropertyDescriptor(port, key)?.configurable === false,
+  );
+  const view = new Proxy<T>(fixed ? Object.create(port) : port, {
+    get(_target, property, receiver) {
+      const value = Reflect.get(port, property, receiver === view ? port : receiver);
       const name = `${label}.${String(property)}`;
       if (typeof value === "function") {
         return (...args: unknown[]) => {
-          const answer: unknown = Reflect.apply(value, target, args);
+          const answer: unknown = Reflect.apply(value, port, args);
           if (typeof answer === "object" && answer !== null) producedBy.set(answer, name);
           return answer;
         };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { ProcessSandbox, SandboxedProcessSpec } from "../../ports/process-sandbox.js";
+import { okOf, tracePortCalls } from "./port-calls.js";
 
 const run = promisify(execFile);
 
@@ -22,11 +23,10 @@ export interface ProcessSandboxContractOptions {
   readonly contains: boolean;
 }
 
-/** Runs `spec` through `sandbox`; its stdout. */
+/** Runs `spec` through `sandbox` (a traced one names `sandbox.wrap` when it answers Err); its stdout. */
 async function runWrapped(sandbox: ProcessSandbox, spec: SandboxedProcessSpec): Promise<string> {
-  const wrapped = sandbox.wrap(spec);
-  if (wrapped.isErr()) throw new Error(`wrap failed: ${wrapped.error.code}: ${wrapped.error.message}`);
-  const [file = "", ...args] = wrapped.value.argv;
+  const wrapped = await okOf(sandbox.wrap(spec));
+  const [file = "", ...args] = wrapped.argv;
   const { stdout } = await run(file, args, {
     cwd: spec.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -42,6 +42,11 @@ async function runWrapped(sandbox: ProcessSandbox, spec: SandboxedProcessSpec): 
  */
 export function describeProcessSandboxContract(options: ProcessSandboxContractOptions): void {
   describe(`ProcessSandbox contract: ${options.name}`, () => {
+    /** A fresh sandbox, traced so a failure names the method (`sandbox.wrap`). */
+    async function make(): Promise<ProcessSandbox> {
+      return tracePortCalls(await options.make(), "sandbox");
+    }
+
     /** A fresh directory holding the working directory, one writable directory and one left alone. */
     async function dirs(): Promise<{ root: string; cwd: string; writable: string; other: string }> {
       const root = await mkdtemp(join(tmpdir(), "rungate-sandbox-contract-"));
@@ -61,7 +66,7 @@ export function describeProcessSandboxContract(options: ProcessSandboxContractOp
     });
 
     it("runs the program in its working directory with its arguments intact", async () => {
-      const sandbox = await options.make();
+      const sandbox = await make();
       const { root, cwd } = await dirs();
       try {
         const program = "process.stdout.write(process.cwd() + '|' + process.argv.slice(1).join(','))";
@@ -78,7 +83,7 @@ export function describeProcessSandboxContract(options: ProcessSandboxContractOp
     });
 
     it("lets the program write its working directory and the directories it is given", async () => {
-      const sandbox = await options.make();
+      const sandbox = await make();
       const { root, cwd, writable } = await dirs();
       try {
         const script = `echo here > here.txt && echo there > ${writable}/there.txt`;
@@ -96,7 +101,7 @@ export function describeProcessSandboxContract(options: ProcessSandboxContractOp
     });
 
     it.skipIf(!options.contains)("keeps the program from writing anywhere else", async () => {
-      const sandbox = await options.make();
+      const sandbox = await make();
       const { root, cwd, other } = await dirs();
       try {
         const script = `echo out > ${other}/escaped.txt 2>/dev/null; echo out > ${root}/escaped.txt 2>/dev/null; true`;

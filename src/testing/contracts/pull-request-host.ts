@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DraftPullRequestInput, PullRequestHost } from "../../ports/pull-request-host.js";
+import { errOf, okOf, tracePortCalls } from "./port-calls.js";
 
 /** What {@link describePullRequestHostContract} needs from the adapter under test, fresh for every case. */
 export interface PullRequestHostContractHarness {
@@ -67,6 +68,15 @@ export function describePullRequestHostContract(options: PullRequestHostContract
     const draftOf = (harness: PullRequestHostContractHarness, n: number) =>
       harness.draft ? harness.draft(n) : contractDraft(n);
 
+    /**
+     * A fresh harness and its `host` traced, so a failure names the method (`pullRequests.getPullRequest`).
+     * Only the port is traced: the harness stays the user's object, and its own methods are called on it.
+     */
+    async function make(): Promise<{ harness: PullRequestHostContractHarness; host: PullRequestHost }> {
+      const harness = await options.make();
+      return { harness, host: tracePortCalls(harness.host, "pullRequests") };
+    }
+
     it("has a name", async () => {
       const { host } = await options.make();
       expect(typeof host.name).toBe("string");
@@ -74,45 +84,36 @@ export function describePullRequestHostContract(options: PullRequestHostContract
     });
 
     it("creates a draft pull request, open as a draft, with a url", async () => {
-      const harness = await options.make();
-      const created = await harness.host.createDraftPullRequest(draftOf(harness, 1));
-      expect(created.isOk(), created.isErr() ? created.error.message : "").toBe(true);
-      if (created.isErr()) return;
-      expect(created.value.status).toBe("draft_open");
-      expect(typeof created.value.url).toBe("string");
-      expect(created.value.url.length).toBeGreaterThan(0);
-      expect(created.value.decided_by).toBeNull();
+      const { harness, host } = await make();
+      const created = await okOf(host.createDraftPullRequest(draftOf(harness, 1)));
+      expect(created.status).toBe("draft_open");
+      expect(typeof created.url).toBe("string");
+      expect(created.url.length).toBeGreaterThan(0);
+      expect(created.decided_by).toBeNull();
     });
 
     it("returns the existing pull request for the same head branch (idempotent)", async () => {
-      const harness = await options.make();
-      const first = await harness.host.createDraftPullRequest(draftOf(harness, 1));
-      const again = await harness.host.createDraftPullRequest(draftOf(harness, 1));
-      const other = await harness.host.createDraftPullRequest(draftOf(harness, 2));
-      expect(first.isOk() && again.isOk() && other.isOk()).toBe(true);
-      if (first.isErr() || again.isErr() || other.isErr()) return;
-      expect(again.value.url).toBe(first.value.url);
-      expect(other.value.url).not.toBe(first.value.url);
+      const { harness, host } = await make();
+      const first = await okOf(host.createDraftPullRequest(draftOf(harness, 1)));
+      const again = await okOf(host.createDraftPullRequest(draftOf(harness, 1)));
+      const other = await okOf(host.createDraftPullRequest(draftOf(harness, 2)));
+      expect(again.url).toBe(first.url);
+      expect(other.url).not.toBe(first.url);
     });
 
     it("reads back what it created", async () => {
-      const harness = await options.make();
-      const created = await harness.host.createDraftPullRequest(draftOf(harness, 1));
-      if (created.isErr()) throw new Error(created.error.message);
-      const read = await harness.host.getPullRequest(created.value.url);
-      expect(read.isOk(), read.isErr() ? read.error.message : "").toBe(true);
-      if (read.isErr()) return;
-      expect(read.value).toEqual(created.value);
+      const { harness, host } = await make();
+      const created = await okOf(host.createDraftPullRequest(draftOf(harness, 1)));
+      const read = await okOf(host.getPullRequest(created.url));
+      expect(read).toEqual(created);
     });
 
     it("answers not_found for a pull request it does not have", async () => {
-      const harness = await options.make();
-      const read = await harness.host.getPullRequest(
-        harness.unknownUrl ?? "https://pull-requests.invalid/none/999999",
+      const { harness, host } = await make();
+      const error = await errOf(
+        host.getPullRequest(harness.unknownUrl ?? "https://pull-requests.invalid/none/999999"),
       );
-      expect(read.isErr()).toBe(true);
-      if (read.isOk()) return;
-      expect(read.error.kind).toBe("not_found");
+      expect(error.kind).toBe("not_found");
     });
 
     it("offers no merge, approve or ready-for-review method", async () => {
@@ -121,13 +122,12 @@ export function describePullRequestHostContract(options: PullRequestHostContract
     });
 
     it("publishes commit statuses on a pushed head, the newest per context winning", async (ctx) => {
-      const harness = await options.make();
-      const publish = harness.host.publishCommitStatus?.bind(harness.host);
+      const { harness, host } = await make();
+      const publish = host.publishCommitStatus?.bind(host);
       const statuses = harness.statuses;
       if (!publish || !statuses) return ctx.skip();
       const draft = draftOf(harness, 1);
-      const created = await harness.host.createDraftPullRequest(draft);
-      if (created.isErr()) throw new Error(created.error.message);
+      await okOf(host.createDraftPullRequest(draft));
       const status = (context: string, state: "pending" | "success" | "failure") => ({
         head_sha: draft.head_sha,
         context,
@@ -140,8 +140,7 @@ export function describePullRequestHostContract(options: PullRequestHostContract
         status("rungate/unit", "failure"),
         status("rungate/lint", "success"),
       ]) {
-        const published = await publish(s);
-        expect(published.isOk(), published.isErr() ? published.error.message : "").toBe(true);
+        await okOf(publish(s));
       }
       expect(await statuses.call(harness, draft.head_sha)).toEqual({
         "rungate/unit": "failure",
@@ -150,17 +149,14 @@ export function describePullRequestHostContract(options: PullRequestHostContract
     });
 
     it("observes a merge done by a person, with who decided", async (ctx) => {
-      const harness = await options.make();
+      const { harness, host } = await make();
       const observeMerge = harness.observeMerge;
       if (!observeMerge) return ctx.skip();
-      const created = await harness.host.createDraftPullRequest(draftOf(harness, 1));
-      if (created.isErr()) throw new Error(created.error.message);
-      await observeMerge.call(harness, created.value.url, "alice");
-      const read = await harness.host.getPullRequest(created.value.url);
-      expect(read.isOk(), read.isErr() ? read.error.message : "").toBe(true);
-      if (read.isErr()) return;
-      expect(read.value.status).toBe("merged");
-      expect(read.value.decided_by).toBe("alice");
+      const created = await okOf(host.createDraftPullRequest(draftOf(harness, 1)));
+      await observeMerge.call(harness, created.url, "alice");
+      const read = await okOf(host.getPullRequest(created.url));
+      expect(read.status).toBe("merged");
+      expect(read.decided_by).toBe("alice");
     });
   });
 }

@@ -50,6 +50,27 @@ describe("contract failures name the port method", () => {
     expect(untraced(store)).toBe(store);
   });
 
+  it("traces a frozen adapter (a plain object of methods, as createGitHubPullRequestHost returns)", async () => {
+    const store = new CountingStore();
+    const frozen = Object.freeze({
+      name: "frozen",
+      listRuns: (query: unknown) => store.listRuns(query),
+      leases: Object.freeze({ heartbeat: () => store.leases.heartbeat() }),
+    });
+    const port = tracePortCalls(frozen, "storage");
+    expect(port.name).toBe("frozen");
+    expect(await okOf(port.listRuns({}))).toBe(1);
+    const failure = (await errOf(port.listRuns({})).catch((e: Error) => e)) as Error;
+    expect(failure.message.split("\n")[0]).toBe(
+      "storage.listRuns answered Ok where the contract expects an Err: 2",
+    );
+    const nested = (await okOf(port.leases.heartbeat()).catch((e: Error) => e)) as Error;
+    expect(nested.message.split("\n")[0]).toMatch(
+      /^storage\.leases\.heartbeat answered Err not_found\/lease_missing/,
+    );
+    expect(untraced(port)).toBe(frozen);
+  });
+
   it("falls back to a neutral name for an answer no traced port produced", async () => {
     const failure = (await errOf(okAsync(7)).catch((e: Error) => e)) as Error;
     expect(failure.message.split("\n")[0]).toBe("the call answered Ok where the contract expects an Err: 7");
