@@ -286,7 +286,9 @@ describe("the orchestrator never skips a gate", () => {
     const built = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
     const card = built.assignments[0];
     expect(card?.phase).toBe("failed");
-    const refused = (await orchestrator.requestApproval({ assignment_id: card?.id ?? "" }))._unsafeUnwrapErr();
+    const refused = (
+      await orchestrator.requestApproval({ assignment_id: card?.id ?? "" })
+    )._unsafeUnwrapErr();
     expect(refused).toMatchObject({ kind: "gate_closed", code: "approval_gate_closed" });
     if (refused.kind !== "gate_closed") throw new Error("unreachable");
     expect(refused.detail.reasons[0]).toMatchObject({ code: "card_ended", subject: card?.id });
