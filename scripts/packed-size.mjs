@@ -18,6 +18,12 @@ const rows = Object.entries(ENTRIES).map(([subpath, [name]]) => {
   return `| \`${specifier}\` | ${kb(js.length)} | ${kb(gzipSync(js).length)} | ${cjs} | ${kb(size(`${name}.js.map`))} | ${kb(size(`${name}.d.ts`))} |`;
 });
 
+// The `rungate` command (package.json "bin"): one ESM file bundling the library code it uses.
+const cli = readFileSync(new URL("dist/cli.js", root));
+rows.push(
+  `| \`rungate\` command (\`dist/cli.js\`) | ${kb(cli.length)} | ${kb(gzipSync(cli).length)} | none | ${kb(size("cli.js.map"))} | none |`,
+);
+
 const [pack] = JSON.parse(
   execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: root, encoding: "utf8" }),
 );
