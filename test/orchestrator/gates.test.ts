@@ -2,6 +2,27 @@ import { describe, expect, it } from "vitest";
 import { fixtureId, policyFixture } from "../../src/testing/index.js";
 import { CARD, cardRequest, setup } from "./helpers.js";
 
+/** An agent that writes a migration, a protected path of the fixture policy. */
+const MIGRATION_AGENT = {
+  agent: { [CARD]: [{ commits: [{ files: { "migrations/001.sql": "create table t();\n" } }] }] },
+};
+
+/** A card allowed to change migrations, planning the protected-path approval it will need. */
+const migrationRequest = () =>
+  cardRequest(
+    {
+      cards: [
+        {
+          card_id: CARD,
+          title: "migrate",
+          allowed_paths: ["migrations/**"],
+          planned_approvals: ["protected_path_change"],
+        },
+      ],
+    },
+    policyFixture(),
+  );
+
 describe("the orchestrator never skips a gate", () => {
   it("fails an agent that wrote a forbidden path, names the path, and asks nobody", async () => {
     const { ports, orchestrator } = setup({
@@ -186,23 +207,8 @@ describe("the orchestrator never skips a gate", () => {
   });
 
   it("needs the protected-path approval the policy names before a PR", async () => {
-    const { ports, orchestrator } = setup({
-      agent: { [CARD]: [{ commits: [{ files: { "migrations/001.sql": "create table t();\n" } }] }] },
-    });
-    const request = cardRequest(
-      {
-        cards: [
-          {
-            card_id: CARD,
-            title: "migrate",
-            allowed_paths: ["migrations/**"],
-            planned_approvals: ["protected_path_change"],
-          },
-        ],
-      },
-      policyFixture(),
-    );
-    const built = (await orchestrator.triggerBuild(request))._unsafeUnwrap();
+    const { ports, orchestrator } = setup(MIGRATION_AGENT);
+    const built = (await orchestrator.triggerBuild(migrationRequest()))._unsafeUnwrap();
     expect(built.approvals.map((x) => x.approval_type).sort()).toEqual([
       "create_pr",
       "protected_path_change",
@@ -238,26 +244,8 @@ describe("the orchestrator never skips a gate", () => {
   });
 
   it("refuses a decision once the run is cancelled, even one that would not yet move the card", async () => {
-    const { ports, orchestrator } = setup({
-      agent: { [CARD]: [{ commits: [{ files: { "migrations/001.sql": "create table t();\n" } }] }] },
-    });
-    const built = (
-      await orchestrator.triggerBuild(
-        cardRequest(
-          {
-            cards: [
-              {
-                card_id: CARD,
-                title: "migrate",
-                allowed_paths: ["migrations/**"],
-                planned_approvals: ["protected_path_change"],
-              },
-            ],
-          },
-          policyFixture(),
-        ),
-      )
-    )._unsafeUnwrap();
+    const { ports, orchestrator } = setup(MIGRATION_AGENT);
+    const built = (await orchestrator.triggerBuild(migrationRequest()))._unsafeUnwrap();
     expect(built.approvals).toHaveLength(2);
     (await orchestrator.cancelRun({ run_id: built.run.id, cancelled_by: "user:erin" }))._unsafeUnwrap();
 
