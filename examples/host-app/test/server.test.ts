@@ -221,8 +221,10 @@ describe("host app: a misbehaving agent", () => {
     const asked = await api("POST", `/runs/${body.run_id}/cards/${card.id}/approval-request`, {}, "bob");
     expect(asked.status).toBe(409);
     expect(asked.body.error).toMatchObject({ kind: "gate_closed", code: "approval_gate_closed" });
+    // The gate says first that the card failed, and why.
+    expect(asked.body.error.detail.reasons[0]).toMatchObject({ code: "card_ended", subject: card.id });
     expect(asked.body.error.message).toMatch(
-      /^The approval gate is closed: required check "policy" has no result/,
+      /^The approval gate is closed: the card failed \(path_violation\): .*src\/\.env/,
     );
   });
 
