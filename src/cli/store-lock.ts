@@ -2,6 +2,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import { open, readFile, unlink } from "node:fs/promises";
 import { z } from "zod";
 import { err, ok, type Result, ResultAsync } from "../index.js";
+import { isAlive } from "../internal/agent-dispatch/process-identity.js";
 import { type CliError, failure } from "./cli-error.js";
 
 /** A held lock on a state directory; `release` is idempotent. */
@@ -10,16 +11,6 @@ export interface StoreLock {
 }
 
 const LockFile = z.object({ pid: z.number().int().positive(), command: z.string() });
-
-/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (cause) {
-    return (cause as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** The lock file's holder, or `null` when it is unreadable or names no live process. */
 async function liveHolder(path: string): Promise<z.infer<typeof LockFile> | null> {
@@ -32,7 +23,7 @@ async function liveHolder(path: string): Promise<z.infer<typeof LockFile> | null
     // A lock half-written by a process killed while writing it: nobody holds it.
   }
   const holder = LockFile.safeParse(raw);
-  return holder.success && alive(holder.data.pid) ? holder.data : null;
+  return holder.success && isAlive(holder.data.pid) ? holder.data : null;
 }
 
 /**

@@ -1,12 +1,10 @@
 import { createHash } from "node:crypto";
-import type { ResultAsync } from "neverthrow";
 import { expect } from "vitest";
 import type { SqlQueryable } from "../../../src/adapters/postgres/index.js";
 import { validateRunInputAgainstPolicy } from "../../../src/core/policy/validate-run-input.js";
 import { newCardAssignment, newOrchestrationRun } from "../../../src/core/run/new-run.js";
 import type { CardAssignment } from "../../../src/core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../../../src/core/schemas/orchestration-run.js";
-import type { PortError } from "../../../src/ports/port-error.js";
 import type { RunEventDraft } from "../../../src/ports/storage-port.js";
 import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
 
@@ -24,25 +22,9 @@ export function schemaNamer(file: string): () => string {
   };
 }
 
-/** The ok value, or a thrown error naming the failure. */
-export async function okOf<T>(result: ResultAsync<T, PortError>): Promise<T> {
-  return (await result).match(
-    (value) => value,
-    (error) => {
-      throw new Error(`expected ok, got ${error.kind}/${error.code}: ${error.message}`);
-    },
-  );
-}
-
-/** The error, or a thrown error when the result was ok. */
-export async function errOf<T>(result: ResultAsync<T, PortError>): Promise<PortError> {
-  return (await result).match(
-    () => {
-      throw new Error("expected an error, got ok");
-    },
-    (error) => error,
-  );
-}
+// The contract suites' own: a failure names the adapter method that answered (when the port was traced) and
+// prints the whole error or value.
+export { errOf, okOf } from "../../../src/testing/contracts/port-calls.js";
 
 const validated = validateRunInputAgainstPolicy(runInputFixture(), policyFixture())._unsafeUnwrap();
 
