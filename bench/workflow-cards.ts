@@ -6,8 +6,8 @@
  * docs/benchmarks.md.
  */
 import { createOrchestrator } from "../src/index.js";
-import { createInMemoryPorts, FIXTURE_REPO_URL, fixtureId } from "../src/testing/index.js";
-import { PROJECT_ID, WORKER_POLICY } from "../test/worker/fixtures/workflow-runs.js";
+import { createInMemoryPorts, FIXTURE_REPO_URL } from "../src/testing/index.js";
+import { workflowRunRequest } from "../test/worker/fixtures/workflow-runs.js";
 
 const MAX_CARDS = Number(process.env.BENCH_MAX_CARDS ?? "100");
 const SIZES = [1, 10, 100, 1_000].filter((n) => n <= MAX_CARDS);
@@ -16,22 +16,7 @@ async function buildWorkflow(cards: number, seed: number): Promise<number> {
   const ports = createInMemoryPorts();
   const host = createOrchestrator(ports);
   const started = performance.now();
-  const built = await host.triggerBuild({
-    project_id: PROJECT_ID,
-    scope: "workflow",
-    workflow_id: fixtureId(7_000 + seed),
-    card_id: null,
-    trigger_type: "workflow",
-    initiated_by: "user:ana",
-    repo_url: FIXTURE_REPO_URL,
-    base_branch: "main",
-    cards: Array.from({ length: cards }, (_, i) => ({
-      card_id: fixtureId(100_000 + i),
-      title: `Card ${i}`,
-      allowed_paths: [`src/c${i}/**`],
-    })),
-    policy: WORKER_POLICY,
-  });
+  const built = await host.triggerBuild(workflowRunRequest(FIXTURE_REPO_URL, seed, cards));
   const ms = performance.now() - started;
   if (built.isErr()) throw new Error(`the ${cards}-card run failed: ${built.error.message}`);
   if (built.value.approvals.length !== cards) {
