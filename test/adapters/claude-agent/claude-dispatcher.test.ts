@@ -447,7 +447,9 @@ describe("claude dispatcher: sessions and resume", () => {
     expect(await eventually(() => isGone(orphan), 3_000)).toBe(true);
     expect(standIn.runs()[1]?.argv).toContain(`--resume=${request.execution_id}`);
     expect(existsSync(join(worktree, "src", "whole.ts"))).toBe(true);
-  });
+    // A tsx child process to start and kill, and a second session: its own waits allow 15 s for the first step
+    // alone, so vitest's default 5 s failed it on a busy CI machine.
+  }, 60_000);
 
   it("fails port_failure (retryable) while another live process runs the execution", async () => {
     const standIn = await installStandIn();
