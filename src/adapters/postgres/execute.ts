@@ -96,6 +96,14 @@ export function inTransaction<T>(
       (cause) =>
         cause instanceof Rollback ? cause.error : toPortError(scope.adapter, scope.operation)(cause),
     );
+  return retryLostRaces(once, attempts);
+}
+
+/** Runs `once` again while it fails with a lost race (nothing of it applied), up to `attempts` times in all. */
+export function retryLostRaces<T>(
+  once: () => ResultAsync<T, PortError>,
+  attempts = 5,
+): ResultAsync<T, PortError> {
   const attempt = (left: number): ResultAsync<T, PortError> =>
     once().orElse((error) => (left > 1 && isLostRace(error) ? attempt(left - 1) : errAsync(error)));
   return attempt(attempts);

@@ -5,6 +5,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { quoteSchema } from "./plans.js";
+import { WRITE_FUNCTION, writeFunctionDdl } from "./write-function.js";
 
 /** One step of the schema's history. */
 export interface Migration {
@@ -19,7 +20,7 @@ export interface Migration {
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 4;
+export const LATEST_SCHEMA_VERSION = 5;
 
 /** The record tables; each row keeps its record as `jsonb` plus the columns queries need. */
 function recordTables(s: string): Migration {
@@ -150,10 +151,24 @@ function cardIndexes(s: string): Migration {
   };
 }
 
+/**
+ * A write in one statement (`write-function.ts`): about 8 round trips a write became one. Only a function is
+ * added, no table changes, so going up and down is instant.
+ */
+function writeFunction(s: string, schema: string): Migration {
+  return {
+    version: 5,
+    previous: 4,
+    description: `writes in one statement: the ${WRITE_FUNCTION}(jsonb) function`,
+    up: [writeFunctionDdl(s, schema)],
+    down: [`DROP FUNCTION ${s}.${WRITE_FUNCTION}(jsonb)`],
+  };
+}
+
 /** Every migration for `schema`, oldest first. */
 export function migrationsFor(schema: string): readonly Migration[] {
   const s = quoteSchema(schema);
-  return [recordTables(s), assignmentLeases(s), leaseTokens(s), cardIndexes(s)];
+  return [recordTables(s), assignmentLeases(s), leaseTokens(s), cardIndexes(s), writeFunction(s, schema)];
 }
 
 /** The migrations to run to go from version `from` to `to`, and in which direction. */

@@ -1,8 +1,10 @@
 /**
- * `StoragePort.write` in SQL: one transaction that validates and applies every part of a write in the in-memory
- * fake's order (runs, assignments, approvals, PR candidates, checks, executions, commits, events), stops at the
- * first error and rolls everything back, so a write is applied whole or not at all and fails with the same error
- * the fake gives.
+ * `StoragePort.write` in SQL. A write whose records all parse goes to the database as one statement
+ * (`write-in-one.ts`, `write-function.ts`). A write that does not parse, or that the database function refuses,
+ * runs here statement by statement in one transaction, which validates and applies every part of it in the
+ * in-memory fake's order (runs, assignments, approvals, PR candidates, checks, executions, commits, events), stops
+ * at the first error and rolls everything back: a write is applied whole or not at all, and fails with the same
+ * error the fake gives.
  */
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from "neverthrow";
 import { z } from "zod";
@@ -15,7 +17,7 @@ import { RunEvent } from "../../core/schemas/run-event.js";
 import { snapshotImmutable } from "../../core/snapshot/frozen-fields.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StorageWrite, StorageWriteResult } from "../../ports/storage-port.js";
-import { inOrder, inTransaction, runPlan, type Scope } from "./execute.js";
+import { inOrder, inTransaction, retryLostRaces, runPlan, type Scope } from "./execute.js";
 import { portFailure } from "./map-postgres-errors.js";
 import {
   checkFence,
@@ -46,6 +48,7 @@ import {
   readResult,
   VERSIONED,
 } from "./records.js";
+import { prepareWrite, REFUSED, touchedRuns, writeInOne } from "./write-in-one.js";
 
 const VersionedWrites = z.array(z.object({ record: z.unknown(), expected_version: z.number().nullable() }));
 
@@ -311,22 +314,17 @@ function applyParts(ctx: WriteContext, write: WriteEnvelope): ResultAsync<RawWri
   );
 }
 
+/** A record of this write that names its run (checks and executions are parsed by then). */
+function hasRunId(record: unknown): record is { run_id: string } {
+  return typeof (record as { run_id?: unknown } | null)?.run_id === "string";
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
-}
-
-/** The runs a write touched: what it stored, and the runs of the checks and executions it was given. */
-function touchedRuns(write: WriteEnvelope, raw: RawWriteResult): string[] {
-  const ids = [
-    ...raw.runs.map((r) => r.id),
-    ...[...raw.assignments, ...raw.approvals, ...raw.pull_requests, ...raw.events].map((r) => r.run_id),
-    ...[...(write.checks ?? []), ...(write.executions ?? [])].map((r) => (r as Raw).run_id),
-  ];
-  return [...new Set(ids.filter((id): id is string => typeof id === "string"))];
 }
 
 /** Answers a repeated key with the first write's stored result. */
@@ -344,8 +342,12 @@ function replay(ctx: WriteContext, key: string): ResultAsync<StorageWriteResult,
 /**
  * Applies one {@link StorageWrite} atomically (see the module comment). A repeated `idempotency_key` answers the
  * first result with `replayed: true`: the key is claimed first thing in the transaction, so a concurrent writer
- * with the same key waits for this one and then replays it; a failed write leaves no key behind. An aborted
- * `signal` is honoured before the transaction and again just before it commits (rolling back).
+ * with the same key waits for this one and then replays it; a failed write leaves no key behind.
+ *
+ * A write whose records all parse goes to the database as ONE statement (`write-in-one.ts`); one it refuses,
+ * or that does not parse, runs statement by statement in a transaction (`inStatements`), which names the error
+ * as the in-memory fake does. An aborted `signal` is honoured before the write is sent; a write in one
+ * statement then commits with it, so an abort after that point no longer undoes it.
  */
 export function applyWrite(
   client: SqlClient,
@@ -359,6 +361,21 @@ export function applyWrite(
   const envelope = parseAt(WriteEnvelope, input, [], "invalid_write");
   if (envelope.isErr()) return errAsync(envelope.error);
   const write = envelope.value;
+  const prepared = prepareWrite(write);
+  if (prepared === undefined) return inStatements(client, schema, scope, write, options);
+  return retryLostRaces(() => writeInOne(client, schema, prepared, scope)).andThen((answer) =>
+    answer === REFUSED ? inStatements(client, schema, scope, write, options) : okAsync(answer),
+  );
+}
+
+/** The write statement by statement, in one transaction: the path that names every refusal. */
+function inStatements(
+  client: SqlClient,
+  schema: string,
+  scope: Scope,
+  write: WriteEnvelope,
+  options: PortCallOptions | undefined,
+): ResultAsync<StorageWriteResult, PortError> {
   const key = write.idempotency_key;
   return inTransaction(client, scope, (tx) => {
     const ctx: WriteContext = { tx, schema, scope, seen: new Set() };
@@ -376,7 +393,9 @@ export function applyWrite(
       applyParts(ctx, write)
         // Listeners in other processes hear of it on commit, never of a write that rolled back.
         .andThen((raw) => {
-          const run_ids = touchedRuns(write, raw);
+          const run_ids = touchedRuns(raw, [
+            ...[...(write.checks ?? []), ...(write.executions ?? [])].filter(hasRunId),
+          ]);
           return run_ids.length === 0
             ? okAsync(raw)
             : runPlan(tx, notifyRunChanges(schema, run_ids), z.unknown(), scope).map(() => raw);

@@ -58,6 +58,14 @@ async function indexesOf(schema: string): Promise<string[]> {
   return rows.map((r) => r.indexname);
 }
 
+async function functionsOf(schema: string): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    "SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 ORDER BY 1",
+    [schema],
+  );
+  return rows.map((r) => r.name);
+}
+
 async function dropSchema(schema: string): Promise<void> {
   await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
@@ -83,7 +91,7 @@ describe("pglite storage: migrations", () => {
     expect(a.schema).toBe(schema);
     expect(b.schema).toBe(schema);
     const again = await openStorage(schema);
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5]);
     await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
     expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
     await dropSchema(schema);
@@ -108,7 +116,7 @@ describe("pglite storage: migrations", () => {
     expect(await errOf(migrateSchema(fromPglite(db), { schema, target: 0 }))).toMatchObject({
       code: "schema_too_new",
     });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, LATEST_SCHEMA_VERSION + 1]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, LATEST_SCHEMA_VERSION + 1]);
     expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
     await dropSchema(schema);
   });
@@ -131,6 +139,9 @@ describe("pglite storage: migrations", () => {
     ]);
     expect(await columnsOf(db, schema, "assignments")).toContain("lease_token");
 
+    expect(await functionsOf(schema)).toEqual(["rungate_write"]);
+    expect(await okOf(migrateSchema(client, { schema, target: 4 }))).toEqual({ from: 5, to: 4 });
+    expect(await functionsOf(schema)).toEqual([]);
     expect(await indexesOf(schema)).toEqual(expect.arrayContaining(["assignments_by_card", "runs_by_card"]));
     expect(await okOf(migrateSchema(client, { schema, target: 3 }))).toEqual({ from: 4, to: 3 });
     expect(await indexesOf(schema)).not.toContain("runs_by_card");
@@ -146,7 +157,7 @@ describe("pglite storage: migrations", () => {
     expect(await ledger(db, schema)).toEqual([]);
 
     expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5]);
     const storage = await openStorage(schema);
     const run = runFixture(1);
     await okOf(

@@ -74,6 +74,7 @@ describe("migrations", () => {
       [1, 2],
       [2, 3],
       [3, 4],
+      [4, 5],
     ]);
     expect(migrations.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
     for (const m of migrations) {
