@@ -1,6 +1,7 @@
 import { err, errAsync, ok, okAsync, type ResultAsync, safeTry } from "neverthrow";
 import { type RungateError, rungateError } from "../core/errors.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
+import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import { TERMINAL_ASSIGNMENT_PHASES } from "../core/state/assignment-machine.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { type BranchHolder, otherBranchHolders } from "./earlier-cards.js";
@@ -36,10 +37,12 @@ export function createAssignment(
   deps: OrchestratorDeps,
   input: { readonly assignment_id: string; readonly clone_path: string },
   signal?: AbortSignal,
+  /** The card and its run as the caller just read them (saves reading them again); stale ones fail the write. */
+  known?: { readonly run: OrchestrationRun; readonly assignment: CardAssignment },
 ): ResultAsync<CardAssignment, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<CardAssignment, RungateError>(async function* () {
-    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const loaded = known ?? (yield* loadAssignment(deps, input.assignment_id));
     const { run } = loaded;
     let assignment = loaded.assignment;
     if (assignment.phase === "queued") {

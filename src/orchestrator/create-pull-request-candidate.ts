@@ -7,12 +7,12 @@ import { pullRequestTitle, renderPullRequestBody } from "../core/pull-request/pu
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadAssignment } from "./load.js";
+import { loadCard } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { publishCheckStatuses } from "./publish-statuses.js";
 import { requestPullRequestReview } from "./request-review.js";
-import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+import { advanceRun, applyAssignmentEventStored } from "./transitions.js";
 
 /**
  * Proposes an approved assignment as a **draft** pull request, only through the pull-request gate: every
@@ -28,19 +28,17 @@ export function createPullRequestCandidate(
 ): ResultAsync<PullRequestCandidate, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<PullRequestCandidate, RungateError>(async function* () {
-    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const loaded = yield* loadCard(deps, input.assignment_id);
     const { run, policy } = loaded;
     const assignment = yield* observeHead(deps, run, loaded.assignment, signal);
-    const existing = (yield* deps.storage.listPullRequests(run.id)).findLast(
-      (p) => p.assignment_id === assignment.id,
-    );
+    const existing = (yield* loaded.pull_requests()).findLast((p) => p.assignment_id === assignment.id);
     if (assignment.phase === "pr_open" && existing !== undefined) {
       // Already drafted (a retry): make sure the run caught up, then answer with the stored candidate.
       yield* advanceRun(deps, run.id, systemActor(deps));
       return ok(existing);
     }
     const head = assignment.head_sha;
-    const approvals = yield* deps.storage.listApprovals(run.id);
+    const approvals = yield* loaded.approvals();
     if (head === null)
       return errAsync(
         rungateError("gate_closed", "pull_request_gate_closed", {
@@ -76,7 +74,7 @@ export function createPullRequestCandidate(
         }),
       );
     }
-    const checks = yield* deps.storage.listChecks(run.id);
+    const checks = yield* loaded.checks();
     const clone_path = run.worktree_root ?? "";
     // The approved head, by sha: what the checks and the person saw, whatever the clone's branch says now.
     yield* deps.git.push({ clone_path, branch: assignment.feature_branch, head_sha: head }, opts);
@@ -109,7 +107,7 @@ export function createPullRequestCandidate(
       updated_at: now,
       version: 0,
     };
-    yield* applyAssignmentEvent(
+    const written = yield* applyAssignmentEventStored(
       deps,
       run,
       assignment,
@@ -141,9 +139,8 @@ export function createPullRequestCandidate(
     yield* publishCheckStatuses(deps, run, assignment, head, checks);
     yield* requestPullRequestReview(deps, run, assignment, policy, approvals, hosted.url);
     yield* advanceRun(deps, run.id, systemActor(deps));
-    const stored = (yield* deps.storage.listPullRequests(run.id)).findLast(
-      (p) => p.assignment_id === assignment.id,
-    );
+    // As stored (what the write answered; a replayed write answers the first one's).
+    const stored = written.stored.pull_requests.findLast((p) => p.assignment_id === assignment.id);
     return ok(stored ?? candidate);
   });
 }

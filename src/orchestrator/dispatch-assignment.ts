@@ -13,7 +13,7 @@ import { refuseForBudget, stopForBudget } from "./budget-stops.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { endedExecution, interruptAttempt } from "./interrupt-attempt.js";
-import { loadAssignment } from "./load.js";
+import { loadCard } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { progressEvents } from "./progress-events.js";
 import { applyAssignmentEvent } from "./transitions.js";
@@ -46,10 +46,10 @@ export function dispatchAssignment(
   options: DispatchOptions = {},
 ): ResultAsync<AssignmentChanges, RungateError> {
   return safeTry<AssignmentChanges, RungateError>(async function* () {
-    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const loaded = yield* loadCard(deps, input.assignment_id);
     const { run, policy } = loaded;
     let assignment = loaded.assignment;
-    const runExecutions = yield* deps.storage.listExecutions(run.id);
+    const runExecutions = yield* loaded.executions();
     const executions = runExecutions.filter((e) => e.assignment_id === assignment.id);
     let execution: AgentExecution | undefined = executions.findLast((e) => e.status === "running");
     // What is left of the card's and the run's budgets, from every attempt that ended (the open one, when a

@@ -56,9 +56,11 @@ export function cardPipeline(
   deps: OrchestratorDeps,
   assignment_id: string,
   signal?: AbortSignal,
+  /** The card as the caller just read it (saves reading it again). */
+  known?: CardAssignment,
 ): ResultAsync<void, RungateError> {
   return safeTry<void, RungateError>(async function* () {
-    let assignment = yield* deps.storage.getAssignment(assignment_id);
+    let assignment = known ?? (yield* deps.storage.getAssignment(assignment_id));
     // An attempt whose process died comes back `ready` (interrupted): the next attempt starts at once, as
     // many times as the policy's max_attempts allows (the dispatch fails the card after the last one).
     for (let tries = 0; tries <= MAX_ATTEMPTS_CAP; tries++) {

@@ -13,7 +13,7 @@ import type { CheckPrepareStep, CheckRunResult } from "../ports/check-runner.js"
 import type { CheckTreeState } from "../ports/git-port.js";
 import { mapWithLimit } from "./bounded.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadAssignment, plannedChecksOf } from "./load.js";
+import { loadCard, loadRunRecords, plannedChecksOf } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { commit, eventDraft, systemActor } from "./persist.js";
 import { policyCheck } from "./policy-check.js";
@@ -59,7 +59,7 @@ export function executeChecks(
   rerun: ReadonlySet<RunCheckType> = new Set(),
 ): ResultAsync<ChecksOutcome, RungateError> {
   return safeTry<ChecksOutcome, RungateError>(async function* () {
-    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const loaded = yield* loadCard(deps, input.assignment_id);
     const { run, policy } = loaded;
     const assignment = yield* observeHead(deps, run, loaded.assignment, signal);
     const head = assignment.head_sha;
@@ -69,11 +69,11 @@ export function executeChecks(
       return ok({
         result: "not_checking" as const,
         assignment,
-        checks: mine(yield* deps.storage.listChecks(run.id)),
+        checks: mine(yield* loaded.checks()),
       });
     }
     const done = new Set(
-      mine(yield* deps.storage.listChecks(run.id))
+      mine(yield* loaded.checks())
         .filter((c) => FINAL.has(c.status) && !rerun.has(c.check_type))
         .map((c) => c.check_type),
     );
@@ -115,12 +115,13 @@ export function executeChecks(
     );
     work.end();
     for (const w of written) if (w.isErr()) yield* w;
-    const checks = yield* deps.storage.listChecks(run.id);
+    // Read again, in one read where the store allows it: the checks took their time, and the gate decides
+    // from what is stored now.
+    const after = yield* loadRunRecords(deps, run.id);
+    const checks = yield* after.checks();
     // A card with a PR on the host has its branch there: the new results are mirrored on the head (a person
     // pushed to the PR, rungate checked again). Before the first PR the head is not on the host yet.
-    const drafted = (yield* deps.storage.listPullRequests(run.id)).some(
-      (p) => p.assignment_id === assignment.id,
-    );
+    const drafted = (yield* after.pull_requests()).some((p) => p.assignment_id === assignment.id);
     if (drafted) yield* publishCheckStatuses(deps, run, assignment, head, checks);
     const policyCheck = mine(checks).findLast((c) => c.check_type === "policy");
     const reasons = [

@@ -1,5 +1,5 @@
-import { ok, type ResultAsync, safeTry } from "neverthrow";
-import type { RungateError } from "../core/errors.js";
+import { errAsync, ok, okAsync, type ResultAsync, safeTry } from "neverthrow";
+import { type RungateError, rungateError } from "../core/errors.js";
 import { parseInput } from "../core/parse.js";
 import { type AgentSpend, agentSpend } from "../core/policy/agent-budget.js";
 import type { AgentExecution } from "../core/schemas/agent-execution.js";
@@ -97,6 +97,109 @@ export function loadRunProgress(
     const checks = yield* deps.storage.listChecks(run_id);
     const approvals = yield* deps.storage.listApprovals(run_id);
     return ok({ run, policy, assignments, checks, approvals });
+  });
+}
+
+/**
+ * A run's records as of one read. With a store that offers `readRunState` they all come from that one
+ * consistent read; otherwise each list is read from storage when first asked for, so a step pays only for the
+ * lists it uses either way.
+ */
+export interface RunRecords {
+  readonly run: OrchestrationRun;
+  readonly policy: SystemPolicyProfile;
+  /** One card of this run (`not_found` for a card of another run). */
+  card(id: string): ResultAsync<CardAssignment, RungateError>;
+  checks(): ResultAsync<readonly RunCheck[], RungateError>;
+  approvals(): ResultAsync<readonly ApprovalRequest[], RungateError>;
+  pull_requests(): ResultAsync<readonly PullRequestCandidate[], RungateError>;
+  executions(): ResultAsync<readonly AgentExecution[], RungateError>;
+}
+
+/** One card with its run's records ({@link RunRecords}); `assignment` is the copy of the same read. */
+export interface CardRecords extends RunRecords {
+  readonly assignment: CardAssignment;
+}
+
+/** A card read by id, refused unless it belongs to `run_id`. */
+function cardOfRun(
+  deps: OrchestratorDeps,
+  run_id: string,
+  id: string,
+): ResultAsync<CardAssignment, RungateError> {
+  return deps.storage
+    .getAssignment(id)
+    .andThen((a) =>
+      a.run_id === run_id
+        ? okAsync(a)
+        : errAsync(rungateError("not_found", "assignment_not_found", { entity: "assignment", id })),
+    );
+}
+
+function recordsFrom(deps: OrchestratorDeps, state: RunState): RunRecords {
+  return {
+    run: state.run,
+    policy: state.policy,
+    card: (id) => {
+      const found = state.assignments.find((a) => a.id === id);
+      return found === undefined ? cardOfRun(deps, state.run.id, id) : okAsync(found);
+    },
+    checks: () => okAsync(state.checks),
+    approvals: () => okAsync(state.approvals),
+    pull_requests: () => okAsync(state.pull_requests),
+    executions: () => okAsync(state.executions),
+  };
+}
+
+function recordsRead(deps: OrchestratorDeps, run: OrchestrationRun, policy: SystemPolicyProfile): RunRecords {
+  return {
+    run,
+    policy,
+    card: (id) => cardOfRun(deps, run.id, id),
+    checks: () => deps.storage.listChecks(run.id),
+    approvals: () => deps.storage.listApprovals(run.id),
+    pull_requests: () => deps.storage.listPullRequests(run.id),
+    executions: () => deps.storage.listExecutions(run.id),
+  };
+}
+
+/** Reads a run's records again (after time passed, e.g. checks ran): see {@link RunRecords}. */
+export function loadRunRecords(
+  deps: OrchestratorDeps,
+  run_id: string,
+): ResultAsync<RunRecords, RungateError> {
+  if (deps.storage.readRunState !== undefined)
+    return loadRunState(deps, run_id).map((state) => recordsFrom(deps, state));
+  return deps.storage
+    .getRun(run_id)
+    .andThen((run) => policyOf(run).map((policy) => recordsRead(deps, run, policy)));
+}
+
+/**
+ * Reads one card with its run, the policy and the run's records: two reads with a store that offers
+ * `readRunState` (the card, to learn its run; then the run's state, whose copy of the card is the one used),
+ * else the card and its run, the lists read as asked for.
+ */
+export function loadCard(
+  deps: OrchestratorDeps,
+  assignment_id: string,
+): ResultAsync<CardRecords, RungateError> {
+  return deps.storage.getAssignment(assignment_id).andThen((read) => {
+    if (deps.storage.readRunState === undefined) {
+      return deps.storage
+        .getRun(read.run_id)
+        .andThen((run) =>
+          policyOf(run).map(
+            (policy): CardRecords => ({ ...recordsRead(deps, run, policy), assignment: read }),
+          ),
+        );
+    }
+    return loadRunState(deps, read.run_id).map(
+      (state): CardRecords => ({
+        ...recordsFrom(deps, state),
+        assignment: state.assignments.find((a) => a.id === assignment_id) ?? read,
+      }),
+    );
   });
 }
 

@@ -3,7 +3,7 @@ import { type RungateError, rungateError } from "../core/errors.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import { transitionAssignment } from "../core/state/assignment-machine.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadAssignment } from "./load.js";
+import { loadCard } from "./load.js";
 import { commit, effectEvents, eventDraft } from "./persist.js";
 import { advanceRun } from "./transitions.js";
 
@@ -18,10 +18,9 @@ export function observePullRequest(
   signal?: AbortSignal,
 ): ResultAsync<PullRequestCandidate, RungateError> {
   return safeTry<PullRequestCandidate, RungateError>(async function* () {
-    const { run, assignment } = yield* loadAssignment(deps, input.assignment_id);
-    const candidate = (yield* deps.storage.listPullRequests(run.id)).findLast(
-      (p) => p.assignment_id === assignment.id,
-    );
+    const loaded = yield* loadCard(deps, input.assignment_id);
+    const { run, assignment } = loaded;
+    const candidate = (yield* loaded.pull_requests()).findLast((p) => p.assignment_id === assignment.id);
     if (candidate === undefined || candidate.pr_url === null) {
       return errAsync(
         rungateError("not_found", "pull_request_not_found", {

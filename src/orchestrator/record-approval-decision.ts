@@ -11,7 +11,7 @@ import type { AssignmentEvent } from "../core/state/assignment-machine.js";
 import { transitionAssignment } from "../core/state/assignment-machine.js";
 import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadAssignment } from "./load.js";
+import { loadRunRecords } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { commit, effectEvents, eventDraft } from "./persist.js";
 import { advanceRun } from "./transitions.js";
@@ -49,7 +49,8 @@ export function recordApprovalDecision(
 ): ResultAsync<ApprovalDecision, RungateError> {
   return safeTry<ApprovalDecision, RungateError>(async function* () {
     const decision = yield* parseInput(ApprovalDecisionInput, input);
-    const approvals = yield* deps.storage.listApprovals(input.run_id);
+    const records = yield* loadRunRecords(deps, input.run_id);
+    const approvals = yield* records.approvals();
     const approval = approvals.find((a) => a.id === decision.approval_id);
     if (approval === undefined)
       return errAsync(
@@ -63,9 +64,8 @@ export function recordApprovalDecision(
         rungateError("conflict", "already_decided", { entity: "approval request", id: approval.id }),
       );
     }
-    const loaded = yield* loadAssignment(deps, approval.assignment_id);
-    const { run, policy } = loaded;
-    const assignment = yield* observeHead(deps, run, loaded.assignment);
+    const { run, policy } = records;
+    const assignment = yield* observeHead(deps, run, yield* records.card(approval.assignment_id));
     if (approval.head_sha !== assignment.head_sha) {
       return errAsync(
         rungateError("conflict", "stale_approval", { entity: "approval request", id: approval.id }),

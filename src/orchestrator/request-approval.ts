@@ -9,7 +9,7 @@ import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { approvalDigestAt } from "./approval-digest.js";
 import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadAssignment } from "./load.js";
+import { loadCard } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { scanTestIntegrity } from "./scan-test-integrity.js";
@@ -34,18 +34,17 @@ export function requestApproval(
   input: { readonly assignment_id: string },
 ): ResultAsync<ApprovalRequested, RungateError> {
   return safeTry<ApprovalRequested, RungateError>(async function* () {
-    const loaded = yield* loadAssignment(deps, input.assignment_id);
+    const loaded = yield* loadCard(deps, input.assignment_id);
     const { run, policy } = loaded;
     const assignment = yield* observeHead(deps, run, loaded.assignment);
     const head = assignment.head_sha;
-    const existing = (yield* deps.storage.listApprovals(run.id)).filter(
-      (a) => a.assignment_id === assignment.id && a.head_sha === head,
-    );
+    const stored = yield* loaded.approvals();
+    const existing = stored.filter((a) => a.assignment_id === assignment.id && a.head_sha === head);
     if (assignment.phase === "awaiting_approval") {
       yield* advanceRun(deps, run.id, systemActor(deps));
       return ok({ assignment, approvals: existing });
     }
-    const checks = yield* deps.storage.listChecks(run.id);
+    const checks = yield* loaded.checks();
     const ended = cardEndedReason(assignment);
     if (ended !== null) {
       return errAsync(
@@ -77,13 +76,7 @@ export function requestApproval(
       ...changes,
       weakens_tests: weakened.length > 0 && policy.test_integrity.on_finding === "require_approval",
     });
-    const carried = carriedApprovals(
-      yield* deps.storage.listApprovals(run.id),
-      assignment.id,
-      head,
-      digest,
-      kinds,
-    );
+    const carried = carriedApprovals(stored, assignment.id, head, digest, kinds);
     const approvals: ApprovalRequest[] = kinds.map((kind) => {
       const from = carried.find((c) => c.approval_type === kind);
       const request: ApprovalRequest = {

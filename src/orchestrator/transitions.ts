@@ -9,9 +9,9 @@ import type { Actor } from "../core/schemas/primitives.js";
 import { type AssignmentEvent, transitionAssignment } from "../core/state/assignment-machine.js";
 import { type RunEventInput, transitionRun } from "../core/state/run-machine.js";
 import { nextRunEvent } from "../core/state/run-progress.js";
-import type { RunEventDraft, StorageWrite } from "../ports/storage-port.js";
+import type { RunEventDraft, StorageWrite, StorageWriteResult } from "../ports/storage-port.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadRunProgress, type RunProgressState } from "./load.js";
+import { loadRunProgress, loadRunState, type RunProgressState, type RunState } from "./load.js";
 import { commit, effectEvents, storedAssignment } from "./persist.js";
 
 /**
@@ -26,6 +26,18 @@ export function applyAssignmentEvent(
   actor: Actor,
   extra: Omit<StorageWrite, "assignments"> = {},
 ): ResultAsync<CardAssignment, RungateError> {
+  return applyAssignmentEventStored(deps, run, assignment, event, actor, extra).map((w) => w.assignment);
+}
+
+/** {@link applyAssignmentEvent}, answering what the write stored too (e.g. the `extra` records as stored). */
+export function applyAssignmentEventStored(
+  deps: OrchestratorDeps,
+  run: Pick<OrchestrationRun, "id" | "project_id">,
+  assignment: CardAssignment,
+  event: AssignmentEvent,
+  actor: Actor,
+  extra: Omit<StorageWrite, "assignments"> = {},
+): ResultAsync<{ assignment: CardAssignment; stored: StorageWriteResult }, RungateError> {
   const moved = transitionAssignment(assignment, event, deps.clock.now());
   if (moved.isErr()) return errAsync(moved.error);
   const drafts = effectEvents(deps, run, moved.value.effects, actor);
@@ -34,7 +46,7 @@ export function applyAssignmentEvent(
     ...extra,
     assignments: [{ record: next, expected_version: assignment.version }],
     events: [...drafts, ...(extra.events ?? [])],
-  }).map((result) => storedAssignment(result, next));
+  }).map((stored) => ({ assignment: storedAssignment(stored, next), stored }));
 }
 
 /** Moves a run through the core machine and stores it with its event (optimistic on its version). */
@@ -77,15 +89,37 @@ export function advanceRun(
   run_id: string,
   actor: Actor,
 ): ResultAsync<RunProgressState, RungateError> {
-  return loadRunProgress(deps, run_id).andThen((state) => advanceFrom(deps, state, actor, 0));
+  return advanceLoaded(deps, () => loadRunProgress(deps, run_id), actor);
 }
 
-function advanceFrom(
+/**
+ * {@link advanceRun}, answering everything stored about the run (its moves only change the run, so the state
+ * read before them stays true): what a caller about to read the whole state again needs, for one read less.
+ */
+export function advanceRunState(
   deps: OrchestratorDeps,
-  state: RunProgressState,
+  run_id: string,
+  actor: Actor,
+): ResultAsync<RunState, RungateError> {
+  return advanceLoaded(deps, () => loadRunState(deps, run_id), actor);
+}
+
+/** Reads with `load`, then moves the run as far as its state calls for. */
+function advanceLoaded<S extends RunProgressState>(
+  deps: OrchestratorDeps,
+  load: () => ResultAsync<S, RungateError>,
+  actor: Actor,
+): ResultAsync<S, RungateError> {
+  return load().andThen((state) => advanceFrom(deps, state, actor, 0, load));
+}
+
+function advanceFrom<S extends RunProgressState>(
+  deps: OrchestratorDeps,
+  state: S,
   actor: Actor,
   step: number,
-): ResultAsync<RunProgressState, RungateError> {
+  load: () => ResultAsync<S, RungateError>,
+): ResultAsync<S, RungateError> {
   // A run catching up after an interruption attributes approval moves to the person who decided last.
   const last = state.approvals
     .filter((a) => a.resolved_by !== null && a.resolved_at !== null)
@@ -101,12 +135,10 @@ function advanceFrom(
   });
   if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state);
   return applyRunEvent(deps, state.run, event, "actor" in event ? event.actor : actor)
-    .andThen((run) => advanceFrom(deps, { ...state, run }, actor, step + 1))
+    .andThen((run) => advanceFrom(deps, { ...state, run }, actor, step + 1, load))
     .orElse((error) => {
       if (error.kind === "conflict" && error.code === "stale_version") {
-        return loadRunProgress(deps, state.run.id).andThen((fresh) =>
-          advanceFrom(deps, fresh, actor, step + 1),
-        );
+        return load().andThen((fresh) => advanceFrom(deps, fresh, actor, step + 1, load));
       }
       // A guard that says no means the run stays where it is; that is an answer, not a failure.
       if (error.kind === "invalid_transition") return okAsync(state);

@@ -8,7 +8,7 @@ import type { OrchestratorDeps } from "./deps.js";
 import { cardPipeline } from "./drive-assignment.js";
 import { loadRunState, type RunState } from "./load.js";
 import { systemActor } from "./persist.js";
-import { advanceRun, applyRunEvent } from "./transitions.js";
+import { advanceRunState, applyRunEvent } from "./transitions.js";
 
 /** Where a build stands when `triggerBuild` or `resumeRun` returns: everything stored about the run. */
 export type BuildOutcome = RunState;
@@ -34,26 +34,30 @@ export function driveRun(
       { project_id: state.run.project_id, repo_url: state.run.repo_url },
       opts,
     );
-    if (state.run.phase === "queued") {
+    let run = state.run;
+    if (run.phase === "queued") {
       const start = { type: "start_preparing" as const, worktree_root: clone.clone_path };
-      yield* applyRunEvent(deps, state.run, start, systemActor(deps));
+      run = yield* applyRunEvent(deps, run, start, systemActor(deps));
     }
 
     const toPrepare = state.assignments.filter((a) => PREPARING.has(a.phase));
-    const prepared = await mapWithLimit(toPrepare, deps.options.concurrency, (a) =>
-      createAssignment(deps, { assignment_id: a.id, clone_path: clone.clone_path }, signal),
+    const prepared = await mapWithLimit(toPrepare, deps.options.concurrency, (assignment) =>
+      createAssignment(deps, { assignment_id: assignment.id, clone_path: clone.clone_path }, signal, {
+        run,
+        assignment,
+      }),
     );
     yield* firstError(prepared);
     // Every card prepared moves the run on (or fails it, if a card could not be prepared).
-    const progress = yield* advanceRun(deps, run_id, systemActor(deps));
-    if (TERMINAL_RUN_PHASES.includes(progress.run.phase)) return loadRunState(deps, run_id);
+    const progress = yield* advanceRunState(deps, run_id, systemActor(deps));
+    if (TERMINAL_RUN_PHASES.includes(progress.run.phase)) return ok(progress);
 
     const piped = await mapWithLimit(progress.assignments, deps.options.concurrency, (a) =>
-      cardPipeline(deps, a.id, signal),
+      cardPipeline(deps, a.id, signal, a),
     );
-    yield* advanceRun(deps, run_id, systemActor(deps));
+    const final = yield* advanceRunState(deps, run_id, systemActor(deps));
     yield* firstError(piped);
-    return loadRunState(deps, run_id);
+    return ok(final);
   });
 }
 
