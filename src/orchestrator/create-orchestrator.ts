@@ -11,6 +11,7 @@ import type { TypedRunEvent } from "../core/schemas/run-event-types.js";
 import { type RunListPage, RunListQuery, type RunListQueryInput } from "../core/schemas/run-list.js";
 import type { RungatePorts } from "../ports/ports.js";
 import { type CancelRunInput, cancelRun } from "./cancel-run.js";
+import { createCardRuns } from "./card-runs.js";
 import {
   type CleanupReport,
   type CleanupRunInput,
@@ -194,6 +195,7 @@ export function createOrchestrator(
     redactor: redactorFor(ports, { secrets, redact_patterns }),
     work: createRunWork(ports.storage, wakeups, { poll_ms: cancel_poll_ms }),
     wakeups,
+    card_runs: createCardRuns(),
     options: {
       ...rest,
       ...(dispatch_timeout_ms === undefined ? {} : { dispatch_timeout_ms }),

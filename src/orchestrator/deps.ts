@@ -1,6 +1,7 @@
 import type { SecretRedactor } from "../core/redaction/secret-redactor.js";
 import type { DispatchClaim } from "../core/schemas/agent-execution.js";
 import type { RungatePorts } from "../ports/ports.js";
+import type { CardRuns } from "./card-runs.js";
 import type { EventHub } from "./event-hub.js";
 import type { RunWakeups } from "./run-wakeups.js";
 import type { RunWork } from "./run-work.js";
@@ -45,4 +46,6 @@ export interface OrchestratorDeps extends RungatePorts {
   readonly work: RunWork;
   /** Wake-ups when the store says a run changed (see {@link RunWakeups}); nothing wakes on a store without. */
   readonly wakeups: RunWakeups;
+  /** The runs of the cards this process has seen (absent: every card is read first to learn its run). */
+  readonly card_runs?: CardRuns;
 }

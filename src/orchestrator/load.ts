@@ -49,13 +49,12 @@ export function plannedChecksOf(run: OrchestrationRun, policy: SystemPolicyProfi
 export function loadRunState(deps: OrchestratorDeps, run_id: string): ResultAsync<RunState, RungateError> {
   const { storage } = deps;
   if (storage.readRunState !== undefined) {
-    return storage
-      .readRunState(run_id)
-      .andThen((stored) =>
-        policyOf(stored.run).map(
-          (policy): RunState => ({ ...stored, policy, agent_spend: agentSpend(stored.executions) }),
-        ),
+    return storage.readRunState(run_id).andThen((stored) => {
+      deps.card_runs?.remember(stored.assignments);
+      return policyOf(stored.run).map(
+        (policy): RunState => ({ ...stored, policy, agent_spend: agentSpend(stored.executions) }),
       );
+    });
   }
   return safeTry<RunState, RungateError>(async function* () {
     const run = yield* storage.getRun(run_id);
@@ -184,7 +183,25 @@ export function loadCard(
   deps: OrchestratorDeps,
   assignment_id: string,
 ): ResultAsync<CardRecords, RungateError> {
+  const known = deps.card_runs?.get(assignment_id);
+  if (known === undefined || deps.storage.readRunState === undefined)
+    return loadCardFirst(deps, assignment_id);
+  // The card's run is known (it never changes): one read, unless the card is not in it after all.
+  return loadRunState(deps, known).andThen((state) => {
+    const assignment = state.assignments.find((a) => a.id === assignment_id);
+    return assignment === undefined
+      ? loadCardFirst(deps, assignment_id)
+      : okAsync<CardRecords, RungateError>({ ...recordsFrom(deps, state), assignment });
+  });
+}
+
+/** {@link loadCard} reading the card first, to learn its run. */
+function loadCardFirst(
+  deps: OrchestratorDeps,
+  assignment_id: string,
+): ResultAsync<CardRecords, RungateError> {
   return deps.storage.getAssignment(assignment_id).andThen((read) => {
+    deps.card_runs?.remember([read]);
     if (deps.storage.readRunState === undefined) {
       return deps.storage
         .getRun(read.run_id)
@@ -203,7 +220,7 @@ export function loadCard(
   });
 }
 
-/** Reads one assignment with its run and the run's policy. */
+/** Reads one assignment with its run and the run's policy ({@link loadCard}, for callers that need no list). */
 export function loadAssignment(
   deps: OrchestratorDeps,
   assignment_id: string,
@@ -211,13 +228,5 @@ export function loadAssignment(
   { run: OrchestrationRun; policy: SystemPolicyProfile; assignment: CardAssignment },
   RungateError
 > {
-  return safeTry<
-    { run: OrchestrationRun; policy: SystemPolicyProfile; assignment: CardAssignment },
-    RungateError
-  >(async function* () {
-    const assignment = yield* deps.storage.getAssignment(assignment_id);
-    const run = yield* deps.storage.getRun(assignment.run_id);
-    const policy = yield* policyOf(run);
-    return ok({ run, policy, assignment });
-  });
+  return loadCard(deps, assignment_id);
 }

@@ -58,6 +58,7 @@ export function commit(
 ): ResultAsync<StorageWriteResult, RungateError> {
   // The one redaction boundary: nothing reaches storage, subscribers or the sink without passing it.
   return deps.storage.write(redactWrite(deps.redactor, write)).andThen((result) => {
+    deps.card_runs?.remember(result.assignments);
     if (!result.replayed && result.events.length > 0) {
       deps.hub.publish(result.events);
       if (deps.eventSink)

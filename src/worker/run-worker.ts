@@ -7,6 +7,7 @@ import type { DispatchClaim } from "../core/schemas/agent-execution.js";
 import type { AssignmentPhase } from "../core/schemas/phases.js";
 import { currentProcessIdentity } from "../internal/agent-dispatch/process-identity.js";
 import { BoundedLog } from "../internal/bounded/bounded-log.js";
+import { createCardRuns } from "../orchestrator/card-runs.js";
 import type { OrchestratorDeps } from "../orchestrator/deps.js";
 import { driveAssignment } from "../orchestrator/drive-assignment.js";
 import { createEventHub } from "../orchestrator/event-hub.js";
@@ -180,6 +181,7 @@ export async function runWorker(
     redactor: redactorFor(ports, o),
     work: createRunWork(ports.storage, wakeups, { poll_ms: o.cancel_poll_ms }),
     wakeups,
+    card_runs: createCardRuns(),
     options: {
       concurrency: 1,
       check_concurrency: o.check_concurrency,
