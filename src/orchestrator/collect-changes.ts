@@ -18,9 +18,9 @@ import type { AgentWorkFinding } from "../ports/git-port.js";
 import { cardDiff } from "./card-diff.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { interruptAttempt } from "./interrupt-attempt.js";
-import { loadAssignment } from "./load.js";
+import { loadCard } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
-import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+import { advanceRun, applyAssignmentEventStored } from "./transitions.js";
 
 /** A card's changes as the UI shows them: each file with its diff status and its path-rule verdict. */
 export interface AssignmentChanges {
@@ -64,7 +64,8 @@ export function collectChanges(
 ): ResultAsync<AssignmentChanges, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<AssignmentChanges, RungateError>(async function* () {
-    const { run, policy, assignment } = yield* loadAssignment(deps, input.assignment_id);
+    const loaded = yield* loadCard(deps, input.assignment_id);
+    const { run, policy, assignment } = loaded;
     const clone_path = run.worktree_root ?? "";
     if (assignment.phase !== "agent_running") {
       const head = assignment.head_sha;
@@ -149,37 +150,49 @@ export function collectChanges(
         : violations.length > 0
           ? { type: "path_violation" as const, head_sha: head, path_violations: violations }
           : { type: "agent_finished" as const, head_sha: head, path_violations: [] };
-    const next = yield* applyAssignmentEvent(deps, run, assignment, event, systemActor(deps), {
-      commits: agentCommits,
-      executions,
-      events: [
-        eventDraft(deps, run, "assignment.changes_collected", systemActor(deps), {
-          assignment_id: assignment.id,
-          head_sha: head,
-          outcome,
-          commits: commits.map((c) => c.sha),
-          ok: evaluation.ok,
-          files: evaluation.files.map((f) => ({
-            path: f.path,
-            status: f.status,
-            previous_path: f.previous_path,
-            verdict: f.verdict,
-          })),
-          violations: evaluation.violations.map((v) => ({ path: v.path, verdict: v.verdict, rule: v.rule })),
-          findings: findings.map((f) => ({ code: f.code, message: f.message })),
-          agent: agentSummary(agentReport(input.reported)),
-        }),
-        ...(imported.remote_refs_moved.length === 0
-          ? []
-          : [
-              eventDraft(deps, run, "remote.refs_moved", systemActor(deps), {
-                assignment_id: assignment.id,
-                refs: [...imported.remote_refs_moved],
-              }),
-            ]),
-      ],
-    });
-    yield* advanceRun(deps, run.id, systemActor(deps));
+    const { assignment: next, advanced } = yield* applyAssignmentEventStored(
+      deps,
+      run,
+      assignment,
+      event,
+      systemActor(deps),
+      {
+        commits: agentCommits,
+        executions,
+        events: [
+          eventDraft(deps, run, "assignment.changes_collected", systemActor(deps), {
+            assignment_id: assignment.id,
+            head_sha: head,
+            outcome,
+            commits: commits.map((c) => c.sha),
+            ok: evaluation.ok,
+            files: evaluation.files.map((f) => ({
+              path: f.path,
+              status: f.status,
+              previous_path: f.previous_path,
+              verdict: f.verdict,
+            })),
+            violations: evaluation.violations.map((v) => ({
+              path: v.path,
+              verdict: v.verdict,
+              rule: v.rule,
+            })),
+            findings: findings.map((f) => ({ code: f.code, message: f.message })),
+            agent: agentSummary(agentReport(input.reported)),
+          }),
+          ...(imported.remote_refs_moved.length === 0
+            ? []
+            : [
+                eventDraft(deps, run, "remote.refs_moved", systemActor(deps), {
+                  assignment_id: assignment.id,
+                  refs: [...imported.remote_refs_moved],
+                }),
+              ]),
+        ],
+      },
+      loaded.state,
+    );
+    if (!advanced) yield* advanceRun(deps, run.id, systemActor(deps));
     return ok({ assignment: next, head_sha: head, evaluation });
   });
 }

@@ -134,11 +134,12 @@ export function createPullRequestCandidate(
           }),
         ],
       },
+      loaded.state,
     );
     // The head is on the host now: its checks are mirrored there, for the host's own branch protection.
     yield* publishCheckStatuses(deps, run, assignment, head, checks);
     yield* requestPullRequestReview(deps, run, assignment, policy, approvals, hosted.url);
-    yield* advanceRun(deps, run.id, systemActor(deps));
+    if (!written.advanced) yield* advanceRun(deps, run.id, systemActor(deps));
     // As stored (what the write answered; a replayed write answers the first one's).
     const stored = written.stored.pull_requests.findLast((p) => p.assignment_id === assignment.id);
     return ok(stored ?? candidate);

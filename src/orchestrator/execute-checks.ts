@@ -21,7 +21,7 @@ import { publishCheckStatuses } from "./publish-statuses.js";
 import { type ApprovalRequested, requestApproval } from "./request-approval.js";
 import { scanDependencies } from "./scan-dependencies.js";
 import { scanSecrets } from "./scan-secrets.js";
-import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+import { advanceRun, applyAssignmentEventStored } from "./transitions.js";
 
 const FINAL = new Set<RunCheck["status"]>(["passed", "failed", "skipped", "error"]);
 
@@ -140,7 +140,7 @@ export function executeChecks(
       const approval = yield* requestApproval(deps, { assignment_id: assignment.id });
       return ok({ result: "awaiting_approval" as const, checks: mine(checks), approval });
     }
-    const failed = yield* applyAssignmentEvent(
+    const failed = yield* applyAssignmentEventStored(
       deps,
       run,
       assignment,
@@ -155,9 +155,10 @@ export function executeChecks(
           }),
         ],
       },
+      after.state,
     );
-    yield* advanceRun(deps, run.id, systemActor(deps));
-    return ok({ result: "checks_failed" as const, assignment: failed, checks: mine(checks) });
+    if (!failed.advanced) yield* advanceRun(deps, run.id, systemActor(deps));
+    return ok({ result: "checks_failed" as const, assignment: failed.assignment, checks: mine(checks) });
   });
 }
 

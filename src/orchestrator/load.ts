@@ -107,6 +107,8 @@ export function loadRunProgress(
 export interface RunRecords {
   readonly run: OrchestrationRun;
   readonly policy: SystemPolicyProfile;
+  /** Everything stored about the run, when it was read at once (`readRunState`); absent otherwise. */
+  readonly state?: RunState;
   /** One card of this run (`not_found` for a card of another run). */
   card(id: string): ResultAsync<CardAssignment, RungateError>;
   checks(): ResultAsync<readonly RunCheck[], RungateError>;
@@ -139,6 +141,7 @@ function recordsFrom(deps: OrchestratorDeps, state: RunState): RunRecords {
   return {
     run: state.run,
     policy: state.policy,
+    state,
     card: (id) => {
       const found = state.assignments.find((a) => a.id === id);
       return found === undefined ? cardOfRun(deps, state.run.id, id) : okAsync(found);

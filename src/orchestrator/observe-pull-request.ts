@@ -5,7 +5,7 @@ import { transitionAssignment } from "../core/state/assignment-machine.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadCard } from "./load.js";
 import { commit, effectEvents, eventDraft } from "./persist.js";
-import { advanceRun } from "./transitions.js";
+import { advanceRun, commitAdvancing } from "./transitions.js";
 
 /**
  * Reads an assignment's PR back from the host and records what a person did there: a merge moves the
@@ -50,22 +50,29 @@ export function observePullRequest(
       event === null || assignment.phase !== "pr_open"
         ? null
         : yield* transitionAssignment(assignment, event, deps.clock.now());
-    const stored = yield* commit(deps, {
-      pull_requests: [{ record: updated, expected_version: candidate.version }],
-      ...(moved ? { assignments: [{ record: moved.assignment, expected_version: assignment.version }] } : {}),
-      events: [
-        eventDraft(deps, run, "pull_request.observed", actor, {
-          assignment_id: assignment.id,
-          pull_request_id: candidate.id,
-          pr_url: candidate.pr_url,
-          from: candidate.status,
-          to: hosted.status,
-          decided_by: hosted.decided_by,
-        }),
-        ...(moved ? effectEvents(deps, run, moved.effects, actor) : []),
-      ],
-    });
-    yield* advanceRun(deps, run.id, actor);
+    const { stored, advanced } = yield* commitAdvancing(
+      deps,
+      {
+        pull_requests: [{ record: updated, expected_version: candidate.version }],
+        ...(moved
+          ? { assignments: [{ record: moved.assignment, expected_version: assignment.version }] }
+          : {}),
+        events: [
+          eventDraft(deps, run, "pull_request.observed", actor, {
+            assignment_id: assignment.id,
+            pull_request_id: candidate.id,
+            pr_url: candidate.pr_url,
+            from: candidate.status,
+            to: hosted.status,
+            decided_by: hosted.decided_by,
+          }),
+          ...(moved ? effectEvents(deps, run, moved.effects, actor) : []),
+        ],
+      },
+      loaded.state,
+      actor,
+    );
+    if (!advanced) yield* advanceRun(deps, run.id, actor);
     return ok(stored.pull_requests[0] ?? updated);
   });
 }

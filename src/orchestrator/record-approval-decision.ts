@@ -14,7 +14,7 @@ import type { OrchestratorDeps } from "./deps.js";
 import { loadRunRecords } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { commit, effectEvents, eventDraft } from "./persist.js";
-import { advanceRun } from "./transitions.js";
+import { advanceRun, commitAdvancing } from "./transitions.js";
 
 /** A person's decision on one approval request, as the host app passes it. */
 export const ApprovalDecisionInput = z.object({
@@ -115,24 +115,29 @@ export function recordApprovalDecision(
     }
     const moved = event === null ? null : yield* transitionAssignment(assignment, event, deps.clock.now());
     const next = moved?.assignment;
-    const stored = yield* commit(deps, {
-      approvals: [{ record: decided, expected_version: approval.version }],
-      ...(next === undefined
-        ? {}
-        : { assignments: [{ record: next, expected_version: assignment.version }] }),
-      events: [
-        eventDraft(deps, run, "approval.decided", actor, {
-          assignment_id: assignment.id,
-          approval_id: approval.id,
-          approval_type: approval.approval_type,
-          decision: decision.decision === "approve" ? "approved" : "rejected",
-          head_sha: approval.head_sha,
-          notes: decided.notes,
-        }),
-        ...(moved ? effectEvents(deps, run, moved.effects, actor) : []),
-      ],
-    });
-    yield* advanceRun(deps, run.id, actor);
+    const { stored, advanced } = yield* commitAdvancing(
+      deps,
+      {
+        approvals: [{ record: decided, expected_version: approval.version }],
+        ...(next === undefined
+          ? {}
+          : { assignments: [{ record: next, expected_version: assignment.version }] }),
+        events: [
+          eventDraft(deps, run, "approval.decided", actor, {
+            assignment_id: assignment.id,
+            approval_id: approval.id,
+            approval_type: approval.approval_type,
+            decision: decision.decision === "approve" ? "approved" : "rejected",
+            head_sha: approval.head_sha,
+            notes: decided.notes,
+          }),
+          ...(moved ? effectEvents(deps, run, moved.effects, actor) : []),
+        ],
+      },
+      records.state,
+      actor,
+    );
+    if (!advanced) yield* advanceRun(deps, run.id, actor);
     return ok({
       approval: stored.approvals[0] ?? decided,
       assignment: stored.assignments.find((a) => a.id === assignment.id) ?? assignment,

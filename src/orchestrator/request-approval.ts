@@ -13,7 +13,7 @@ import { loadCard } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { scanTestIntegrity } from "./scan-test-integrity.js";
-import { advanceRun, applyAssignmentEvent } from "./transitions.js";
+import { advanceRun, applyAssignmentEvent, applyAssignmentEventStored } from "./transitions.js";
 
 /** An assignment awaiting a person, with the approval requests put to them. */
 export interface ApprovalRequested {
@@ -107,7 +107,9 @@ export function requestApproval(
             carried_from: from.id,
           };
     });
-    let next = yield* applyAssignmentEvent(
+    // Every approval carried (and the policy's four-eyes rule met): the card is approved as it was before.
+    const granted = approvals.find((a) => a.carried_from !== null);
+    const requested = yield* applyAssignmentEventStored(
       deps,
       run,
       assignment,
@@ -143,9 +145,10 @@ export function requestApproval(
           ];
         }),
       },
+      // A carried grant moves the card again right after: the run is moved once, after both.
+      granted === undefined ? loaded.state : undefined,
     );
-    // Every approval carried (and the policy's four-eyes rule met): the card is approved as it was before.
-    const granted = approvals.find((a) => a.carried_from !== null);
+    let next = requested.assignment;
     if (
       granted !== undefined &&
       pullRequestGateReasons(next, approvals, policy, { ...changes, initiated_by: run.initiated_by })
@@ -159,7 +162,7 @@ export function requestApproval(
         actorOf(granted.resolved_by ?? ""),
       );
     }
-    yield* advanceRun(deps, run.id, systemActor(deps));
+    if (!requested.advanced || granted !== undefined) yield* advanceRun(deps, run.id, systemActor(deps));
     return ok({ assignment: next, approvals });
   });
 }

@@ -37,16 +37,98 @@ export function applyAssignmentEventStored(
   event: AssignmentEvent,
   actor: Actor,
   extra: Omit<StorageWrite, "assignments"> = {},
-): ResultAsync<{ assignment: CardAssignment; stored: StorageWriteResult }, RungateError> {
+  /** The state the step read, to move the run in the same write (see {@link commitAdvancing}). */
+  advance?: RunProgressState,
+): ResultAsync<{ assignment: CardAssignment; stored: StorageWriteResult; advanced: boolean }, RungateError> {
   const moved = transitionAssignment(assignment, event, deps.clock.now());
   if (moved.isErr()) return errAsync(moved.error);
   const drafts = effectEvents(deps, run, moved.value.effects, actor);
   const next = linkFailure(moved.value.assignment, drafts);
-  return commit(deps, {
+  const write: StorageWrite = {
     ...extra,
     assignments: [{ record: next, expected_version: assignment.version }],
     events: [...drafts, ...(extra.events ?? [])],
-  }).map((stored) => ({ assignment: storedAssignment(stored, next), stored }));
+  };
+  return commitAdvancing(deps, write, advance, actor).map(({ stored, advanced }) => ({
+    assignment: storedAssignment(stored, next),
+    stored,
+    advanced,
+  }));
+}
+
+/**
+ * {@link commit}, moving the run in the same write when that is sure to be right: `state` is ONE consistent read
+ * of a run with a single card, and `write` moves exactly that card from the version read (so any other change
+ * to the card since fails the write). The run's moves are then decided from `state` with the write applied, as
+ * {@link advanceRun} would decide them after the write, and stored with it, the run at the version read: a run
+ * changed meanwhile (a cancel) fails that write, and the write goes again without the run, followed by
+ * {@link advanceRun}. `advanced` says the run is where its state calls for; when false (no `state`, several
+ * cards, …) the caller still calls {@link advanceRun}. Saves a read and a write per step.
+ */
+export function commitAdvancing(
+  deps: OrchestratorDeps,
+  write: StorageWrite,
+  state: RunProgressState | undefined,
+  actor: Actor,
+): ResultAsync<{ stored: StorageWriteResult; advanced: boolean }, RungateError> {
+  const after = state === undefined ? undefined : stateAfter(state, write);
+  if (state === undefined || after === undefined) {
+    return commit(deps, write).map((stored) => ({ stored, advanced: false }));
+  }
+  const plan = planRunMoves(deps, after, actor);
+  if (plan === null) return commit(deps, write).map((stored) => ({ stored, advanced: true }));
+  const merged: StorageWrite = {
+    ...write,
+    runs: [{ record: plan.run, expected_version: state.run.version }],
+    events: [...(write.events ?? []), ...plan.drafts],
+  };
+  return commit(deps, merged)
+    .map((stored) => ({ stored, advanced: true }))
+    .orElse((error) =>
+      error.kind === "conflict" && error.code === "stale_version" && error.detail.entity === "run"
+        ? commit(deps, write).map((stored) => ({ stored, advanced: false }))
+        : errAsync(error),
+    );
+}
+
+/** `state` with `write` applied, when the write moves the run's only card from the version read; else undefined. */
+function stateAfter(state: RunProgressState, write: StorageWrite): RunProgressState | undefined {
+  const [only] = state.assignments;
+  const [moved] = write.assignments ?? [];
+  if (state.assignments.length !== 1 || only === undefined || write.runs !== undefined) return undefined;
+  if (write.assignments?.length !== 1 || moved === undefined) return undefined;
+  if (moved.record.id !== only.id || moved.expected_version !== only.version) return undefined;
+  const approvals = (write.approvals ?? []).map((a) => a.record);
+  return {
+    ...state,
+    assignments: [moved.record],
+    checks: [...state.checks, ...(write.checks ?? [])],
+    approvals: [
+      ...state.approvals.map((a) => approvals.find((b) => b.id === a.id) ?? a),
+      ...approvals.filter((b) => !state.approvals.some((a) => a.id === b.id)),
+    ],
+  };
+}
+
+/** The run's moves `state` calls for, made in memory (the run as it ends, and their events); null: none. */
+function planRunMoves(
+  deps: OrchestratorDeps,
+  state: RunProgressState,
+  actor: Actor,
+): { run: OrchestrationRun; drafts: RunEventDraft[] } | null {
+  let run = state.run;
+  const drafts: RunEventDraft[] = [];
+  for (let step = 0; step < MAX_ADVANCE_STEPS; step++) {
+    const move = nextMove({ ...state, run }, actor);
+    if (move === null) break;
+    const moved = transitionRun(run, move.event, deps.clock.now());
+    // A guard that says no means the run stays where it is, as in advanceRun.
+    if (moved.isErr()) break;
+    const events = effectEvents(deps, run, moved.value.effects, move.actor);
+    run = linkFailure(moved.value.run, events);
+    drafts.push(...events);
+  }
+  return drafts.length === 0 && run === state.run ? null : { run, drafts };
 }
 
 /** Moves a run through the core machine and stores it with its event (optimistic on its version). */
@@ -113,13 +195,8 @@ function advanceLoaded<S extends RunProgressState>(
   return load().andThen((state) => advanceFrom(deps, state, actor, 0, load));
 }
 
-function advanceFrom<S extends RunProgressState>(
-  deps: OrchestratorDeps,
-  state: S,
-  actor: Actor,
-  step: number,
-  load: () => ResultAsync<S, RungateError>,
-): ResultAsync<S, RungateError> {
+/** The run's next move for `state` and who makes it; null: none. */
+function nextMove(state: RunProgressState, actor: Actor): { event: RunEventInput; actor: Actor } | null {
   // A run catching up after an interruption attributes approval moves to the person who decided last.
   const last = state.approvals
     .filter((a) => a.resolved_by !== null && a.resolved_at !== null)
@@ -133,8 +210,19 @@ function advanceFrom<S extends RunProgressState>(
     actor,
     ...(last?.resolved_by ? { decider: actorOf(last.resolved_by) } : {}),
   });
-  if (event === null || step >= MAX_ADVANCE_STEPS) return okAsync(state);
-  return applyRunEvent(deps, state.run, event, "actor" in event ? event.actor : actor)
+  return event === null ? null : { event, actor: "actor" in event ? event.actor : actor };
+}
+
+function advanceFrom<S extends RunProgressState>(
+  deps: OrchestratorDeps,
+  state: S,
+  actor: Actor,
+  step: number,
+  load: () => ResultAsync<S, RungateError>,
+): ResultAsync<S, RungateError> {
+  const move = nextMove(state, actor);
+  if (move === null || step >= MAX_ADVANCE_STEPS) return okAsync(state);
+  return applyRunEvent(deps, state.run, move.event, move.actor)
     .andThen((run) => advanceFrom(deps, { ...state, run }, actor, step + 1, load))
     .orElse((error) => {
       if (error.kind === "conflict" && error.code === "stale_version") {

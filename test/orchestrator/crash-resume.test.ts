@@ -177,7 +177,9 @@ describe("resume after a crash", () => {
     };
     (await finish(counted.ports, ids.run, ids.approval, ids.assignment))._unsafeUnwrap();
     const calls = counted.calls();
-    expect(calls).toBeGreaterThan(10);
+    // Reads, the decision, the push, the PR host and the PR's write at least (9 calls since the run's moves
+    // ride in the steps' own writes): a sweep over fewer would prove little.
+    expect(calls).toBeGreaterThan(6);
     for (let crashAt = 1; crashAt <= calls; crashAt++) {
       for (const mode of ["before", "after"] as const) {
         const base = createInMemoryPorts();
