@@ -1,0 +1,50 @@
+/**
+ * Storage calls per card lifecycle (issue 17): deterministic, so asserted; a change that adds reads or writes
+ * to a step fails here and says which method grew. Times are in docs/benchmarks.md.
+ */
+import { describe, expect, it } from "vitest";
+import { runCardLifecycle } from "../../bench/card-lifecycle.js";
+import { createOrchestrator, type StoragePort } from "../../src/index.js";
+import { createInMemoryPorts, policyFixture, runInputFixture } from "../../src/testing/index.js";
+
+/** The store, counting calls per method. */
+function countingStorage(storage: StoragePort) {
+  const calls = new Map<string, number>();
+  const port: StoragePort = new Proxy(storage, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== "function" || typeof key !== "string") return value;
+      return (...args: unknown[]) => {
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { port, calls };
+}
+
+describe("storage calls per card lifecycle", () => {
+  it("trigger, approval, draft PR and merge observed cost at most 31 storage calls, 17 of them writes", async () => {
+    const ports = createInMemoryPorts();
+    const { port, calls } = countingStorage(ports.storage);
+    const orchestrator = createOrchestrator({ ...ports, storage: port });
+    await runCardLifecycle(orchestrator, ports.pullRequests, {
+      ...runInputFixture(),
+      policy: policyFixture(),
+    });
+    const total = [...calls.values()].reduce((a, b) => a + b, 0);
+    // 62 before the steps read their run's state at once and moved the run in their own writes.
+    expect(Object.fromEntries(calls)).toMatchObject({ write: 17 });
+    expect(total).toBeLessThanOrEqual(31);
+    // Each step reads its card's run in one read: no list read is left in a single-card lifecycle.
+    for (const list of [
+      "listChecks",
+      "listApprovals",
+      "listPullRequests",
+      "listExecutions",
+      "getAssignment",
+    ]) {
+      expect(calls.get(list) ?? 0, list).toBe(0);
+    }
+  });
+});
