@@ -5,7 +5,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import { TERMINAL_ASSIGNMENT_PHASES } from "../core/state/assignment-machine.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { type BranchHolder, otherBranchHolders } from "./earlier-cards.js";
-import { loadAssignment } from "./load.js";
+import { loadAssignment, type RunState } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { applyAssignmentEvent } from "./transitions.js";
 
@@ -37,8 +37,15 @@ export function createAssignment(
   deps: OrchestratorDeps,
   input: { readonly assignment_id: string; readonly clone_path: string },
   signal?: AbortSignal,
-  /** The card and its run as the caller just read them (saves reading them again); stale ones fail the write. */
-  known?: { readonly run: OrchestrationRun; readonly assignment: CardAssignment },
+  /**
+   * The card and its run as the caller just read them (saves reading them again; stale ones fail the write),
+   * and the run's whole state when the caller has it (the run then moves in the card's own write).
+   */
+  known?: {
+    readonly run: OrchestrationRun;
+    readonly assignment: CardAssignment;
+    readonly state?: RunState;
+  },
 ): ResultAsync<CardAssignment, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<CardAssignment, RungateError>(async function* () {
@@ -86,6 +93,8 @@ export function createAssignment(
         assignment,
         { type: "preparation_failed", reason: branch.error.message },
         systemActor(deps),
+        {},
+        known?.state,
       );
     }
     const worktree = await deps.git.createWorktree(
@@ -127,6 +136,7 @@ export function createAssignment(
               }),
             ],
           },
+      known?.state,
     ).andThen((a) => okAsync(a));
   });
 }

@@ -137,7 +137,13 @@ export function executeChecks(
           ]),
     ];
     if (reasons.length === 0) {
-      const approval = yield* requestApproval(deps, { assignment_id: assignment.id });
+      // Handed what was just read, when it was read at once: the card as stored now, with its run's records.
+      const current = after.state?.assignments.find((a) => a.id === assignment.id);
+      const approval = yield* requestApproval(
+        deps,
+        { assignment_id: assignment.id },
+        current === undefined ? undefined : { ...after, assignment: current },
+      );
       return ok({ result: "awaiting_approval" as const, checks: mine(checks), approval });
     }
     const failed = yield* applyAssignmentEventStored(

@@ -9,7 +9,7 @@ import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import { approvalDigestAt } from "./approval-digest.js";
 import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
-import { loadCard } from "./load.js";
+import { type CardRecords, loadCard } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { scanTestIntegrity } from "./scan-test-integrity.js";
@@ -32,9 +32,11 @@ export interface ApprovalRequested {
 export function requestApproval(
   deps: OrchestratorDeps,
   input: { readonly assignment_id: string },
+  /** The card and its run's records as the caller just read them (saves reading them again). */
+  known?: CardRecords,
 ): ResultAsync<ApprovalRequested, RungateError> {
   return safeTry<ApprovalRequested, RungateError>(async function* () {
-    const loaded = yield* loadCard(deps, input.assignment_id);
+    const loaded = known ?? (yield* loadCard(deps, input.assignment_id));
     const { run, policy } = loaded;
     const assignment = yield* observeHead(deps, run, loaded.assignment);
     const head = assignment.head_sha;

@@ -25,8 +25,12 @@ export function applyAssignmentEvent(
   event: AssignmentEvent,
   actor: Actor,
   extra: Omit<StorageWrite, "assignments"> = {},
+  /** The state the step read, to move the run in the same write (see {@link commitAdvancing}). */
+  advance?: RunProgressState,
 ): ResultAsync<CardAssignment, RungateError> {
-  return applyAssignmentEventStored(deps, run, assignment, event, actor, extra).map((w) => w.assignment);
+  return applyAssignmentEventStored(deps, run, assignment, event, actor, extra, advance).map(
+    (w) => w.assignment,
+  );
 }
 
 /** {@link applyAssignmentEvent}, answering what the write stored too (e.g. the `extra` records as stored). */
@@ -146,6 +150,43 @@ export function applyRunEvent(
     runs: [{ record: next, expected_version: run.version }],
     events: drafts,
   }).map((result) => result.runs.find((r) => r.id === run.id) ?? next);
+}
+
+/**
+ * Moves a run and some of its cards in ONE write, each optimistic on its version (a run starting to prepare
+ * with its queued cards): the run's events first, then each card's, in the order given.
+ */
+export function applyRunAndCardEvents(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  event: RunEventInput,
+  cards: readonly { readonly assignment: CardAssignment; readonly event: AssignmentEvent }[],
+  actor: Actor,
+): ResultAsync<{ run: OrchestrationRun; assignments: CardAssignment[] }, RungateError> {
+  const now = deps.clock.now();
+  const movedRun = transitionRun(run, event, now);
+  if (movedRun.isErr()) return errAsync(movedRun.error);
+  const runDrafts = effectEvents(deps, run, movedRun.value.effects, actor);
+  const nextRun = linkFailure(movedRun.value.run, runDrafts);
+  const moves: { record: CardAssignment; expected_version: number; drafts: RunEventDraft[] }[] = [];
+  for (const card of cards) {
+    const moved = transitionAssignment(card.assignment, card.event, now);
+    if (moved.isErr()) return errAsync(moved.error);
+    const drafts = effectEvents(deps, run, moved.value.effects, actor);
+    moves.push({
+      record: linkFailure(moved.value.assignment, drafts),
+      expected_version: card.assignment.version,
+      drafts,
+    });
+  }
+  return commit(deps, {
+    runs: [{ record: nextRun, expected_version: run.version }],
+    assignments: moves.map(({ record, expected_version }) => ({ record, expected_version })),
+    events: [...runDrafts, ...moves.flatMap((m) => m.drafts)],
+  }).map((stored) => ({
+    run: stored.runs.find((r) => r.id === run.id) ?? nextRun,
+    assignments: moves.map((m) => storedAssignment(stored, m.record)),
+  }));
 }
 
 /** The record with its new `failure` pointing at the transition event that records it (the first draft). */

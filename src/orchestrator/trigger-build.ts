@@ -1,14 +1,15 @@
 import { ok, type Result, type ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
+import { agentSpend } from "../core/policy/agent-budget.js";
 import { TERMINAL_RUN_PHASES } from "../core/state/run-machine.js";
 import { mapWithLimit } from "./bounded.js";
 import { createAssignment } from "./create-assignment.js";
 import { type CreateRunRequest, createRun } from "./create-run.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { cardPipeline } from "./drive-assignment.js";
-import { loadRunState, type RunState } from "./load.js";
+import { loadRunState, policyOf, type RunState } from "./load.js";
 import { systemActor } from "./persist.js";
-import { advanceRunState, applyRunEvent } from "./transitions.js";
+import { advanceRunState, applyRunAndCardEvents } from "./transitions.js";
 
 /** Where a build stands when `triggerBuild` or `resumeRun` returns: everything stored about the run. */
 export type BuildOutcome = RunState;
@@ -25,26 +26,42 @@ export function driveRun(
   deps: OrchestratorDeps,
   run_id: string,
   signal?: AbortSignal,
+  /** The run's state as the caller knows it for sure (a run it just created); read when absent. */
+  known?: RunState,
 ): ResultAsync<BuildOutcome, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<BuildOutcome, RungateError>(async function* () {
-    const state = yield* loadRunState(deps, run_id);
+    let state = known ?? (yield* loadRunState(deps, run_id));
     if (TERMINAL_RUN_PHASES.includes(state.run.phase)) return ok(state);
     const clone = yield* deps.git.ensureClone(
       { project_id: state.run.project_id, repo_url: state.run.repo_url },
       opts,
     );
-    let run = state.run;
-    if (run.phase === "queued") {
-      const start = { type: "start_preparing" as const, worktree_root: clone.clone_path };
-      run = yield* applyRunEvent(deps, run, start, systemActor(deps));
+    if (state.run.phase === "queued") {
+      // The run and its queued cards start preparing in one write.
+      const started = yield* applyRunAndCardEvents(
+        deps,
+        state.run,
+        { type: "start_preparing", worktree_root: clone.clone_path },
+        state.assignments
+          .filter((a) => a.phase === "queued")
+          .map((assignment) => ({ assignment, event: { type: "start_preparing" as const } })),
+        systemActor(deps),
+      );
+      const moved = new Map(started.assignments.map((a) => [a.id, a]));
+      state = {
+        ...state,
+        run: started.run,
+        assignments: state.assignments.map((a) => moved.get(a.id) ?? a),
+      };
     }
-
-    const toPrepare = state.assignments.filter((a) => PREPARING.has(a.phase));
+    const current = state;
+    const toPrepare = current.assignments.filter((a) => PREPARING.has(a.phase));
     const prepared = await mapWithLimit(toPrepare, deps.options.concurrency, (assignment) =>
       createAssignment(deps, { assignment_id: assignment.id, clone_path: clone.clone_path }, signal, {
-        run,
+        run: current.run,
         assignment,
+        state: current,
       }),
     );
     yield* firstError(prepared);
@@ -76,7 +93,23 @@ export function triggerBuild(
   request: CreateRunRequest,
   signal?: AbortSignal,
 ): ResultAsync<BuildOutcome, RungateError> {
-  return createRun(deps, request).andThen((created) => driveRun(deps, created.run.id, signal));
+  return createRun(deps, request).andThen((created) =>
+    created.replayed
+      ? driveRun(deps, created.run.id, signal)
+      : // Just stored, nothing else yet: the run's state is what createRun wrote.
+        policyOf(created.run).asyncAndThen((policy) =>
+          driveRun(deps, created.run.id, signal, {
+            run: created.run,
+            policy,
+            assignments: [...created.assignments],
+            checks: [],
+            approvals: [],
+            pull_requests: [],
+            executions: [],
+            agent_spend: agentSpend([]),
+          }),
+        ),
+  );
 }
 
 /** Continues a run from what storage says (after a crash, a restart, or a fixed port). */

@@ -113,11 +113,14 @@ describe("the run's moves in a step's own write", () => {
     const orchestrator = createOrchestrator({ ...ports, storage: hooked.port });
     const built = (await orchestrator.triggerBuild(workflowRequest(2)))._unsafeUnwrap();
     expect(built.assignments).toHaveLength(2);
-    // No write moves a card and the run together: each card's step is followed by advanceRun's own write.
-    expect(hooked.writes.filter((w) => w.assignments !== undefined && w.runs !== undefined)).toHaveLength(
-      // createRun stores the run with its cards: the only write with both.
-      1,
-    );
-    expect(hooked.writes[0]?.runs?.[0]?.expected_version).toBeNull();
+    // No step's write moves a card and the run together: each card's step is followed by advanceRun's own
+    // write. The writes with both are createRun's and the start (the run and its cards start preparing).
+    const both = hooked.writes.filter((w) => w.assignments !== undefined && w.runs !== undefined);
+    expect(
+      both.map((w) => [w.runs?.[0]?.record.phase, ...(w.assignments ?? []).map((a) => a.record.phase)]),
+    ).toEqual([
+      ["queued", "queued", "queued"],
+      ["preparing", "preparing", "preparing"],
+    ]);
   });
 });
