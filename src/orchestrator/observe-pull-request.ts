@@ -4,7 +4,7 @@ import type { PullRequestCandidate } from "../core/schemas/pull-request-candidat
 import { transitionAssignment } from "../core/state/assignment-machine.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadCard } from "./load.js";
-import { commit, effectEvents, eventDraft } from "./persist.js";
+import { effectEvents, eventDraft } from "./persist.js";
 import { advanceRun, commitAdvancing } from "./transitions.js";
 
 /**

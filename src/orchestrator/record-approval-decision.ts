@@ -13,7 +13,7 @@ import { readChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { loadRunRecords } from "./load.js";
 import { observeHead } from "./observe-head.js";
-import { commit, effectEvents, eventDraft } from "./persist.js";
+import { effectEvents, eventDraft } from "./persist.js";
 import { advanceRun, commitAdvancing } from "./transitions.js";
 
 /** A person's decision on one approval request, as the host app passes it. */
