@@ -10,6 +10,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import type { RunCheck } from "../core/schemas/run-check.js";
 import { SystemPolicyProfile } from "../core/schemas/system-policy-profile.js";
+import { deepFreeze, isDeeplyFrozen } from "../core/snapshot/deep-freeze.js";
 import type { OrchestratorDeps } from "./deps.js";
 
 /** Everything stored about one run, read together. */
@@ -30,8 +31,22 @@ export interface RunState {
 
 /** The policy a run was created under, from its frozen snapshot (never the current one). */
 export function policyOf(run: OrchestrationRun): ReturnType<typeof parseInput<typeof SystemPolicyProfile>> {
-  return parseInput(SystemPolicyProfile, run.system_policy_snapshot, "invalid_policy_snapshot");
+  const snapshot: unknown = run.system_policy_snapshot;
+  if (!isDeeplyFrozen(snapshot)) {
+    return parseInput(SystemPolicyProfile, snapshot, "invalid_policy_snapshot");
+  }
+  // A snapshot that cannot change parses the same every time: once per snapshot, not once per step.
+  const known = policiesOfSnapshots.get(snapshot as object);
+  if (known !== undefined) return ok(known);
+  return parseInput(SystemPolicyProfile, snapshot, "invalid_policy_snapshot").map((policy) => {
+    const frozen = deepFreeze(policy);
+    policiesOfSnapshots.set(snapshot as object, frozen);
+    return frozen;
+  });
 }
+
+/** The policies parsed from deeply frozen snapshots (see {@link policyOf}). */
+const policiesOfSnapshots = new WeakMap<object, SystemPolicyProfile>();
 
 /** The check types a run executes, from its input snapshot. */
 export function plannedChecksOf(run: OrchestrationRun, policy: SystemPolicyProfile): RunCheckType[] {

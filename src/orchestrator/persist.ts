@@ -78,7 +78,32 @@ export function commit(
  * Stores refuse any change to them anyway (`snapshot_immutable`).
  */
 export function redactWrite(redactor: SecretRedactor, write: StorageWrite): StorageWrite {
-  const redacted = redactor.redactValue(write);
+  // The snapshots are set aside before the walk, not only put back after it: they are most of a run's bytes,
+  // and a run is in most writes.
+  const redacted = redactor.redactValue({
+    ...write,
+    ...(write.runs === undefined
+      ? {}
+      : {
+          runs: write.runs.map((entry) => ({
+            ...entry,
+            record: {
+              ...entry.record,
+              system_policy_snapshot: {},
+              run_input_snapshot: {},
+              snapshot_hashes: null,
+            },
+          })),
+        }),
+    ...(write.assignments === undefined
+      ? {}
+      : {
+          assignments: write.assignments.map((entry) => ({
+            ...entry,
+            record: { ...entry.record, assignment_input_snapshot: {}, assignment_input_hash: "" },
+          })),
+        }),
+  } as StorageWrite);
   return {
     ...redacted,
     ...(redacted.runs === undefined

@@ -69,6 +69,11 @@ export const SECRET_DETECTORS: readonly Detector[] = [
   { name: "authorization", pattern: /\b(?:Bearer|Basic|token)\s+([A-Za-z0-9._~+/=-]{16,})/g, group: 1 },
 ];
 
+/** Texts up to this long have their redaction remembered by a redactor (longer ones rarely repeat). */
+const MEMO_MAX_TEXT_LENGTH = 256;
+/** How many texts a redactor remembers (the oldest forgotten first): at most about 4 MB of strings. */
+const MEMO_MAX_ENTRIES = 4096;
+
 /** What {@link createSecretRedactor} is fed. */
 export interface SecretRedactorInput {
   /** Literal secret values (tokens, passwords, env values marked secret); short ones are ignored. */
@@ -141,7 +146,7 @@ export function createSecretRedactor(input: SecretRedactorInput = {}): SecretRed
     (p) => new RegExp(p.source, p.flags.includes("g") ? p.flags : `${p.flags}g`),
   );
 
-  const redactText = (text: string): string => {
+  const redactFresh = (text: string): string => {
     let out = literal === null ? text : text.replace(literal, REDACTED_MARK);
     for (const { pattern, group, looksSecret } of SECRET_DETECTORS) {
       out = out.replace(pattern, (match: string, ...captures: unknown[]) => {
@@ -154,6 +159,21 @@ export function createSecretRedactor(input: SecretRedactorInput = {}): SecretRed
       });
     }
     for (const pattern of extra) out = out.replace(pattern, REDACTED_MARK);
+    return out;
+  };
+  // The same short strings (ids, paths, times, phases) are redacted on every write; a redactor never learns
+  // more secrets (withSecrets makes another), so each answer can be kept. Bounded in count and in length.
+  const memo = new Map<string, string>();
+  const redactText = (text: string): string => {
+    if (text.length > MEMO_MAX_TEXT_LENGTH) return redactFresh(text);
+    const known = memo.get(text);
+    if (known !== undefined) return known;
+    const out = redactFresh(text);
+    if (memo.size >= MEMO_MAX_ENTRIES) {
+      const oldest = memo.keys().next();
+      if (!oldest.done) memo.delete(oldest.value);
+    }
+    memo.set(text, out);
     return out;
   };
 

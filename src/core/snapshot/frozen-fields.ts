@@ -1,5 +1,6 @@
 import { rungateError, type ValidationError } from "../errors.js";
 import { canonicalJson } from "./canonical-json.js";
+import { isDeeplyFrozen } from "./deep-freeze.js";
 
 /**
  * The fields of a stored record that no write may change once it is stored: the snapshots a run and a card
@@ -25,8 +26,17 @@ export type FrozenTable = keyof typeof FROZEN_FIELDS;
 
 /** The value a frozen field is compared by: its canonical JSON, an absent field counting as `null`. */
 function comparable(value: unknown): string {
-  return canonicalJson(value ?? null).unwrapOr(JSON.stringify(value ?? null));
+  if (!isDeeplyFrozen(value)) return canonicalJson(value ?? null).unwrapOr(JSON.stringify(value ?? null));
+  // A deeply frozen value (a snapshot as stored and read) cannot change: its canonical form is taken once.
+  const known = comparableOfFrozen.get(value as object);
+  if (known !== undefined) return known;
+  const text = canonicalJson(value).unwrapOr(JSON.stringify(value));
+  comparableOfFrozen.set(value as object, text);
+  return text;
 }
+
+/** Canonical JSON of deeply frozen values, computed once each (see {@link comparable}). */
+const comparableOfFrozen = new WeakMap<object, string>();
 
 /** The first frozen field of `table` whose value differs between `stored` and `next`; `null` when none. */
 export function changedFrozenField(
@@ -34,7 +44,12 @@ export function changedFrozenField(
   stored: Readonly<Record<string, unknown>>,
   next: Readonly<Record<string, unknown>>,
 ): string | null {
-  return FROZEN_FIELDS[table].find((field) => comparable(stored[field]) !== comparable(next[field])) ?? null;
+  return (
+    FROZEN_FIELDS[table].find(
+      // The very same value (a record written back as it was read) is unchanged without looking inside.
+      (field) => stored[field] !== next[field] && comparable(stored[field]) !== comparable(next[field]),
+    ) ?? null
+  );
 }
 
 /** The error a store answers for a write that would change the frozen `field` of `entity` `id`. */

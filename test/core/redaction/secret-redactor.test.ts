@@ -120,3 +120,25 @@ describe("the secret redactor", () => {
     expect(r("tail:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAzzz")).toBe(`tail:\n${REDACTED_MARK}`);
   });
 });
+
+describe("remembered redactions", () => {
+  it("answers a text redacted before the same, and a redactor with more secrets never reuses the other's answer", () => {
+    const first = createSecretRedactor();
+    const text = "deploy with hunter2-secret-value now";
+    expect(first.redactText(text)).toBe(text);
+    expect(first.redactText(text)).toBe(text);
+    const more = first.withSecrets(["hunter2-secret-value"]);
+    expect(more.redactText(text)).toBe(`deploy with ${REDACTED_MARK} now`);
+    expect(first.redactText(text)).toBe(text);
+  });
+
+  it("redacts long texts and many distinct texts the same as one at a time", () => {
+    const redactor = createSecretRedactor({ secrets: ["s3cr3t-value-42"] });
+    const long = `${"x".repeat(5_000)} s3cr3t-value-42`;
+    expect(redactor.redactText(long)).toBe(`${"x".repeat(5_000)} ${REDACTED_MARK}`);
+    for (let i = 0; i < 10_000; i++) {
+      expect(redactor.redactText(`id-${i} s3cr3t-value-42`)).toBe(`id-${i} ${REDACTED_MARK}`);
+    }
+    expect(redactor.redactText("id-0 s3cr3t-value-42")).toBe(`id-0 ${REDACTED_MARK}`);
+  });
+});
