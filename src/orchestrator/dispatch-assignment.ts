@@ -13,7 +13,7 @@ import { refuseForBudget, stopForBudget } from "./budget-stops.js";
 import { type AssignmentChanges, collectChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { endedExecution, interruptAttempt } from "./interrupt-attempt.js";
-import { loadCard } from "./load.js";
+import { type CardRecords, loadCard } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { progressEvents } from "./progress-events.js";
 import { applyAssignmentEvent } from "./transitions.js";
@@ -22,6 +22,8 @@ import { applyAssignmentEvent } from "./transitions.js";
 export interface DispatchOptions {
   /** Text added to the agent's task: what a person or the failing checks said about the last attempt. */
   readonly feedback?: string;
+  /** The card and its run's records as the caller just read them (saves reading them again). */
+  readonly known?: CardRecords;
 }
 
 /**
@@ -46,7 +48,7 @@ export function dispatchAssignment(
   options: DispatchOptions = {},
 ): ResultAsync<AssignmentChanges, RungateError> {
   return safeTry<AssignmentChanges, RungateError>(async function* () {
-    const loaded = yield* loadCard(deps, input.assignment_id);
+    const loaded = options.known ?? (yield* loadCard(deps, input.assignment_id));
     const { run, policy } = loaded;
     let assignment = loaded.assignment;
     const runExecutions = yield* loaded.executions();

@@ -5,7 +5,7 @@ import { createAssignment } from "./create-assignment.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { dispatchAssignment } from "./dispatch-assignment.js";
 import { executeChecks } from "./execute-checks.js";
-import { loadAssignment } from "./load.js";
+import { type CardRecords, loadAssignment } from "./load.js";
 import { systemActor } from "./persist.js";
 import { advanceRun, applyRunEvent } from "./transitions.js";
 
@@ -58,15 +58,20 @@ export function cardPipeline(
   signal?: AbortSignal,
   /** The card as the caller just read it (saves reading it again). */
   known?: CardAssignment,
+  /** The card with its run's records, when the caller read them at once just now: the first dispatch uses them. */
+  records?: CardRecords,
 ): ResultAsync<void, RungateError> {
   return safeTry<void, RungateError>(async function* () {
     let assignment = known ?? (yield* deps.storage.getAssignment(assignment_id));
+    let first = records;
     // An attempt whose process died comes back `ready` (interrupted): the next attempt starts at once, as
     // many times as the policy's max_attempts allows (the dispatch fails the card after the last one).
     for (let tries = 0; tries <= MAX_ATTEMPTS_CAP; tries++) {
       if (assignment.phase !== "ready" && assignment.phase !== "agent_running") break;
       if (signal?.aborted) break;
-      assignment = (yield* dispatchAssignment(deps, { assignment_id }, signal)).assignment;
+      const options = first === undefined ? {} : { known: first };
+      first = undefined;
+      assignment = (yield* dispatchAssignment(deps, { assignment_id }, signal, options)).assignment;
     }
     if (assignment.phase === "checking") yield* executeChecks(deps, { assignment_id }, signal);
     return ok(undefined);

@@ -213,6 +213,16 @@ export function loadCard(
   });
 }
 
+/** One card of a run's state read at once, with the run's records ({@link CardRecords}); undefined when absent. */
+export function cardRecordsOf(
+  deps: OrchestratorDeps,
+  state: RunState,
+  assignment_id: string,
+): CardRecords | undefined {
+  const assignment = state.assignments.find((a) => a.id === assignment_id);
+  return assignment === undefined ? undefined : { ...recordsFrom(deps, state), assignment };
+}
+
 /** {@link loadCard} reading the card first, to learn its run. */
 function loadCardFirst(
   deps: OrchestratorDeps,

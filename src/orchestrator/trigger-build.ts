@@ -7,7 +7,7 @@ import { createAssignment } from "./create-assignment.js";
 import { type CreateRunRequest, createRun } from "./create-run.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { cardPipeline } from "./drive-assignment.js";
-import { loadRunState, policyOf, type RunState } from "./load.js";
+import { cardRecordsOf, loadRunState, policyOf, type RunState } from "./load.js";
 import { systemActor } from "./persist.js";
 import { advanceRunState, applyRunAndCardEvents } from "./transitions.js";
 
@@ -69,8 +69,11 @@ export function driveRun(
     const progress = yield* advanceRunState(deps, run_id, systemActor(deps));
     if (TERMINAL_RUN_PHASES.includes(progress.run.phase)) return ok(progress);
 
+    // A lone card starts from the state just read; the cards of a workflow each read theirs (a sibling's
+    // attempt changes what is left of the run's agent budget).
+    const lone = progress.assignments.length === 1;
     const piped = await mapWithLimit(progress.assignments, deps.options.concurrency, (a) =>
-      cardPipeline(deps, a.id, signal, a),
+      cardPipeline(deps, a.id, signal, a, lone ? cardRecordsOf(deps, progress, a.id) : undefined),
     );
     const final = yield* advanceRunState(deps, run_id, systemActor(deps));
     yield* firstError(piped);
