@@ -190,7 +190,9 @@ describe("rungate CLI (the built binary)", () => {
     const late = await rungate(["approve", next.find((m) => m[1] === "Add another feature")?.[3] ?? ""]);
     expect(late.code).toBe(1);
     expect(existsSync(join(work, ".rungate", "pull-requests", "2.json"))).toBe(false);
-  }, 60_000);
+    // Six commands, each a process opening the PGlite store (2–5 s under load): 23 s alone, over 60 s beside
+    // the multi-process suite.
+  }, 180_000);
 
   it("blocks a card whose agent writes outside --allow or a forbidden .env: exit 1, no approval offered", async () => {
     const ran = await rungate([

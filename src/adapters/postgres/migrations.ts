@@ -4,8 +4,10 @@
  * a gap in them is an error, never a guess.
  */
 import { err, ok, type Result } from "neverthrow";
+import { compactStorage } from "./compact-storage-migration.js";
 import { quoteSchema } from "./plans.js";
-import { WRITE_FUNCTION, writeFunctionDdl } from "./write-function.js";
+import { WRITE_FUNCTION } from "./write-function.js";
+import { writeFunctionV5Ddl } from "./write-function-v5.js";
 
 /** One step of the schema's history. */
 export interface Migration {
@@ -20,7 +22,7 @@ export interface Migration {
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 5;
+export const LATEST_SCHEMA_VERSION = 6;
 
 /** The record tables; each row keeps its record as `jsonb` plus the columns queries need. */
 function recordTables(s: string): Migration {
@@ -153,14 +155,15 @@ function cardIndexes(s: string): Migration {
 
 /**
  * A write in one statement (`write-function.ts`): about 8 round trips a write became one. Only a function is
- * added, no table changes, so going up and down is instant.
+ * added, no table changes, so going up and down is instant. Its text is version 5's (`write-function-v5.ts`);
+ * migration 6 replaces the function.
  */
 function writeFunction(s: string, schema: string): Migration {
   return {
     version: 5,
     previous: 4,
     description: `writes in one statement: the ${WRITE_FUNCTION}(jsonb) function`,
-    up: [writeFunctionDdl(s, schema)],
+    up: [writeFunctionV5Ddl(s, schema)],
     down: [`DROP FUNCTION ${s}.${WRITE_FUNCTION}(jsonb)`],
   };
 }
@@ -168,7 +171,14 @@ function writeFunction(s: string, schema: string): Migration {
 /** Every migration for `schema`, oldest first. */
 export function migrationsFor(schema: string): readonly Migration[] {
   const s = quoteSchema(schema);
-  return [recordTables(s), assignmentLeases(s), leaseTokens(s), cardIndexes(s), writeFunction(s, schema)];
+  return [
+    recordTables(s),
+    assignmentLeases(s),
+    leaseTokens(s),
+    cardIndexes(s),
+    writeFunction(s, schema),
+    compactStorage(s, schema),
+  ];
 }
 
 /** The migrations to run to go from version `from` to `to`, and in which direction. */

@@ -5,6 +5,18 @@
  */
 import { FROZEN_FIELDS } from "../../core/snapshot/frozen-fields.js";
 import { SCHEMA_NAME_PATTERN, type SqlQuery } from "./postgres-config.js";
+import {
+  fullEvent,
+  fullRecord,
+  fullResult,
+  insertSnapshots,
+  isoInstant,
+  recordField,
+  type SnapshotHashes,
+  storedEvent,
+  storedRecord,
+  storedResult,
+} from "./stored-form.js";
 
 /** The four tables of versioned records (optimistic concurrency on `version`). */
 export type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
@@ -13,8 +25,9 @@ export type VersionedTable = "runs" | "assignments" | "approvals" | "pull_reques
 export type ChildTable = "checks" | "executions" | "commits";
 
 /**
- * One versioned row: the record as JSON plus the columns queries need. `run_id` is `null` for runs (a run is
- * its own run); `phase` is set for runs and assignments; `hashes` only for runs.
+ * One versioned row: the whole record as JSON (the statements store its compact form, `stored-form.ts`) plus the
+ * columns queries need. `run_id` is `null` for runs (a run is its own run); `phase` is set for runs and
+ * assignments; `hashes` only for runs.
  */
 export interface VersionedRow {
   readonly id: string;
@@ -116,20 +129,61 @@ export function claimIdempotencyKey(schema: string, key: string): SqlQuery {
   );
 }
 
+/**
+ * Forgets the keys older than `window_ms` (by the database's clock), before a write claims its own: a key is
+ * remembered for its window and no longer. Rows another writer is deleting are skipped (`SKIP LOCKED`), so two
+ * writers never wait on each other here.
+ */
+export function pruneIdempotencyKeys(schema: string, window_ms: number): SqlQuery {
+  const s = quoteSchema(schema);
+  return q(
+    `DELETE FROM ${s}.idempotency_keys WHERE key IN (
+       SELECT k.key FROM ${s}.idempotency_keys AS k
+       WHERE k.created_at < statement_timestamp() - make_interval(secs => $1::float8 / 1000)
+       FOR UPDATE SKIP LOCKED)`,
+    [window_ms],
+  );
+}
+
 /** The stored result of a key's first write, JSON as text. */
 export function idempotencyResult(schema: string, key: string): SqlQuery {
+  const s = quoteSchema(schema);
   return q(
-    `SELECT result::text AS result FROM ${quoteSchema(schema)}.idempotency_keys WHERE key = $1::text`,
+    `SELECT (${fullResult(s, "k.result")})::text AS result FROM ${s}.idempotency_keys AS k WHERE k.key = $1::text`,
     [key],
   );
 }
 
-/** Stores the result of the write that claimed `key`, in the same transaction. */
+/**
+ * Stores the result of the write that claimed `key` (the whole result, JSON; stored compact, `stored-form.ts`),
+ * in the same transaction, after its records and events.
+ */
 export function saveIdempotencyResult(schema: string, key: string, result: string): SqlQuery {
-  return q(`UPDATE ${quoteSchema(schema)}.idempotency_keys SET result = $2::jsonb WHERE key = $1::text`, [
+  const s = quoteSchema(schema);
+  return q(`UPDATE ${s}.idempotency_keys SET result = ${storedResult(s, "$2::jsonb")} WHERE key = $1::text`, [
     key,
     result,
   ]);
+}
+
+// ---------------------------------------------------------------------------------------------- snapshots
+
+/** One snapshot of a record, and the hash it is kept under. */
+export interface SnapshotRow {
+  readonly hash: string;
+  /** The snapshot, JSON-encoded. */
+  readonly snapshot: string;
+}
+
+/**
+ * Stores each snapshot once under its hash (`stored-form.ts`), before the records that name them: a hash already
+ * stored keeps its JSON.
+ */
+export function storeSnapshots(schema: string, snapshots: readonly SnapshotRow[]): SqlQuery {
+  return q(
+    insertSnapshots(quoteSchema(schema), `SELECT h, v::jsonb FROM unnest($1::text[], $2::text[]) AS u(h, v)`),
+    [snapshots.map((x) => x.hash), snapshots.map((x) => x.snapshot)],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- versioned records
@@ -158,6 +212,13 @@ function versionedColumns(table: VersionedTable, row: VersionedRow): readonly [s
   }
 }
 
+/** A run's hash columns as the parameters that carry them (`param` names a column's); none for other tables. */
+function runHashes(table: VersionedTable, param: (column: string) => string): SnapshotHashes {
+  return table === "runs"
+    ? { system_policy: param("system_policy_hash"), run_input: param("run_input_hash") }
+    : {};
+}
+
 /**
  * Creates a versioned record at version 0: one row back, or none when the id exists or (for all but runs) its
  * run is missing; {@link diagnoseVersioned} then says which.
@@ -169,9 +230,11 @@ export function insertVersioned(schema: string, table: VersionedTable, row: Vers
   const params = columns.map((_, i) => `$${i + 3}::text`);
   const values = [row.id, row.record, ...columns.map(([, value]) => value)];
   const guard = table === "runs" ? "" : `WHERE ${runExists(s, `$${names.indexOf("run_id") + 3}::text`)}`;
+  const param = (name: string) => `$${names.indexOf(name) + 3}::text`;
+  const stored = storedRecord(s, table, "$2::jsonb", runHashes(table, param));
   return q(
     `INSERT INTO ${s}.${table} (id, version, record, ${names.join(", ")})
-     SELECT $1::text, 0, $2::jsonb, ${params.join(", ")}
+     SELECT $1::text, 0, ${stored}, ${params.join(", ")}
      ${guard}
      ON CONFLICT (id) DO NOTHING
      RETURNING version`,
@@ -195,14 +258,18 @@ export function updateVersioned(
   const columns = versionedColumns(table, row);
   const sets = columns.map(([name], i) => `${name} = $${i + 4}::text`);
   const values: unknown[] = [row.id, row.record, expected, ...columns.map(([, value]) => value)];
+  const param = (name: string) => `$${columns.findIndex(([n]) => n === name) + 4}::text`;
+  // The row is named by its table (no alias), so the statement reads as it did: UPDATE … SET version = …
+  const t = `${s}.${table}`;
   const guards = [`id = $1::text`, `version = $3::float8`];
-  if (table !== "runs") guards.push(runExists(s, `$${columns.findIndex(([n]) => n === "run_id") + 4}::text`));
-  // Snapshots and what a record belongs to never change once stored (an absent field counts as null).
+  if (table !== "runs") guards.push(runExists(s, param("run_id")));
+  // Snapshots and what a record belongs to never change once stored (an absent field counts as null); they are
+  // compared on the whole stored record, its snapshots put back.
   if (table === "runs" || table === "assignments") {
     guards.push(
       ...FROZEN_FIELDS[table].map(
         (field) =>
-          `coalesce(record->'${field}', 'null'::jsonb) = coalesce($2::jsonb->'${field}', 'null'::jsonb)`,
+          `coalesce(${recordField(s, table, t, field)}, 'null'::jsonb) = coalesce($2::jsonb->'${field}', 'null'::jsonb)`,
       ),
     );
   }
@@ -212,8 +279,9 @@ export function updateVersioned(
       `NOT (record->>'status' IN ('${DECIDED_APPROVAL_STATUSES.join("', '")}') AND record->>'status' IS DISTINCT FROM $${values.length}::text)`,
     );
   }
+  const stored = storedRecord(s, table, "$2::jsonb", runHashes(table, param));
   return q(
-    `UPDATE ${s}.${table} SET version = version + 1, record = $2::jsonb, ${sets.join(", ")}
+    `UPDATE ${t} SET version = version + 1, record = ${stored}, ${sets.join(", ")}
      WHERE ${guards.join(" AND ")}
      RETURNING version`,
     values,
@@ -237,9 +305,10 @@ export function diagnoseVersioned(
     `SELECT (SELECT version FROM ${s}.${table} WHERE id = $1::text) AS version,
             (SELECT record->>'status' FROM ${s}.${table} WHERE id = $1::text) AS status,
             ${runExists(s, "$2::text")} AS run_exists,
-            (SELECT f.name FROM ${s}.${table} AS t, unnest($3::text[]) WITH ORDINALITY AS f(name, n)
+            (SELECT f.name FROM ${s}.${table} AS t CROSS JOIN LATERAL (SELECT ${fullRecord(s, table, "t")} AS whole) AS w,
+                    unnest($3::text[]) WITH ORDINALITY AS f(name, n)
              WHERE t.id = $1::text
-               AND coalesce(t.record->f.name, 'null'::jsonb) <> coalesce($4::jsonb->f.name, 'null'::jsonb)
+               AND coalesce(w.whole->f.name, 'null'::jsonb) <> coalesce($4::jsonb->f.name, 'null'::jsonb)
              ORDER BY f.n LIMIT 1) AS frozen_changed`,
     [id, run_id, [...frozen], record],
   );
@@ -260,7 +329,7 @@ export function insertChild(schema: string, table: ChildTable, row: ChildRow): S
       : "DO NOTHING";
   return q(
     `INSERT INTO ${s}.${table} (id, ${column}, record)
-     SELECT $1::text, $2::text, $3::jsonb
+     SELECT $1::text, $2::text, ${storedRecord(s, table, "$3::jsonb")}
      WHERE EXISTS (SELECT 1 FROM ${s}.${parent} WHERE id = $2::text)
      ON CONFLICT (id) ${onConflict}
      RETURNING id`,
@@ -277,8 +346,10 @@ export function diagnoseChild(
 ): SqlQuery {
   const s = quoteSchema(schema);
   const parent = table === "events" ? "runs" : PARENT[table].table;
+  // Event ids are a uuid column (stored-form.ts); the id was parsed as one.
+  const idParam = table === "events" ? "$1::text::uuid" : "$1::text";
   return q(
-    `SELECT EXISTS (SELECT 1 FROM ${s}.${table} WHERE id = $1::text) AS exists,
+    `SELECT EXISTS (SELECT 1 FROM ${s}.${table} WHERE id = ${idParam}) AS exists,
             EXISTS (SELECT 1 FROM ${s}.${parent} WHERE id = $2::text) AS parent_exists`,
     [id, parent_id],
   );
@@ -298,24 +369,30 @@ export function lockRuns(schema: string, run_ids: readonly string[]): SqlQuery {
   );
 }
 
+/** An event to append: its whole record as JSON, and its time when canonical (`canonicalInstant`), else null. */
+export interface EventRow {
+  readonly id: string;
+  readonly run_id: string;
+  readonly created_at: string | null;
+  readonly record: string;
+}
+
 /**
  * Appends one event with the next sequence of its run (`max + 1`, gap-free while the run row is locked by
- * {@link lockRuns}); the sequence is written into the record too. No row back when the event id exists or the run
+ * {@link lockRuns}), in its compact form (`stored-form.ts`). No row back when the event id exists or the run
  * is missing.
  */
-export function insertEvent(
-  schema: string,
-  event: { readonly id: string; readonly run_id: string; readonly record: string },
-): SqlQuery {
+export function insertEvent(schema: string, event: EventRow): SqlQuery {
   const s = quoteSchema(schema);
   return q(
-    `INSERT INTO ${s}.events (id, run_id, sequence, record)
-     SELECT $1::text, $2::text, n.next, jsonb_set($3::jsonb, '{sequence}', to_jsonb(n.next))
-     FROM (SELECT coalesce(max(sequence), 0) + 1 AS next FROM ${s}.events WHERE run_id = $2::text) AS n
-     WHERE ${runExists(s, "$2::text")}
+    `INSERT INTO ${s}.events (id, run_seq, sequence, created_at, record)
+     SELECT $1::text::uuid, r.seq, n.next, $4::timestamptz, ${storedEvent("$3::jsonb", "$4::timestamptz", "r")}
+     FROM ${s}.runs AS r,
+          LATERAL (SELECT coalesce(max(e.sequence), 0) + 1 AS next FROM ${s}.events AS e WHERE e.run_seq = r.seq) AS n
+     WHERE r.id = $2::text
      ON CONFLICT (id) DO NOTHING
      RETURNING sequence`,
-    [event.id, event.run_id, event.record],
+    [event.id, event.run_id, event.record, event.created_at],
   );
 }
 
@@ -336,11 +413,15 @@ export function notifyRunChanges(schema: string, run_ids: readonly string[]): Sq
 
 // ---------------------------------------------------------------------------------------------- reads
 
-/** One run with its version and the snapshot hashes recorded in their own columns. */
+/**
+ * One run with its version and the snapshot hashes recorded in their own columns. Every read answers the whole
+ * record, rebuilt from its compact stored form (`fullRecord`, `stored-form.ts`).
+ */
 export function selectRun(schema: string, run_id: string): SqlQuery {
+  const s = quoteSchema(schema);
   return q(
-    `SELECT record::text AS record, version, system_policy_hash, run_input_hash
-     FROM ${quoteSchema(schema)}.runs WHERE id = $1::text`,
+    `SELECT ${fullRecord(s, "runs", `${s}.runs`)}::text AS record, version, system_policy_hash, run_input_hash
+     FROM ${s}.runs WHERE id = $1::text`,
     [run_id],
   );
 }
@@ -373,7 +454,7 @@ export function listRuns(schema: string, filter: RunListFilter): SqlQuery {
       : `r.id IN (SELECT c.id FROM ${s}.runs c WHERE c.record->>'card_id' = $3::text
                   UNION SELECT a.run_id FROM ${s}.assignments a WHERE a.record->>'card_id' = $3::text)`;
   return q(
-    `SELECT r.record::text AS record, r.version, r.system_policy_hash, r.run_input_hash
+    `SELECT ${fullRecord(s, "runs", "r")}::text AS record, r.version, r.system_policy_hash, r.run_input_hash
      FROM ${s}.runs r
      WHERE ${card}
        AND ($1::text IS NULL OR r.record->>'project_id' = $1::text)
@@ -397,10 +478,12 @@ export function listRuns(schema: string, filter: RunListFilter): SqlQuery {
   );
 }
 
-/** One assignment with its version. */
+/** One assignment, whole, with its version. */
 export function selectAssignment(schema: string, assignment_id: string): SqlQuery {
+  const s = quoteSchema(schema);
   return q(
-    `SELECT record::text AS record, version FROM ${quoteSchema(schema)}.assignments WHERE id = $1::text`,
+    `SELECT ${fullRecord(s, "assignments", `${s}.assignments`)}::text AS record, version
+     FROM ${s}.assignments WHERE id = $1::text`,
     [assignment_id],
   );
 }
@@ -411,8 +494,10 @@ export function listVersioned(
   table: Exclude<VersionedTable, "runs">,
   run_id: string,
 ): SqlQuery {
+  const s = quoteSchema(schema);
   return q(
-    `SELECT record::text AS record, version FROM ${quoteSchema(schema)}.${table} WHERE run_id = $1::text ORDER BY seq`,
+    `SELECT ${fullRecord(s, table, `${s}.${table}`)}::text AS record, version
+     FROM ${s}.${table} WHERE run_id = $1::text ORDER BY seq`,
     [run_id],
   );
 }
@@ -420,8 +505,10 @@ export function listVersioned(
 /** A parent's child records, in write (creation) order; an upserted execution keeps its first position. */
 export function listChildren(schema: string, table: ChildTable, parent_id: string): SqlQuery {
   const { column } = PARENT[table];
+  const s = quoteSchema(schema);
   return q(
-    `SELECT record::text AS record FROM ${quoteSchema(schema)}.${table} WHERE ${column} = $1::text ORDER BY seq`,
+    `SELECT ${fullRecord(s, table, `${s}.${table}`)}::text AS record
+     FROM ${s}.${table} WHERE ${column} = $1::text ORDER BY seq`,
     [parent_id],
   );
 }
@@ -441,53 +528,59 @@ const RUN_STATE_LISTS: readonly {
 /**
  * One run and its five lists in ONE statement: the run row as {@link selectRun} selects it, plus one text column
  * per list (named after its table) holding a JSON array of the rows {@link listVersioned} / {@link listChildren}
- * would return, `ORDER BY seq` as they order them. Each element carries `record` as text (`record::text`, the
- * same text the list statements return) so rows are checked and parsed by the same code. One statement is one
+ * would return, `ORDER BY seq` as they order them. Each element carries the whole `record` as text (the same
+ * text the list statements return) so rows are checked and parsed by the same code. One statement is one
  * snapshot on Postgres, even under READ COMMITTED, and one round trip. No row back: the run does not exist.
  */
 export function selectRunState(schema: string, run_id: string): SqlQuery {
   const s = quoteSchema(schema);
   const lists = RUN_STATE_LISTS.map(({ table, versioned }) => {
+    const record = `${fullRecord(s, table, "t")}::text`;
     const element = versioned
-      ? `json_build_object('record', t.record::text, 'version', t.version)`
-      : `json_build_object('record', t.record::text)`;
+      ? `json_build_object('record', ${record}, 'version', t.version)`
+      : `json_build_object('record', ${record})`;
     return `(SELECT coalesce(json_agg(${element} ORDER BY t.seq), '[]'::json)::text
         FROM ${s}.${table} t WHERE t.run_id = r.id) AS ${table}`;
   });
   return q(
-    `SELECT r.record::text AS record, r.version, r.system_policy_hash, r.run_input_hash,
+    `SELECT ${fullRecord(s, "runs", "r")}::text AS record, r.version, r.system_policy_hash, r.run_input_hash,
        ${lists.join(", ")}
      FROM ${s}.runs r WHERE r.id = $1::text`,
     [run_id],
   );
 }
 
-/** A run's events with `sequence > after` (all when `after` is null), in sequence order. */
+/** A run's events, whole, with `sequence > after` (all when `after` is null), in sequence order. */
 export function listEvents(schema: string, run_id: string, after: number | null): SqlQuery {
+  const s = quoteSchema(schema);
   return q(
-    `SELECT record::text AS record, sequence FROM ${quoteSchema(schema)}.events
-     WHERE run_id = $1::text AND ($2::float8 IS NULL OR sequence > $2::float8)
-     ORDER BY sequence`,
+    `SELECT ${fullEvent("e", "r")}::text AS record, e.sequence
+     FROM ${s}.runs AS r JOIN ${s}.events AS e ON e.run_seq = r.seq
+     WHERE r.id = $1::text AND ($2::float8 IS NULL OR e.sequence > $2::float8)
+     ORDER BY e.sequence`,
     [run_id, after],
   );
 }
 
 // ---------------------------------------------------------------------------------------------- leases
 
-/** An instant as an ISO date-time in UTC with milliseconds, as `Date#toISOString` writes it. */
-const iso = (expression: string) =>
-  `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/** What every lease statement returns: the record, its version, the lease (holder, token, expiry), the store's now. */
-const LEASE_RETURNING = `RETURNING record::text AS record, version, lease_owner AS worker_id, lease_token AS token,
-  ${iso("lease_expires_at")} AS expires_at, ${iso("statement_timestamp()")} AS store_now`;
+/**
+ * What every lease statement returns: the whole record of the assignment (alias `t`), its version, the lease
+ * (holder, token, expiry), the store's now.
+ */
+function leaseReturning(s: string): string {
+  return `RETURNING ${fullRecord(s, "assignments", "t")}::text AS record, t.version, t.lease_owner AS worker_id,
+  t.lease_token AS token, ${isoInstant("t.lease_expires_at")} AS expires_at,
+  ${isoInstant("statement_timestamp()")} AS store_now`;
+}
 
 /**
  * The multi-worker claim, one statement: the oldest assignment (by `seq`) in one of `phases` whose lease is
  * free or expired by the database's clock, locked with `FOR UPDATE SKIP LOCKED` so concurrent claimers each
  * skip the rows the others hold (and the rows a fenced write holds), gets the lease under a new random token
- * and `version + 1` (the record's own `version` kept equal to the column). `statement_timestamp()`, not a
- * worker's clock: a worker whose clock runs ahead must not see a live lease as expired.
+ * and `version + 1` (the column alone holds the version: the stored JSON has none, `stored-form.ts`).
+ * `statement_timestamp()`, not a worker's clock: a worker whose clock runs ahead must not see a live lease as
+ * expired.
  */
 export function claimNextAssignment(
   schema: string,
@@ -495,20 +588,19 @@ export function claimNextAssignment(
 ): SqlQuery {
   const s = quoteSchema(schema);
   return q(
-    `UPDATE ${s}.assignments
+    `UPDATE ${s}.assignments AS t
      SET lease_owner = $1::text,
          lease_token = gen_random_uuid()::text,
          lease_expires_at = statement_timestamp() + make_interval(secs => $2::float8 / 1000),
-         version = version + 1,
-         record = jsonb_set(record, '{version}', to_jsonb(version + 1))
-     WHERE id = (
+         version = t.version + 1
+     WHERE t.id = (
        SELECT id FROM ${s}.assignments
        WHERE phase = ANY($3::text[]) AND (lease_owner IS NULL OR lease_expires_at < statement_timestamp())
        ORDER BY seq
        LIMIT 1
        FOR UPDATE SKIP LOCKED
      )
-     ${LEASE_RETURNING}`,
+     ${leaseReturning(s)}`,
     [input.worker_id, input.lease_ms, [...input.phases]],
   );
 }
@@ -521,11 +613,12 @@ export function extendLease(
   schema: string,
   input: { readonly assignment_id: string; readonly token: string; readonly lease_ms: number },
 ): SqlQuery {
+  const s = quoteSchema(schema);
   return q(
-    `UPDATE ${quoteSchema(schema)}.assignments
+    `UPDATE ${s}.assignments AS t
      SET lease_expires_at = statement_timestamp() + make_interval(secs => $3::float8 / 1000)
-     WHERE id = $1::text AND lease_token = $2::text
-     ${LEASE_RETURNING}`,
+     WHERE t.id = $1::text AND t.lease_token = $2::text
+     ${leaseReturning(s)}`,
     [input.assignment_id, input.token, input.lease_ms],
   );
 }

@@ -17,7 +17,7 @@ import {
 import { createReads } from "./reads.js";
 import { pgliteRunChanges, poolRunChanges, type RunChangeFeed } from "./run-changes.js";
 import { fromPglite, fromPgPool } from "./sql-client.js";
-import { applyWrite } from "./write.js";
+import { applyWrite, type WriteTarget } from "./write.js";
 
 /**
  * A {@link StoragePort} on Postgres (a server through `pg`, or PGlite in-process), with the lease capability and
@@ -59,18 +59,18 @@ const noFeed: FeedFactory = () => null;
 /** Assembles the port over a migrated schema. */
 function storageOver(
   client: SqlClient,
-  schema: string,
-  name: string,
+  target: WriteTarget,
   closeOwned: () => Promise<void>,
   feedOf: FeedFactory,
 ): PostgresStorage {
   let closing: Promise<void> | undefined;
+  const { schema, adapter: name } = target;
   const feed = feedOf(schema, name);
   return {
     name,
     schema,
     ...createReads({ client, schema, adapter: name }),
-    write: (write, options) => applyWrite(client, schema, name, write, options),
+    write: (write, options) => applyWrite(client, target, write, options),
     leases: createLeases({ client, schema, adapter: name }),
     ...(feed === null ? {} : { changes: feed.changes }),
     close() {
@@ -81,22 +81,37 @@ function storageOver(
   };
 }
 
-/** Migrates `schema`, then answers the port; on failure closes what was opened for it. */
+/** Migrates the target's schema, then answers the port; on failure closes what was opened for it. */
 function open(
   client: SqlClient,
-  schema: string,
-  name: string,
+  target: WriteTarget,
   closeOwned: () => Promise<void>,
   feedOf: FeedFactory = noFeed,
 ): ResultAsync<PostgresStorage, PortError> {
-  return migrateSchema(client, { schema, adapter: name })
-    .map(() => storageOver(client, schema, name, closeOwned, feedOf))
+  return migrateSchema(client, { schema: target.schema, adapter: target.adapter })
+    .map(() => storageOver(client, target, closeOwned, feedOf))
     .orElse((error) =>
       ResultAsync.fromSafePromise(closeOwned().catch(() => undefined)).andThen(() => errAsync(error)),
     );
 }
 
 const nothingToClose = async (): Promise<void> => {};
+
+/** Where a factory's writes go, from its parsed options; `fallback` names the adapter when `name` is not given. */
+function targetOf(
+  config: {
+    readonly schema: string;
+    readonly name?: string | undefined;
+    readonly idempotencyWindowMs: number;
+  },
+  fallback: string,
+): WriteTarget {
+  return {
+    schema: config.schema,
+    adapter: config.name ?? fallback,
+    key_window_ms: config.idempotencyWindowMs,
+  };
+}
 
 /** The password of a `postgres://user:password@host/db` connection string, decoded; `null` without one. */
 export function passwordOf(connectionString: string): string | null {
@@ -125,7 +140,7 @@ const SQL_USAGE = 'createSqlStorage({ client: fromPgPool(pool), schema: "rungate
  */
 export function createSqlStorage(options: SqlStorageOptions): ResultAsync<PostgresStorage, PortError> {
   const config = parseOptions(SqlStorageOptions, options, "createSqlStorage", SQL_USAGE);
-  return open(config.client, config.schema, config.name ?? "sql-storage", nothingToClose);
+  return open(config.client, targetOf(config, "sql-storage"), nothingToClose);
 }
 
 const PGLITE_USAGE =
@@ -144,13 +159,14 @@ export function createPgliteStorage(
   options: PgliteStorageOptions = {},
 ): ResultAsync<PostgresStorage, PortError> {
   const config = parseOptions(PgliteStorageOptions, options, "createPgliteStorage", PGLITE_USAGE);
-  const name = config.name ?? "pglite-storage";
+  const target = targetOf(config, "pglite-storage");
+  const { adapter: name } = target;
   const pgliteFeed =
     (pglite: PGliteLike): FeedFactory =>
     (schema, adapter) =>
       pgliteRunChanges(pglite, schema, adapter);
   if (config.pglite) {
-    return open(fromPglite(config.pglite), config.schema, name, nothingToClose, pgliteFeed(config.pglite));
+    return open(fromPglite(config.pglite), target, nothingToClose, pgliteFeed(config.pglite));
   }
   const dataDir = config.dataDir;
   // PGlite makes the directory itself but not its parents (`./.rungate/db` failed with ENOENT without
@@ -171,9 +187,7 @@ export function createPgliteStorage(
         toPortError(name, "open"),
       ),
     )
-    .andThen((pglite) =>
-      open(fromPglite(pglite), config.schema, name, () => pglite.close(), pgliteFeed(pglite)),
-    );
+    .andThen((pglite) => open(fromPglite(pglite), target, () => pglite.close(), pgliteFeed(pglite)));
 }
 
 const POSTGRES_USAGE =
@@ -190,13 +204,14 @@ export function createPostgresStorage(
   options: PostgresStorageOptions,
 ): ResultAsync<PostgresStorage, PortError> {
   const config = parseOptions(PostgresStorageOptions, options, "createPostgresStorage", POSTGRES_USAGE);
-  const name = config.name ?? "postgres-storage";
+  const target = targetOf(config, "postgres-storage");
+  const { adapter: name } = target;
   const poolFeed =
     (pool: PgPoolLike): FeedFactory =>
     (schema, adapter) =>
       poolRunChanges(pool, schema, adapter);
   if ("pool" in config) {
-    return open(fromPgPool(config.pool), config.schema, name, nothingToClose, poolFeed(config.pool));
+    return open(fromPgPool(config.pool), target, nothingToClose, poolFeed(config.pool));
   }
   const { connectionString, max } = config;
   return ResultAsync.fromPromise(import("pg"), missingDriver(name, "pg")).andThen((module) => {
@@ -206,7 +221,7 @@ export function createPostgresStorage(
     pool.on("error", () => {});
     const owned: PgPoolLike = pool;
     const password = passwordOf(connectionString);
-    return open(fromPgPool(owned), config.schema, name, () => pool.end(), poolFeed(owned)).map((storage) =>
+    return open(fromPgPool(owned), target, () => pool.end(), poolFeed(owned)).map((storage) =>
       Object.assign(storage, { secret_values: password === null ? [] : [password] }),
     );
   });

@@ -93,12 +93,31 @@ function hasMethods(value: unknown, names: readonly string[]): boolean {
   );
 }
 
+/** How long an idempotency key is remembered when no `idempotencyWindowMs` is given: 24 hours. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The longest `idempotencyWindowMs` accepted (100 years): Postgres' timestamps must still reach back that far. */
+const MAX_IDEMPOTENCY_WINDOW_MS = 100 * 365 * 24 * 60 * 60 * 1000;
+
 /** Options shared by every factory. */
 const CommonOptions = {
   /** Schema holding the tables (default `"rungate"`); created and migrated on open. */
   schema: SchemaName.default(DEFAULT_SCHEMA),
   /** Adapter name used in errors. */
   name: z.string().min(1).optional(),
+  /**
+   * How long an idempotency key is remembered, in ms (default 24 hours, at most 100 years), by the database's
+   * clock. A write that repeats a key within the window answers the first write's result (`replayed: true`);
+   * once the window has passed, the next write with any key forgets it (and every other key that old), and a
+   * write repeating it is applied again. Keys are rungate's own retries of one step (and `createRun`'s
+   * `idempotency_key`), so a window much longer than any retry only costs storage.
+   */
+  idempotencyWindowMs: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_IDEMPOTENCY_WINDOW_MS)
+    .default(DEFAULT_IDEMPOTENCY_WINDOW_MS),
 };
 
 /** Options of `createPgliteStorage`: an on-disk `dataDir`, nothing (in-memory), or your own `pglite` instance. */

@@ -1,7 +1,10 @@
 /**
  * The server side of a write in one statement: a PL/pgSQL function per schema, `rungate_write(w jsonb)`, that
  * applies a whole {@link StorageWrite} (already parsed by the adapter) as `write.ts` does statement by statement:
- * fence, idempotency key, versioned records, checks, executions, commits, events, notifications, the key's result.
+ * fence, idempotency key (forgetting keys past their window first), snapshots, versioned records, checks,
+ * executions, commits, events, notifications, the key's result. Records are stored in the compact form of
+ * `stored-form.ts` (schema version 6; migration 6 installs this text with `CREATE OR REPLACE`, and the text of
+ * migration 5 lives on in `write-function-v5.ts`).
  *
  * Why a function: a write used to cost `BEGIN`, the fence, one statement per record, the run locks, one per
  * event, `pg_notify`, the key twice and `COMMIT`, each a round trip (about 8 a write, 116 SQL statements a card,
@@ -14,7 +17,15 @@
  * every guard below is one of `plans.ts`'s.
  */
 import { FROZEN_FIELDS } from "../../core/snapshot/frozen-fields.js";
-import { DECIDED_APPROVAL_STATUSES, RUN_CHANGES_CHANNEL } from "./plans.js";
+import { DECIDED_APPROVAL_STATUSES, RUN_CHANGES_CHANNEL, type VersionedTable } from "./plans.js";
+import {
+  fullResult,
+  insertSnapshots,
+  recordField,
+  storedEvent,
+  storedRecord,
+  storedResult,
+} from "./stored-form.js";
 
 /** The SQLSTATE the function raises when the write must be refused (class `RG`: not one Postgres uses). */
 export const WRITE_REFUSED_SQLSTATE = "RGW01";
@@ -22,19 +33,12 @@ export const WRITE_REFUSED_SQLSTATE = "RGW01";
 /** The function's name inside its schema. */
 export const WRITE_FUNCTION = "rungate_write";
 
-/** `coalesce(t.record->'f', 'null') = coalesce(new->'f', 'null')` for every frozen field of `table`. */
-function frozenGuards(table: "runs" | "assignments", next: string): string {
-  return FROZEN_FIELDS[table]
-    .map((f) => `coalesce(t.record->'${f}', 'null'::jsonb) = coalesce(${next}->'${f}', 'null'::jsonb)`)
-    .join(" AND ");
-}
-
 const REFUSE = `RAISE EXCEPTION USING ERRCODE = '${WRITE_REFUSED_SQLSTATE}', MESSAGE = 'rungate: write refused'`;
 
 /** One versioned table's loop: insert at version 0 (`expected` null) or update at exactly `expected`. */
-function versionedLoop(s: string, table: "runs" | "assignments" | "approvals" | "pull_requests"): string {
+function versionedLoop(s: string, table: VersionedTable): string {
   const runExists = `EXISTS (SELECT 1 FROM ${s}.runs WHERE id = item->>'run_id')`;
-  const columns: Record<typeof table, readonly [string, string][]> = {
+  const columns: Record<VersionedTable, readonly [string, string][]> = {
     runs: [
       ["phase", "item->>'phase'"],
       ["system_policy_hash", "item->>'system_policy_hash'"],
@@ -50,9 +54,21 @@ function versionedLoop(s: string, table: "runs" | "assignments" | "approvals" | 
   const names = columns[table].map(([name]) => name).join(", ");
   const values = columns[table].map(([, value]) => value).join(", ");
   const sets = columns[table].map(([name, value]) => `${name} = ${value}`).join(", ");
+  const stored = storedRecord(s, table, "item->'record'", {
+    system_policy: "item->>'system_policy_hash'",
+    run_input: "item->>'run_input_hash'",
+  });
   const guards = ["t.id = item->>'id'", "t.version::numeric = (item->>'expected')::numeric"];
   if (table !== "runs") guards.push(runExists);
-  if (table === "runs" || table === "assignments") guards.push(frozenGuards(table, "(item->'record')"));
+  // Frozen fields are compared on the whole stored record, its snapshots put back.
+  if (table === "runs" || table === "assignments") {
+    guards.push(
+      ...FROZEN_FIELDS[table].map(
+        (f) =>
+          `coalesce(${recordField(s, table, "t", f)}, 'null'::jsonb) = coalesce(item->'record'->'${f}', 'null'::jsonb)`,
+      ),
+    );
+  }
   if (table === "approvals") {
     guards.push(
       `NOT (t.record->>'status' IN ('${DECIDED_APPROVAL_STATUSES.join("', '")}') AND t.record->>'status' IS DISTINCT FROM item->'record'->>'status')`,
@@ -62,11 +78,11 @@ function versionedLoop(s: string, table: "runs" | "assignments" | "approvals" | 
   FOR item IN SELECT value FROM jsonb_array_elements(w->'${table}') LOOP
     IF jsonb_typeof(item->'expected') = 'null' THEN
       INSERT INTO ${s}.${table} AS t (id, version, record, ${names})
-        SELECT item->>'id', 0, item->'record', ${values}
+        SELECT item->>'id', 0, ${stored}, ${values}
         ${table === "runs" ? "" : `WHERE ${runExists}`}
         ON CONFLICT (id) DO NOTHING;
     ELSE
-      UPDATE ${s}.${table} AS t SET version = t.version + 1, record = item->'record', ${sets}
+      UPDATE ${s}.${table} AS t SET version = t.version + 1, record = ${stored}, ${sets}
         WHERE ${guards.join("\n          AND ")};
     END IF;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -78,7 +94,7 @@ function versionedLoop(s: string, table: "runs" | "assignments" | "approvals" | 
 function runChildLoop(s: string, table: "checks" | "executions", onConflict: string): string {
   return `  FOR item IN SELECT value FROM jsonb_array_elements(w->'${table}') LOOP
     INSERT INTO ${s}.${table} (id, run_id, record)
-      SELECT item->>'id', item->>'run_id', item->'record'
+      SELECT item->>'id', item->>'run_id', ${storedRecord(s, table, "item->'record'")}
       WHERE EXISTS (SELECT 1 FROM ${s}.runs WHERE id = item->>'run_id')
       ON CONFLICT (id) ${onConflict};
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -88,13 +104,19 @@ function runChildLoop(s: string, table: "checks" | "executions", onConflict: str
 
 /**
  * The statement that creates (or replaces) `rungate_write` in schema `s` (already quoted). The payload `w`:
- * `fence` (`{ assignment_id, token }`, optional), `key` (optional), the four versioned lists (`{ id, record,
- * expected, … }`: the record as stored, with its new `version`), `checks` / `executions` (`{ id, run_id, record
- * }`), `commits` (`{ id, assignment_id, record }`), `events` (`{ id, run_id, record }`), `notify` (run ids),
- * and `result` (the write's result without its events, stored with the key). It answers
- * `{ replayed: true, result }` for a key already used, else `{ replayed: false, sequences }` (one per event).
+ * `fence` (`{ assignment_id, token }`, optional), `key` and `key_window_ms` (optional), the four versioned lists
+ * (`{ id, record, expected, … }`: the whole record as stored, with its new `version`), `checks` / `executions`
+ * (`{ id, run_id, record }`), `commits` (`{ id, assignment_id, record }`), `events` (`{ id, run_id, created_at,
+ * record }`: `created_at` is the event's time when it is canonical, else null), `notify` (run ids), and `result`
+ * (the write's result without its events, stored with the key). It answers `{ replayed: true, result }` for a key
+ * already used within its window, else `{ replayed: false, sequences }` (one per event).
  */
 export function writeFunctionDdl(s: string, schema: string): string {
+  const snapshotRows = `SELECT i->>'system_policy_hash', i->'record'->'system_policy_snapshot'
+        FROM jsonb_array_elements(w->'runs') AS i
+      UNION ALL SELECT i->>'run_input_hash', i->'record'->'run_input_snapshot' FROM jsonb_array_elements(w->'runs') AS i
+      UNION ALL SELECT i->'record'->>'assignment_input_hash', i->'record'->'assignment_input_snapshot'
+        FROM jsonb_array_elements(w->'assignments') AS i`;
   return `CREATE OR REPLACE FUNCTION ${s}.${WRITE_FUNCTION}(w jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $rungate$
 DECLARE
@@ -102,7 +124,7 @@ DECLARE
   n integer;
   claimed text;
   stored jsonb;
-  inserted jsonb;
+  seq integer;
   events jsonb := '[]'::jsonb;
   sequences jsonb := '[]'::jsonb;
 BEGIN
@@ -113,13 +135,22 @@ BEGIN
       FOR NO KEY UPDATE;
     IF NOT FOUND THEN ${REFUSE}; END IF;
   END IF;
-  -- A concurrent writer with the same key waits here until this one ends, then replays it.
   IF w ? 'key' THEN
+    -- Keys past their window are forgotten first (plans.ts pruneIdempotencyKeys).
+    DELETE FROM ${s}.idempotency_keys WHERE key IN (
+      SELECT k.key FROM ${s}.idempotency_keys AS k
+      WHERE k.created_at < statement_timestamp() - make_interval(secs => (w->>'key_window_ms')::float8 / 1000)
+      FOR UPDATE SKIP LOCKED);
+    -- A concurrent writer with the same key waits here until this one ends, then replays it.
     INSERT INTO ${s}.idempotency_keys (key) VALUES (w->>'key') ON CONFLICT (key) DO NOTHING RETURNING key INTO claimed;
     IF claimed IS NULL THEN
-      SELECT result INTO stored FROM ${s}.idempotency_keys WHERE key = w->>'key';
+      SELECT ${fullResult(s, "k.result")} INTO stored FROM ${s}.idempotency_keys AS k WHERE k.key = w->>'key';
       RETURN jsonb_build_object('replayed', true, 'result', stored);
     END IF;
+  END IF;
+  -- Each snapshot of the write's runs and cards, kept once under its hash (stored-form.ts).
+  IF jsonb_array_length(w->'runs') + jsonb_array_length(w->'assignments') > 0 THEN
+    ${insertSnapshots(s, snapshotRows)};
   END IF;
 ${versionedLoop(s, "runs")}
 ${versionedLoop(s, "assignments")}
@@ -129,7 +160,7 @@ ${runChildLoop(s, "checks", "DO NOTHING")}
 ${runChildLoop(s, "executions", "DO UPDATE SET run_id = EXCLUDED.run_id, record = EXCLUDED.record")}
   FOR item IN SELECT value FROM jsonb_array_elements(w->'commits') LOOP
     INSERT INTO ${s}.commits (id, assignment_id, record)
-      SELECT item->>'id', item->>'assignment_id', item->'record'
+      SELECT item->>'id', item->>'assignment_id', ${storedRecord(s, "commits", "item->'record'")}
       WHERE EXISTS (SELECT 1 FROM ${s}.assignments WHERE id = item->>'assignment_id')
       ON CONFLICT (id) DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -141,22 +172,27 @@ ${runChildLoop(s, "executions", "DO UPDATE SET run_id = EXCLUDED.run_id, record 
     WHERE id IN (SELECT e->>'run_id' FROM jsonb_array_elements(w->'events') AS e)
     ORDER BY id FOR NO KEY UPDATE;
   FOR item IN SELECT value FROM jsonb_array_elements(w->'events') LOOP
-    inserted := NULL;
-    INSERT INTO ${s}.events (id, run_id, sequence, record)
-      SELECT item->>'id', item->>'run_id', nx.next, jsonb_set(item->'record', '{sequence}', to_jsonb(nx.next))
-      FROM (SELECT coalesce(max(sequence), 0) + 1 AS next FROM ${s}.events WHERE run_id = item->>'run_id') AS nx
-      WHERE EXISTS (SELECT 1 FROM ${s}.runs WHERE id = item->>'run_id')
+    seq := NULL;
+    INSERT INTO ${s}.events (id, run_seq, sequence, created_at, record)
+      SELECT (item->>'id')::uuid, r.seq, nx.next, (item->>'created_at')::timestamptz,
+             ${storedEvent("item->'record'", "item->>'created_at'", "r")}
+      FROM ${s}.runs AS r,
+           LATERAL (SELECT coalesce(max(e.sequence), 0) + 1 AS next FROM ${s}.events AS e WHERE e.run_seq = r.seq) AS nx
+      WHERE r.id = item->>'run_id'
       ON CONFLICT (id) DO NOTHING
-      RETURNING record INTO inserted;
-    IF inserted IS NULL THEN ${REFUSE}; END IF;
-    events := events || jsonb_build_array(inserted);
-    sequences := sequences || jsonb_build_array(inserted->'sequence');
+      RETURNING sequence INTO seq;
+    IF seq IS NULL THEN ${REFUSE}; END IF;
+    IF claimed IS NOT NULL THEN
+      events := events || jsonb_build_array((item->'record') || jsonb_build_object('sequence', seq));
+    END IF;
+    sequences := sequences || jsonb_build_array(seq);
   END LOOP;
   -- Delivered when the statement commits, never for a write that rolled back.
   PERFORM pg_notify('${RUN_CHANGES_CHANNEL}', '${schema}:' || id)
     FROM jsonb_array_elements_text(w->'notify') AS id;
   IF claimed IS NOT NULL THEN
-    UPDATE ${s}.idempotency_keys SET result = (w->'result') || jsonb_build_object('events', events)
+    UPDATE ${s}.idempotency_keys
+      SET result = ${storedResult(s, "(w->'result') || jsonb_build_object('events', events)")}
       WHERE key = claimed;
   END IF;
   RETURN jsonb_build_object('replayed', false, 'sequences', sequences);

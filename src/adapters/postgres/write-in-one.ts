@@ -26,6 +26,7 @@ import {
   rowsAs,
   VERSIONED,
 } from "./records.js";
+import { canonicalInstant } from "./stored-form.js";
 import { WRITE_FUNCTION, WRITE_REFUSED_SQLSTATE } from "./write-function.js";
 
 /** The parts of a write this side reads: the parsed envelope of `write.ts`, records still unparsed. */
@@ -86,9 +87,10 @@ function parseList<S extends z.ZodType>(
 
 /**
  * The write as one payload, or `undefined` when some part would be refused before reaching the database (the
- * statement-by-statement write then reports it in the in-memory fake's order).
+ * statement-by-statement write then reports it in the in-memory fake's order). `key_window_ms`: how long the
+ * store remembers an idempotency key (keys older than that are forgotten before this one is claimed).
  */
-export function prepareWrite(write: WriteParts): PreparedWrite | undefined {
+export function prepareWrite(write: WriteParts, key_window_ms: number): PreparedWrite | undefined {
   const payload: Raw = {};
   const stored: Record<string, Raw[]> = {};
   for (const table of VERSIONED_TABLES) {
@@ -128,7 +130,12 @@ export function prepareWrite(write: WriteParts): PreparedWrite | undefined {
   payload.checks = checks.map((c) => ({ id: c.id, run_id: c.run_id, record: c }));
   payload.executions = executions.map((e) => ({ id: e.id, run_id: e.run_id, record: e }));
   payload.commits = commits.map((c) => ({ id: c.id, assignment_id: c.assignment_id, record: c }));
-  payload.events = events.map((e) => ({ id: e.id, run_id: e.run_id, record: e }));
+  payload.events = events.map((e) => ({
+    id: e.id,
+    run_id: e.run_id,
+    created_at: canonicalInstant(e.created_at),
+    record: e,
+  }));
   const result: RawWriteResult = {
     runs: stored.runs ?? [],
     assignments: stored.assignments ?? [],
@@ -140,6 +147,7 @@ export function prepareWrite(write: WriteParts): PreparedWrite | undefined {
   if (write.fence !== undefined) payload.fence = write.fence;
   if (write.idempotency_key !== undefined) {
     payload.key = write.idempotency_key;
+    payload.key_window_ms = key_window_ms;
     const { events: _assigned_by_the_function, ...rest } = result;
     payload.result = rest;
   }

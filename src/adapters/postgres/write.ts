@@ -31,7 +31,10 @@ import {
   insertVersioned,
   lockRuns,
   notifyRunChanges,
+  pruneIdempotencyKeys,
+  type SnapshotRow,
   saveIdempotencyResult,
+  storeSnapshots,
   updateVersioned,
   type VersionedRow,
   type VersionedTable,
@@ -48,6 +51,7 @@ import {
   readResult,
   VERSIONED,
 } from "./records.js";
+import { canonicalInstant } from "./stored-form.js";
 import { prepareWrite, REFUSED, touchedRuns, writeInOne } from "./write-in-one.js";
 
 const VersionedWrites = z.array(z.object({ record: z.unknown(), expected_version: z.number().nullable() }));
@@ -82,6 +86,14 @@ const VersionedDiagnosis = z.object({
 });
 const ChildDiagnosis = z.object({ exists: z.boolean(), parent_exists: z.boolean() });
 
+/** Where writes go: the schema, the adapter's name, and how long an idempotency key is remembered. */
+export interface WriteTarget {
+  readonly schema: string;
+  readonly adapter: string;
+  /** A key older than this (ms, by the database's clock) is forgotten; see `idempotencyWindowMs`. */
+  readonly key_window_ms: number;
+}
+
 /** One write in progress: its transaction and the versioned ids it already wrote. */
 interface WriteContext {
   readonly tx: SqlQueryable;
@@ -104,6 +116,25 @@ function versionedRow(table: VersionedTable, raw: Raw): VersionedRow {
     record: JSON.stringify(raw),
     status: table === "approvals" ? String(raw.status) : null,
   };
+}
+
+/**
+ * The snapshots a run or a card names, to store once under their hashes before the record (`stored-form.ts`);
+ * a snapshot without a hash stays inside its record.
+ */
+function snapshotsOf(table: VersionedTable, raw: Raw): SnapshotRow[] {
+  const pairs: [unknown, unknown][] = [];
+  if (table === "runs") {
+    const hashes = raw.snapshot_hashes as { system_policy?: unknown; run_input?: unknown } | null | undefined;
+    pairs.push(
+      [hashes?.system_policy, raw.system_policy_snapshot],
+      [hashes?.run_input, raw.run_input_snapshot],
+    );
+  }
+  if (table === "assignments") pairs.push([raw.assignment_input_hash, raw.assignment_input_snapshot]);
+  return pairs.flatMap(([hash, snapshot]) =>
+    typeof hash === "string" && snapshot !== undefined ? [{ hash, snapshot: JSON.stringify(snapshot) }] : [],
+  );
 }
 
 /** Why a versioned insert or update matched no row, in the fake's order of checks. */
@@ -172,9 +203,14 @@ function writeVersioned(
         expected === null
           ? insertVersioned(ctx.schema, table, row)
           : updateVersioned(ctx.schema, table, row, expected);
-      return runPlan(ctx.tx, plan, VersionRow, ctx.scope).andThen((rows) =>
-        rows.length > 0 ? okAsync(raw) : explainVersioned(ctx, table, row, expected),
-      );
+      const snapshots = snapshotsOf(table, raw);
+      const stored =
+        snapshots.length === 0
+          ? okAsync([])
+          : runPlan(ctx.tx, storeSnapshots(ctx.schema, snapshots), z.unknown(), ctx.scope);
+      return stored
+        .andThen(() => runPlan(ctx.tx, plan, VersionRow, ctx.scope))
+        .andThen((rows) => (rows.length > 0 ? okAsync(raw) : explainVersioned(ctx, table, row, expected)));
     });
 }
 
@@ -271,7 +307,12 @@ function writeEvents(
       result.asyncAndThen((event) =>
         runPlan(
           ctx.tx,
-          insertEvent(ctx.schema, { id: event.id, run_id: event.run_id, record: JSON.stringify(event) }),
+          insertEvent(ctx.schema, {
+            id: event.id,
+            run_id: event.run_id,
+            created_at: canonicalInstant(event.created_at),
+            record: JSON.stringify(event),
+          }),
           SequenceRow,
           ctx.scope,
         ).andThen(([inserted]) =>
@@ -342,7 +383,8 @@ function replay(ctx: WriteContext, key: string): ResultAsync<StorageWriteResult,
 /**
  * Applies one {@link StorageWrite} atomically (see the module comment). A repeated `idempotency_key` answers the
  * first result with `replayed: true`: the key is claimed first thing in the transaction, so a concurrent writer
- * with the same key waits for this one and then replays it; a failed write leaves no key behind.
+ * with the same key waits for this one and then replays it; a failed write leaves no key behind. Keys older than
+ * `target.key_window_ms` are forgotten just before (so a key repeated after its window writes again).
  *
  * A write whose records all parse goes to the database as ONE statement (`write-in-one.ts`); one it refuses,
  * or that does not parse, runs statement by statement in a transaction (`inStatements`), which names the error
@@ -351,31 +393,32 @@ function replay(ctx: WriteContext, key: string): ResultAsync<StorageWriteResult,
  */
 export function applyWrite(
   client: SqlClient,
-  schema: string,
-  adapter: string,
+  target: WriteTarget,
   input: StorageWrite,
   options: PortCallOptions | undefined,
 ): ResultAsync<StorageWriteResult, PortError> {
-  const scope: Scope = { adapter, operation: "write" };
+  const { schema } = target;
+  const scope: Scope = { adapter: target.adapter, operation: "write" };
   if (options?.signal?.aborted) return errAsync(cancelled("write"));
   const envelope = parseAt(WriteEnvelope, input, [], "invalid_write");
   if (envelope.isErr()) return errAsync(envelope.error);
   const write = envelope.value;
-  const prepared = prepareWrite(write);
-  if (prepared === undefined) return inStatements(client, schema, scope, write, options);
+  const prepared = prepareWrite(write, target.key_window_ms);
+  if (prepared === undefined) return inStatements(client, target, scope, write, options);
   return retryLostRaces(() => writeInOne(client, schema, prepared, scope)).andThen((answer) =>
-    answer === REFUSED ? inStatements(client, schema, scope, write, options) : okAsync(answer),
+    answer === REFUSED ? inStatements(client, target, scope, write, options) : okAsync(answer),
   );
 }
 
 /** The write statement by statement, in one transaction: the path that names every refusal. */
 function inStatements(
   client: SqlClient,
-  schema: string,
+  target: WriteTarget,
   scope: Scope,
   write: WriteEnvelope,
   options: PortCallOptions | undefined,
 ): ResultAsync<StorageWriteResult, PortError> {
+  const { schema } = target;
   const key = write.idempotency_key;
   return inTransaction(client, scope, (tx) => {
     const ctx: WriteContext = { tx, schema, scope, seen: new Set() };
@@ -410,6 +453,7 @@ function inStatements(
         .andThen((raw) => (options?.signal?.aborted ? err(cancelled("write")) : readResult(raw, false)));
     if (key === undefined) return fenced.andThen(fresh);
     return fenced
+      .andThen(() => runPlan(tx, pruneIdempotencyKeys(schema, target.key_window_ms), z.unknown(), scope))
       .andThen(() => runPlan(tx, claimIdempotencyKey(schema, key), KeyRow, scope))
       .andThen((claimed) => (claimed.length > 0 ? fresh() : replay(ctx, key)));
   });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
 import type { SqlQueryable } from "../../../src/adapters/postgres/index.js";
+import { selectRun } from "../../../src/adapters/postgres/plans.js";
 import { validateRunInputAgainstPolicy } from "../../../src/core/policy/validate-run-input.js";
 import { newCardAssignment, newOrchestrationRun } from "../../../src/core/run/new-run.js";
 import type { CardAssignment } from "../../../src/core/schemas/card-assignment.js";
@@ -53,16 +54,19 @@ export function createdEvent(run: OrchestrationRun, n: number): RunEventDraft {
   };
 }
 
-/** Edits a stored run's JSON record behind the port's back (an UPDATE on the row), as an attacker would. */
+/**
+ * Edits a stored run's JSON record behind the port's back, as an attacker would: reads the whole record (its
+ * snapshots put back from `snapshots`), lets `mutate` change it, and writes it whole into the row's `record`
+ * (an UPDATE), where its fields win over what the columns and `snapshots` hold.
+ */
 export async function tamperRunRow(
   db: SqlQueryable,
   schema: string,
   run_id: string,
   mutate: (raw: Record<string, unknown>) => void,
 ): Promise<void> {
-  const { rows } = await db.query(`SELECT record::text AS record FROM "${schema}".runs WHERE id = $1`, [
-    run_id,
-  ]);
+  const whole = selectRun(schema, run_id);
+  const { rows } = await db.query(whole.text, [...whole.values]);
   const row = rows[0] as { record: string } | undefined;
   if (!row) throw new Error(`tamperRunRow: no run ${run_id} in schema ${schema}`);
   const raw = JSON.parse(row.record) as Record<string, unknown>;

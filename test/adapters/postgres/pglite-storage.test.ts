@@ -91,7 +91,7 @@ describe("pglite storage: migrations", () => {
     expect(a.schema).toBe(schema);
     expect(b.schema).toBe(schema);
     const again = await openStorage(schema);
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6]);
     await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
     expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
     await dropSchema(schema);
@@ -116,7 +116,7 @@ describe("pglite storage: migrations", () => {
     expect(await errOf(migrateSchema(fromPglite(db), { schema, target: 0 }))).toMatchObject({
       code: "schema_too_new",
     });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, LATEST_SCHEMA_VERSION + 1]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, LATEST_SCHEMA_VERSION + 1]);
     expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
     await dropSchema(schema);
   });
@@ -136,9 +136,15 @@ describe("pglite storage: migrations", () => {
       "pull_requests",
       "rungate_migrations",
       "runs",
+      "snapshots",
     ]);
     expect(await columnsOf(db, schema, "assignments")).toContain("lease_token");
+    expect(await columnsOf(db, schema, "events")).toContain("run_seq");
 
+    expect(await okOf(migrateSchema(client, { schema, target: 5 }))).toEqual({ from: 6, to: 5 });
+    expect(await tablesOf(db, schema)).not.toContain("snapshots");
+    expect(await columnsOf(db, schema, "events")).toEqual(["id", "record", "run_id", "sequence"]);
+    expect(await indexesOf(schema)).not.toContain("idempotency_keys_by_age");
     expect(await functionsOf(schema)).toEqual(["rungate_write"]);
     expect(await okOf(migrateSchema(client, { schema, target: 4 }))).toEqual({ from: 5, to: 4 });
     expect(await functionsOf(schema)).toEqual([]);
@@ -157,7 +163,7 @@ describe("pglite storage: migrations", () => {
     expect(await ledger(db, schema)).toEqual([]);
 
     expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6]);
     const storage = await openStorage(schema);
     const run = runFixture(1);
     await okOf(
@@ -228,17 +234,20 @@ describe("pglite storage: stored data is verified on read", () => {
     return { storage, run, assignment };
   }
 
-  it("keeps the record's version equal to its column through writes and claims", async () => {
+  it("keeps the version in its column alone through writes and claims, and reads it from there", async () => {
     const { storage, run, assignment } = await storedReadyCard();
     await okOf(storage.write({ runs: [{ record: run, expected_version: 0 }] }));
     await okOf(storage.write({ assignments: [{ record: assignment, expected_version: 0 }] }));
-    await okOf(storage.leases.claimNextAssignment({ worker_id: "w", lease_ms: 1_000 }));
+    const claimed = await okOf(storage.leases.claimNextAssignment({ worker_id: "w", lease_ms: 1_000 }));
+    expect(claimed?.assignment.version).toBe(2);
     const versions = (table: string) =>
-      db.query<{ version: number; record_version: number }>(
-        `SELECT version, (record->>'version')::int AS record_version FROM "${storage.schema}".${table}`,
+      db.query<{ version: number; in_record: boolean }>(
+        `SELECT version, record ? 'version' AS in_record FROM "${storage.schema}".${table}`,
       );
-    expect((await versions("runs")).rows).toEqual([{ version: 1, record_version: 1 }]);
-    expect((await versions("assignments")).rows).toEqual([{ version: 2, record_version: 2 }]);
+    expect((await versions("runs")).rows).toEqual([{ version: 1, in_record: false }]);
+    expect((await versions("assignments")).rows).toEqual([{ version: 2, in_record: false }]);
+    expect((await okOf(storage.getRun(run.id))).version).toBe(1);
+    expect((await okOf(storage.getAssignment(assignment.id))).version).toBe(2);
     await dropSchema(storage.schema);
   });
 

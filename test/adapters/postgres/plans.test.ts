@@ -42,7 +42,7 @@ describe("SQL plans", () => {
         insertVersioned("s", table, row),
         updateVersioned("s", table, row, 3),
       ]),
-      insertEvent("s", { id: hostile, run_id: hostile, record: "{}" }),
+      insertEvent("s", { id: hostile, run_id: hostile, created_at: hostile, record: "{}" }),
       claimNextAssignment("s", { worker_id: hostile, lease_ms: 1, phases: [hostile] }),
       extendLease("s", { assignment_id: hostile, token: hostile, lease_ms: 1 }),
       releaseLease("s", { assignment_id: hostile, token: hostile }),
@@ -75,6 +75,7 @@ describe("migrations", () => {
       [2, 3],
       [3, 4],
       [4, 5],
+      [5, 6],
     ]);
     expect(migrations.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
     for (const m of migrations) {
