@@ -60,6 +60,8 @@ export interface PgPoolClientLike {
    * `LISTEN`, `error` when the connection breaks. Without it the store offers no wake-ups (callers poll).
    */
   on?(event: "notification" | "error", listener: (message: unknown) => void): unknown;
+  /** Removes a listener `on` added (a connection going back to the pool keeps none of rungate's). */
+  removeListener?(event: "notification" | "error", listener: (message: unknown) => void): unknown;
 }
 
 /**

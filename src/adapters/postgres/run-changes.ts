@@ -103,20 +103,27 @@ export function poolRunChanges(pool: PgPoolLike, schema: string, adapter: string
       throw new Error("this pool's connections emit no notifications (no `on`): rungate polls instead");
     }
     let released = false;
+    const onNotification = (message: unknown) => {
+      const { channel, payload } = (message ?? {}) as { channel?: unknown; payload?: unknown };
+      if (channel === RUN_CHANGES_CHANNEL && typeof payload === "string") onPayload(payload);
+    };
+    const onError = () => {
+      release(true);
+      onBroken();
+    };
     const release = (broken: boolean) => {
       if (released) return;
       released = true;
+      // A connection going back to the pool is checked out again, by this feed or any query: left on it, these
+      // listeners piled up on every LISTEN, and a later error of the pooled connection woke a stopped feed. A
+      // destroyed one keeps its error listener (an unhandled "error" would end the host's process).
+      connection.removeListener?.("notification", onNotification);
+      if (!broken) connection.removeListener?.("error", onError);
       connection.release(broken);
     };
-    connection.on("notification", (message) => {
-      const { channel, payload } = (message ?? {}) as { channel?: unknown; payload?: unknown };
-      if (channel === RUN_CHANGES_CHANNEL && typeof payload === "string") onPayload(payload);
-    });
+    connection.on("notification", onNotification);
     // Unhandled, a broken connection's "error" would end the host's process.
-    connection.on("error", () => {
-      release(true);
-      onBroken();
-    });
+    connection.on("error", onError);
     try {
       await connection.query(`LISTEN ${RUN_CHANGES_CHANNEL}`);
     } catch (cause) {

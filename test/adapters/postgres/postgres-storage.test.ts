@@ -138,6 +138,34 @@ describe.skipIf(!url)(title, () => {
       }
     };
 
+    it("leaves no listener on a connection it hands back to the pool, however often it listens", async () => {
+      const schema = nextSchema();
+      const single = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        await open(schema);
+        const store = await okOf(createPostgresStorage({ pool: single, schema }));
+        for (let round = 0; round < 3; round++) {
+          // biome-ignore lint/style/noNonNullAssertion: a pool-backed store offers changes
+          const subscription = await okOf(store.changes!.subscribe(() => {}));
+          subscription.close();
+          // The feed stops listening (UNLISTEN, then the release) after the last subscriber leaves.
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const connection = await single.connect();
+        try {
+          expect(connection.listenerCount("notification")).toBe(0);
+          // pg-pool's own idle-error listener may be there; none of rungate's.
+          expect(connection.listenerCount("error")).toBeLessThanOrEqual(1);
+        } finally {
+          connection.release();
+        }
+        await okOf(store.close());
+      } finally {
+        await single.end();
+        await drop(schema);
+      }
+    }, 30_000);
+
     it("tells a store on another pool (another process) of a write, and listens again after its connection is killed", async () => {
       const schema = nextSchema();
       const other = new pg.Pool({ connectionString: url, max: 2 });
