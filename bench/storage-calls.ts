@@ -11,6 +11,7 @@ import { createOrchestrator, type StoragePort } from "../src/index.js";
 import {
   createInMemoryPorts,
   createSequentialIds,
+  fixtureId,
   policyFixture,
   runInputFixture,
 } from "../src/testing/index.js";
@@ -61,7 +62,24 @@ const countingPort = new Proxy(storage as StoragePort, {
   },
 });
 
-const request = { ...runInputFixture(), policy: policyFixture() };
+/**
+ * A card of its own per lifecycle by default; `BENCH_SAME_CARD=1` builds the fixture's one card every time, as
+ * this script did before 2026-12-06 (each build then reads the assignments of every earlier run of the card:
+ * one `listAssignments` per earlier run).
+ */
+const SAME_CARD = process.env.BENCH_SAME_CARD === "1";
+function requestFor(n: number) {
+  const input = runInputFixture();
+  const cards = SAME_CARD
+    ? input.cards
+    : input.cards.map((card) => ({ ...card, card_id: fixtureId(900_000 + n) }));
+  return {
+    ...input,
+    ...(SAME_CARD ? {} : { card_id: fixtureId(900_000 + n) }),
+    cards,
+    policy: policyFixture(),
+  };
+}
 async function lifecycle(n: number): Promise<number> {
   const ports = createInMemoryPorts();
   const o = createOrchestrator({
@@ -70,7 +88,7 @@ async function lifecycle(n: number): Promise<number> {
     ids: createSequentialIds(n * 1_000, { prefix: 1 }),
   });
   const start = performance.now();
-  await runCardLifecycle(o, ports.pullRequests, request);
+  await runCardLifecycle(o, ports.pullRequests, requestFor(n));
   return performance.now() - start;
 }
 
@@ -84,7 +102,9 @@ sql.counting = false;
 
 const perLifecycle = (x: number) => (x / LIFECYCLES).toFixed(1);
 const portCalls = [...calls.values()].reduce((a, b) => a + b, 0);
-console.log(`\n## per lifecycle on PGlite in memory (mean of ${LIFECYCLES})`);
+console.log(
+  `\n## per lifecycle on PGlite in memory (mean of ${LIFECYCLES}; ${SAME_CARD ? "the same card each time" : "a card of its own each"})`,
+);
 console.log(`wall time: ${perLifecycle(total)} ms`);
 console.log(`storage port calls: ${perLifecycle(portCalls)}`);
 for (const [method, count] of [...calls].sort((a, b) => b[1] - a[1])) {
