@@ -136,10 +136,19 @@ describe("run stored: one write of a run + its assignment + 2 events", () => {
 
 // ---- whole lifecycle ----
 
-const request = { ...runInputFixture(), policy: policyFixture() };
 let lifecycles = 0;
 
-/** trigger → approve → draft PR → merge observed, for one card, on `storage` (fresh ids every lifecycle). */
+/**
+ * A card of its own for lifecycle `n`: a store reused across lifecycles would otherwise hold ever more earlier
+ * runs of one card, and every build reads each of them (one `listAssignments` per earlier run).
+ */
+function requestFor(n: number) {
+  const input = runInputFixture();
+  const card_id = fixtureId(800_000 + n);
+  return { ...input, card_id, cards: input.cards.map((c) => ({ ...c, card_id })), policy: policyFixture() };
+}
+
+/** trigger → approve → draft PR → merge observed, for a card of its own, on `storage` (fresh ids every lifecycle). */
 async function lifecycleOn(storage: StoragePort): Promise<void> {
   lifecycles += 1;
   const ports = createInMemoryPorts();
@@ -148,7 +157,7 @@ async function lifecycleOn(storage: StoragePort): Promise<void> {
     storage,
     ids: createSequentialIds(lifecycles * 1_000, { prefix: 1 }),
   });
-  await runCardLifecycle(o, ports.pullRequests, request);
+  await runCardLifecycle(o, ports.pullRequests, requestFor(lifecycles));
 }
 
 describe("whole lifecycle: trigger → approve → draft PR → merge observed", () => {
