@@ -34,6 +34,13 @@ export interface InMemoryPortsOptions {
    * …; default 10,000), so one set of ports shared by a long suite holds bounded memory.
    */
   readonly log_limit?: number;
+  /**
+   * How many ended runs the store keeps, the newest (default `DEFAULT_RETAIN_ENDED_RUNS`, 1,000; `Infinity`
+   * keeps all), and how many decided PRs the PR host keeps once read (the same number). A run forgotten by the
+   * store is forgotten by the git fake too (its worktrees and the branches no kept run uses), so one set of
+   * ports shared by a long suite holds bounded memory.
+   */
+  readonly retain_ended_runs?: number;
 }
 
 /** A full set of in-memory ports, each with its test-facing helpers in reach. */
@@ -69,10 +76,21 @@ export function createInMemoryPorts(options: InMemoryPortsOptions = {}): InMemor
   return {
     git,
     // The store's clock is the simulated one, so advancing it expires leases (a database has its own `now()`).
-    storage: createInMemoryStorage({ clock, log_limit }),
+    storage: createInMemoryStorage({
+      clock,
+      log_limit,
+      ...(options.retain_ended_runs === undefined ? {} : { retain_ended_runs: options.retain_ended_runs }),
+      // The git fake cannot tell a finished card's worktree from a live one: the store tells it.
+      onForget: (run) => git.forget(run),
+    }),
     dispatcher: createScriptedAgent(git, options.agent ?? {}, { log_limit }),
     checks: createScriptedCheckRunner(options.checks ?? {}, { log_limit }),
-    pullRequests: createInMemoryPullRequestHost({ log_limit }),
+    pullRequests: createInMemoryPullRequestHost({
+      log_limit,
+      ...(options.retain_ended_runs === undefined
+        ? {}
+        : { retain_decided_pull_requests: options.retain_ended_runs }),
+    }),
     clock,
     ids: createSequentialIds(),
     eventSink: createCollectingEventSink(),

@@ -15,6 +15,7 @@ export {
 export {
   createInMemoryGit,
   type InMemoryCommitInput,
+  type InMemoryForgetInput,
   type InMemoryGit,
   type InMemoryGitOperation,
   type InMemoryGitOptions,
@@ -37,6 +38,7 @@ export {
   type StorageOperation,
 } from "./fakes/in-memory-storage.js";
 export { createRecordingSandbox, type RecordingSandbox } from "./fakes/recording-sandbox.js";
+export { DEFAULT_RETAIN_ENDED_RUNS, type ForgottenRun } from "./fakes/run-retention.js";
 export {
   type AgentScript,
   type AgentScriptCommit,

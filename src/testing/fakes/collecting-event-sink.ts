@@ -1,5 +1,6 @@
 import { errAsync, okAsync } from "neverthrow";
 import type { RunEvent } from "../../core/schemas/run-event.js";
+import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
 import type { EventSink } from "../../ports/event-sink.js";
 import type { PortError } from "../../ports/port-error.js";
 
@@ -9,11 +10,19 @@ export interface CollectingEventSinkOptions {
   readonly name?: string;
   /** Start broken: every publish fails with this error. */
   readonly failWith?: PortError;
+  /**
+   * How many events it keeps, the newest (default {@link DEFAULT_LOG_LIMIT}, 10,000): a long-lived sink holds
+   * bounded memory (a card lifecycle publishes about 30 events). `Infinity` keeps everything.
+   */
+  readonly log_limit?: number;
 }
 
 /** An {@link EventSink} that keeps what it received, for assertions. */
 export interface CollectingEventSink extends EventSink {
-  /** Every event published successfully, in delivery order (a copy; safe to keep). */
+  /**
+   * Every event published successfully, in delivery order, the newest `log_limit` of them (a copy; safe to
+   * keep).
+   */
   readonly events: readonly RunEvent[];
   /** How many `publish` calls were made, failed ones included. */
   readonly publishCalls: number;
@@ -27,11 +36,12 @@ export interface CollectingEventSink extends EventSink {
 }
 
 /**
- * An in-memory {@link EventSink} that collects published events in order; set `failWith` to simulate a
- * sink that is down (rungate must report the failure without undoing stored state).
+ * An in-memory {@link EventSink} that collects published events in order (the newest `log_limit`); set
+ * `failWith` to simulate a sink that is down (rungate must report the failure without undoing stored state).
  */
 export function createCollectingEventSink(options: CollectingEventSinkOptions = {}): CollectingEventSink {
-  let collected: RunEvent[] = [];
+  const limit = options.log_limit ?? DEFAULT_LOG_LIMIT;
+  let collected = new BoundedLog<RunEvent>(limit);
   let calls = 0;
   let failWith = options.failWith;
   return {
@@ -43,18 +53,18 @@ export function createCollectingEventSink(options: CollectingEventSinkOptions = 
       failWith = error;
     },
     get events() {
-      return [...collected];
+      return collected.entries();
     },
     get publishCalls() {
       return calls;
     },
     clear() {
-      collected = [];
+      collected = new BoundedLog<RunEvent>(limit);
     },
     publish(events) {
       calls += 1;
       if (failWith !== undefined) return errAsync(failWith);
-      collected.push(...events);
+      for (const event of events) collected.push(event);
       return okAsync(undefined);
     },
   };

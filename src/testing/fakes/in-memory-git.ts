@@ -45,6 +45,19 @@ export interface InMemoryRemoteOptions {
   readonly message?: string;
 }
 
+/**
+ * Input of {@link InMemoryGit.forget}: what to forget of one finished run. A `ForgottenRun`, what an in-memory
+ * store hands its `onForget`, is one.
+ */
+export interface InMemoryForgetInput {
+  /** The run's clone; `null` (or an unknown path) forgets nothing. */
+  readonly clone_path: string | null;
+  /** Worktrees to forget. */
+  readonly worktree_paths: readonly string[];
+  /** Branches no kept run uses any more: forgotten locally, on the remote and in every clone's tracking refs. */
+  readonly released_branches: readonly string[];
+}
+
 /** Input of {@link InMemoryGit.commit}. */
 export interface InMemoryCommitInput {
   /** The worktree the commit is made in (as returned by `createWorktree`). */
@@ -119,6 +132,17 @@ export interface InMemoryGit extends GitPort {
   /** Test helper: the tip of a branch on a remote, `undefined` when absent. */
   remoteBranchTip(repo_url: string, branch: string): string | undefined;
   /**
+   * Test helper for long-lived fakes: forgets what a finished run left, as if it had never been there, so a
+   * set of fakes shared by a long suite keeps bounded memory. Wire it to the store of the same ports:
+   * `createInMemoryStorage({ onForget: (run) => git.forget(run) })`; the store calls it only for runs that
+   * ended, and lists only branches no run it keeps uses. The worktrees go; each released branch goes from
+   * the clone (with the refs kept for it under `refs/rungate/removed/<branch>/` and `refs/rungate/replaced/<branch>/`),
+   * and from the remote and every clone's remote-tracking refs together (so no clone sees it move), unless a
+   * worktree still holds it, another clone has it as a local branch, or it is the remote's first branch.
+   * Commits no ref reaches any more are then dropped, in batches. Unknown paths and branches are ignored.
+   */
+  forget(input: InMemoryForgetInput): void;
+  /**
    * Test helper: every port call in order, aborted and failed ones included (helpers are not logged); the
    * newest `log_limit` of them (option, default 10,000).
    */
@@ -134,6 +158,8 @@ interface CommitObject extends GitCommit {
 
 interface Remote {
   readonly url: string;
+  /** The branch of its first commit, never forgotten. */
+  readonly default_branch: string;
   readonly objects: Map<string, CommitObject>;
   readonly branches: Map<string, string>;
 }
@@ -179,6 +205,13 @@ const EPOCH_MS = Date.UTC(2026, 0, 1);
  * isolated world of remotes and clones; shas are deterministic per instance (a hash of parents, tree, message
  * and a counter) and unique within it.
  *
+ * It keeps what a repository on disk keeps: every commit, branch, worktree and kept ref until a port call
+ * removes it (`removeWorktree`, `deleteBranch`, as rungate's `cleanupRun` and `pruneWorktrees` do), and every
+ * branch pushed to a remote; only its call log is bounded (`log_limit`). It never forgets on its own: it
+ * cannot tell a finished card's worktree from a live one (only the store knows when a run ended), and
+ * forgetting a live one would break that run. A card lifecycle left in place costs about 1.5 KiB; wire
+ * {@link InMemoryGit.forget} to the store's `onForget` and it forgets what the store forgets.
+ *
  * @example
  * ```ts
  * const git = createInMemoryGit();
@@ -194,6 +227,9 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
   const operations = new BoundedLog<InMemoryGitOperation>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   const allShas = new Set<string>();
   let seq = 0;
+  /** Branches forgotten since the last collection, and how many commits that collection kept. */
+  let forgottenSinceCollect = 0;
+  let keptByCollect = 0;
 
   // ---- errors -------------------------------------------------------------------------------------------
 
@@ -695,6 +731,63 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
     },
   };
 
+  // ---- forgetting (long-lived fakes) --------------------------------------------------------------------
+
+  /** Drops the commits of `objects` no root reaches; returns how many are kept. */
+  function sweep(objects: Map<string, CommitObject>, roots: Iterable<string>): number {
+    const seen = new Set<string>();
+    const stack = [...roots];
+    for (let sha = stack.pop(); sha !== undefined; sha = stack.pop()) {
+      const commit = objects.get(sha);
+      if (commit === undefined || seen.has(sha)) continue;
+      seen.add(sha);
+      stack.push(...commit.parents);
+    }
+    for (const sha of objects.keys()) if (!seen.has(sha)) objects.delete(sha);
+    return seen.size;
+  }
+
+  /** A git gc: every remote and clone keeps only the commits its refs reach. */
+  function collect(): void {
+    let kept = 0;
+    for (const remote of remotes.values()) kept += sweep(remote.objects, remote.branches.values());
+    for (const clone of clonesByPath.values()) {
+      const trees = [...clone.checkTrees.values()].map((t) => t.head_sha);
+      kept += sweep(clone.objects, [
+        ...clone.branches.values(),
+        ...clone.tracking.values(),
+        ...clone.keptRefs.values(),
+        ...trees,
+      ]);
+    }
+    allShas.clear();
+    for (const { objects } of [...remotes.values(), ...clonesByPath.values()]) {
+      for (const sha of objects.keys()) allShas.add(sha);
+    }
+    keptByCollect = kept;
+    forgottenSinceCollect = 0;
+  }
+
+  function forgetBranch(clone: Clone, branch: string): void {
+    if ([...clone.worktrees.values()].some((w) => w.branch === branch)) return;
+    clone.branches.delete(branch);
+    for (const ref of [...clone.keptRefs.keys()]) {
+      if (
+        ref.startsWith(`refs/rungate/removed/${branch}/`) ||
+        ref.startsWith(`refs/rungate/replaced/${branch}/`)
+      ) {
+        clone.keptRefs.delete(ref);
+      }
+    }
+    const remote = remotes.get(clone.remote_url);
+    const siblings = [...clonesByPath.values()].filter((c) => c.remote_url === clone.remote_url);
+    if (!remote || remote.default_branch === branch) return;
+    if (siblings.some((c) => c !== clone && c.branches.has(branch))) return;
+    remote.branches.delete(branch);
+    for (const sibling of siblings) sibling.tracking.delete(branch);
+    forgottenSinceCollect += 1;
+  }
+
   // ---- test helpers -------------------------------------------------------------------------------------
 
   return {
@@ -714,6 +807,7 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
       const commit = makeCommit([], tree.value, remoteOptions.message ?? "Initial commit");
       remotes.set(repo_url, {
         url: repo_url,
+        default_branch: branch,
         objects: new Map([[commit.sha, commit]]),
         branches: new Map([[branch, commit.sha]]),
       });
@@ -776,6 +870,15 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
 
     remoteBranchTip(repo_url, branch) {
       return remotes.get(repo_url)?.branches.get(branch);
+    },
+
+    forget(input) {
+      const clone = input.clone_path === null ? undefined : clonesByPath.get(input.clone_path);
+      if (clone === undefined) return;
+      for (const path of input.worktree_paths) clone.worktrees.delete(path);
+      for (const branch of input.released_branches) forgetBranch(clone, branch);
+      // In batches, so that a collection's cost (every kept commit) is spread over many forgotten branches.
+      if (forgottenSinceCollect >= Math.max(64, keptByCollect / 4)) collect();
     },
   };
 }

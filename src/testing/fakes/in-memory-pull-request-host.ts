@@ -9,6 +9,7 @@ import type {
   PullRequestHost,
   ReviewRequestInput,
 } from "../../ports/pull-request-host.js";
+import { DEFAULT_RETAIN_ENDED_RUNS } from "./run-retention.js";
 
 /** A pull request as the fake stores it: what the host reports plus what it was opened with. */
 export interface FakePullRequest extends HostedPullRequest {
@@ -34,7 +35,10 @@ export type PullRequestHostRequest =
  * {@link closeAsPerson} and {@link markReadyAsPerson}.
  */
 export interface InMemoryPullRequestHost extends PullRequestHost {
-  /** Every pull request, in creation order (copies). */
+  /**
+   * Every pull request it keeps, in creation order (copies): all but the decided ones it forgot (see the
+   * `retain_decided_pull_requests` option of {@link createInMemoryPullRequestHost}).
+   */
   readonly pullRequests: readonly FakePullRequest[];
   /** Every port call, in order, the newest `log_limit` (tests assert "one draft PR, never two" with it). */
   readonly requests: readonly PullRequestHostRequest[];
@@ -49,13 +53,35 @@ export interface InMemoryPullRequestHost extends PullRequestHost {
 
 interface HostState {
   readonly name: string;
-  readonly prs: FakePullRequest[];
+  /** Pull requests by url, in creation order (replacing one keeps its place). */
+  readonly prs: Map<string, FakePullRequest>;
+  /** Head branch → url of its open (draft or ready) pull request; at most one each. */
+  readonly openByHead: Map<string, string>;
+  /** How many were ever created: the next number (forgotten ones keep theirs). */
+  created: number;
+  /** Decided pull requests whose decision was read through `getPullRequest`, oldest read first. */
+  readonly settled: Set<string>;
+  readonly retain: number;
 }
 
 /** The state behind each fake host, reachable only from this module (the person helpers). */
 const STATES = new WeakMap<InMemoryPullRequestHost, HostState>();
 
 const OPEN_STATUSES: readonly HostedPullRequest["status"][] = ["draft_open", "open"];
+
+/**
+ * Notes that the decision of `pr` was read, and forgets the decided pull requests read longest ago beyond
+ * the limit. Only read decisions go: the run of a PR merged or closed but not yet observed has not ended.
+ */
+function settle(state: HostState, pr: FakePullRequest): void {
+  if (OPEN_STATUSES.includes(pr.status) || state.retain === Number.POSITIVE_INFINITY) return;
+  state.settled.add(pr.url);
+  for (const url of state.settled) {
+    if (state.settled.size <= state.retain) break;
+    state.settled.delete(url);
+    state.prs.delete(url);
+  }
+}
 
 function hosted(pr: FakePullRequest): HostedPullRequest {
   return { url: pr.url, status: pr.status, head_sha: pr.head_sha, decided_by: pr.decided_by };
@@ -73,23 +99,42 @@ function notFound(url: string): PortError {
  * An in-memory pull-request host. `createDraftPullRequest` always opens a draft (`draft_open`) at
  * `https://prs.fake/<n>`; while a PR of the same head branch is open (draft or ready) the same PR is returned
  * as it is. `getPullRequest` of an unknown url fails with `not_found`. Both honour an aborted signal
- * (`cancelled`).
+ * (`cancelled`). Bounded: it keeps every open PR, every decided one whose decision was not read yet, and the
+ * newest `retain_decided_pull_requests` decided PRs whose decision was read (see that option).
  */
 export function createInMemoryPullRequestHost(
   options: {
     readonly name?: string;
     /** How many entries `requests` and `statuses` keep, the newest (default {@link DEFAULT_LOG_LIMIT}). */
     readonly log_limit?: number;
+    /**
+     * How many decided (merged or closed) pull requests it keeps once `getPullRequest` has read the decision,
+     * the newest by that read (default {@link DEFAULT_RETAIN_ENDED_RUNS}, 1,000), so a long-lived host holds
+     * bounded memory. A PR is forgotten only after rungate observed how it ended (that read), never while it
+     * is open or its decision is unread, whatever its age. A forgotten PR reads as an unknown url
+     * (`not_found`), is gone from `pullRequests` and keeps its number (numbers are never reused). At least 1;
+     * `Infinity` keeps everything.
+     */
+    readonly retain_decided_pull_requests?: number;
   } = {},
 ): InMemoryPullRequestHost {
-  const state: HostState = { name: options.name ?? "in-memory-pull-request-host", prs: [] };
+  const retain = options.retain_decided_pull_requests ?? DEFAULT_RETAIN_ENDED_RUNS;
+  if (!(retain >= 1)) throw new RangeError(`retain_decided_pull_requests must be at least 1, got ${retain}`);
+  const state: HostState = {
+    name: options.name ?? "in-memory-pull-request-host",
+    prs: new Map(),
+    openByHead: new Map(),
+    created: 0,
+    settled: new Set(),
+    retain,
+  };
   const log = new BoundedLog<PullRequestHostRequest>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   const statuses = new BoundedLog<CommitStatusInput>(options.log_limit ?? DEFAULT_LOG_LIMIT);
 
   const host: InMemoryPullRequestHost = {
     name: state.name,
     get pullRequests() {
-      return state.prs.map((pr) => ({ ...pr }));
+      return [...state.prs.values()].map((pr) => ({ ...pr }));
     },
     get requests() {
       return log.entries();
@@ -108,7 +153,7 @@ export function createInMemoryPullRequestHost(
     requestReview(input: ReviewRequestInput, call: PortCallOptions = {}): ResultAsync<void, PortError> {
       log.push({ operation: "requestReview", input: { ...input } });
       if (call.signal?.aborted) return errAsync(cancelled("requestReview"));
-      return state.prs.some((p) => p.url === input.url) ? okAsync(undefined) : errAsync(notFound(input.url));
+      return state.prs.has(input.url) ? okAsync(undefined) : errAsync(notFound(input.url));
     },
     publishCommitStatus(input: CommitStatusInput, call: PortCallOptions = {}): ResultAsync<void, PortError> {
       log.push({ operation: "publishCommitStatus", input: { ...input } });
@@ -122,11 +167,11 @@ export function createInMemoryPullRequestHost(
     ): ResultAsync<HostedPullRequest, PortError> {
       log.push({ operation: "createDraftPullRequest", input: { ...input } });
       if (call.signal?.aborted) return errAsync(cancelled("createDraftPullRequest"));
-      const existing = state.prs.find(
-        (pr) => pr.head_branch === input.head_branch && OPEN_STATUSES.includes(pr.status),
-      );
+      const open = state.openByHead.get(input.head_branch);
+      const existing = open === undefined ? undefined : state.prs.get(open);
       if (existing) return okAsync(hosted(existing));
-      const number = state.prs.length + 1;
+      state.created += 1;
+      const number = state.created;
       const pr: FakePullRequest = {
         url: `https://prs.fake/${number}`,
         number,
@@ -138,14 +183,17 @@ export function createInMemoryPullRequestHost(
         title: input.title,
         body: input.body,
       };
-      state.prs.push(pr);
+      state.prs.set(pr.url, pr);
+      state.openByHead.set(pr.head_branch, pr.url);
       return okAsync(hosted(pr));
     },
     getPullRequest(url: string, call: PortCallOptions = {}): ResultAsync<HostedPullRequest, PortError> {
       log.push({ operation: "getPullRequest", url });
       if (call.signal?.aborted) return errAsync(cancelled("getPullRequest"));
-      const pr = state.prs.find((p) => p.url === url);
-      return pr ? okAsync(hosted(pr)) : errAsync(notFound(url));
+      const pr = state.prs.get(url);
+      if (!pr) return errAsync(notFound(url));
+      settle(state, pr);
+      return okAsync(hosted(pr));
     },
   };
   STATES.set(host, state);
@@ -176,8 +224,7 @@ function actAsPerson(
   if (!state) {
     throw new Error(`${act}AsPerson: the host was not created by createInMemoryPullRequestHost()`);
   }
-  const index = state.prs.findIndex((p) => p.url === url);
-  const pr = state.prs[index];
+  const pr = state.prs.get(url);
   if (!pr) return err(notFound(url));
   const rule = PERSON_ACTS[act];
   if (!rule.from.includes(pr.status)) {
@@ -185,7 +232,8 @@ function actAsPerson(
   }
   const decided = act === "mark_ready" ? pr.decided_by : by;
   const next: FakePullRequest = { ...pr, status: rule.to, decided_by: decided };
-  state.prs[index] = next;
+  state.prs.set(url, next);
+  if (!OPEN_STATUSES.includes(next.status)) state.openByHead.delete(next.head_branch);
   return ok(hosted(next));
 }
 

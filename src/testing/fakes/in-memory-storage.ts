@@ -38,6 +38,8 @@ import type {
   StoredRunState,
   VersionedWrite,
 } from "../../ports/storage-port.js";
+import { reusesStoredFrozenFields, withStandIns, withStoredFrozenFields } from "./reused-frozen-fields.js";
+import { DEFAULT_RETAIN_ENDED_RUNS, type ForgottenRun, RunRetention } from "./run-retention.js";
 
 /**
  * A record as the fake stores it: the output of parsing what the caller wrote (zod builds new containers, so
@@ -82,7 +84,10 @@ export interface InMemoryStorageSnapshot {
   readonly executions: readonly Raw[];
   readonly commits: readonly Raw[];
   readonly events: readonly Raw[];
-  /** Idempotency keys of the writes that were applied, in write order. */
+  /**
+   * Idempotency keys of the writes that were applied, in write order (less those forgotten with their runs,
+   * see {@link InMemoryStorageOptions.retain_ended_runs}).
+   */
   readonly idempotency_keys: readonly string[];
 }
 
@@ -128,6 +133,25 @@ export interface InMemoryStorageOptions {
    */
   readonly log_limit?: number;
   /**
+   * How many ended runs (phase `completed`, `closed`, `failed` or `cancelled`) the store keeps, the newest by
+   * the time they ended (default {@link DEFAULT_RETAIN_ENDED_RUNS}, 1,000), so a store shared by a long suite
+   * holds bounded memory. Every run that has not ended is kept, however many there are and however old. Once a
+   * write ends one run too many, the run that ended longest ago is forgotten with everything that belongs to
+   * it (assignments and their commits and leases, approvals, PR candidates, checks, executions, events) and
+   * the idempotency keys of the writes that touched only forgotten runs: reading it afterwards answers as for
+   * an id never stored (`getRun` `not_found`, lists `[]`), a write that refers to it is `not_found`, and
+   * `listRuns` no longer finds it. At least 1; `Infinity` keeps everything.
+   */
+  readonly retain_ended_runs?: number;
+  /**
+   * Called for each run the store forgets (see `retain_ended_runs`), oldest first, synchronously inside the
+   * write that ended one run too many, once that write is stored: lets the fakes holding the run's other state
+   * forget it too, e.g. `onForget: (run) => git.forget(run)` with the git fake of the same ports, so that a
+   * card built again after its earlier run was forgotten does not meet that run's worktree. An exception it
+   * throws does not fail the write: it is rethrown on a later microtask.
+   */
+  readonly onForget?: (forgotten: ForgottenRun) => void;
+  /**
    * Offer `readRunState` (default `true`); `false` models a store without it, so callers' fallback to the six
    * reads can be tested.
    */
@@ -147,8 +171,12 @@ export interface InMemoryStorageOptions {
 type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
 type TableName = VersionedTable | "checks" | "executions" | "commits" | "events";
 
-/** The fields rows are listed by (a run's or an assignment's `card_id` finds a card's runs). */
-const INDEXED_FIELDS = ["run_id", "assignment_id", "card_id"] as const;
+/**
+ * The fields rows are listed by (a run's or an assignment's `card_id` finds a card's runs; a card's
+ * `feature_branch` and a run's `base_branch` tell retention whether a kept run still uses a forgotten card's
+ * branch).
+ */
+const INDEXED_FIELDS = ["run_id", "assignment_id", "card_id", "feature_branch", "base_branch"] as const;
 type ParentField = (typeof INDEXED_FIELDS)[number];
 
 /**
@@ -171,6 +199,21 @@ class Table extends Map<string, Raw> {
       this.#index.set(key, rows);
     }
     return this;
+  }
+
+  /** Drops a row and its index entries (a run forgotten by retention takes its rows along). */
+  override delete(id: string): boolean {
+    const raw = super.get(id);
+    if (raw === undefined) return false;
+    for (const field of INDEXED_FIELDS) {
+      const parent = raw[field];
+      if (typeof parent !== "string") continue;
+      const key = `${field}:${parent}`;
+      const rows = this.#index.get(key);
+      rows?.delete(id);
+      if (rows?.size === 0) this.#index.delete(key);
+    }
+    return super.delete(id);
   }
 
   /** The rows whose `field` is `id`, in the order they were first stored. */
@@ -208,6 +251,9 @@ interface State {
   readonly tables: Tables;
   readonly idempotency: Map<string, RawWriteResult>;
   readonly leases: Map<string, Lease>;
+  /** Which ended runs are kept (see {@link InMemoryStorageOptions.retain_ended_runs}). */
+  readonly retention: RunRetention;
+  readonly onForget: ((forgotten: ForgottenRun) => void) | undefined;
 }
 
 /** The schema and entity name of each versioned table: data, not an `if` ladder. */
@@ -280,6 +326,9 @@ function parseAt<S extends z.ZodType>(
  */
 const parsedRows = new WeakMap<Raw, unknown>();
 
+/** Rows a write put as it parsed them: read as they are (see `Planner.put`). */
+const parsedAtWrite = new WeakSet<Raw>();
+
 /**
  * A stored record, parsed and deep-frozen once and then handed to every read of that row: a reader cannot
  * change what others read (an edit throws), and a read costs no copy. Copying each record on every read was
@@ -292,6 +341,11 @@ function readStored<S extends z.ZodType>(
   table: TableName,
 ): Result<z.infer<S>, PortError> {
   if (parsedRows.has(raw)) return ok(parsedRows.get(raw) as z.infer<S>);
+  if (parsedAtWrite.has(raw)) {
+    const frozen = frozenCopy(raw);
+    parsedRows.set(raw, frozen);
+    return ok(frozen as z.infer<S>);
+  }
   const parsed = parseAt(schema, raw, [table, String(raw.id)], "invalid_stored_record");
   // A card's snapshot is verified against its hash, as a run's is by getRun.
   const verified =
@@ -375,6 +429,9 @@ class Planner {
   }
 
   put(table: TableName, id: string, raw: Raw): void {
+    // Every row a write puts is its record as parsed (and a card's snapshot checked) just now: its first read
+    // answers a frozen copy of it instead of parsing it again (copied then, not now: most events are never read).
+    parsedAtWrite.add(raw);
     const pending = this.#pending.get(table) ?? new Map<string, Raw>();
     pending.set(id, raw);
     this.#pending.set(table, pending);
@@ -404,14 +461,32 @@ function planVersioned(
   index: number,
 ): Result<Raw, PortError> {
   const { entity, schema } = VERSIONED[table];
-  return parseAt(schema, { ...(write.record as Raw), version: 0 }, [table, index, "record"], "invalid_record")
+  const input = write.record as Raw;
+  const priorRow =
+    write.expected_version === null || typeof input !== "object" || input === null
+      ? undefined
+      : planner.current(table, String(input.id));
+  // Compared with the row as reads answer it: those are the values a caller hands back.
+  const prior =
+    priorRow === undefined ? undefined : ((parsedRows.get(priorRow) as Raw | undefined) ?? priorRow);
+  // Snapshots written back as stored are not parsed, hashed or compared again (reused-frozen-fields.ts).
+  const reused =
+    (table === "runs" || table === "assignments") && reusesStoredFrozenFields(table, input, prior)
+      ? table
+      : null;
+  const toParse = reused === null ? input : withStandIns(reused, input);
+  return parseAt(schema, { ...toParse, version: 0 }, [table, index, "record"], "invalid_record")
     .andThen((parsed) =>
       // A card arrives with its snapshot's hash; one that does not match is refused before anything is stored.
-      table === "assignments"
+      table === "assignments" && reused === null
         ? verifyAssignmentSnapshot(parsed as CardAssignment).map(() => parsed)
         : ok(parsed),
     )
-    .map((parsed) => parsed as Raw)
+    .map((parsed) =>
+      reused === null || prior === undefined
+        ? (parsed as Raw)
+        : withStoredFrozenFields(reused, parsed as Raw, prior),
+    )
     .andThen((record): Result<Raw, PortError> => {
       const id = String(record.id);
       if (planner.pending(table, id)) return err(conflict("duplicate_in_write", entity, id));
@@ -435,7 +510,9 @@ function planVersioned(
         );
       }
       const frozen =
-        table === "runs" || table === "assignments" ? changedFrozenField(table, stored, record) : null;
+        (table === "runs" || table === "assignments") && reused === null
+          ? changedFrozenField(table, stored, record)
+          : null;
       if (frozen !== null) return err(snapshotImmutable(entity, id, frozen));
       return ok({ ...record, version: expected + 1 });
     })
@@ -554,9 +631,37 @@ function applyWrite(state: State, write: StorageWrite): Result<StorageWriteResul
     readResult(plan.result, false).map((result) => {
       for (const { table, id, raw } of plan.puts) state.tables[table].set(id, raw);
       if (key !== undefined) state.idempotency.set(key, plan.result);
+      retain(state, plan, key);
       return result;
     }),
   );
+}
+
+/** Tells retention what an applied write stored, then forgets the ended runs beyond its limit. */
+function retain(state: State, plan: Plan, key: string | undefined): void {
+  const runs = new Set<string>();
+  for (const { table, id, raw } of plan.puts) {
+    if (table === "runs") state.retention.noteRun(id, raw);
+    // A commit belongs to a run through its assignment.
+    const run_id =
+      table === "runs"
+        ? id
+        : table === "commits"
+          ? state.tables.assignments.get(String(raw.assignment_id))?.run_id
+          : raw.run_id;
+    if (typeof run_id === "string") runs.add(run_id);
+  }
+  if (key !== undefined) state.retention.noteKey(key, runs);
+  for (const forgotten of state.retention.evict(state)) {
+    try {
+      state.onForget?.(forgotten);
+    } catch (thrown) {
+      // The write is stored already: the listener's failure is its own, reported where a test runner sees it.
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
 }
 
 function portFailure(state: State, operation: string, cause: unknown): PortError {
@@ -688,6 +793,9 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  *   released, `not_found` for an unknown assignment); a release with any other token is a no-op; a write with a
  *   `fence` whose token is not current is `conflict` `lease_lost`, checked first. Leases live beside the rows,
  *   not in the records, as the Postgres adapter's lease columns do.
+ * - Bounded: it keeps every run that has not ended and the newest `retain_ended_runs` ended ones (default
+ *   1,000); a forgotten run and all its rows read as never stored (see
+ *   {@link InMemoryStorageOptions.retain_ended_runs}). The call log keeps the newest `log_limit` calls.
  */
 export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InMemoryStorage {
   const state: State = {
@@ -704,6 +812,8 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     },
     idempotency: new Map(),
     leases: new Map(),
+    retention: new RunRetention(options.retain_ended_runs ?? DEFAULT_RETAIN_ENDED_RUNS),
+    onForget: options.onForget,
     clock: options.clock ?? { now: () => new Date().toISOString() },
     claims: 0,
   };

@@ -173,7 +173,8 @@ function defaultStep(request: AgentDispatchRequest): AgentScriptStep {
  *
  * Idempotent per `execution_id`, as the port demands: a repeated call with a started execution id plays
  * nothing and answers that run's outcome (waiting for it if it is still running; the repeated caller's own
- * abort ends only its wait).
+ * abort ends only its wait). It remembers every running execution and the newest `log_limit` finished ones;
+ * a repeat of a finished execution forgotten since plays the card's next step as a new start.
  *
  * Progress goes to `options.onProgress`: `started <card_id> on <branch>`, `writing <path>` / `deleting <path>`,
  * `committed <sha>`, `finished: <outcome>`. An aborted signal (before or during `delay_ms`) fails with
@@ -192,7 +193,10 @@ export function createScriptedAgent(
   script: AgentScript = {},
   options: {
     readonly name?: string;
-    /** How many entries `dispatches` and `replays` keep, the newest (default {@link DEFAULT_LOG_LIMIT}). */
+    /**
+     * How many entries `dispatches` and `replays` keep, and how many finished execution ids it remembers for
+     * joining a repeated call, the newest (default {@link DEFAULT_LOG_LIMIT}); running ones are always kept.
+     */
     readonly log_limit?: number;
   } = {},
 ): ScriptedAgent {
@@ -202,8 +206,14 @@ export function createScriptedAgent(
   const played = new Map<string, number>();
   const log = new BoundedLog<ScriptedDispatch>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   const replayed = new BoundedLog<string>(options.log_limit ?? DEFAULT_LOG_LIMIT);
-  /** The run of each execution id ever started; a repeated call joins it (the port is idempotent per id). */
+  /**
+   * The run of each execution id started (every running one, the newest `log_limit` finished ones); a repeated
+   * call joins it (the port is idempotent per id).
+   */
   const runs = new Map<string, Promise<Result<AgentDispatchOutcome, PortError>>>();
+  /** Execution ids whose run finished, in the order they finished: only these may be forgotten. */
+  const finished = new Set<string>();
+  const remember = options.log_limit ?? DEFAULT_LOG_LIMIT;
   const cancelled = (): Result<never, PortError> =>
     err(rungateError("cancelled", "aborted", { operation: "dispatch" }));
 
@@ -350,6 +360,15 @@ export function createScriptedAgent(
         err(failure("dispatch", cause instanceof Error ? cause.message : String(cause))),
       );
       runs.set(request.execution_id, run);
+      void run.then(() => {
+        if (remember === Number.POSITIVE_INFINITY || runs.get(request.execution_id) !== run) return;
+        finished.add(request.execution_id);
+        for (const id of finished) {
+          if (finished.size <= remember) break;
+          finished.delete(id);
+          runs.delete(id);
+        }
+      });
       return new ResultAsync(run);
     },
   };
