@@ -5,7 +5,7 @@ import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import { TERMINAL_ASSIGNMENT_PHASES } from "../core/state/assignment-machine.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { type BranchHolder, otherBranchHolders } from "./earlier-cards.js";
-import { loadAssignment, type RunState } from "./load.js";
+import { loadCard, type RunState } from "./load.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { applyAssignmentEvent } from "./transitions.js";
 
@@ -49,7 +49,7 @@ export function createAssignment(
 ): ResultAsync<CardAssignment, RungateError> {
   const opts = signal === undefined ? {} : { signal };
   return safeTry<CardAssignment, RungateError>(async function* () {
-    const loaded = known ?? (yield* loadAssignment(deps, input.assignment_id));
+    const loaded = known ?? (yield* loadCard(deps, input.assignment_id));
     const { run } = loaded;
     let assignment = loaded.assignment;
     if (assignment.phase === "queued") {

@@ -5,7 +5,7 @@ import { createAssignment } from "./create-assignment.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { dispatchAssignment } from "./dispatch-assignment.js";
 import { executeChecks } from "./execute-checks.js";
-import { type CardRecords, loadAssignment } from "./load.js";
+import { type CardRecords, loadCard } from "./load.js";
 import { systemActor } from "./persist.js";
 import { advanceRun, applyRunEvent } from "./transitions.js";
 
@@ -20,7 +20,7 @@ export function driveAssignment(
   signal?: AbortSignal,
 ): ResultAsync<CardAssignment, RungateError> {
   return safeTry<CardAssignment, RungateError>(async function* () {
-    const { run } = yield* loadAssignment(deps, assignment_id);
+    const { run } = yield* loadCard(deps, assignment_id);
     const clone = yield* deps.git.ensureClone(
       { project_id: run.project_id, repo_url: run.repo_url },
       signal === undefined ? {} : { signal },

@@ -247,14 +247,3 @@ function loadCardFirst(
     );
   });
 }
-
-/** Reads one assignment with its run and the run's policy ({@link loadCard}, for callers that need no list). */
-export function loadAssignment(
-  deps: OrchestratorDeps,
-  assignment_id: string,
-): ResultAsync<
-  { run: OrchestrationRun; policy: SystemPolicyProfile; assignment: CardAssignment },
-  RungateError
-> {
-  return loadCard(deps, assignment_id);
-}

@@ -12,7 +12,7 @@ import type { AssignmentChanges } from "./collect-changes.js";
 import type { OrchestratorDeps } from "./deps.js";
 import { dispatchAssignment } from "./dispatch-assignment.js";
 import { type ChecksOutcome, executeChecks } from "./execute-checks.js";
-import { loadAssignment } from "./load.js";
+import { loadCard } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { advanceRun, applyAssignmentEvent } from "./transitions.js";
@@ -79,7 +79,7 @@ export function retryChecks(
   return safeTry<ChecksOutcome, RungateError>(async function* () {
     const { assignment_id, requested_by } = yield* parseInput(RetryInput, input);
     const actor = requested_by === undefined ? systemActor(deps) : actorOf(requested_by);
-    const loaded = yield* loadAssignment(deps, assignment_id);
+    const loaded = yield* loadCard(deps, assignment_id);
     const { run } = loaded;
     const assignment = yield* observeHead(deps, run, loaded.assignment, signal);
     if (assignment.phase === "checking") return executeChecks(deps, { assignment_id }, signal);
@@ -117,7 +117,7 @@ export function redispatch(
 ): ResultAsync<AssignmentChanges, RungateError> {
   return safeTry<AssignmentChanges, RungateError>(async function* () {
     const { assignment_id, requested_by, feedback } = yield* parseInput(RedispatchInput, input);
-    const loaded = yield* loadAssignment(deps, assignment_id);
+    const loaded = yield* loadCard(deps, assignment_id);
     const { run } = loaded;
     const assignment = yield* observeHead(deps, run, loaded.assignment, signal);
     const phases = ["checks_failed", "approval_rejected"];
