@@ -48,10 +48,13 @@ export function policyOf(run: OrchestrationRun): ReturnType<typeof parseInput<ty
 /** The policies parsed from deeply frozen snapshots (see {@link policyOf}). */
 const policiesOfSnapshots = new WeakMap<object, SystemPolicyProfile>();
 
+/** Built once, not per call (a new zod schema is compiled again on its first parse). */
+const PlannedChecks = RunCheckType.array();
+
 /** The check types a run executes, from its input snapshot. */
 export function plannedChecksOf(run: OrchestrationRun, policy: SystemPolicyProfile): RunCheckType[] {
   const planned = (run.run_input_snapshot as { planned_checks?: unknown }).planned_checks;
-  const parsed = RunCheckType.array().safeParse(planned);
+  const parsed = PlannedChecks.safeParse(planned);
   return parsed.success
     ? [...new Set([...parsed.data, ...policy.required_checks])]
     : [...policy.required_checks];

@@ -1,4 +1,4 @@
-import type { RunChangeSubscription, StoragePort } from "../ports/storage-port.js";
+import type { RunChangeHint, RunChangeSubscription, StoragePort } from "../ports/storage-port.js";
 
 /**
  * Wake-ups when the store says a run changed (`StoragePort.changes`), for what would otherwise wait for its
@@ -7,18 +7,29 @@ import type { RunChangeSubscription, StoragePort } from "../ports/storage-port.j
  * wakes and callers keep polling, which they do anyway: a notification may be lost.
  */
 export interface RunWakeups {
-  /** Calls `onWake` each time `run_id` changes, until the answered function is called. */
-  watch(run_id: string, onWake: () => void): () => void;
+  /**
+   * Calls `onWake` each time `run_id` changes, until the answered function is called. With `run_record`, only
+   * for writes that wrote the run's own record, or that the store cannot say did not ({@link RunChangeHint}).
+   */
+  watch(run_id: string, onWake: () => void, options?: { readonly run_record?: boolean }): () => void;
+}
+
+interface Watcher {
+  readonly onWake: () => void;
+  readonly run_record: boolean;
 }
 
 /** Creates the wake-ups of one orchestrator on `storage`. */
 export function createRunWakeups(storage: StoragePort): RunWakeups {
-  const watchers = new Map<string, Set<() => void>>();
+  const watchers = new Map<string, Set<Watcher>>();
   let subscription: RunChangeSubscription | null = null;
   let subscribing = false;
 
-  const wake = (run_id: string) => {
-    for (const onWake of [...(watchers.get(run_id) ?? [])]) onWake();
+  const wake = (run_id: string, hint?: RunChangeHint) => {
+    for (const watcher of [...(watchers.get(run_id) ?? [])]) {
+      if (watcher.run_record && hint?.run_record === false) continue;
+      watcher.onWake();
+    }
   };
   const subscribe = () => {
     const changes = storage.changes;
@@ -38,8 +49,9 @@ export function createRunWakeups(storage: StoragePort): RunWakeups {
   };
 
   return {
-    watch(run_id, onWake) {
-      const entry = () => onWake();
+    watch(run_id, onWake, options) {
+      // An object per watch, so the same function watching twice is two watches.
+      const entry: Watcher = { onWake, run_record: options?.run_record === true };
       const set = watchers.get(run_id) ?? new Set();
       set.add(entry);
       watchers.set(run_id, set);

@@ -69,7 +69,8 @@ export function createRunWork(storage: StoragePort, wakeups: RunWakeups, options
         if (run.isOk() && run.value.phase === "cancelled") cancel(run_id);
       });
     };
-    woken.set(run_id, wakeups.watch(run_id, look));
+    // A cancel writes the run's record: a write of only its cards, checks or events needs no read.
+    woken.set(run_id, wakeups.watch(run_id, look, { run_record: true }));
     if (options.poll_ms <= 0) return;
     const timer = setInterval(look, options.poll_ms);
     // Watching must never keep a host's process alive on its own.

@@ -41,6 +41,7 @@ export {
 } from "./pull-request-host.js";
 export type {
   AssignmentLease,
+  RunChangeHint,
   RunChangeSubscription,
   RunEventDraft,
   StorageLeases,

@@ -133,9 +133,25 @@ export interface RunChangeSubscription {
 export interface StorageRunChanges {
   /**
    * Calls `listener` with a run's id for each committed write touching it, until the subscription is
-   * closed. The answer comes once the subscription listens: a write committed after it is seen.
+   * closed, and, where the store can tell, a {@link RunChangeHint} about that write. The answer comes once the
+   * subscription listens: a write committed after it is seen.
    */
-  subscribe(listener: (run_id: string) => void): ResultAsync<RunChangeSubscription, PortError>;
+  subscribe(
+    listener: (run_id: string, hint?: RunChangeHint) => void,
+  ): ResultAsync<RunChangeSubscription, PortError>;
+}
+
+/**
+ * What a change notification may say about the write behind it, so a watcher can skip the read it does not
+ * need (a cancel watch reads the run only when the run's own record was written: a cancel always writes it).
+ * Optional: a store that cannot tell passes none, and a watcher then reads.
+ */
+export interface RunChangeHint {
+  /**
+   * Whether the write wrote the run's own record (not only its cards, checks or events). Never `false` for a
+   * write that did: a watcher would miss that change until its next poll.
+   */
+  readonly run_record: boolean;
 }
 
 /**

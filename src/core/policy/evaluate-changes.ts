@@ -57,10 +57,13 @@ function worst(verdicts: readonly PathVerdict[]): PathVerdictKind {
 }
 
 /** The approval a protected change needs; a policy given before parsing falls back to zod's default. */
+/** Built once: a zod schema made per call is compiled again on its first parse (a cost on every evaluation). */
+const ProtectedPathApproval = ApprovalType.default("protected_path_change");
+
 function protectedApproval(policy: unknown): Result<ApprovalType, ValidationError> {
   const approvalPolicy = (policy as { approval_policy?: { protected_path_approval?: unknown } } | null)
     ?.approval_policy;
-  const parsed = ApprovalType.default("protected_path_change").safeParse(
+  const parsed = ProtectedPathApproval.safeParse(
     approvalPolicy?.protected_path_approval,
   );
   return parsed.success

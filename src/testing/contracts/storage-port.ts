@@ -1141,6 +1141,44 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         }
       });
 
+      it("never hints that a write of a run's own record left it alone (a cancel watch would miss it)", async (ctx) => {
+        const { port, changes } = await freshChanges(ctx);
+        const f = makeFixtures();
+        const a = f.runRecords(1);
+        const hints: { run_id: string; run_record: boolean | undefined }[] = [];
+        const subscription = await okOf(
+          changes.subscribe((run_id, hint) => hints.push({ run_id, run_record: hint?.run_record })),
+        );
+        const heard = async (count: number) => {
+          const deadline = Date.now() + 5_000;
+          while (hints.length < count) {
+            if (Date.now() > deadline)
+              throw new Error(`only ${hints.length} of ${count} changes heard within 5 s`);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        };
+        try {
+          // Created, then updated (as a cancel updates it), then an event alone: the first two wrote the record.
+          await okOf(port.write({ runs: [{ record: a.run, expected_version: null }] }));
+          await heard(1);
+          await okOf(
+            port.write({
+              runs: [{ record: { ...a.run, worktree_root: "/tmp/cancelled" }, expected_version: 0 }],
+              events: [f.event(a.run, "run.cancelled")],
+            }),
+          );
+          await heard(2);
+          await okOf(port.write({ events: [f.event(a.run, "step")] }));
+          await heard(3);
+          expect(hints.map((h) => h.run_id)).toEqual([a.run.id, a.run.id, a.run.id]);
+          // A store may give no hint at all (undefined); one that does never says false for the first two.
+          expect(hints[0]?.run_record).not.toBe(false);
+          expect(hints[1]?.run_record).not.toBe(false);
+        } finally {
+          subscription.close();
+        }
+      });
+
       it("stops calling a closed subscription, and keeps calling the others", async (ctx) => {
         const { port, changes } = await freshChanges(ctx);
         const f = makeFixtures();

@@ -976,7 +976,9 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     write(write, call) {
       logCall({ operation: "write", write });
       return respond(state, "write", call, () => applyWrite(state, write)).map((result) => {
-        if (!result.replayed) subscribers.notify(touched(write, result));
+        if (!result.replayed) {
+          subscribers.notify(touched(write, result), new Set(result.runs.map((r) => r.id)));
+        }
         return result;
       });
     },
