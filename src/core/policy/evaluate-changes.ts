@@ -63,9 +63,7 @@ const ProtectedPathApproval = ApprovalType.default("protected_path_change");
 function protectedApproval(policy: unknown): Result<ApprovalType, ValidationError> {
   const approvalPolicy = (policy as { approval_policy?: { protected_path_approval?: unknown } } | null)
     ?.approval_policy;
-  const parsed = ProtectedPathApproval.safeParse(
-    approvalPolicy?.protected_path_approval,
-  );
+  const parsed = ProtectedPathApproval.safeParse(approvalPolicy?.protected_path_approval);
   return parsed.success
     ? ok(parsed.data)
     : err(
