@@ -6,6 +6,7 @@
  * {@link REDACTED_MARK}, which no detector matches as a secret of its own beyond itself. Snapshots are hashed,
  * so a record redacted once must read back unchanged when redacted again.
  */
+import { putOwn } from "../snapshot/put-own.js";
 
 /** What a secret is replaced with. */
 export const REDACTED_MARK = "[redacted]";
@@ -194,10 +195,15 @@ export function createSecretRedactor(input: SecretRedactorInput = {}): SecretRed
 /** `value` with `f` applied to every string value; keys and other leaves as they are. */
 function deepMap(value: unknown, f: (s: string) => string): unknown {
   if (typeof value === "string") return f(value);
-  if (Array.isArray(value)) return value.map((v) => deepMap(v, f));
+  if (Array.isArray(value)) {
+    // Loops, not map/entries: every record of every write is walked here, and the loops allocate less.
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = deepMap(value[i], f);
+    return out;
+  }
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = deepMap(v, f);
+    for (const k of Object.keys(value)) putOwn(out, k, deepMap((value as Record<string, unknown>)[k], f));
     return out;
   }
   return value;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deepFreeze, isDeeplyFrozen } from "../snapshot/deep-freeze.js";
+import { putOwn } from "../snapshot/put-own.js";
 
 /** JSON data: what `JSON.parse` can answer (finite numbers, plain objects and arrays all the way down). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -45,18 +46,8 @@ function copyJson(value: JsonValue): JsonValue {
   if (value === null || typeof value !== "object" || isDeeplyFrozen(value)) return value;
   if (Array.isArray(value)) return value.map(copyJson);
   const copy: Record<string, JsonValue> = {};
-  for (const key of Object.keys(value)) {
-    const inner = copyJson(value[key] as JsonValue);
-    // An own "__proto__" key (JSON.parse makes one) stays a key: assigning it would set the copy's prototype.
-    if (key === "__proto__") {
-      Object.defineProperty(copy, key, {
-        value: inner,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else copy[key] = inner;
-  }
+  // putOwn: an own "__proto__" key (JSON.parse makes one) stays a key instead of setting the copy's prototype.
+  for (const key of Object.keys(value)) putOwn(copy, key, copyJson(value[key] as JsonValue));
   return copy;
 }
 

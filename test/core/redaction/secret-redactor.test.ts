@@ -99,6 +99,14 @@ describe("the secret redactor", () => {
     });
   });
 
+  it("keeps an own __proto__ key as a key, redacted inside, and gives the copy no other prototype", () => {
+    const record = JSON.parse('{"__proto__": {"output": "DB_PASSWORD=Zq8vT2kLm9Xp"}}') as object;
+    const redacted = redactor.redactValue(record);
+    expect(Object.getPrototypeOf(redacted)).toBe(Object.prototype);
+    expect(Object.keys(redacted)).toEqual(["__proto__"]);
+    expect(JSON.stringify(redacted)).toBe('{"__proto__":{"output":"DB_PASSWORD=[redacted]"}}');
+  });
+
   it("ignores literal values too short to redact safely", () => {
     expect(createSecretRedactor({ secrets: ["1234", "abc"] }).redactText("1234 abc")).toBe("1234 abc");
   });
