@@ -11,6 +11,7 @@ import { loadCard } from "./load.js";
 import { observeHead } from "./observe-head.js";
 import { eventDraft, systemActor } from "./persist.js";
 import { publishCheckStatuses } from "./publish-statuses.js";
+import { pushCardHead } from "./push-card-head.js";
 import { requestPullRequestReview } from "./request-review.js";
 import { advanceRun, applyAssignmentEventStored } from "./transitions.js";
 
@@ -75,9 +76,8 @@ export function createPullRequestCandidate(
       );
     }
     const checks = yield* loaded.checks();
-    const clone_path = run.worktree_root ?? "";
     // The approved head, by sha: what the checks and the person saw, whatever the clone's branch says now.
-    yield* deps.git.push({ clone_path, branch: assignment.feature_branch, head_sha: head }, opts);
+    yield* pushCardHead(deps, run, assignment, head, opts);
     // What leaves for the PR host passes the same redaction as what is stored.
     const title = deps.redactor.redactText(pullRequestTitle({ assignment }));
     const described = deps.redactor.redactText(

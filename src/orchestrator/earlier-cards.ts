@@ -2,6 +2,7 @@ import { ok, type ResultAsync, safeTry } from "neverthrow";
 import type { RungateError } from "../core/errors.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
+import type { PullRequestCandidate } from "../core/schemas/pull-request-candidate.js";
 import { MAX_RUN_PAGE_SIZE } from "../core/schemas/run-list.js";
 import type { OrchestratorDeps } from "./deps.js";
 
@@ -41,5 +42,45 @@ export function otherBranchHolders(
       cursor = page.next_cursor;
     } while (cursor !== null);
     return ok(holders);
+  });
+}
+
+/** How a person ended a pull request: after it, its head on the remote is nobody's live proposal. */
+export type DecidedPullRequestStatus = Extract<PullRequestCandidate["status"], "merged" | "closed">;
+
+/** A pull request an earlier run of a card proposed on the card's branch and a person decided. */
+export interface EarlierPullRequest {
+  readonly holder: BranchHolder;
+  readonly pull_request: PullRequestCandidate;
+  readonly status: DecidedPullRequestStatus;
+  /** The head that run pushed for it. */
+  readonly head_sha: string;
+}
+
+const isDecided = (status: PullRequestCandidate["status"]): status is DecidedPullRequestStatus =>
+  status === "merged" || status === "closed";
+
+/**
+ * The newest pull request that an earlier run of `assignment`'s card proposed on the same branch, when a
+ * person decided it (merged or closed) and it names its pushed head: that head is what the run left on the
+ * remote branch. `null` when no earlier run proposed one, or when the newest one is still undecided (then
+ * the remote branch is that proposal's, even if an older PR was decided).
+ */
+export function decidedEarlierPullRequest(
+  deps: OrchestratorDeps,
+  run: OrchestrationRun,
+  assignment: CardAssignment,
+): ResultAsync<EarlierPullRequest | null, RungateError> {
+  return safeTry<EarlierPullRequest | null, RungateError>(async function* () {
+    for (const holder of yield* otherBranchHolders(deps, run, assignment)) {
+      const proposed = (yield* deps.storage.listPullRequests(holder.run.id)).findLast(
+        (p) => p.assignment_id === holder.assignment.id && p.head_branch === assignment.feature_branch,
+      );
+      if (proposed === undefined) continue;
+      const { status, head_sha } = proposed;
+      if (!isDecided(status) || head_sha === null) return ok(null);
+      return ok({ holder, pull_request: proposed, status, head_sha });
+    }
+    return ok(null);
   });
 }

@@ -232,11 +232,25 @@ export interface GitPort {
   ): ResultAsync<void, PortError>;
   /**
    * Pushes `branch` to the clone's remote with an explicit refspec that can only create or fast-forward
-   * `refs/heads/<branch>` (never forced, never another ref; credentials are the adapter's business, never logged).
-   * With `head_sha`, exactly that commit is pushed (the approved head), whatever the clone's branch says now.
+   * `refs/heads/<branch>` (never another ref; credentials are the adapter's business, never logged); anything
+   * else there is a `conflict` (`non_fast_forward`). With `head_sha`, exactly that commit is pushed (the approved
+   * head), whatever the clone's branch says now. Pushing a commit the remote branch already holds succeeds.
+   *
+   * With `replaces_sha` (a full sha), the push is a lease instead: the remote branch is replaced only while it
+   * is at exactly that commit, fast-forward or not (git's `--force-with-lease=refs/heads/<branch>:<sha>`).
+   * Anything else there (another commit, even one the push would fast-forward, or no branch at all) refuses
+   * with `conflict` (`non_fast_forward`) and leaves the remote as it was. Never a blind force: the orchestrator
+   * names a head it pushed itself (a card built again after its earlier pull request was merged or closed), so
+   * commits someone else pushed since are never overwritten. A custom adapter that ignores it never forces
+   * either, but such a rebuilt card then cannot be pushed.
    */
   push(
-    input: { readonly clone_path: string; readonly branch: string; readonly head_sha?: string },
+    input: {
+      readonly clone_path: string;
+      readonly branch: string;
+      readonly head_sha?: string;
+      readonly replaces_sha?: string;
+    },
     options?: PortCallOptions,
   ): ResultAsync<void, PortError>;
 }

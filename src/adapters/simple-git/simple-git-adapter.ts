@@ -705,7 +705,7 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
       const signal = options?.signal;
       return started("push", options).andThen(() =>
         safeTry<void, PortError>(async function* () {
-          const { clone_path, branch, head_sha } = yield* parseGitInput(GitInputs.push, input);
+          const { clone_path, branch, head_sha, replaces_sha } = yield* parseGitInput(GitInputs.push, input);
           const clone = yield* openClone(clone_path);
           const ref = `refs/heads/${branch}`;
           const tip = yield* resolveFirst(ctx, clone, [ref], signal);
@@ -714,9 +714,12 @@ export function createSimpleGitAdapter(config: SimpleGitAdapterConfig = {}): Sim
             return err(notFound("commit_not_found", "commit", head_sha));
           }
           const url = yield* checkedRemoteUrl(ctx, clone, signal);
-          // Never forced: the refspec has no "+", and the branch name cannot start with one. With a sha, the
-          // approved commit is pushed even if someone moved the clone's branch since.
-          const args = ["push", "--porcelain", "--progress", "origin", `${head_sha ?? ref}:${ref}`];
+          // Never forced blindly: the refspec has no "+", and the branch name cannot start with one. With a sha,
+          // the approved commit is pushed even if someone moved the clone's branch since. A lease names the one
+          // ref it may force and the exact sha it must find there: git refuses anything else as "stale info",
+          // an absent branch included (git-push(1), --force-with-lease=<refname>:<expect>).
+          const lease = replaces_sha === undefined ? [] : [`--force-with-lease=${ref}:${replaces_sha}`];
+          const args = ["push", "--porcelain", "--progress", ...lease, "origin", `${head_sha ?? ref}:${ref}`];
           const outcome = yield* tryGit(ctx, clone, args, signal, credentialEnv(credentials, url, env));
           if (outcome.exit_code === 0) return ok(undefined);
           const report = `${outcome.stdout}\n${outcome.stderr}`;

@@ -93,7 +93,12 @@ export const GitInputs = {
   }),
   fileContent: z.object({ clone_path: ClonePath, ref: Ref, path: RepoPath }),
   commitsSince: z.object({ clone_path: ClonePath, base: Ref, head: Ref }),
-  push: z.object({ clone_path: ClonePath, branch: BranchName, head_sha: Sha.optional() }),
+  push: z.object({
+    clone_path: ClonePath,
+    branch: BranchName,
+    head_sha: Sha.optional(),
+    replaces_sha: Sha.optional(),
+  }),
   prune: z.object({ clone_path: ClonePath }),
   importWork: z.object({
     clone_path: ClonePath,
@@ -127,6 +132,7 @@ const CODE_BY_FIELD: Readonly<Record<string, string>> = {
   tree_name: "invalid_tree_name",
   base_sha: "invalid_sha",
   head_sha: "invalid_sha",
+  replaces_sha: "invalid_sha",
 };
 
 /** Parses a port input: the value, or a `validation` error listing every issue, coded by the first field. */

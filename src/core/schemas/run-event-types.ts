@@ -200,6 +200,20 @@ export const RUN_EVENT_CATALOGUE = {
       approved_by: z.string(),
     }),
   },
+  "assignment.remote_branch_replaced": {
+    about:
+      "A card built again pushed its approved head over what its branch on the remote still held: exactly the head of an earlier run's merged or closed pull request (`replaced_sha`), never anything else.",
+    payload: payload({
+      ...card,
+      feature_branch: z.string(),
+      replaced_sha: GitSha,
+      head_sha: GitSha,
+      earlier_run_id: Uuid,
+      earlier_pull_request_id: Uuid,
+      earlier_pr_url: z.string().nullable(),
+      earlier_status: z.enum(["merged", "closed"]),
+    }),
+  },
   "pull_request.review_requested": {
     about:
       "The PR host was asked for a review of the drafted PR (the approvers and the policy's teams) and its labels.",

@@ -559,6 +559,130 @@ export function describeGitPortContract(options: GitPortContractOptions): void {
       );
     });
 
+    /** The tip of `branch` on the remote, read through a fresh clone; `null` when the remote has no such branch. */
+    async function remoteTip(
+      harness: GitPortHarness,
+      repo_url: string,
+      branch: string,
+    ): Promise<string | null> {
+      const { port } = harness;
+      const other = await okOf(port.ensureClone({ project_id: nextProjectId(), repo_url }));
+      const tip = await port.headSha({ clone_path: other.clone_path, ref: `refs/remotes/origin/${branch}` });
+      if (tip.isOk()) return tip.value;
+      expect(tip.error.kind).toBe("not_found");
+      return null;
+    }
+
+    /**
+     * A card pushed once (its head `pushed` is on the remote), then built again from the base as a new run of
+     * it does (`replace: true`) with another commit, `rebuilt`: not a fast-forward of what the remote holds.
+     */
+    async function rebuiltCard(harness: GitPortHarness) {
+      const { port } = harness;
+      const card = await freshWorktree(harness, "rungate/rebuilt", "a-first");
+      const { clone_path, branch } = card;
+      const pushed = await agentCommit(harness, card, { "src/first.ts": "export {};\n" }, "First run");
+      await okOf(port.push({ clone_path, branch, head_sha: pushed }));
+      await okOf(port.removeWorktree({ clone_path, worktree_path: card.worktree_path }));
+      await okOf(port.createFeatureBranch({ clone_path, branch, base_branch: "main", replace: true }));
+      const { worktree_path } = await okOf(
+        port.createWorktree({ clone_path, branch, assignment_id: "a-again" }),
+      );
+      const again = { ...card, worktree_path };
+      const rebuilt = await agentCommit(harness, again, { "src/again.ts": "export {};\n" }, "Built again");
+      return { card: again, pushed, rebuilt };
+    }
+
+    describe("push of a rebuilt branch, with a lease (replaces_sha)", () => {
+      it(
+        "refuses a branch that does not fast-forward the remote's without a lease, and replaces exactly the remote's tip with one",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { card, pushed, rebuilt } = await rebuiltCard(harness);
+          const { clone_path, branch, repo_url } = card;
+          const refused = await errOf(port.push({ clone_path, branch, head_sha: rebuilt }));
+          expect(refused).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
+          expect(await remoteTip(harness, repo_url, branch)).toBe(pushed);
+          await okOf(port.push({ clone_path, branch, head_sha: rebuilt, replaces_sha: pushed }));
+          expect(await remoteTip(harness, repo_url, branch)).toBe(rebuilt);
+          // Done already: the same push again succeeds (a retried step), with its lease or without.
+          await okOf(port.push({ clone_path, branch, head_sha: rebuilt, replaces_sha: pushed }));
+          await okOf(port.push({ clone_path, branch, head_sha: rebuilt }));
+        }),
+      );
+
+      it(
+        "refuses a lease on another commit than the remote's tip and leaves the remote as it is",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { card, pushed, rebuilt } = await rebuiltCard(harness);
+          const { clone_path, branch, repo_url, base_sha } = card;
+          const refused = await errOf(
+            port.push({ clone_path, branch, head_sha: rebuilt, replaces_sha: base_sha }),
+          );
+          expect(refused).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
+          expect(await remoteTip(harness, repo_url, branch)).toBe(pushed);
+        }),
+      );
+
+      it(
+        "refuses a lease once someone else moved the remote branch past the leased tip: their commit stays",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { card, pushed, rebuilt } = await rebuiltCard(harness);
+          const { clone_path, branch, repo_url } = card;
+          // Someone with push access (a person, or an agent that reached the remote) adds a commit to the
+          // branch after it was pushed: a fast-forward, from a clone of their own.
+          const theirs = await okOf(port.ensureClone({ project_id: nextProjectId(), repo_url }));
+          const other = theirs.clone_path;
+          await okOf(port.createFeatureBranch({ clone_path: other, branch, base_branch: "main" }));
+          const { worktree_path } = await okOf(
+            port.createWorktree({ clone_path: other, branch, assignment_id: "a-someone" }),
+          );
+          const moved = await harness.commit(worktree_path, { "src/theirs.ts": "export {};\n" }, "Theirs");
+          await okOf(port.importWork({ clone_path: other, worktree_path, branch, base_sha: card.base_sha }));
+          await okOf(port.push({ clone_path: other, branch }));
+          expect(await remoteTip(harness, repo_url, branch)).toBe(moved);
+          const refused = await errOf(
+            port.push({ clone_path, branch, head_sha: rebuilt, replaces_sha: pushed }),
+          );
+          expect(refused).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
+          expect(await remoteTip(harness, repo_url, branch)).toBe(moved);
+        }),
+      );
+
+      it(
+        "refuses a lease on a branch the remote does not have, and creates nothing (without a lease it is created)",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const card = await freshWorktree(harness, "rungate/never-pushed", "a-never");
+          const { clone_path, branch, repo_url, base_sha } = card;
+          const head = await agentCommit(harness, card, { "src/new.ts": "export {};\n" }, "New");
+          const refused = await errOf(
+            port.push({ clone_path, branch, head_sha: head, replaces_sha: base_sha }),
+          );
+          expect(refused).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
+          expect(await remoteTip(harness, repo_url, branch)).toBeNull();
+          await okOf(port.push({ clone_path, branch, head_sha: head }));
+          expect(await remoteTip(harness, repo_url, branch)).toBe(head);
+        }),
+      );
+
+      it(
+        "answers validation for a replaces_sha that is not a full commit sha, before pushing anything",
+        withHarness(async (harness) => {
+          const { port } = harness;
+          const { card, pushed, rebuilt } = await rebuiltCard(harness);
+          const { clone_path, branch, repo_url } = card;
+          for (const replaces_sha of [pushed.slice(0, 12), "main", `+${pushed}`, pushed.toUpperCase()]) {
+            const refused = await errOf(port.push({ clone_path, branch, head_sha: rebuilt, replaces_sha }));
+            expect(refused).toMatchObject({ kind: "validation", code: "invalid_sha" });
+          }
+          expect(await remoteTip(harness, repo_url, branch)).toBe(pushed);
+        }),
+      );
+    });
+
     describe("cancellation", () => {
       it(
         "answers cancelled when the signal is already aborted",

@@ -76,8 +76,9 @@ export interface InMemoryCommitInput {
 /**
  * The in-memory {@link GitPort}: a small but real model of git — content-addressed commits with parents,
  * remotes, clones with remote-tracking branches refreshed by fetch, local branches, worktrees that lock their
- * branch, ancestry checks, tree comparison with exact-content rename detection, unified diffs and
- * fast-forward-only push. Everything happens in memory and deterministically.
+ * branch, ancestry checks, tree comparison with exact-content rename detection, unified diffs and a push
+ * that only creates or fast-forwards (or, with a lease, replaces exactly the sha the remote branch must hold).
+ * Everything happens in memory and deterministically.
  *
  * Besides the port, it has **test-facing helpers** that are not part of {@link GitPort} and that the
  * orchestrator never calls: they set up remotes, play the agent (commit, leave files dirty), play other people
@@ -199,6 +200,8 @@ interface Clone {
 const PORT = "GitPort";
 const CLONE_ROOT = "/fake/repos";
 const EPOCH_MS = Date.UTC(2026, 0, 1);
+/** A full commit id (SHA-1 or SHA-256), lower-case hex, as the git adapter's input schemas accept it. */
+const FULL_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * Creates an {@link InMemoryGit}: the in-memory {@link GitPort} plus test helpers. Each instance is an
@@ -709,8 +712,10 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
     },
 
     push(input, callOptions) {
-      return call("push", input, callOptions, () =>
-        getClone(input.clone_path).andThen((clone) => {
+      return call("push", input, callOptions, () => {
+        if (input.replaces_sha !== undefined && !FULL_SHA.test(input.replaces_sha))
+          return err(invalid("replaces_sha", "invalid_sha", "expected a full commit sha"));
+        return getClone(input.clone_path).andThen((clone) => {
           const branchTip = clone.branches.get(input.branch);
           if (!branchTip) return err(notFound("branch", input.branch));
           const tip = input.head_sha ?? branchTip;
@@ -719,15 +724,19 @@ export function createInMemoryGit(options: InMemoryGitOptions = {}): InMemoryGit
           if (!remote)
             return err(failure("push", "remote_not_found", `repository '${clone.remote_url}' not found`));
           const remoteTip = remote.branches.get(input.branch);
-          if (remoteTip !== undefined && !isAncestor(clone.objects, remoteTip, tip)) {
-            return err(conflict("non_fast_forward", "branch", input.branch));
-          }
+          // A lease (git's --force-with-lease=<ref>:<sha>): the branch must hold exactly that sha (or already
+          // the pushed commit); an absent branch or a fast-forwardable one is refused too, as git does.
+          const refused =
+            input.replaces_sha === undefined
+              ? remoteTip !== undefined && !isAncestor(clone.objects, remoteTip, tip)
+              : remoteTip !== tip && remoteTip !== input.replaces_sha;
+          if (refused) return err(conflict("non_fast_forward", "branch", input.branch));
           copyReachable(clone.objects, remote.objects, tip);
           remote.branches.set(input.branch, tip);
           clone.tracking.set(input.branch, tip);
           return ok(undefined);
-        }),
-      );
+        });
+      });
     },
   };
 
