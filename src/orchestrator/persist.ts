@@ -6,6 +6,7 @@ import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { Actor } from "../core/schemas/primitives.js";
 import type { RunLogEventPayload, RunLogEventType } from "../core/schemas/run-event-types.js";
+import { jsonData } from "../core/snapshot/json-data.js";
 import type { TransitionEffect } from "../core/state/assignment-machine.js";
 import type { RunEventDraft, StorageWrite, StorageWriteResult } from "../ports/storage-port.js";
 import type { OrchestratorDeps } from "./deps.js";
@@ -31,7 +32,7 @@ export function eventDraft<T extends RunLogEventType>(
     project_id: run.project_id,
     event_type,
     actor: formatActor(actor),
-    payload: JSON.parse(JSON.stringify(payload)) as RunEventDraft["payload"],
+    payload: jsonData(payload) as RunEventDraft["payload"],
     created_at: deps.clock.now(),
   };
 }
