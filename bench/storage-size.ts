@@ -7,8 +7,10 @@
  * in memory, and on Postgres when `RUNGATE_TEST_DATABASE_URL` or `DATABASE_URL` is set (a schema of its own,
  * dropped at the end). Then it reports, from `pg_total_relation_size` (heap, TOAST and indexes):
  *
- * - bytes per run excluding events: every table of the schema but `events` and the migration ledger (a fixed
- *   few pages), divided by the runs; bytes per event: the `events` table divided by its rows;
+ * - bytes per run excluding events: every table of the schema but `events`, `event_kinds` and the migration
+ *   ledger, divided by the runs; bytes per event: the `events` table divided by its rows (the goal's measure),
+ *   and with `event_kinds` too (schema version 7: each kind of event once, a few pages whatever the store's size,
+ *   so it weighs on the figure of a small store only);
  * - a per-table breakdown, with the mean stored size of a row's JSON columns (`pg_column_size`, after any
  *   compression) and their length as text.
  *
@@ -120,17 +122,20 @@ async function measure(query: Query, schema: string): Promise<TableSize[]> {
 
 const fmt = (x: number | null) => (x === null ? "–" : Math.round(x).toLocaleString("en"));
 
+/** Tables outside the per-run figure: the events, their kinds (a few pages in all) and the migration ledger. */
+const NOT_PER_RUN: ReadonlySet<string> = new Set(["events", "event_kinds", "rungate_migrations"]);
+
 function report(label: string, sizes: readonly TableSize[]): void {
   const runs = sizes.find((s) => s.table === "runs")?.rows ?? 0;
   const events = sizes.find((s) => s.table === "events");
-  const perRun = sizes
-    .filter((s) => s.table !== "events" && s.table !== "rungate_migrations")
-    .reduce((sum, s) => sum + s.bytes, 0);
+  const kinds = sizes.find((s) => s.table === "event_kinds")?.bytes ?? 0;
+  const perRun = sizes.filter((s) => !NOT_PER_RUN.has(s.table)).reduce((sum, s) => sum + s.bytes, 0);
+  const eventRows = Math.max(1, events?.rows ?? 0);
   console.log(`\n### ${label}`);
   console.log(
     `bytes per run excluding events: ${fmt(perRun / runs)}; bytes per event: ${fmt(
-      (events?.bytes ?? 0) / Math.max(1, events?.rows ?? 0),
-    )} (${runs} runs, ${events?.rows ?? 0} events)`,
+      (events?.bytes ?? 0) / eventRows,
+    )}, with event_kinds: ${fmt(((events?.bytes ?? 0) + kinds) / eventRows)} (${runs} runs, ${events?.rows ?? 0} events)`,
   );
   console.log("| table | rows | total bytes | bytes per run | JSON stored per row | JSON text per row |");
   console.log("|---|---:|---:|---:|---:|---:|");

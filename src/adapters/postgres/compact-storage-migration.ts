@@ -13,17 +13,17 @@
 import type { Migration } from "./migrations.js";
 import {
   canonicalInstantFunction,
-  fullEvent,
+  eventOwnFields,
+  fullEventV6,
   fullRecord,
   fullResult,
   insertSnapshots,
   type RecordTable,
-  storedEvent,
   storedRecord,
   storedResult,
 } from "./stored-form.js";
-import { writeFunctionDdl } from "./write-function.js";
 import { writeFunctionV5Ddl } from "./write-function-v5.js";
+import { writeFunctionV6Ddl } from "./write-function-v6.js";
 
 /** The record tables, each with the column that holds its parent's id (null for runs). */
 const RECORD_TABLES: readonly (readonly [RecordTable, string | null])[] = [
@@ -65,8 +65,8 @@ function ownValues(record: string, rebuilt: readonly (readonly [string, string])
       WHERE ${record} ? x.field AND ${record}->x.field IS DISTINCT FROM x.value)`;
 }
 
-/** Renames the constraints (and so the indexes) of a table created under a temporary name. */
-function renameConstraints(s: string, from: string, names: readonly string[]): string[] {
+/** Renames the constraints (and so the indexes) of `events` after it was created under the name `from`. */
+export function renameConstraints(s: string, from: string, names: readonly string[]): string[] {
   return names.map((name) => `ALTER TABLE ${s}.events RENAME CONSTRAINT ${from}_${name} TO events_${name}`);
 }
 
@@ -97,7 +97,7 @@ function up(s: string, schema: string): string[] {
       CONSTRAINT events_compact_run_seq_sequence_key UNIQUE (run_seq, sequence)
     )`,
     `INSERT INTO ${s}.events_compact (id, run_seq, sequence, created_at, record)
-     SELECT e.id::uuid, r.seq, e.sequence, i.at, ${storedEvent("e.record", "i.at", "r")}
+     SELECT e.id::uuid, r.seq, e.sequence, i.at, ${eventOwnFields("e.record", "i.at", "r")}
        || ${ownValues("e.record", [
          ["id", "to_jsonb(e.id::uuid::text)"],
          ["run_id", "to_jsonb(r.id)"],
@@ -119,8 +119,8 @@ function up(s: string, schema: string): string[] {
     // say, keeps the result whole).
     `UPDATE ${s}.idempotency_keys AS k SET result = c.compact
      FROM (SELECT key, ${storedResult(s, "result")} AS compact FROM ${s}.idempotency_keys WHERE result IS NOT NULL) AS c
-     WHERE c.key = k.key AND ${fullResult(s, "c.compact")} = k.result`,
-    writeFunctionDdl(s, schema),
+     WHERE c.key = k.key AND ${fullResult(s, "c.compact", fullEventV6)} = k.result`,
+    writeFunctionV6Ddl(s, schema),
   ];
 }
 
@@ -128,7 +128,7 @@ function down(s: string, schema: string): string[] {
   return [
     writeFunctionV5Ddl(s, schema),
     `DROP INDEX ${s}.idempotency_keys_by_age`,
-    `UPDATE ${s}.idempotency_keys SET result = ${fullResult(s, "result")} WHERE result IS NOT NULL`,
+    `UPDATE ${s}.idempotency_keys SET result = ${fullResult(s, "result", fullEventV6)} WHERE result IS NOT NULL`,
     `CREATE TABLE ${s}.events_whole (
       id text CONSTRAINT events_whole_pkey PRIMARY KEY,
       run_id text NOT NULL CONSTRAINT events_whole_run_id_fkey REFERENCES ${s}.runs (id),
@@ -139,7 +139,7 @@ function down(s: string, schema: string): string[] {
     `INSERT INTO ${s}.events_whole (id, run_id, sequence, record)
      SELECT w.whole->>'id', r.id, e.sequence, w.whole
      FROM ${s}.events AS e JOIN ${s}.runs AS r ON r.seq = e.run_seq,
-          LATERAL (SELECT ${fullEvent("e", "r")} AS whole) AS w
+          LATERAL (SELECT ${fullEventV6("e", "r")} AS whole) AS w
      ORDER BY r.seq, e.sequence`,
     `DROP TABLE ${s}.events`,
     `ALTER TABLE ${s}.events_whole RENAME TO events`,

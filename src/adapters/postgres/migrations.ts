@@ -4,6 +4,7 @@
  * a gap in them is an error, never a guess.
  */
 import { err, ok, type Result } from "neverthrow";
+import { compactEvents } from "./compact-events-migration.js";
 import { compactStorage } from "./compact-storage-migration.js";
 import { quoteSchema } from "./plans.js";
 import { WRITE_FUNCTION } from "./write-function.js";
@@ -22,7 +23,7 @@ export interface Migration {
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 6;
+export const LATEST_SCHEMA_VERSION = 7;
 
 /** The record tables; each row keeps its record as `jsonb` plus the columns queries need. */
 function recordTables(s: string): Migration {
@@ -178,6 +179,7 @@ export function migrationsFor(schema: string): readonly Migration[] {
     cardIndexes(s),
     writeFunction(s, schema),
     compactStorage(s, schema),
+    compactEvents(s, schema),
   ];
 }
 

@@ -4,16 +4,16 @@
  * is always a parameter, validated as an identifier and quoted; every value travels as a bind parameter.
  */
 import { FROZEN_FIELDS } from "../../core/snapshot/frozen-fields.js";
+import { compactEvent, fullEvent, kindWhileWriting } from "./event-form.js";
 import { SCHEMA_NAME_PATTERN, type SqlQuery } from "./postgres-config.js";
 import {
-  fullEvent,
+  eventOwnFields,
   fullRecord,
   fullResult,
   insertSnapshots,
   isoInstant,
   recordField,
   type SnapshotHashes,
-  storedEvent,
   storedRecord,
   storedResult,
 } from "./stored-form.js";
@@ -149,7 +149,8 @@ export function pruneIdempotencyKeys(schema: string, window_ms: number): SqlQuer
 export function idempotencyResult(schema: string, key: string): SqlQuery {
   const s = quoteSchema(schema);
   return q(
-    `SELECT (${fullResult(s, "k.result")})::text AS result FROM ${s}.idempotency_keys AS k WHERE k.key = $1::text`,
+    `SELECT (${fullResult(s, "k.result", (e, r) => fullEvent(s, e, r))})::text AS result
+     FROM ${s}.idempotency_keys AS k WHERE k.key = $1::text`,
     [key],
   );
 }
@@ -379,16 +380,18 @@ export interface EventRow {
 
 /**
  * Appends one event with the next sequence of its run (`max + 1`, gap-free while the run row is locked by
- * {@link lockRuns}), in its compact form (`stored-form.ts`). No row back when the event id exists or the run
- * is missing.
+ * {@link lockRuns}), in its compact form (`event-form.ts`; its kind added in the same statement when new). No row
+ * back when the event id exists or the run is missing.
  */
 export function insertEvent(schema: string, event: EventRow): SqlQuery {
   const s = quoteSchema(schema);
+  const own = eventOwnFields("$3::jsonb", "$4::timestamptz", "r");
   return q(
-    `INSERT INTO ${s}.events (id, run_seq, sequence, created_at, record)
-     SELECT $1::text::uuid, r.seq, n.next, $4::timestamptz, ${storedEvent("$3::jsonb", "$4::timestamptz", "r")}
+    `INSERT INTO ${s}.events (run_seq, created_at, id, assignment_id, sequence, kind, head_sha, body)
+     SELECT r.seq, $4::timestamptz, $1::text::uuid, c.assignment_id, n.next, c.kind, c.head_sha, c.body
      FROM ${s}.runs AS r,
-          LATERAL (SELECT coalesce(max(e.sequence), 0) + 1 AS next FROM ${s}.events AS e WHERE e.run_seq = r.seq) AS n
+          LATERAL (SELECT coalesce(max(e.sequence), 0) + 1 AS next FROM ${s}.events AS e WHERE e.run_seq = r.seq) AS n,
+          ${compactEvent(own, "c", kindWhileWriting(s))}
      WHERE r.id = $2::text
      ON CONFLICT (id) DO NOTHING
      RETURNING sequence`,
@@ -554,7 +557,7 @@ export function selectRunState(schema: string, run_id: string): SqlQuery {
 export function listEvents(schema: string, run_id: string, after: number | null): SqlQuery {
   const s = quoteSchema(schema);
   return q(
-    `SELECT ${fullEvent("e", "r")}::text AS record, e.sequence
+    `SELECT ${fullEvent(s, "e", "r")}::text AS record, e.sequence
      FROM ${s}.runs AS r JOIN ${s}.events AS e ON e.run_seq = r.seq
      WHERE r.id = $1::text AND ($2::float8 IS NULL OR e.sequence > $2::float8)
      ORDER BY e.sequence`,

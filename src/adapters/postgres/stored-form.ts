@@ -1,7 +1,8 @@
 /**
- * The stored form of records (schema version 6): what a row's `record` JSON keeps, and the SQL that puts the
- * whole record back on read. Every writer (the statements of `plans.ts`, the function of `write-function.ts`,
- * migration 6) compacts with the builders here, and every reader rebuilds with them, so the two never drift.
+ * The stored form of records (schema version 6; events compacted further by version 7 in `event-form.ts`): what a
+ * row's `record` JSON keeps, and the SQL that puts the whole record back on read. Every writer (the statements of
+ * `plans.ts`, the function of `write-function.ts`, migration 6) compacts with the builders here, and every reader
+ * rebuilds with them, so the two never drift.
  *
  * Why: a card lifecycle stored ~24 KB per run (events aside) and 740 B per event (bench/storage-size.ts). The JSON
  * repeated what the columns already hold (ids, run ids, versions; an event's run, project, sequence and time), every
@@ -18,7 +19,8 @@
  * - **Events keep their own fields only**: `id` (a `uuid` column), the run (`run_seq`, the run row's `seq`),
  *   `sequence` and `created_at` (a `timestamptz`) are columns; the event's `project_id` is its run's. Each is left
  *   out of the JSON only when the column gives back exactly the same text (a lowercase id, a time written as
- *   `Date#toISOString` writes it, the run's project); otherwise the JSON keeps its own.
+ *   `Date#toISOString` writes it, the run's project); otherwise the JSON keeps its own. (Version 7 stores these
+ *   own fields in fewer bytes still: `event-form.ts`.)
  * - **A key's result** (the answer a replay repeats) keeps its runs and cards without the snapshots `snapshots`
  *   holds, and its events as their ids: events are never changed, so a replay reads them back as stored.
  * - **On read, the JSON wins** over what the columns rebuild (the readers then take `version` and `sequence`
@@ -161,11 +163,12 @@ export function insertSnapshots(s: string, rows: string): string {
 }
 
 /**
- * The stored form of the whole event `next` (an SQL `jsonb` expression) appended to the run row `run`, whose
+ * The own fields of the whole event `next` (an SQL `jsonb` expression) appended to the run row `run`, whose
  * `created_at` column is set to `createdAt` (SQL; NULL when the time is not in its canonical form): without
  * `run_id` and `sequence`, and without `id`, `project_id` and `created_at` where the columns give them back.
+ * Version 6 stores them as the row's `record`; version 7 compacts them further (`event-form.ts`).
  */
-export function storedEvent(next: string, createdAt: string, run: string): string {
+export function eventOwnFields(next: string, createdAt: string, run: string): string {
   return `((${next}) - '{run_id,sequence}'::text[] - ARRAY(SELECT x.field FROM (VALUES
       ('id', (${next})->>'id' = ((${next})->>'id')::uuid::text),
       ('project_id', (${next})->'project_id' = ${run}.record->'project_id'),
@@ -173,10 +176,12 @@ export function storedEvent(next: string, createdAt: string, run: string): strin
 }
 
 /**
- * The whole event of row `e` appended to run row `r` (an SQL `jsonb` expression): one object of what the columns
- * give (a time the column does not hold is `null` there, and the JSON, which has it, wins), then the JSON.
+ * The whole event of a version 6 row `e` appended to run row `r` (an SQL `jsonb` expression): one object of what
+ * the columns give (a time the column does not hold is `null` there, and the JSON, which has it, wins), then the
+ * JSON. Migration 6 and the write function it installs (`write-function-v6.ts`) read events with it; version 7
+ * reads them with `event-form.ts`'s `fullEvent`.
  */
-export function fullEvent(e: string, r: string): string {
+export function fullEventV6(e: string, r: string): string {
   return `(jsonb_build_object('id', ${e}.id::text, 'run_id', ${r}.id, 'project_id', ${r}.record->'project_id',
       'created_at', ${isoInstant(`${e}.created_at`)}, 'sequence', ${e}.sequence) || ${e}.record)`;
 }
@@ -216,11 +221,15 @@ export function storedResult(s: string, r: string): string {
     'events', ${mapArray(`(${r})->'events'`, "x->'id'")})`;
 }
 
+/** How a schema version rebuilds a whole event from its row `e` and its run's row `r` (SQL `jsonb`). */
+export type EventReader = (e: string, r: string) => string;
+
 /**
  * A result stored by {@link storedResult} (`r`, SQL), whole again: the snapshots put back (the record's own JSON
- * wins), and each event id replaced by the event as stored. A result stored whole (version 5) reads as it is.
+ * wins), and each event id replaced by the event as stored, rebuilt by `event` (the schema version's reader). A
+ * result stored whole (version 5) reads as it is.
  */
-export function fullResult(s: string, r: string): string {
+export function fullResult(s: string, r: string, event: EventReader): string {
   const lists = RESULT_SNAPSHOTS.map(([list, fields]) => {
     const defaults = fields.map(
       ([field, hash]) => `CASE WHEN x ? '${field}' THEN '{}'::jsonb ELSE coalesce(
@@ -229,11 +238,11 @@ export function fullResult(s: string, r: string): string {
     );
     return `'${list}', ${mapArray(`(${r})->'${list}'`, `${defaults.join(" || ")} || x`)}`;
   });
-  const event = `CASE WHEN jsonb_typeof(x) = 'string' THEN (SELECT ${fullEvent("e", "er")}
+  const whole = `CASE WHEN jsonb_typeof(x) = 'string' THEN (SELECT ${event("e", "er")}
       FROM ${s}.events AS e JOIN ${s}.runs AS er ON er.seq = e.run_seq WHERE e.id = (x #>> '{}')::uuid) ELSE x END`;
   return `CASE WHEN (${r}) IS NULL THEN NULL ELSE jsonb_build_object(${lists.join(", ")},
     'approvals', (${r})->'approvals', 'pull_requests', (${r})->'pull_requests',
-    'events', ${mapArray(`(${r})->'events'`, event)}) END`;
+    'events', ${mapArray(`(${r})->'events'`, whole)}) END`;
 }
 
 const CANONICAL_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

@@ -3,8 +3,9 @@
  * applies a whole {@link StorageWrite} (already parsed by the adapter) as `write.ts` does statement by statement:
  * fence, idempotency key (forgetting keys past their window first), snapshots, versioned records, checks,
  * executions, commits, events, notifications, the key's result. Records are stored in the compact form of
- * `stored-form.ts` (schema version 6; migration 6 installs this text with `CREATE OR REPLACE`, and the text of
- * migration 5 lives on in `write-function-v5.ts`).
+ * `stored-form.ts`, events in that of `event-form.ts` (schema version 7; migration 7 installs this text with
+ * `CREATE OR REPLACE`, and the texts of migrations 5 and 6 live on in `write-function-v5.ts` and
+ * `write-function-v6.ts`).
  *
  * Why a function: a write used to cost `BEGIN`, the fence, one statement per record, the run locks, one per
  * event, `pg_notify`, the key twice and `COMMIT`, each a round trip (about 8 a write, 116 SQL statements a card,
@@ -17,12 +18,13 @@
  * every guard below is one of `plans.ts`'s.
  */
 import { FROZEN_FIELDS } from "../../core/snapshot/frozen-fields.js";
+import { compactEvent, fullEvent, kindWhileWriting } from "./event-form.js";
 import { DECIDED_APPROVAL_STATUSES, RUN_CHANGES_CHANNEL, type VersionedTable } from "./plans.js";
 import {
+  eventOwnFields,
   fullResult,
   insertSnapshots,
   recordField,
-  storedEvent,
   storedRecord,
   storedResult,
 } from "./stored-form.js";
@@ -144,7 +146,7 @@ BEGIN
     -- A concurrent writer with the same key waits here until this one ends, then replays it.
     INSERT INTO ${s}.idempotency_keys (key) VALUES (w->>'key') ON CONFLICT (key) DO NOTHING RETURNING key INTO claimed;
     IF claimed IS NULL THEN
-      SELECT ${fullResult(s, "k.result")} INTO stored FROM ${s}.idempotency_keys AS k WHERE k.key = w->>'key';
+      SELECT ${fullResult(s, "k.result", (e, r) => fullEvent(s, e, r))} INTO stored FROM ${s}.idempotency_keys AS k WHERE k.key = w->>'key';
       RETURN jsonb_build_object('replayed', true, 'result', stored);
     END IF;
   END IF;
@@ -173,11 +175,13 @@ ${runChildLoop(s, "executions", "DO UPDATE SET run_id = EXCLUDED.run_id, record 
     ORDER BY id FOR NO KEY UPDATE;
   FOR item IN SELECT value FROM jsonb_array_elements(w->'events') LOOP
     seq := NULL;
-    INSERT INTO ${s}.events (id, run_seq, sequence, created_at, record)
-      SELECT (item->>'id')::uuid, r.seq, nx.next, (item->>'created_at')::timestamptz,
-             ${storedEvent("item->'record'", "item->>'created_at'", "r")}
+    -- In its compact form (event-form.ts): a kind seen for the first time is added on the way, never waited for.
+    INSERT INTO ${s}.events (run_seq, created_at, id, assignment_id, sequence, kind, head_sha, body)
+      SELECT r.seq, (item->>'created_at')::timestamptz, (item->>'id')::uuid, c.assignment_id, nx.next, c.kind,
+             c.head_sha, c.body
       FROM ${s}.runs AS r,
-           LATERAL (SELECT coalesce(max(e.sequence), 0) + 1 AS next FROM ${s}.events AS e WHERE e.run_seq = r.seq) AS nx
+           LATERAL (SELECT coalesce(max(e.sequence), 0) + 1 AS next FROM ${s}.events AS e WHERE e.run_seq = r.seq) AS nx,
+           ${compactEvent(eventOwnFields("item->'record'", "item->>'created_at'", "r"), "c", kindWhileWriting(s))}
       WHERE r.id = item->>'run_id'
       ON CONFLICT (id) DO NOTHING
       RETURNING sequence INTO seq;

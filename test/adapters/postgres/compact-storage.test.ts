@@ -2,25 +2,20 @@
  * The compact stored form of schema version 6 (src/adapters/postgres/stored-form.ts; issue 17, goal 4): what a
  * row keeps, in bytes where they are deterministic (the stored JSON of fixed records; `pg_total_relation_size`
  * is page-granular and reported by bench/storage-size.ts instead), snapshots kept once, idempotency keys
- * forgotten after their window, the two write paths storing the same rows, and migration 6 both ways.
+ * forgotten after their window, the two write paths storing the same rows, and migration 6 both ways. Events,
+ * compacted further by version 7: compact-events.test.ts.
  */
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCardLifecycle } from "../../../bench/card-lifecycle.js";
 import {
   createPgliteStorage,
-  createSqlStorage,
   fromPglite,
+  LATEST_SCHEMA_VERSION,
   migrateSchema,
-  type PostgresStorage,
-  type SqlClient,
 } from "../../../src/adapters/postgres/index.js";
-import { WRITE_FUNCTION } from "../../../src/adapters/postgres/write-function.js";
-import { prepareWrite } from "../../../src/adapters/postgres/write-in-one.js";
-import { createOrchestrator, type StoragePort, type StorageWrite } from "../../../src/index.js";
-import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
-import { createInMemoryPorts, createSequentialIds } from "../../../src/testing/index.js";
+import { fixtureId } from "../../../src/testing/fixtures.js";
 import { assignmentFixture, createdEvent, errOf, okOf, runFixture, schemaNamer } from "./helpers.js";
+import { storedRows } from "./stored-rows.js";
 
 let db: PGlite;
 beforeAll(async () => {
@@ -31,82 +26,18 @@ afterAll(async () => {
 });
 
 const nextSchema = schemaNamer("test/adapters/postgres/compact-storage.test.ts");
-
-async function openStorage(options: { schema?: string; idempotencyWindowMs?: number } = {}) {
-  return okOf(createPgliteStorage({ pglite: db, schema: nextSchema(), ...options }));
-}
-
-/**
- * A store whose every write goes statement by statement (`write.ts`): the client answers the one-statement call
- * with the function's refusal, as the database does for a write it refuses.
- */
-async function openStatementsOnly(schema = nextSchema()): Promise<PostgresStorage> {
-  const inner = fromPglite(db);
-  const client: SqlClient = {
-    query: (text, values) =>
-      text.includes(`.${WRITE_FUNCTION}($1::jsonb)`)
-        ? Promise.reject(Object.assign(new Error("rungate: write refused"), { code: "RGW01" }))
-        : inner.query(text, values),
-    transaction: (fn) => inner.transaction(fn),
-  };
-  return okOf(createSqlStorage({ client, schema }));
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-}
-
-async function rowsOf<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await db.query<T>(text, values)).rows;
-}
+const {
+  openStorage,
+  openStatementsOnly,
+  dropSchema,
+  rowsOf,
+  lifecycleWrites,
+  everyRow,
+  everyRead,
+  writtenAt,
+} = storedRows(() => db, nextSchema);
 
 describe("compact storage: what a row keeps", () => {
-  it("stores an event as its own fields only (type, actor, payload), the rest in its columns", async () => {
-    const storage = await openStorage();
-    const run = runFixture(1);
-    const event = createdEvent(run, 2);
-    await okOf(storage.write({ runs: [{ record: run, expected_version: null }], events: [event] }));
-
-    const [row] = await rowsOf<{ record: string; json: number; row: number; at: string }>(
-      `SELECT record::text AS record, pg_column_size(record) AS json, pg_column_size(e.*) AS row,
-              created_at::text AS at FROM "${storage.schema}".events AS e`,
-    );
-    expect(row?.record).toBe('{"actor": "system:rungate", "payload": {}, "event_type": "run.created"}');
-    // Version 5: 299 bytes of JSON (id, run, project, time and sequence inside it) in a row of 403 with two
-    // text ids. Now 80 in a row of 144: a uuid, the run's seq, the sequence, a timestamptz and this JSON.
-    expect(row?.json).toBeLessThanOrEqual(80);
-    expect(row?.row).toBeLessThanOrEqual(144);
-    expect(row?.at).toBe("2026-01-01 00:00:00+00");
-    expect(await okOf(storage.listEvents(run.id))).toEqual([{ ...event, sequence: 1 }]);
-    await dropSchema(storage.schema);
-  });
-
-  it("keeps an event's own text wherever the columns would not give it back exactly", async () => {
-    const storage = await openStorage();
-    const run = runFixture(1);
-    const odd = [
-      { ...createdEvent(run, 2), id: fixtureId(0xabc).toUpperCase() },
-      { ...createdEvent(run, 3), created_at: "2026-01-01T01:00:00+01:00" },
-      { ...createdEvent(run, 4), created_at: "2026-01-01T00:00:00.123456Z" },
-      { ...createdEvent(run, 5), project_id: fixtureId(99) },
-    ];
-    await okOf(storage.write({ runs: [{ record: run, expected_version: null }], events: odd }));
-
-    const kept = await rowsOf<{ keys: string[]; at: string | null }>(
-      `SELECT ARRAY(SELECT jsonb_object_keys(record) ORDER BY 1) AS keys, created_at::text AS at
-       FROM "${storage.schema}".events ORDER BY sequence`,
-    );
-    const own = ["actor", "event_type", "payload"];
-    expect(kept).toEqual([
-      { keys: [...own, "id"].sort(), at: "2026-01-01 00:00:00+00" },
-      { keys: [...own, "created_at"].sort(), at: null },
-      { keys: [...own, "created_at"].sort(), at: null },
-      { keys: [...own, "project_id"].sort(), at: "2026-01-01 00:00:00+00" },
-    ]);
-    expect(await okOf(storage.listEvents(run.id))).toEqual(odd.map((e, i) => ({ ...e, sequence: i + 1 })));
-    await dropSchema(storage.schema);
-  });
-
   it("stores a run without its snapshots, id and version, and reads it back whole", async () => {
     const storage = await openStorage();
     const run = runFixture(1);
@@ -281,84 +212,6 @@ describe("compact storage: idempotency keys are forgotten after their window", (
   });
 });
 
-/** Every storage write an orchestrator makes, recorded on the way to `storage`. */
-function recording(storage: PostgresStorage): { port: StoragePort; writes: StorageWrite[] } {
-  const writes: StorageWrite[] = [];
-  const port: StoragePort = {
-    ...storage,
-    write: (write, options) => {
-      writes.push(structuredClone(write));
-      return storage.write(write, options);
-    },
-  };
-  return { port, writes };
-}
-
-/** The writes of one card lifecycle (bench/card-lifecycle.ts), then events and a run the compact form keeps whole. */
-async function lifecycleWrites(): Promise<StorageWrite[]> {
-  const scratch = await openStorage();
-  const { port, writes } = recording(scratch);
-  const ports = createInMemoryPorts();
-  const orchestrator = createOrchestrator({ ...ports, storage: port, ids: createSequentialIds(1_000) });
-  await runCardLifecycle(orchestrator, ports.pullRequests, { ...runInputFixture(), policy: policyFixture() });
-  await dropSchema(scratch.schema);
-  const run = writes[0]?.runs?.[0]?.record;
-  if (!run) throw new Error("the lifecycle's first write creates its run");
-  const odd = runFixture(2);
-  return [
-    ...writes,
-    {
-      events: [
-        { ...createdEvent(run, 2), id: fixtureId(0xabc).toUpperCase() },
-        { ...createdEvent(run, 3), created_at: "2026-01-01T01:00:00+01:00" },
-        { ...createdEvent(run, 4), project_id: fixtureId(99), created_at: FIXTURE_TIME },
-      ],
-    },
-    // A run whose policy does not match its hash: kept inline, read back as it was (and refused by getRun).
-    {
-      runs: [
-        {
-          record: { ...odd, system_policy_snapshot: { ...odd.system_policy_snapshot, forbidden_paths: [] } },
-          expected_version: null,
-        },
-      ],
-    },
-  ];
-}
-
-/** Every row of every table of `schema`, as text (idempotency keys without their time of creation). */
-async function everyRow(schema: string): Promise<Record<string, string[]>> {
-  const tables = (
-    await rowsOf<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables
-       WHERE table_schema = $1 AND table_name <> 'rungate_migrations' ORDER BY 1`,
-      [schema],
-    )
-  ).map((r) => r.table_name);
-  const rows: Record<string, string[]> = {};
-  for (const table of tables) {
-    const found = await rowsOf<{ row: string }>(
-      `SELECT (to_jsonb(t)${table === "idempotency_keys" ? " - 'created_at'" : ""})::text AS row
-       FROM "${schema}".${table} AS t ORDER BY 1`,
-    );
-    rows[table] = found.map((r) => r.row);
-  }
-  return rows;
-}
-
-/** What the port answers for every run of `writes`: the run's state, its events and each card's commits. */
-async function everyRead(storage: PostgresStorage, writes: readonly StorageWrite[]) {
-  const runIds = [...new Set(writes.flatMap((w) => (w.runs ?? []).map((r) => r.record.id)))];
-  const reads: unknown[] = [];
-  for (const id of runIds) {
-    const state = await storage.readRunState(id);
-    reads.push(state.isOk() ? state.value : state.error.code, await okOf(storage.listEvents(id)));
-    for (const a of state.isOk() ? state.value.assignments : [])
-      reads.push(await okOf(storage.listCommits(a.id)));
-  }
-  return reads;
-}
-
 describe("compact storage: both write paths store the same rows", () => {
   it("in one statement and statement by statement, a lifecycle leaves identical rows", async () => {
     const writes = await lifecycleWrites();
@@ -378,26 +231,23 @@ describe("compact storage: migration 6", () => {
   it("converts rows down to exactly what version 5 wrote, and up to exactly what version 6 writes", async () => {
     const writes = await lifecycleWrites();
     const client = fromPglite(db);
+    // Each version's rows, written through its own function; and this release's, through the port.
+    const v5 = await writtenAt(5, writes);
+    const v6 = await writtenAt(6, writes);
+    const rows6 = await everyRow(v6);
+    const latest = await openStorage();
+    for (const write of writes) await okOf(latest.write(write));
+    const reads = await everyRead(latest, writes);
+    const rows = await everyRow(latest.schema);
 
-    // v5: the writes through version 5's own function.
-    const v5 = nextSchema();
-    await okOf(migrateSchema(client, { schema: v5, target: 5 }));
-    for (const write of writes) {
-      const prepared = prepareWrite(write, 1);
-      if (!prepared) throw new Error("every write of the lifecycle parses");
-      await db.query(`SELECT "${v5}".${WRITE_FUNCTION}($1::jsonb)`, [prepared.payload]);
-    }
-    // v6: the same writes through this release, then migrated down.
-    const v6 = await openStorage();
-    for (const write of writes) await okOf(v6.write(write));
-    const reads = await everyRead(v6, writes);
-    const compact = await everyRow(v6.schema);
-
-    expect(await okOf(migrateSchema(client, { schema: v6.schema, target: 5 }))).toEqual({ from: 6, to: 5 });
-    expect(await everyRow(v6.schema)).toEqual(await everyRow(v5));
+    expect(await okOf(migrateSchema(client, { schema: v6, target: 5 }))).toEqual({ from: 6, to: 5 });
+    expect(await everyRow(v6)).toEqual(await everyRow(v5));
 
     expect(await okOf(migrateSchema(client, { schema: v5, target: 6 }))).toEqual({ from: 5, to: 6 });
-    expect(await everyRow(v5)).toEqual(compact);
+    expect(await everyRow(v5)).toEqual(rows6);
+    // And on to this release: the rows and the reads of a store written by it.
+    expect(await okOf(migrateSchema(client, { schema: v5 }))).toEqual({ from: 6, to: LATEST_SCHEMA_VERSION });
+    expect(await everyRow(v5)).toEqual(rows);
     const upgraded = await okOf(createPgliteStorage({ pglite: db, schema: v5 }));
     expect(await everyRead(upgraded, writes)).toEqual(reads);
     // And the migrated store keeps working: a new event follows the lifecycle's.
@@ -408,8 +258,7 @@ describe("compact storage: migration 6", () => {
     expect(more.events[0]?.sequence).toBe(
       (writes.flatMap((w) => w.events ?? []).filter((e) => e.run_id === runId).length ?? 0) + 1,
     );
-    await dropSchema(v5);
-    await dropSchema(v6.schema);
+    for (const schema of [v5, v6, latest.schema]) await dropSchema(schema);
   });
 
   it("keeps inline what the compact form cannot rebuild: an id or run that disagrees with its column", async () => {

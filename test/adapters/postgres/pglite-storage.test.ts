@@ -91,7 +91,7 @@ describe("pglite storage: migrations", () => {
     expect(a.schema).toBe(schema);
     expect(b.schema).toBe(schema);
     const again = await openStorage(schema);
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
     expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
     await dropSchema(schema);
@@ -116,7 +116,7 @@ describe("pglite storage: migrations", () => {
     expect(await errOf(migrateSchema(fromPglite(db), { schema, target: 0 }))).toMatchObject({
       code: "schema_too_new",
     });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, LATEST_SCHEMA_VERSION + 1]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, 7, LATEST_SCHEMA_VERSION + 1]);
     expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
     await dropSchema(schema);
   });
@@ -130,6 +130,7 @@ describe("pglite storage: migrations", () => {
       "assignments",
       "checks",
       "commits",
+      "event_kinds",
       "events",
       "executions",
       "idempotency_keys",
@@ -139,8 +140,28 @@ describe("pglite storage: migrations", () => {
       "snapshots",
     ]);
     expect(await columnsOf(db, schema, "assignments")).toContain("lease_token");
-    expect(await columnsOf(db, schema, "events")).toContain("run_seq");
+    expect(await columnsOf(db, schema, "events")).toEqual([
+      "assignment_id",
+      "body",
+      "created_at",
+      "head_sha",
+      "id",
+      "kind",
+      "run_seq",
+      "sequence",
+    ]);
+    expect(await functionsOf(schema)).toEqual(["rungate_event_kind", "rungate_write"]);
 
+    expect(await okOf(migrateSchema(client, { schema, target: 6 }))).toEqual({ from: 7, to: 6 });
+    expect(await tablesOf(db, schema)).not.toContain("event_kinds");
+    expect(await columnsOf(db, schema, "events")).toEqual([
+      "created_at",
+      "id",
+      "record",
+      "run_seq",
+      "sequence",
+    ]);
+    expect(await functionsOf(schema)).toEqual(["rungate_write"]);
     expect(await okOf(migrateSchema(client, { schema, target: 5 }))).toEqual({ from: 6, to: 5 });
     expect(await tablesOf(db, schema)).not.toContain("snapshots");
     expect(await columnsOf(db, schema, "events")).toEqual(["id", "record", "run_id", "sequence"]);
@@ -163,7 +184,7 @@ describe("pglite storage: migrations", () => {
     expect(await ledger(db, schema)).toEqual([]);
 
     expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const storage = await openStorage(schema);
     const run = runFixture(1);
     await okOf(

@@ -76,6 +76,7 @@ describe("migrations", () => {
       [3, 4],
       [4, 5],
       [5, 6],
+      [6, 7],
     ]);
     expect(migrations.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
     for (const m of migrations) {

@@ -7,6 +7,7 @@ import {
   type PostgresStorage,
 } from "../../../src/adapters/postgres/index.js";
 import { describeStoragePortContract } from "../../../src/testing/contracts/storage-port.js";
+import { fixtureId } from "../../../src/testing/fixtures.js";
 import { createdEvent, errOf, ledger, okOf, runFixture, schemaNamer, tamperRunRow } from "./helpers.js";
 
 /**
@@ -56,7 +57,7 @@ describe.skipIf(!url)(title, () => {
       try {
         const opened = await Promise.all(pools.map((p) => okOf(createPostgresStorage({ pool: p, schema }))));
         expect(opened.map((s) => s.schema)).toEqual(Array(5).fill(schema));
-        expect(await ledger(fromPgPool(pool), schema)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await ledger(fromPgPool(pool), schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
         const [first, , , , last] = opened;
         if (!first || !last) throw new Error("five storages were opened");
         const run = runFixture(1);
@@ -125,6 +126,40 @@ describe.skipIf(!url)(title, () => {
       expect(new Set(results.map((r) => r.events[0]?.id))).toEqual(new Set([results[0]?.events[0]?.id]));
       expect(await okOf(storage.listEvents(run.id))).toHaveLength(1);
       await drop(storage.schema);
+    }, 60_000);
+
+    it("never waits for a kind of event another open transaction is adding: that event is kept whole", async () => {
+      const storage = await open();
+      const { schema } = storage;
+      const run = runFixture(1);
+      const novel = {
+        ...createdEvent(run, 2),
+        event_type: "host.novel",
+        actor: "user:eve",
+        payload: { k: 1 },
+      };
+      const kind = `SELECT "${schema}".rungate_event_kind('host.novel', 'user:eve', '{k}') AS code`;
+      const holder = await pool.connect();
+      try {
+        await holder.query("BEGIN");
+        expect((await holder.query(kind)).rows).toEqual([{ code: 1 }]);
+        // Another connection, while that transaction is open: no kind, and no wait (the write would hang).
+        expect((await pool.query(kind)).rows).toEqual([{ code: null }]);
+        await okOf(storage.write({ runs: [{ record: run, expected_version: null }], events: [novel] }));
+        await holder.query("COMMIT");
+        expect((await pool.query(kind)).rows).toEqual([{ code: 1 }]);
+        await okOf(storage.write({ events: [{ ...novel, id: fixtureId(3) }] }));
+        const rows = await pool.query(`SELECT kind FROM "${schema}".events ORDER BY sequence`);
+        expect(rows.rows).toEqual([{ kind: null }, { kind: 1 }]);
+        expect(await okOf(storage.listEvents(run.id))).toEqual([
+          { ...novel, sequence: 1 },
+          { ...novel, id: fixtureId(3), sequence: 2 },
+        ]);
+      } finally {
+        await holder.query("ROLLBACK").catch(() => undefined);
+        holder.release();
+        await drop(schema);
+      }
     }, 60_000);
   });
 

@@ -1,0 +1,65 @@
+/**
+ * Issue 17, goal 4: at most 250 bytes a stored event on average, measured as bench/storage-size.ts measures it
+ * (`pg_total_relation_size` of `events`, heap and indexes, after `VACUUM FULL`, divided by its rows) on the same
+ * 200 lifecycles: the same ids (UUIDs from a seeded hash, random-looking as production's) and the simulated clock,
+ * so the figure is the bench's, the same on every run (about 12 s on PGlite). Fewer lifecycles would be quicker
+ * but not the bench's figure: a table's fixed pages (each index's metapage and root, the last partly filled
+ * pages) weigh more on fewer rows (246 bytes at 100 lifecycles).
+ */
+import { createHash } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCardLifecycle } from "../../../bench/card-lifecycle.js";
+import { createPgliteStorage } from "../../../src/adapters/postgres/index.js";
+import { createOrchestrator } from "../../../src/index.js";
+import { createInMemoryPorts, policyFixture, runInputFixture } from "../../../src/testing/index.js";
+import { okOf } from "./helpers.js";
+
+const LIFECYCLES = 200;
+
+let db: PGlite;
+beforeAll(async () => {
+  db = await PGlite.create();
+}, 60_000);
+afterAll(async () => {
+  await db?.close();
+});
+
+/** A UUID (version-4 layout) derived from `seed`, as the bench derives them. */
+function seededUuid(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+describe("stored size of an event", () => {
+  it(`is at most 250 bytes on average over ${LIFECYCLES} card lifecycles (after VACUUM FULL)`, async () => {
+    const storage = await okOf(createPgliteStorage({ pglite: db, schema: "event_size" }));
+    const policy = policyFixture();
+    for (let n = 1; n <= LIFECYCLES; n += 1) {
+      const card_id = seededUuid(`rungate-bench:card:${n}`);
+      const ports = createInMemoryPorts();
+      let id = 0;
+      const ids = { next: () => seededUuid(`rungate-bench:${n}:${id++}`) };
+      const orchestrator = createOrchestrator({ ...ports, storage, ids });
+      const request = {
+        ...runInputFixture({
+          card_id,
+          cards: [{ card_id, title: `Card ${n}`, allowed_paths: ["src/**", "test/**"] }],
+        }),
+        policy,
+      };
+      await runCardLifecycle(orchestrator, ports.pullRequests, request);
+    }
+    await db.query("VACUUM FULL event_size.events");
+    const [row] = (
+      await db.query<{ rows: number; bytes: number }>(
+        `SELECT count(*)::int AS rows, pg_total_relation_size('event_size.events')::float8 AS bytes
+         FROM event_size.events`,
+      )
+    ).rows;
+    expect(row?.rows).toBe(29 * LIFECYCLES);
+    // Version 6: 411 bytes; version 7: 236 (235.87).
+    expect((row?.bytes ?? 0) / (row?.rows ?? 1)).toBeLessThanOrEqual(250);
+    await storage.close();
+  }, 60_000);
+});
