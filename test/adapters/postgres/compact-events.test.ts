@@ -5,24 +5,18 @@
  * fields are not just a type, an actor and a payload, a kind past the limit or too long), and migration 7 both
  * ways. The size itself: event-size.test.ts.
  */
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EVENT_KINDS_LIMIT } from "../../../src/adapters/postgres/event-form.js";
 import { fromPglite, migrateSchema } from "../../../src/adapters/postgres/index.js";
 import { idempotencyResult, listEvents } from "../../../src/adapters/postgres/plans.js";
 import { fullEventV6, fullResult } from "../../../src/adapters/postgres/stored-form.js";
 import type { RunEventDraft, StorageWrite } from "../../../src/index.js";
 import { FIXTURE_TIME, fixtureId } from "../../../src/testing/fixtures.js";
-import { createdEvent, okOf, runFixture, schemaNamer } from "./helpers.js";
+import { createdEvent, okOf, runFixture, schemaNamer, sharedPglite } from "./helpers.js";
 import { storedRows } from "./stored-rows.js";
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await PGlite.create();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+/** One in-memory PGlite for the whole file; every test gets its own schema. */
+const db = sharedPglite();
 
 const nextSchema = schemaNamer("test/adapters/postgres/compact-events.test.ts");
 const {
@@ -34,7 +28,7 @@ const {
   everyRow,
   writeThroughFunction,
   writtenAt,
-} = storedRows(() => db, nextSchema);
+} = storedRows(() => db(), nextSchema);
 
 const run = runFixture(1);
 const card = fixtureId(0xcad);
@@ -212,7 +206,7 @@ describe("compact events: what a row keeps", () => {
   it("adds no kind past the limit, nor one too long for its index: those events are kept whole", async () => {
     const storage = await openStorage();
     await okOf(storage.write({ runs: [{ record: run, expected_version: null }], events: [event(2)] }));
-    await db.query(
+    await db().query(
       `INSERT INTO "${storage.schema}".event_kinds (code, event_type, actor, payload_keys)
        VALUES ($1, 'filler', 'filler', '{}')`,
       [EVENT_KINDS_LIMIT],
@@ -266,7 +260,7 @@ describe("compact events: every read answers what version 6 answered", () => {
     const replay = await writeThroughFunction(v6, ODD_WRITES[1] ?? {});
     expect(JSON.parse(replay)).toMatchObject({ replayed: true });
 
-    expect(await okOf(migrateSchema(fromPglite(db), { schema: v6 }))).toEqual({ from: 6, to: 7 });
+    expect(await okOf(migrateSchema(fromPglite(db()), { schema: v6 }))).toEqual({ from: 6, to: 7 });
     expect(await eventTexts(v6)).toEqual(events);
     expect([await keyText(v6, "run"), await keyText(v6, "odd")]).toEqual(keys);
     expect(await writeThroughFunction(v6, ODD_WRITES[1] ?? {})).toBe(replay);
@@ -290,7 +284,7 @@ describe("compact events: every read answers what version 6 answered", () => {
 describe("compact events: migration 7", () => {
   it("goes 6 → 7 → 6 back to exactly the rows version 6 wrote, and 7 → 6 → 7 to those 7 wrote", async () => {
     const writes = [...(await lifecycleWrites()), ...ODD_WRITES];
-    const client = fromPglite(db);
+    const client = fromPglite(db());
     const v6 = await writtenAt(6, writes);
     const rows6 = await everyRow(v6);
     const latest = await openStorage();

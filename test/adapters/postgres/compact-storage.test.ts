@@ -5,8 +5,7 @@
  * forgotten after their window, the two write paths storing the same rows, and migration 6 both ways. Events,
  * compacted further by version 7: compact-events.test.ts.
  */
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createPgliteStorage,
   fromPglite,
@@ -14,16 +13,19 @@ import {
   migrateSchema,
 } from "../../../src/adapters/postgres/index.js";
 import { fixtureId } from "../../../src/testing/fixtures.js";
-import { assignmentFixture, createdEvent, errOf, okOf, runFixture, schemaNamer } from "./helpers.js";
+import {
+  assignmentFixture,
+  createdEvent,
+  errOf,
+  okOf,
+  runFixture,
+  schemaNamer,
+  sharedPglite,
+} from "./helpers.js";
 import { storedRows } from "./stored-rows.js";
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await PGlite.create();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+/** One in-memory PGlite for the whole file; every test gets its own schema. */
+const db = sharedPglite();
 
 const nextSchema = schemaNamer("test/adapters/postgres/compact-storage.test.ts");
 const {
@@ -35,7 +37,7 @@ const {
   everyRow,
   everyRead,
   writtenAt,
-} = storedRows(() => db, nextSchema);
+} = storedRows(() => db(), nextSchema);
 
 describe("compact storage: what a row keeps", () => {
   it("stores a run without its snapshots, id and version, and reads it back whole", async () => {
@@ -96,7 +98,7 @@ describe("compact storage: what a row keeps", () => {
     const storage = await openStorage();
     const runs = [runFixture(1), runFixture(2)];
     await okOf(storage.write({ runs: runs.map((record) => ({ record, expected_version: null })) }));
-    await db.query(
+    await db().query(
       `UPDATE "${storage.schema}".snapshots SET snapshot = jsonb_set(snapshot, '{forbidden_paths}', '[]')
        WHERE hash = $1`,
       [runs[0]?.snapshot_hashes?.system_policy],
@@ -130,7 +132,7 @@ describe("compact storage: what a row keeps", () => {
 
 /** Makes the keys named older than their default window (a day and a minute, by the database's clock). */
 async function age(schema: string, keys: readonly string[], by = "1 day 1 minute"): Promise<void> {
-  await db.query(
+  await db().query(
     `UPDATE "${schema}".idempotency_keys SET created_at = now() - $2::interval WHERE key = ANY($1)`,
     [keys, by],
   );
@@ -205,7 +207,7 @@ describe("compact storage: idempotency keys are forgotten after their window", (
     await dropSchema(storage.schema);
 
     for (const idempotencyWindowMs of [0, -1, 1.5, 1e15]) {
-      expect(() => createPgliteStorage({ pglite: db, idempotencyWindowMs })).toThrow(
+      expect(() => createPgliteStorage({ pglite: db(), idempotencyWindowMs })).toThrow(
         /idempotencyWindowMs.*Usage: createPgliteStorage/s,
       );
     }
@@ -230,7 +232,7 @@ describe("compact storage: both write paths store the same rows", () => {
 describe("compact storage: migration 6", () => {
   it("converts rows down to exactly what version 5 wrote, and up to exactly what version 6 writes", async () => {
     const writes = await lifecycleWrites();
-    const client = fromPglite(db);
+    const client = fromPglite(db());
     // Each version's rows, written through its own function; and this release's, through the port.
     const v5 = await writtenAt(5, writes);
     const v6 = await writtenAt(6, writes);
@@ -248,7 +250,7 @@ describe("compact storage: migration 6", () => {
     // And on to this release: the rows and the reads of a store written by it.
     expect(await okOf(migrateSchema(client, { schema: v5 }))).toEqual({ from: 6, to: LATEST_SCHEMA_VERSION });
     expect(await everyRow(v5)).toEqual(rows);
-    const upgraded = await okOf(createPgliteStorage({ pglite: db, schema: v5 }));
+    const upgraded = await okOf(createPgliteStorage({ pglite: db(), schema: v5 }));
     expect(await everyRead(upgraded, writes)).toEqual(reads);
     // And the migrated store keeps working: a new event follows the lifecycle's.
     const runId = writes[0]?.runs?.[0]?.record.id ?? "";
@@ -263,7 +265,7 @@ describe("compact storage: migration 6", () => {
 
   it("keeps inline what the compact form cannot rebuild: an id or run that disagrees with its column", async () => {
     const schema = nextSchema();
-    const client = fromPglite(db);
+    const client = fromPglite(db());
     const storage = await openStorage({ schema });
     const run = runFixture(1);
     const assignment = assignmentFixture(run, 2);
@@ -276,11 +278,11 @@ describe("compact storage: migration 6", () => {
     );
     await okOf(migrateSchema(client, { schema, target: 5 }));
     // An operator's edits at version 5, which read the ids from the JSON.
-    await db.query(
+    await db().query(
       `UPDATE "${schema}".assignments SET record = jsonb_set(record, '{id}', to_jsonb($1::text))`,
       [fixtureId(77)],
     );
-    await db.query(`UPDATE "${schema}".events SET record = jsonb_set(record, '{id}', to_jsonb($1::text))`, [
+    await db().query(`UPDATE "${schema}".events SET record = jsonb_set(record, '{id}', to_jsonb($1::text))`, [
       fixtureId(78),
     ]);
     await okOf(migrateSchema(client, { schema }));

@@ -7,23 +7,17 @@
  * pages) weigh more on fewer rows (246 bytes at 100 lifecycles).
  */
 import { createHash } from "node:crypto";
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCardLifecycle } from "../../../bench/card-lifecycle.js";
 import { createPgliteStorage } from "../../../src/adapters/postgres/index.js";
 import { createOrchestrator } from "../../../src/index.js";
 import { createInMemoryPorts, policyFixture, runInputFixture } from "../../../src/testing/index.js";
-import { okOf } from "./helpers.js";
+import { okOf, sharedPglite } from "./helpers.js";
 
 const LIFECYCLES = 200;
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await PGlite.create();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+/** One in-memory PGlite for the whole file; every test gets its own schema. */
+const db = sharedPglite();
 
 /** A UUID (version-4 layout) derived from `seed`, as the bench derives them. */
 function seededUuid(seed: string): string {
@@ -33,7 +27,7 @@ function seededUuid(seed: string): string {
 
 describe("stored size of an event", () => {
   it(`is at most 250 bytes on average over ${LIFECYCLES} card lifecycles (after VACUUM FULL)`, async () => {
-    const storage = await okOf(createPgliteStorage({ pglite: db, schema: "event_size" }));
+    const storage = await okOf(createPgliteStorage({ pglite: db(), schema: "event_size" }));
     const policy = policyFixture();
     for (let n = 1; n <= LIFECYCLES; n += 1) {
       const card_id = seededUuid(`rungate-bench:card:${n}`);
@@ -50,9 +44,9 @@ describe("stored size of an event", () => {
       };
       await runCardLifecycle(orchestrator, ports.pullRequests, request);
     }
-    await db.query("VACUUM FULL event_size.events");
+    await db().query("VACUUM FULL event_size.events");
     const [row] = (
-      await db.query<{ rows: number; bytes: number }>(
+      await db().query<{ rows: number; bytes: number }>(
         `SELECT count(*)::int AS rows, pg_total_relation_size('event_size.events')::float8 AS bytes
          FROM event_size.events`,
       )

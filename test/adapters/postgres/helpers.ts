@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { expect } from "vitest";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { SqlQueryable } from "../../../src/adapters/postgres/index.js";
 import { selectRun } from "../../../src/adapters/postgres/plans.js";
 import { validateRunInputAgainstPolicy } from "../../../src/core/policy/validate-run-input.js";
@@ -99,4 +100,22 @@ export async function columnsOf(db: SqlQueryable, schema: string, table: string)
     [schema, table],
   );
   return rows.map((row) => (row as { column_name: string }).column_name);
+}
+
+/**
+ * One in-memory PGlite for a test file (starting one costs seconds), opened before its tests and closed after
+ * them; every test uses a schema of its own. Call at the top level of the file; the answer gives the instance.
+ */
+export function sharedPglite(): () => PGlite {
+  let db: PGlite | undefined;
+  beforeAll(async () => {
+    db = await PGlite.create();
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+  return () => {
+    if (db === undefined) throw new Error("the shared PGlite is opened in beforeAll: use it inside a test");
+    return db;
+  };
 }

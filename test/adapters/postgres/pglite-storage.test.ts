@@ -2,8 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createPgliteStorage,
   fromPglite,
@@ -24,23 +23,18 @@ import {
   okOf,
   runFixture,
   schemaNamer,
+  sharedPglite,
   tablesOf,
   tamperRunRow,
 } from "./helpers.js";
 
-/** One in-memory PGlite for the whole file (starting one costs seconds); every test gets its own schema. */
-let db: PGlite;
-beforeAll(async () => {
-  db = await PGlite.create();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+/** One in-memory PGlite for the whole file; every test gets its own schema. */
+const db = sharedPglite();
 
 const nextSchema = schemaNamer("test/adapters/postgres/pglite-storage.test.ts");
 
 async function openStorage(schema = nextSchema()): Promise<PostgresStorage> {
-  return okOf(createPgliteStorage({ pglite: db, schema }));
+  return okOf(createPgliteStorage({ pglite: db(), schema }));
 }
 
 /** A run's state in one read, which the SQL storage offers. */
@@ -51,7 +45,7 @@ function readState(storage: PostgresStorage, runId: string) {
 
 /** The names of the indexes in `schema`. */
 async function indexesOf(schema: string): Promise<string[]> {
-  const { rows } = await db.query<{ indexname: string }>(
+  const { rows } = await db().query<{ indexname: string }>(
     "SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname",
     [schema],
   );
@@ -59,7 +53,7 @@ async function indexesOf(schema: string): Promise<string[]> {
 }
 
 async function functionsOf(schema: string): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
+  const { rows } = await db().query<{ name: string }>(
     "SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 ORDER BY 1",
     [schema],
   );
@@ -67,7 +61,7 @@ async function functionsOf(schema: string): Promise<string[]> {
 }
 
 async function dropSchema(schema: string): Promise<void> {
-  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await db().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
 
 describeStoragePortContract({
@@ -77,7 +71,7 @@ describeStoragePortContract({
   capabilities: {
     leases: true,
     changes: true,
-    tamper: (port, run_id, mutate) => tamperRunRow(db, (port as PostgresStorage).schema, run_id, mutate),
+    tamper: (port, run_id, mutate) => tamperRunRow(db(), (port as PostgresStorage).schema, run_id, mutate),
   },
   // PGlite runs every statement on this one thread: 100 workers retrying against it took past 60 s on a
   // machine loaded by other suites.
@@ -91,7 +85,7 @@ describe("pglite storage: migrations", () => {
     expect(a.schema).toBe(schema);
     expect(b.schema).toBe(schema);
     const again = await openStorage(schema);
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
     expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
     await dropSchema(schema);
@@ -101,31 +95,31 @@ describe("pglite storage: migrations", () => {
     const schema = nextSchema();
     const storage = await openStorage(schema);
     await okOf(storage.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
-    await db.query(
+    await db().query(
       `INSERT INTO "${schema}".rungate_migrations (version, description) VALUES ($1, 'from the future')`,
       [LATEST_SCHEMA_VERSION + 1],
     );
 
-    const error = await errOf(createPgliteStorage({ pglite: db, schema }));
+    const error = await errOf(createPgliteStorage({ pglite: db(), schema }));
     expect(error).toMatchObject({
       kind: "port_failure",
       code: "schema_too_new",
       detail: { retryable: false, operation: "migrate" },
     });
     expect(error.message).toContain(`version ${LATEST_SCHEMA_VERSION + 1}`);
-    expect(await errOf(migrateSchema(fromPglite(db), { schema, target: 0 }))).toMatchObject({
+    expect(await errOf(migrateSchema(fromPglite(db()), { schema, target: 0 }))).toMatchObject({
       code: "schema_too_new",
     });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, 7, LATEST_SCHEMA_VERSION + 1]);
+    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7, LATEST_SCHEMA_VERSION + 1]);
     expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
     await dropSchema(schema);
   });
 
   it("migrates down step by step to an empty schema and back up again", async () => {
     const schema = nextSchema();
-    const client = fromPglite(db);
+    const client = fromPglite(db());
     await openStorage(schema);
-    expect(await tablesOf(db, schema)).toEqual([
+    expect(await tablesOf(db(), schema)).toEqual([
       "approvals",
       "assignments",
       "checks",
@@ -139,8 +133,8 @@ describe("pglite storage: migrations", () => {
       "runs",
       "snapshots",
     ]);
-    expect(await columnsOf(db, schema, "assignments")).toContain("lease_token");
-    expect(await columnsOf(db, schema, "events")).toEqual([
+    expect(await columnsOf(db(), schema, "assignments")).toContain("lease_token");
+    expect(await columnsOf(db(), schema, "events")).toEqual([
       "assignment_id",
       "body",
       "created_at",
@@ -153,8 +147,8 @@ describe("pglite storage: migrations", () => {
     expect(await functionsOf(schema)).toEqual(["rungate_event_kind", "rungate_write"]);
 
     expect(await okOf(migrateSchema(client, { schema, target: 6 }))).toEqual({ from: 7, to: 6 });
-    expect(await tablesOf(db, schema)).not.toContain("event_kinds");
-    expect(await columnsOf(db, schema, "events")).toEqual([
+    expect(await tablesOf(db(), schema)).not.toContain("event_kinds");
+    expect(await columnsOf(db(), schema, "events")).toEqual([
       "created_at",
       "id",
       "record",
@@ -163,8 +157,8 @@ describe("pglite storage: migrations", () => {
     ]);
     expect(await functionsOf(schema)).toEqual(["rungate_write"]);
     expect(await okOf(migrateSchema(client, { schema, target: 5 }))).toEqual({ from: 6, to: 5 });
-    expect(await tablesOf(db, schema)).not.toContain("snapshots");
-    expect(await columnsOf(db, schema, "events")).toEqual(["id", "record", "run_id", "sequence"]);
+    expect(await tablesOf(db(), schema)).not.toContain("snapshots");
+    expect(await columnsOf(db(), schema, "events")).toEqual(["id", "record", "run_id", "sequence"]);
     expect(await indexesOf(schema)).not.toContain("idempotency_keys_by_age");
     expect(await functionsOf(schema)).toEqual(["rungate_write"]);
     expect(await okOf(migrateSchema(client, { schema, target: 4 }))).toEqual({ from: 5, to: 4 });
@@ -174,17 +168,17 @@ describe("pglite storage: migrations", () => {
     expect(await indexesOf(schema)).not.toContain("runs_by_card");
     expect(await indexesOf(schema)).not.toContain("assignments_by_card");
     expect(await okOf(migrateSchema(client, { schema, target: 2 }))).toEqual({ from: 3, to: 2 });
-    expect(await columnsOf(db, schema, "assignments")).not.toContain("lease_token");
-    expect(await columnsOf(db, schema, "assignments")).toContain("lease_owner");
+    expect(await columnsOf(db(), schema, "assignments")).not.toContain("lease_token");
+    expect(await columnsOf(db(), schema, "assignments")).toContain("lease_owner");
     expect(await okOf(migrateSchema(client, { schema, target: 1 }))).toEqual({ from: 2, to: 1 });
-    expect(await columnsOf(db, schema, "assignments")).not.toContain("lease_owner");
-    expect(await ledger(db, schema)).toEqual([1]);
+    expect(await columnsOf(db(), schema, "assignments")).not.toContain("lease_owner");
+    expect(await ledger(db(), schema)).toEqual([1]);
     expect(await okOf(migrateSchema(client, { schema, target: 0 }))).toEqual({ from: 1, to: 0 });
-    expect(await tablesOf(db, schema)).toEqual(["rungate_migrations"]);
-    expect(await ledger(db, schema)).toEqual([]);
+    expect(await tablesOf(db(), schema)).toEqual(["rungate_migrations"]);
+    expect(await ledger(db(), schema)).toEqual([]);
 
     expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-    expect(await ledger(db, schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const storage = await openStorage(schema);
     const run = runFixture(1);
     await okOf(
@@ -195,7 +189,7 @@ describe("pglite storage: migrations", () => {
   });
 
   it("answers validation to a target version it does not know", async () => {
-    const error = await errOf(migrateSchema(fromPglite(db), { schema: nextSchema(), target: 99 }));
+    const error = await errOf(migrateSchema(fromPglite(db()), { schema: nextSchema(), target: 99 }));
     expect(error).toMatchObject({ kind: "validation" });
   });
 });
@@ -208,7 +202,7 @@ describe("pglite storage: stored data is verified on read", () => {
 
     const forged = { ...run.run_input_snapshot, initiated_by: "user:mallory" };
     const hash = captureSnapshot(forged)._unsafeUnwrap().hash;
-    await tamperRunRow(db, storage.schema, run.id, (raw) => {
+    await tamperRunRow(db(), storage.schema, run.id, (raw) => {
       raw.run_input_snapshot = forged;
       raw.snapshot_hashes = { ...(raw.snapshot_hashes as object), run_input: hash };
     });
@@ -225,10 +219,10 @@ describe("pglite storage: stored data is verified on read", () => {
     const storage = await openStorage();
     const [a, b] = [runFixture(1), runFixture(2)];
     await okOf(storage.write({ runs: [a, b].map((record) => ({ record, expected_version: null })) }));
-    await tamperRunRow(db, storage.schema, a.id, (raw) => {
+    await tamperRunRow(db(), storage.schema, a.id, (raw) => {
       raw.snapshot_hashes = null;
     });
-    await tamperRunRow(db, storage.schema, b.id, (raw) => {
+    await tamperRunRow(db(), storage.schema, b.id, (raw) => {
       raw.status = "exploded";
     });
     // getRun and the one-call readRunState verify alike.
@@ -262,7 +256,7 @@ describe("pglite storage: stored data is verified on read", () => {
     const claimed = await okOf(storage.leases.claimNextAssignment({ worker_id: "w", lease_ms: 1_000 }));
     expect(claimed?.assignment.version).toBe(2);
     const versions = (table: string) =>
-      db.query<{ version: number; in_record: boolean }>(
+      db().query<{ version: number; in_record: boolean }>(
         `SELECT version, record ? 'version' AS in_record FROM "${storage.schema}".${table}`,
       );
     expect((await versions("runs")).rows).toEqual([{ version: 1, in_record: false }]);
@@ -274,14 +268,14 @@ describe("pglite storage: stored data is verified on read", () => {
 
   it("gives a lease held while migrating to fencing tokens a token no worker knows: its holder is fenced out", async () => {
     const { storage, assignment } = await storedReadyCard();
-    const client = fromPglite(db);
+    const client = fromPglite(db());
     await okOf(migrateSchema(client, { schema: storage.schema, target: 2 }));
     // A worker of the previous version holds the card for an hour.
-    await db.query(
+    await db().query(
       `UPDATE "${storage.schema}".assignments SET lease_owner = 'old', lease_expires_at = now() + interval '1 hour'`,
     );
     await okOf(migrateSchema(client, { schema: storage.schema }));
-    const { rows } = await db.query<{ lease_token: string | null }>(
+    const { rows } = await db().query<{ lease_token: string | null }>(
       `SELECT lease_token FROM "${storage.schema}".assignments`,
     );
     expect(rows[0]?.lease_token).toMatch(/^[0-9a-f-]{36}$/);
@@ -317,7 +311,7 @@ describe("pglite storage: stored data is verified on read", () => {
       error: null,
       exit_code: 0,
     };
-    await db.query(
+    await db().query(
       `INSERT INTO "${storage.schema}".executions (id, run_id, record) VALUES ($1, $2, $3::jsonb)`,
       [legacy.id, run.id, JSON.stringify(legacy)],
     );
@@ -375,14 +369,14 @@ describe("pglite storage: options", () => {
   });
 
   it("throws when given both a data directory and an instance", () => {
-    expect(() => createPgliteStorage({ dataDir: "/tmp/x", pglite: db })).toThrow(/not both/);
+    expect(() => createPgliteStorage({ dataDir: "/tmp/x", pglite: db() })).toThrow(/not both/);
   });
 
   it("leaves an instance it was given open on close(), and fails calls on a closed one", async () => {
     const storage = await openStorage();
     await okOf(storage.close());
     await okOf(storage.close());
-    expect((await db.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    expect((await db().query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
     await dropSchema(storage.schema);
 
     const own = await okOf(createPgliteStorage());
@@ -489,16 +483,18 @@ describe("pglite storage: a card's runs are found through indexes", () => {
     });
     // With sequential scans priced out, a plan that still scans a table is one the query's shape forces
     // (such as `$3 IS NULL OR …`); a tiny table would otherwise be scanned whatever the indexes.
-    await db.exec("SET enable_seqscan = off");
+    await db().exec("SET enable_seqscan = off");
     try {
-      const plan = (await db.query<{ "QUERY PLAN": string }>(`EXPLAIN ${query.text}`, [...query.values])).rows
+      const plan = (
+        await db().query<{ "QUERY PLAN": string }>(`EXPLAIN ${query.text}`, [...query.values])
+      ).rows
         .map((r) => r["QUERY PLAN"])
         .join("\n");
       expect(plan).toContain("runs_by_card");
       expect(plan).toContain("assignments_by_card");
       expect(plan).not.toMatch(/Seq Scan/);
     } finally {
-      await db.exec("RESET enable_seqscan");
+      await db().exec("RESET enable_seqscan");
       await dropSchema(storage.schema);
     }
   });

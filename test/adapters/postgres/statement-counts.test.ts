@@ -3,22 +3,24 @@
  * counts are deterministic, so they are asserted here; times are reported in docs/benchmarks.md. Every statement
  * the adapter sends goes through a counting `SqlClient` over one in-memory PGlite.
  */
-import { PGlite } from "@electric-sql/pglite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCardLifecycle } from "../../../bench/card-lifecycle.js";
 import { createSqlStorage, fromPglite, type SqlClient } from "../../../src/adapters/postgres/index.js";
 import { createOrchestrator, type StoragePort } from "../../../src/index.js";
 import { fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
 import { createInMemoryPorts, createSequentialIds } from "../../../src/testing/index.js";
-import { assignmentFixture, createdEvent, errOf, okOf, runFixture, schemaNamer } from "./helpers.js";
+import {
+  assignmentFixture,
+  createdEvent,
+  errOf,
+  okOf,
+  runFixture,
+  schemaNamer,
+  sharedPglite,
+} from "./helpers.js";
 
-let db: PGlite;
-beforeAll(async () => {
-  db = await PGlite.create();
-}, 60_000);
-afterAll(async () => {
-  await db?.close();
-});
+/** One in-memory PGlite for the whole file; every test gets its own schema. */
+const db = sharedPglite();
 
 const nextSchema = schemaNamer("test/adapters/postgres/statement-counts.test.ts");
 
@@ -30,7 +32,7 @@ interface Counter {
 }
 
 function countingClient(counter: Counter): SqlClient {
-  const inner = fromPglite(db);
+  const inner = fromPglite(db());
   const seen = (text: string) => {
     counter.statements += 1;
     counter.texts.push(text);
