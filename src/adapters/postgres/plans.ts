@@ -400,17 +400,21 @@ export function insertEvent(schema: string, event: EventRow): SqlQuery {
 }
 
 /**
- * The channel every rungate store notifies run changes on; the payload is `<schema>:<run_id>`, so several
- * schemas in one database share it and each listener keeps its own.
+ * The channel every rungate store notifies run changes on; the payload is `<schema>:<entry>` (the entry is
+ * `<run_id>` or `<run_id>:-`, `run-changes.ts`), so several schemas in one database share it and each listener
+ * keeps its own.
  */
 export const RUN_CHANGES_CHANNEL = "rungate_run_changes";
 
-/** Queues one notification per run (`pg_notify`): Postgres delivers them when the transaction commits. */
-export function notifyRunChanges(schema: string, run_ids: readonly string[]): SqlQuery {
+/**
+ * Queues one notification per run entry (`runChangeEntry`, `pg_notify`): Postgres delivers them when the
+ * transaction commits.
+ */
+export function notifyRunChanges(schema: string, entries: readonly string[]): SqlQuery {
   return q(`SELECT pg_notify($1::text, $2::text || ':' || id) FROM unnest($3::text[]) AS id`, [
     RUN_CHANGES_CHANNEL,
     schema,
-    [...run_ids],
+    [...entries],
   ]);
 }
 

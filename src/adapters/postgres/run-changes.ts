@@ -3,6 +3,11 @@
  * {@link RUN_CHANGES_CHANNEL} in its transaction (see `write.ts`), and this module listens. One listening
  * connection per store, opened on the first subscription and given back when the last one closes, so an idle
  * store holds no connection.
+ *
+ * A payload is `<schema>:<entry>`, the entry made by {@link runChangeEntry}: `<run_id>` when the write wrote
+ * the run's own record, `<run_id>:-` when it touched the run only through its other records, so listeners get
+ * a {@link RunChangeHint}. The mark rides in the entry, not in the SQL, so the write function needs no
+ * migration.
  */
 import { ResultAsync } from "neverthrow";
 import {
@@ -10,7 +15,7 @@ import {
   type RunChangeListeners,
 } from "../../internal/run-changes/run-change-listeners.js";
 import type { PortError } from "../../ports/port-error.js";
-import type { StorageRunChanges } from "../../ports/storage-port.js";
+import type { RunChangeHint, StorageRunChanges } from "../../ports/storage-port.js";
 import { toPortError } from "./map-postgres-errors.js";
 import { RUN_CHANGES_CHANNEL } from "./plans.js";
 import type { PGliteLike, PgPoolClientLike, PgPoolLike } from "./postgres-config.js";
@@ -32,11 +37,39 @@ type Listen = (onPayload: (payload: string) => void, onBroken: () => void) => Pr
 // sent in between are lost, which callers' polling covers.
 const RECONNECT_MS = 1_000;
 
-/** The run id of a payload meant for `schema` (`<schema>:<run_id>`), `null` for another schema's. */
-function runIdFor(schema: string, payload: string): string | null {
-  const prefix = `${schema}:`;
-  return payload.startsWith(prefix) ? payload.slice(prefix.length) : null;
+// Ends the entry of a run the write touched only through its other records (assignments, approvals, pull
+// requests, checks, executions, events). Run ids are UUIDs and schema names SQL identifiers: neither holds ':'.
+const OTHER_RECORDS_MARK = ":-";
+
+/**
+ * The `notify` entry of one run a write touched: the run's id when the write wrote the run's own record, else
+ * the id marked (`<run_id>:-`). The write sends `<schema>:<entry>`, parsed back by {@link parseRunChange}.
+ */
+export function runChangeEntry(run_id: string, run_record: boolean): string {
+  return run_record ? run_id : `${run_id}${OTHER_RECORDS_MARK}`;
 }
+
+/**
+ * The run and hint of a payload meant for `schema`; `null` for another schema's. An unmarked payload (also
+ * what package versions before the hint send) hints `run_record: true`, the safe side: a watcher then reads.
+ */
+export function parseRunChange(
+  schema: string,
+  payload: string,
+): { readonly run_id: string; readonly hint: RunChangeHint } | null {
+  const prefix = `${schema}:`;
+  if (!payload.startsWith(prefix)) return null;
+  const entry = payload.slice(prefix.length);
+  // The run id ends at the first ':'; a mark this version does not know after it also reads as the safe side.
+  const end = entry.indexOf(":");
+  if (end < 0) return { run_id: entry, hint: { run_record: true } };
+  return {
+    run_id: entry.slice(0, end),
+    hint: { run_record: entry.slice(end) !== OTHER_RECORDS_MARK },
+  };
+}
+
+const NO_RUN_RECORDS: ReadonlySet<string> = new Set();
 
 function createFeed(adapter: string, schema: string, listen: Listen): RunChangeFeed {
   let stopListening: Promise<(() => Promise<void>) | null> | null = null;
@@ -51,8 +84,9 @@ function createFeed(adapter: string, schema: string, listen: Listen): RunChangeF
   };
   const listeners: RunChangeListeners = createRunChangeListeners(() => void stop());
   const onPayload = (payload: string) => {
-    const run_id = runIdFor(schema, payload);
-    if (run_id !== null) listeners.notify([run_id]);
+    const change = parseRunChange(schema, payload);
+    if (change === null) return;
+    listeners.notify([change.run_id], change.hint.run_record ? new Set([change.run_id]) : NO_RUN_RECORDS);
   };
   const start = (): Promise<unknown> => {
     stopListening ??= listen(onPayload, () => restart()).catch((cause: unknown) => {

@@ -109,7 +109,8 @@ function runChildLoop(s: string, table: "checks" | "executions", onConflict: str
  * `fence` (`{ assignment_id, token }`, optional), `key` and `key_window_ms` (optional), the four versioned lists
  * (`{ id, record, expected, … }`: the whole record as stored, with its new `version`), `checks` / `executions`
  * (`{ id, run_id, record }`), `commits` (`{ id, assignment_id, record }`), `events` (`{ id, run_id, created_at,
- * record }`: `created_at` is the event's time when it is canonical, else null), `notify` (run ids), and `result`
+ * record }`: `created_at` is the event's time when it is canonical, else null), `notify` (run entries,
+ * `run-changes.ts`), and `result`
  * (the write's result without its events, stored with the key). It answers `{ replayed: true, result }` for a key
  * already used within its window, else `{ replayed: false, sequences }` (one per event).
  */

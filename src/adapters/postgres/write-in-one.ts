@@ -26,6 +26,7 @@ import {
   rowsAs,
   VERSIONED,
 } from "./records.js";
+import { runChangeEntry } from "./run-changes.js";
 import { canonicalInstant } from "./stored-form.js";
 import { WRITE_FUNCTION, WRITE_REFUSED_SQLSTATE } from "./write-function.js";
 
@@ -143,7 +144,8 @@ export function prepareWrite(write: WriteParts, key_window_ms: number): Prepared
     pull_requests: stored.pull_requests ?? [],
     events: events as unknown as Raw[],
   };
-  payload.notify = touchedRuns(result, [...checks, ...executions]);
+  // Entries, not bare ids: the function sends `<schema>:<entry>` as it is, so the hint needs no migration.
+  payload.notify = touchedRunEntries(result, [...checks, ...executions]);
   if (write.fence !== undefined) payload.fence = write.fence;
   if (write.idempotency_key !== undefined) {
     payload.key = write.idempotency_key;
@@ -154,14 +156,24 @@ export function prepareWrite(write: WriteParts, key_window_ms: number): Prepared
   return { payload: JSON.stringify(payload), stored: result };
 }
 
-/** The runs a write touches: the runs it stores, and the runs of every other record in it. */
-export function touchedRuns(raw: RawWriteResult, others: readonly { readonly run_id: string }[]): string[] {
-  const ids = [
-    ...raw.runs.map((r) => r.id),
+/**
+ * The `notify` entries of a write (see `runChangeEntry`), one per run it touches: the runs it stores, hinted as
+ * their own record written, and the runs of every other record in it, hinted as left alone unless stored too.
+ */
+export function touchedRunEntries(
+  raw: RawWriteResult,
+  others: readonly { readonly run_id: string }[],
+): string[] {
+  const isId = (id: unknown): id is string => typeof id === "string";
+  const run_records = new Set(raw.runs.map((r) => r.id).filter(isId));
+  const through_others = [
     ...[...raw.assignments, ...raw.approvals, ...raw.pull_requests, ...raw.events].map((r) => r.run_id),
     ...others.map((r) => r.run_id),
+  ].filter((id): id is string => isId(id) && !run_records.has(id));
+  return [
+    ...[...run_records].map((id) => runChangeEntry(id, true)),
+    ...[...new Set(through_others)].map((id) => runChangeEntry(id, false)),
   ];
-  return [...new Set(ids.filter((id): id is string => typeof id === "string"))];
 }
 
 const Answer = z.object({

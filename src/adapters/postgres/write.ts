@@ -52,7 +52,7 @@ import {
   VERSIONED,
 } from "./records.js";
 import { canonicalInstant } from "./stored-form.js";
-import { prepareWrite, REFUSED, touchedRuns, writeInOne } from "./write-in-one.js";
+import { prepareWrite, REFUSED, touchedRunEntries, writeInOne } from "./write-in-one.js";
 
 const VersionedWrites = z.array(z.object({ record: z.unknown(), expected_version: z.number().nullable() }));
 
@@ -436,12 +436,13 @@ function inStatements(
       applyParts(ctx, write)
         // Listeners in other processes hear of it on commit, never of a write that rolled back.
         .andThen((raw) => {
-          const run_ids = touchedRuns(raw, [
+          // Entries (`<run_id>` or `<run_id>:-`), so listeners learn whether the run's own record was written.
+          const entries = touchedRunEntries(raw, [
             ...[...(write.checks ?? []), ...(write.executions ?? [])].filter(hasRunId),
           ]);
-          return run_ids.length === 0
+          return entries.length === 0
             ? okAsync(raw)
-            : runPlan(tx, notifyRunChanges(schema, run_ids), z.unknown(), scope).map(() => raw);
+            : runPlan(tx, notifyRunChanges(schema, entries), z.unknown(), scope).map(() => raw);
         })
         .andThen((raw) =>
           key === undefined

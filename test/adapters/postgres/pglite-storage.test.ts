@@ -10,7 +10,9 @@ import {
   migrateSchema,
   type PostgresStorage,
 } from "../../../src/adapters/postgres/index.js";
-import { listRuns as listRunsPlan } from "../../../src/adapters/postgres/plans.js";
+import { listRuns as listRunsPlan, RUN_CHANGES_CHANNEL } from "../../../src/adapters/postgres/plans.js";
+import type { OrchestrationRun } from "../../../src/core/schemas/orchestration-run.js";
+import type { RunCheck } from "../../../src/core/schemas/run-check.js";
 import { captureSnapshot } from "../../../src/core/snapshot/snapshot.js";
 import { describeStoragePortContract } from "../../../src/testing/contracts/storage-port.js";
 import { FIXTURE_TIME, fixtureId } from "../../../src/testing/fixtures.js";
@@ -27,11 +29,13 @@ import {
   tablesOf,
   tamperRunRow,
 } from "./helpers.js";
+import { storedRows } from "./stored-rows.js";
 
 /** One in-memory PGlite for the whole file; every test gets its own schema. */
 const db = sharedPglite();
 
 const nextSchema = schemaNamer("test/adapters/postgres/pglite-storage.test.ts");
+const { openStatementsOnly } = storedRows(() => db(), nextSchema);
 
 async function openStorage(schema = nextSchema()): Promise<PostgresStorage> {
   return okOf(createPgliteStorage({ pglite: db(), schema }));
@@ -495,6 +499,114 @@ describe("pglite storage: a card's runs are found through indexes", () => {
       expect(plan).not.toMatch(/Seq Scan/);
     } finally {
       await db().exec("RESET enable_seqscan");
+      await dropSchema(storage.schema);
+    }
+  });
+});
+
+describe("pglite storage: run changes hint whether the run's own record was written", () => {
+  /** What `storage`'s subscriber heard, in order, and a wait until it heard `count` changes (5 s at most). */
+  const listen = async (storage: PostgresStorage) => {
+    if (!storage.changes) throw new Error("a PGlite store offers changes");
+    const heard: { run_id: string; run_record: boolean | undefined }[] = [];
+    const subscription = await okOf(
+      storage.changes.subscribe((run_id, hint) => heard.push({ run_id, run_record: hint?.run_record })),
+    );
+    const until = async (count: number) => {
+      const deadline = Date.now() + 5_000;
+      while (heard.length < count) {
+        if (Date.now() > deadline)
+          throw new Error(`only ${heard.length} of ${count} changes heard within 5 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    return { heard, until, close: () => subscription.close() };
+  };
+
+  const check = (run: OrchestrationRun, n: number): RunCheck => ({
+    id: fixtureId(n),
+    run_id: run.id,
+    assignment_id: null,
+    check_type: "unit",
+    status: "passed",
+    output: null,
+    executed_at: FIXTURE_TIME,
+    head_sha: null,
+    duration_ms: 1,
+  });
+
+  for (const path of ["in one statement", "statement by statement"] as const) {
+    it(`hints run_record true only for the runs whose record a write stored (${path})`, async () => {
+      const listener = await openStorage();
+      const { schema } = listener;
+      const writer = path === "in one statement" ? listener : await openStatementsOnly(schema);
+      const me = await listen(listener);
+      const [a, b] = [runFixture(1), runFixture(2)];
+      try {
+        await okOf(
+          writer.write({
+            runs: [
+              { record: a, expected_version: null },
+              { record: b, expected_version: null },
+            ],
+          }),
+        );
+        await me.until(2);
+        await okOf(writer.write({ checks: [check(a, 10)] }));
+        await me.until(3);
+        await okOf(writer.write({ events: [createdEvent(a, 11)] }));
+        await me.until(4);
+        await okOf(
+          writer.write({ assignments: [{ record: assignmentFixture(a, 12), expected_version: null }] }),
+        );
+        await me.until(5);
+        // One write: b's record (and an event of b) stored, a touched through a check alone.
+        await okOf(
+          writer.write({
+            runs: [{ record: { ...b, worktree_root: "/tmp/cancelled" }, expected_version: 0 }],
+            events: [createdEvent(b, 13)],
+            checks: [check(a, 14)],
+          }),
+        );
+        await me.until(7);
+        expect(me.heard).toEqual([
+          { run_id: a.id, run_record: true },
+          { run_id: b.id, run_record: true },
+          { run_id: a.id, run_record: false },
+          { run_id: a.id, run_record: false },
+          { run_id: a.id, run_record: false },
+          { run_id: b.id, run_record: true },
+          { run_id: a.id, run_record: false },
+        ]);
+      } finally {
+        me.close();
+        await dropSchema(schema);
+      }
+    });
+  }
+
+  it("reads an unmarked payload (what older versions send) as the run's record written, and ignores another schema's", async () => {
+    const storage = await openStorage();
+    const me = await listen(storage);
+    const send = (payload: string) => db().query("SELECT pg_notify($1, $2)", [RUN_CHANGES_CHANNEL, payload]);
+    try {
+      // Another schema's first, the nearest names included: heard by then, they would come before the others.
+      await send(`${storage.schema}_2:${fixtureId(1)}`);
+      await send(`${storage.schema}_2:${fixtureId(1)}:-`);
+      await send(`${storage.schema.slice(0, -1)}:${fixtureId(1)}`);
+      await send(`${storage.schema}:${fixtureId(2)}`);
+      await send(`${storage.schema}:${fixtureId(3)}:-`);
+      // A mark this version does not know (a later version's) is the safe side too.
+      await send(`${storage.schema}:${fixtureId(4)}:x`);
+      await me.until(3);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(me.heard).toEqual([
+        { run_id: fixtureId(2), run_record: true },
+        { run_id: fixtureId(3), run_record: false },
+        { run_id: fixtureId(4), run_record: true },
+      ]);
+    } finally {
+      me.close();
       await dropSchema(storage.schema);
     }
   });

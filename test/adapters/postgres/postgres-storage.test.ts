@@ -173,6 +173,36 @@ describe.skipIf(!url)(title, () => {
       }
     };
 
+    /**
+     * Runs `body` in a fresh schema with a writer store on `pool` and a reader store on another pool (another
+     * process), subscribed: `heard` is every change it heard, in order, with its hint.
+     */
+    const withReader = async (
+      body: (test: {
+        readonly schema: string;
+        readonly writer: PostgresStorage;
+        readonly heard: readonly { run_id: string; run_record: boolean | undefined }[];
+      }) => Promise<void>,
+    ) => {
+      const schema = nextSchema();
+      const other = new pg.Pool({ connectionString: url, max: 2 });
+      try {
+        const writer = await open(schema);
+        const reader = await okOf(createPostgresStorage({ pool: other, schema }));
+        const heard: { run_id: string; run_record: boolean | undefined }[] = [];
+        const subscription = await okOf(
+          // biome-ignore lint/style/noNonNullAssertion: a pool-backed store offers changes
+          reader.changes!.subscribe((run_id, hint) => heard.push({ run_id, run_record: hint?.run_record })),
+        );
+        await body({ schema, writer, heard });
+        subscription.close();
+        await okOf(reader.close());
+      } finally {
+        await other.end();
+        await drop(schema);
+      }
+    };
+
     it("leaves no listener on a connection it hands back to the pool, however often it listens", async () => {
       const schema = nextSchema();
       const single = new pg.Pool({ connectionString: url, max: 1 });
@@ -201,20 +231,50 @@ describe.skipIf(!url)(title, () => {
       }
     }, 30_000);
 
-    it("tells a store on another pool (another process) of a write, and listens again after its connection is killed", async () => {
-      const schema = nextSchema();
-      const other = new pg.Pool({ connectionString: url, max: 2 });
-      try {
-        const writer = await open(schema);
-        const reader = await okOf(createPostgresStorage({ pool: other, schema }));
-        const heard: string[] = [];
-        const subscription = await okOf(
-          // biome-ignore lint/style/noNonNullAssertion: a pool-backed store offers changes
-          reader.changes!.subscribe((id) => heard.push(id)),
+    it("hints another process whether a write stored the run's record or only its check or event", async () => {
+      await withReader(async ({ schema, writer, heard }) => {
+        const run = runFixture(1);
+        await okOf(writer.write({ runs: [{ record: run, expected_version: null }] }));
+        await until(() => heard.length === 1);
+        await okOf(
+          writer.write({
+            checks: [
+              {
+                id: fixtureId(2),
+                run_id: run.id,
+                assignment_id: null,
+                check_type: "unit",
+                status: "passed",
+                output: null,
+                executed_at: run.created_at,
+                head_sha: null,
+                duration_ms: 1,
+              },
+            ],
+          }),
         );
+        await until(() => heard.length === 2);
+        await okOf(writer.write({ events: [createdEvent(run, 3)] }));
+        await until(() => heard.length === 3);
+        // A payload of an older package version (no mark) reads as the record written; another schema's is ignored.
+        await pool.query("SELECT pg_notify('rungate_run_changes', $1)", [`${schema}_2:${fixtureId(4)}:-`]);
+        await pool.query("SELECT pg_notify('rungate_run_changes', $1)", [`${schema}:${fixtureId(5)}`]);
+        await until(() => heard.length === 4);
+        expect(heard).toEqual([
+          { run_id: run.id, run_record: true },
+          { run_id: run.id, run_record: false },
+          { run_id: run.id, run_record: false },
+          { run_id: fixtureId(5), run_record: true },
+        ]);
+      });
+    }, 30_000);
+
+    it("tells a store on another pool (another process) of a write, and listens again after its connection is killed", async () => {
+      await withReader(async ({ writer, heard }) => {
+        const heardOf = (run_id: string) => heard.some((h) => h.run_id === run_id);
         const first = runFixture(1);
         await okOf(writer.write({ runs: [{ record: first, expected_version: null }] }));
-        await until(() => heard.includes(first.id));
+        await until(() => heardOf(first.id));
 
         // The listening connection dies (a restart, a proxy); the store listens again on a new one.
         const killed = await pool.query(
@@ -231,13 +291,8 @@ describe.skipIf(!url)(title, () => {
         }
         const second = runFixture(2);
         await okOf(writer.write({ runs: [{ record: second, expected_version: null }] }));
-        await until(() => heard.includes(second.id));
-        subscription.close();
-        await okOf(reader.close());
-      } finally {
-        await other.end();
-        await drop(schema);
-      }
+        await until(() => heardOf(second.id));
+      });
     }, 30_000);
   });
 });
