@@ -7,6 +7,7 @@ import { err, ok, type Result } from "neverthrow";
 import { compactEvents } from "./compact-events-migration.js";
 import { compactStorage } from "./compact-storage-migration.js";
 import { quoteSchema } from "./plans.js";
+import { RUN_STATE_FUNCTION, runStateFunctionDdl } from "./run-state-function.js";
 import { WRITE_FUNCTION } from "./write-function.js";
 import { writeFunctionV5Ddl } from "./write-function-v5.js";
 
@@ -23,7 +24,7 @@ export interface Migration {
 }
 
 /** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = 7;
+export const LATEST_SCHEMA_VERSION = 8;
 
 /** The record tables; each row keeps its record as `jsonb` plus the columns queries need. */
 function recordTables(s: string): Migration {
@@ -169,6 +170,20 @@ function writeFunction(s: string, schema: string): Migration {
   };
 }
 
+/**
+ * `readRunState` as a function (`run-state-function.ts`): the statement is parsed and planned once a session
+ * instead of on every call, and leaves out the snapshots the reader names as known. Only a function is added.
+ */
+function runStateFunction(s: string): Migration {
+  return {
+    version: 8,
+    previous: 7,
+    description: `run state in one call: the ${RUN_STATE_FUNCTION}(text, text[]) function`,
+    up: [runStateFunctionDdl(s)],
+    down: [`DROP FUNCTION ${s}.${RUN_STATE_FUNCTION}(text, text[])`],
+  };
+}
+
 /** Every migration for `schema`, oldest first. */
 export function migrationsFor(schema: string): readonly Migration[] {
   const s = quoteSchema(schema);
@@ -180,6 +195,7 @@ export function migrationsFor(schema: string): readonly Migration[] {
     writeFunction(s, schema),
     compactStorage(s, schema),
     compactEvents(s, schema),
+    runStateFunction(s),
   ];
 }
 

@@ -6,6 +6,7 @@
 import { FROZEN_FIELDS } from "../../core/snapshot/frozen-fields.js";
 import { compactEvent, fullEvent, kindWhileWriting } from "./event-form.js";
 import { SCHEMA_NAME_PATTERN, type SqlQuery } from "./postgres-config.js";
+import { RUN_STATE_FUNCTION } from "./run-state-function.js";
 import {
   eventOwnFields,
   fullRecord,
@@ -520,41 +521,16 @@ export function listChildren(schema: string, table: ChildTable, parent_id: strin
   );
 }
 
-/** The lists {@link selectRunState} aggregates, each with the columns its own list statement selects. */
-const RUN_STATE_LISTS: readonly {
-  readonly table: Exclude<VersionedTable | ChildTable, "runs" | "commits">;
-  readonly versioned: boolean;
-}[] = [
-  { table: "assignments", versioned: true },
-  { table: "checks", versioned: false },
-  { table: "approvals", versioned: true },
-  { table: "pull_requests", versioned: true },
-  { table: "executions", versioned: false },
-];
-
 /**
- * One run and its five lists in ONE statement: the run row as {@link selectRun} selects it, plus one text column
- * per list (named after its table) holding a JSON array of the rows {@link listVersioned} / {@link listChildren}
- * would return, `ORDER BY seq` as they order them. Each element carries the whole `record` as text (the same
- * text the list statements return) so rows are checked and parsed by the same code. One statement is one
- * snapshot on Postgres, even under READ COMMITTED, and one round trip. No row back: the run does not exist.
+ * One run and its five lists in ONE statement, through the schema's `rungate_run_state` function
+ * (`run-state-function.ts`, which says what it answers); snapshots under a hash in `known` are left out. No row
+ * back: the run does not exist.
  */
-export function selectRunState(schema: string, run_id: string): SqlQuery {
-  const s = quoteSchema(schema);
-  const lists = RUN_STATE_LISTS.map(({ table, versioned }) => {
-    const record = `${fullRecord(s, table, "t")}::text`;
-    const element = versioned
-      ? `json_build_object('record', ${record}, 'version', t.version)`
-      : `json_build_object('record', ${record})`;
-    return `(SELECT coalesce(json_agg(${element} ORDER BY t.seq), '[]'::json)::text
-        FROM ${s}.${table} t WHERE t.run_id = r.id) AS ${table}`;
-  });
-  return q(
-    `SELECT ${fullRecord(s, "runs", "r")}::text AS record, r.version, r.system_policy_hash, r.run_input_hash,
-       ${lists.join(", ")}
-     FROM ${s}.runs r WHERE r.id = $1::text`,
-    [run_id],
-  );
+export function selectRunState(schema: string, run_id: string, known: readonly string[]): SqlQuery {
+  return q(`SELECT * FROM ${quoteSchema(schema)}.${RUN_STATE_FUNCTION}($1::text, $2::text[])`, [
+    run_id,
+    [...known],
+  ]);
 }
 
 /** A run's events, whole, with `sequence > after` (all when `after` is null), in sequence order. */

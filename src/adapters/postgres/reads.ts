@@ -7,6 +7,7 @@ import { verifyRunSnapshots } from "../../core/run/new-run.js";
 import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.js";
 import { ApprovalRequest } from "../../core/schemas/approval-request.js";
 import { CardAssignment } from "../../core/schemas/card-assignment.js";
+import type { JsonObject } from "../../core/schemas/json.js";
 import { OrchestrationRun } from "../../core/schemas/orchestration-run.js";
 import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
@@ -27,7 +28,8 @@ import {
   type VersionedTable,
 } from "./plans.js";
 import type { SqlClient } from "./postgres-config.js";
-import { cancelled, decodeRecord, notFound, readStored } from "./records.js";
+import { cancelled, decodeRecord, notFound, type Raw, readStored } from "./records.js";
+import { createSnapshotCache, type SnapshotCache } from "./snapshot-cache.js";
 
 const RunRow = z.object({
   record: z.string(),
@@ -38,6 +40,8 @@ const RunRow = z.object({
 const VersionedRecordRow = z.object({ record: z.string(), version: z.number().int() });
 const RecordRow = z.object({ record: z.string() });
 const EventRow = z.object({ record: z.string(), sequence: z.number().int() });
+
+const NO_SNAPSHOTS: ReadonlyMap<string, JsonObject> = new Map();
 
 /** A column holding a JSON array as text, each element of shape `element` (drivers differ on parsing `json`). */
 function jsonArrayText<S extends z.ZodType>(element: S) {
@@ -84,22 +88,48 @@ function guarded<T>(
   return options?.signal?.aborted ? errAsync(cancelled(operation)) : read();
 }
 
-/** Parses rows whose record JSON is completed by one authoritative column (`version` or `sequence`). */
+/**
+ * Parses rows whose record JSON is completed by one authoritative column (`version` or `sequence`), and, for a
+ * run state read, by the snapshots the reader held (`complete`).
+ */
 function parseRows<S extends z.ZodType, R extends { readonly record: string }>(
   schema: S,
   rows: readonly R[],
   table: string,
   column: (row: R) => Record<string, unknown>,
+  complete: (raw: Raw, row: R) => Raw = (raw) => raw,
 ): Result<z.infer<S>[], PortError> {
   return rows.reduce<Result<z.infer<S>[], PortError>>(
     (acc, row) =>
       acc.andThen((list) =>
         decodeRecord(row.record, table)
-          .andThen((raw) => readStored(schema, { ...raw, ...column(row) }, table, String(raw.id)))
+          .andThen((raw) =>
+            readStored(schema, { ...complete(raw, row), ...column(row) }, table, String(raw.id)),
+          )
           .map((value) => [...list, value]),
       ),
     ok([]),
   );
+}
+
+/**
+ * `raw` with each snapshot field it lacks taken from `held` under the hash the row names: the function left out
+ * exactly those (`rungate_run_state`). A field the JSON keeps (its own copy wins) or a hash not held stays as it is.
+ */
+function withHeldSnapshots(
+  raw: Raw,
+  held: ReadonlyMap<string, JsonObject>,
+  fields: readonly (readonly [string, unknown])[],
+): Raw {
+  let filled: Raw | undefined;
+  for (const [field, hash] of fields) {
+    if (field in raw || typeof hash !== "string") continue;
+    const value = held.get(hash);
+    if (value === undefined) continue;
+    filled ??= { ...raw };
+    filled[field] = value;
+  }
+  return filled ?? raw;
 }
 
 /**
@@ -139,9 +169,20 @@ export function createReads(ctx: ReadContext): StorageReads {
   const withVersion = (row: { readonly version: number }) => ({ version: row.version });
   const recordOnly = () => ({});
 
+  const snapshots: SnapshotCache = createSnapshotCache();
+
   /** The run of a run row, parsed and verified (snapshot hashes, and the hash columns beside the record). */
-  const runOf = (row: z.infer<typeof RunRow>, run_id: string): Result<OrchestrationRun, PortError> =>
-    parseRows(OrchestrationRun, [row], "runs", withVersion).andThen(([run]) => {
+  const runOf = (
+    row: z.infer<typeof RunRow>,
+    run_id: string,
+    held: ReadonlyMap<string, JsonObject> = NO_SNAPSHOTS,
+  ): Result<OrchestrationRun, PortError> =>
+    parseRows(OrchestrationRun, [row], "runs", withVersion, (raw, r) =>
+      withHeldSnapshots(raw, held, [
+        ["system_policy_snapshot", r.system_policy_hash],
+        ["run_input_snapshot", r.run_input_hash],
+      ]),
+    ).andThen(([run]) => {
       if (!run) return err(notFound("run", run_id));
       return verifyRunSnapshots(run)
         .andThen(() => verifyHashColumns(run, row))
@@ -206,15 +247,24 @@ export function createReads(ctx: ReadContext): StorageReads {
           ),
         ),
       ),
-    // One statement, so one snapshot; each part parsed by the code its own read uses.
+    // One statement, so one snapshot; each part parsed by the code its own read uses. Snapshots this store
+    // verified before are named as known and not sent again (snapshot-cache.ts).
     readRunState: (run_id, options) =>
-      guarded("readRunState", options, () =>
-        runPlan(client, selectRunState(schema, run_id), RunStateRow, scope("readRunState")).andThen(
-          ([row]) => {
-            if (!row) return err(notFound("run", run_id));
-            return runOf(row, run_id).andThen((run) =>
+      guarded("readRunState", options, () => {
+        const held = snapshots.heldFor(run_id);
+        return runPlan(
+          client,
+          selectRunState(schema, run_id, [...held.keys()]),
+          RunStateRow,
+          scope("readRunState"),
+        ).andThen(([row]) => {
+          if (!row) return err(notFound("run", run_id));
+          return runOf(row, run_id, held)
+            .andThen((run) =>
               Result.combine([
-                parseRows(CardAssignment, row.assignments, "assignments", withVersion),
+                parseRows(CardAssignment, row.assignments, "assignments", withVersion, (raw) =>
+                  withHeldSnapshots(raw, held, [["assignment_input_snapshot", raw.assignment_input_hash]]),
+                ),
                 parseRows(RunCheck, row.checks, "checks", recordOnly),
                 parseRows(ApprovalRequest, row.approvals, "approvals", withVersion),
                 parseRows(PullRequestCandidate, row.pull_requests, "pull_requests", withVersion),
@@ -227,10 +277,26 @@ export function createReads(ctx: ReadContext): StorageReads {
                 pull_requests,
                 executions,
               })),
-            );
-          },
-        ),
-      ),
+            )
+            .map((state) => {
+              // Everything named here was parsed deep-frozen and verified against its hash just now.
+              snapshots.remember(run_id, [
+                ...(state.run.snapshot_hashes
+                  ? ([
+                      [state.run.snapshot_hashes.system_policy, state.run.system_policy_snapshot],
+                      [state.run.snapshot_hashes.run_input, state.run.run_input_snapshot],
+                    ] as const)
+                  : []),
+                ...state.assignments.flatMap((a) =>
+                  a.assignment_input_hash === null
+                    ? []
+                    : [[a.assignment_input_hash, a.assignment_input_snapshot] as const],
+                ),
+              ]);
+              return state;
+            });
+        });
+      }),
     getAssignment: (assignment_id, options) =>
       guarded("getAssignment", options, () =>
         runPlan(

@@ -126,12 +126,26 @@ export function storedRecord(
  * row is missing comes back as `null` (the record then fails to parse, as an absent one would), and a `version`
  * the JSON carries would win here: the readers take `version` from the column again, and the stored form has
  * none.
+ *
+ * `known` (SQL, a `text[]` of hashes; `rungate_run_state`'s) leaves out each snapshot kept under one of them: a
+ * reader that verified those snapshots before puts its own copy back (`snapshot-cache.ts`). A record whose JSON
+ * keeps its own snapshot still answers it. Without `known` the text is the one migration 6 was written with.
  */
-export function fullRecord(s: string, table: RecordTable, t: string): string {
+export function fullRecord(s: string, table: RecordTable, t: string, known?: string): string {
   const columns = COLUMN_FIELDS[table].map((field) => `'${field}', ${t}.${field}`);
+  const lookup = (stored: (t: string) => string) =>
+    `(SELECT sn.snapshot FROM ${s}.snapshots AS sn WHERE sn.hash = ${stored(t)})`;
+  if (known !== undefined) {
+    // A snapshot whose hash the reader already holds is left out (not even `null`): it fills it in itself.
+    const snapshots = (SNAPSHOT_FIELDS[table] ?? []).map(
+      ({ field, stored }) =>
+        ` || CASE WHEN ${stored(t)} = ANY(${known}) THEN '{}'::jsonb
+          ELSE jsonb_build_object('${field}', ${lookup(stored)}) END`,
+    );
+    return `(jsonb_build_object(${columns.join(", ")})${snapshots.join("")} || ${t}.record)`;
+  }
   const snapshots = (SNAPSHOT_FIELDS[table] ?? []).map(
-    ({ field, stored }) =>
-      `'${field}', (SELECT sn.snapshot FROM ${s}.snapshots AS sn WHERE sn.hash = ${stored(t)})`,
+    ({ field, stored }) => `'${field}', ${lookup(stored)}`,
   );
   return `(jsonb_build_object(${[...columns, ...snapshots].join(", ")}) || ${t}.record)`;
 }

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { EVENT_KINDS_LIMIT } from "../../../src/adapters/postgres/event-form.js";
-import { fromPglite, migrateSchema } from "../../../src/adapters/postgres/index.js";
+import { fromPglite, LATEST_SCHEMA_VERSION, migrateSchema } from "../../../src/adapters/postgres/index.js";
 import { idempotencyResult, listEvents } from "../../../src/adapters/postgres/plans.js";
 import { fullEventV6, fullResult } from "../../../src/adapters/postgres/stored-form.js";
 import type { RunEventDraft, StorageWrite } from "../../../src/index.js";
@@ -260,7 +260,10 @@ describe("compact events: every read answers what version 6 answered", () => {
     const replay = await writeThroughFunction(v6, ODD_WRITES[1] ?? {});
     expect(JSON.parse(replay)).toMatchObject({ replayed: true });
 
-    expect(await okOf(migrateSchema(fromPglite(db()), { schema: v6 }))).toEqual({ from: 6, to: 7 });
+    expect(await okOf(migrateSchema(fromPglite(db()), { schema: v6, target: 7 }))).toEqual({
+      from: 6,
+      to: 7,
+    });
     expect(await eventTexts(v6)).toEqual(events);
     expect([await keyText(v6, "run"), await keyText(v6, "odd")]).toEqual(keys);
     expect(await writeThroughFunction(v6, ODD_WRITES[1] ?? {})).toBe(replay);
@@ -291,17 +294,20 @@ describe("compact events: migration 7", () => {
     for (const write of writes) await okOf(latest.write(write));
     const rows7 = await everyRow(latest.schema);
 
-    expect(await okOf(migrateSchema(client, { schema: v6 }))).toEqual({ from: 6, to: 7 });
+    expect(await okOf(migrateSchema(client, { schema: v6, target: 7 }))).toEqual({ from: 6, to: 7 });
     expect(await everyRow(v6)).toEqual(rows7);
     expect(await okOf(migrateSchema(client, { schema: v6, target: 6 }))).toEqual({ from: 7, to: 6 });
     expect(await everyRow(v6)).toEqual(rows6);
 
     expect(await okOf(migrateSchema(client, { schema: latest.schema, target: 6 }))).toEqual({
-      from: 7,
+      from: LATEST_SCHEMA_VERSION,
       to: 6,
     });
     expect(await everyRow(latest.schema)).toEqual(rows6);
-    expect(await okOf(migrateSchema(client, { schema: latest.schema }))).toEqual({ from: 6, to: 7 });
+    expect(await okOf(migrateSchema(client, { schema: latest.schema }))).toEqual({
+      from: 6,
+      to: LATEST_SCHEMA_VERSION,
+    });
     expect(await everyRow(latest.schema)).toEqual(rows7);
     await dropSchema(v6);
     await dropSchema(latest.schema);

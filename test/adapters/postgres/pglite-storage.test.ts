@@ -89,7 +89,7 @@ describe("pglite storage: migrations", () => {
     expect(a.schema).toBe(schema);
     expect(b.schema).toBe(schema);
     const again = await openStorage(schema);
-    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     await okOf(again.write({ runs: [{ record: runFixture(1), expected_version: null }] }));
     expect((await okOf(a.getRun(fixtureId(1)))).version).toBe(0);
     await dropSchema(schema);
@@ -114,7 +114,7 @@ describe("pglite storage: migrations", () => {
     expect(await errOf(migrateSchema(fromPglite(db()), { schema, target: 0 }))).toMatchObject({
       code: "schema_too_new",
     });
-    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7, LATEST_SCHEMA_VERSION + 1]);
+    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, LATEST_SCHEMA_VERSION + 1]);
     expect((await okOf(storage.getRun(fixtureId(1)))).id).toBe(fixtureId(1));
     await dropSchema(schema);
   });
@@ -148,8 +148,10 @@ describe("pglite storage: migrations", () => {
       "run_seq",
       "sequence",
     ]);
-    expect(await functionsOf(schema)).toEqual(["rungate_event_kind", "rungate_write"]);
+    expect(await functionsOf(schema)).toEqual(["rungate_event_kind", "rungate_run_state", "rungate_write"]);
 
+    expect(await okOf(migrateSchema(client, { schema, target: 7 }))).toEqual({ from: 8, to: 7 });
+    expect(await functionsOf(schema)).toEqual(["rungate_event_kind", "rungate_write"]);
     expect(await okOf(migrateSchema(client, { schema, target: 6 }))).toEqual({ from: 7, to: 6 });
     expect(await tablesOf(db(), schema)).not.toContain("event_kinds");
     expect(await columnsOf(db(), schema, "events")).toEqual([
@@ -182,7 +184,7 @@ describe("pglite storage: migrations", () => {
     expect(await ledger(db(), schema)).toEqual([]);
 
     expect(await okOf(migrateSchema(client, { schema }))).toEqual({ from: 0, to: LATEST_SCHEMA_VERSION });
-    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await ledger(db(), schema)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const storage = await openStorage(schema);
     const run = runFixture(1);
     await okOf(

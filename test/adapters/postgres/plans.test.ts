@@ -77,6 +77,7 @@ describe("migrations", () => {
       [4, 5],
       [5, 6],
       [6, 7],
+      [7, 8],
     ]);
     expect(migrations.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION);
     for (const m of migrations) {

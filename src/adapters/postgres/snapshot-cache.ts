@@ -1,0 +1,76 @@
+/**
+ * The snapshots a store's reader has already verified, by hash, so that reading a run's state again need not
+ * fetch, parse and hash them again (`rungate_run_state`'s `known`, `run-state-function.ts`).
+ *
+ * Why it is safe: a snapshot is content-addressed and frozen. A value held here was parsed, deep-frozen and found
+ * to hash to its key when it was read; a later record that names the same hash gets this very value, which is
+ * what that hash means whatever the row in `snapshots` holds by then. A run's hashes never change (they are
+ * frozen fields), so the hashes its state named last time are the ones worth naming next time.
+ *
+ * Both maps are bounded (least recently used goes first): a long-lived worker reads many runs.
+ */
+import type { JsonObject } from "../../core/schemas/json.js";
+
+/** How many snapshots one store keeps (a policy is a few KB; most runs of a project share it). */
+export const SNAPSHOT_CACHE_LIMIT = 512;
+/** How many runs' hashes one store remembers. */
+export const RUN_HASHES_LIMIT = 1_024;
+
+/** Verified snapshots by hash, and which hashes each run's state named. */
+export interface SnapshotCache {
+  /**
+   * The snapshots to name as known when reading `run_id`'s state: those it named last time that are still held.
+   * The answer is the reader's own (a concurrent read may evict entries meanwhile), to fill records from.
+   */
+  heldFor(run_id: string): ReadonlyMap<string, JsonObject>;
+  /** Remembers the verified, deep-frozen snapshots `run_id`'s state named, each under its hash. */
+  remember(run_id: string, snapshots: readonly (readonly [string, JsonObject])[]): void;
+}
+
+/** Reads `key` as most recently used (a `Map` iterates in insertion order, so the first key is the oldest). */
+function touch<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  if (value === undefined) return undefined;
+  map.delete(key);
+  map.set(key, value);
+  return value;
+}
+
+function put<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > limit) {
+    const oldest = map.keys().next();
+    if (oldest.done) break;
+    map.delete(oldest.value);
+  }
+}
+
+/** An empty cache; one per store. */
+export function createSnapshotCache(
+  limits: { readonly snapshots?: number; readonly runs?: number } = {},
+): SnapshotCache {
+  const snapshotLimit = limits.snapshots ?? SNAPSHOT_CACHE_LIMIT;
+  const runLimit = limits.runs ?? RUN_HASHES_LIMIT;
+  const snapshots = new Map<string, JsonObject>();
+  const hashesOfRun = new Map<string, readonly string[]>();
+  return {
+    heldFor(run_id) {
+      const held = new Map<string, JsonObject>();
+      for (const hash of touch(hashesOfRun, run_id) ?? []) {
+        const value = touch(snapshots, hash);
+        if (value !== undefined) held.set(hash, value);
+      }
+      return held;
+    },
+    remember(run_id, named) {
+      for (const [hash, value] of named) put(snapshots, hash, value, snapshotLimit);
+      put(
+        hashesOfRun,
+        run_id,
+        named.map(([hash]) => hash),
+        runLimit,
+      );
+    },
+  };
+}
