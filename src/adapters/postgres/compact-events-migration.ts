@@ -20,8 +20,8 @@ import {
   storedKind,
 } from "./event-form.js";
 import type { Migration } from "./migrations.js";
-import { writeFunctionDdl } from "./write-function.js";
 import { writeFunctionV6Ddl } from "./write-function-v6.js";
+import { writeFunctionV7Ddl } from "./write-function-v7.js";
 
 /** The constraints of `events` (and so its indexes), by the suffix of their names. */
 const CONSTRAINTS = ["pkey", "run_seq_fkey", "sequence_check", "run_seq_sequence_key"] as const;
@@ -69,7 +69,7 @@ function up(s: string, schema: string): string[] {
     `DROP TABLE ${s}.events`,
     `ALTER TABLE ${s}.events_v7 RENAME TO events`,
     ...renameConstraints(s, "events_v7", CONSTRAINTS),
-    writeFunctionDdl(s, schema),
+    writeFunctionV7Ddl(s, schema),
   ];
 }
 

@@ -8,8 +8,9 @@ import { compactEvents } from "./compact-events-migration.js";
 import { compactStorage } from "./compact-storage-migration.js";
 import { quoteSchema } from "./plans.js";
 import { RUN_STATE_FUNCTION, runStateFunctionDdl } from "./run-state-function.js";
-import { WRITE_FUNCTION } from "./write-function.js";
+import { WRITE_FUNCTION, writeFunctionDdl } from "./write-function.js";
 import { writeFunctionV5Ddl } from "./write-function-v5.js";
+import { writeFunctionV7Ddl } from "./write-function-v7.js";
 
 /** One step of the schema's history. */
 export interface Migration {
@@ -171,16 +172,17 @@ function writeFunction(s: string, schema: string): Migration {
 }
 
 /**
- * `readRunState` as a function (`run-state-function.ts`): the statement is parsed and planned once a session
- * instead of on every call, and leaves out the snapshots the reader names as known. Only a function is added.
+ * Snapshots sent once: `readRunState` as a function (`run-state-function.ts`), parsed and planned once a session
+ * instead of on every call, that leaves out the snapshots the reader names as known; and the write function
+ * replaced by one that accepts runs and cards without the snapshots `snapshots` holds. Only functions change.
  */
-function runStateFunction(s: string): Migration {
+function snapshotsSentOnce(s: string, schema: string): Migration {
   return {
     version: 8,
     previous: 7,
-    description: `run state in one call: the ${RUN_STATE_FUNCTION}(text, text[]) function`,
-    up: [runStateFunctionDdl(s)],
-    down: [`DROP FUNCTION ${s}.${RUN_STATE_FUNCTION}(text, text[])`],
+    description: `snapshots sent once: the ${RUN_STATE_FUNCTION}(text, text[]) function, writes that leave stored snapshots out`,
+    up: [runStateFunctionDdl(s), writeFunctionDdl(s, schema)],
+    down: [`DROP FUNCTION ${s}.${RUN_STATE_FUNCTION}(text, text[])`, writeFunctionV7Ddl(s, schema)],
   };
 }
 
@@ -195,7 +197,7 @@ export function migrationsFor(schema: string): readonly Migration[] {
     writeFunction(s, schema),
     compactStorage(s, schema),
     compactEvents(s, schema),
-    runStateFunction(s),
+    snapshotsSentOnce(s, schema),
   ];
 }
 

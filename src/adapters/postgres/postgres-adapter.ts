@@ -16,6 +16,7 @@ import {
 } from "./postgres-config.js";
 import { createReads } from "./reads.js";
 import { pgliteRunChanges, poolRunChanges, type RunChangeFeed } from "./run-changes.js";
+import { createSnapshotCache } from "./snapshot-cache.js";
 import { fromPglite, fromPgPool } from "./sql-client.js";
 import { applyWrite, type WriteTarget } from "./write.js";
 
@@ -66,11 +67,13 @@ function storageOver(
   let closing: Promise<void> | undefined;
   const { schema, adapter: name } = target;
   const feed = feedOf(schema, name);
+  // Shared by reads and writes: what one verified or wrote, the other need not send again.
+  const snapshots = createSnapshotCache();
   return {
     name,
     schema,
-    ...createReads({ client, schema, adapter: name }),
-    write: (write, options) => applyWrite(client, target, write, options),
+    ...createReads({ client, schema, adapter: name, snapshots }),
+    write: (write, options) => applyWrite(client, target, write, options, snapshots),
     leases: createLeases({ client, schema, adapter: name }),
     ...(feed === null ? {} : { changes: feed.changes }),
     close() {

@@ -72,6 +72,8 @@ export interface ReadContext {
   readonly client: SqlClient;
   readonly schema: string;
   readonly adapter: string;
+  /** The store's verified snapshots, shared with its writes (a fresh cache when not given). */
+  readonly snapshots?: SnapshotCache;
 }
 
 /** The read methods of {@link StoragePort}, the optional `readRunState` included. */
@@ -169,7 +171,7 @@ export function createReads(ctx: ReadContext): StorageReads {
   const withVersion = (row: { readonly version: number }) => ({ version: row.version });
   const recordOnly = () => ({});
 
-  const snapshots: SnapshotCache = createSnapshotCache();
+  const snapshots: SnapshotCache = ctx.snapshots ?? createSnapshotCache();
 
   /** The run of a run row, parsed and verified (snapshot hashes, and the hash columns beside the record). */
   const runOf = (

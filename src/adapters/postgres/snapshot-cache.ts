@@ -7,7 +7,10 @@
  * what that hash means whatever the row in `snapshots` holds by then. A run's hashes never change (they are
  * frozen fields), so the hashes its state named last time are the ones worth naming next time.
  *
- * Both maps are bounded (least recently used goes first): a long-lived worker reads many runs.
+ * It also remembers which hashes `snapshots` holds, so a write can leave those snapshots out of its records
+ * (`write-in-one.ts`): a run's policy is then not sent with every write of the run.
+ *
+ * Every map is bounded (least recently used goes first): a long-lived worker reads many runs.
  */
 import type { JsonObject } from "../../core/schemas/json.js";
 
@@ -15,6 +18,8 @@ import type { JsonObject } from "../../core/schemas/json.js";
 export const SNAPSHOT_CACHE_LIMIT = 512;
 /** How many runs' hashes one store remembers. */
 export const RUN_HASHES_LIMIT = 1_024;
+/** How many hashes one store remembers as held, verified, by `snapshots` (what its writes may leave out). */
+export const STORED_HASHES_LIMIT = 4_096;
 
 /** Verified snapshots by hash, and which hashes each run's state named. */
 export interface SnapshotCache {
@@ -25,6 +30,13 @@ export interface SnapshotCache {
   heldFor(run_id: string): ReadonlyMap<string, JsonObject>;
   /** Remembers the verified, deep-frozen snapshots `run_id`'s state named, each under its hash. */
   remember(run_id: string, snapshots: readonly (readonly [string, JsonObject])[]): void;
+  /**
+   * Whether a read found `snapshots` holding the genuine snapshot under `hash` (verified against it): a write
+   * may then leave that snapshot out of its records. Not a write: the row under a hash keeps the first JSON
+   * written, which a forged record may have sent. Rows of `snapshots` are never changed nor deleted by rungate;
+   * a write whose snapshot went missing anyway is refused by the function and written whole.
+   */
+  isStored(hash: string): boolean;
 }
 
 /** Reads `key` as most recently used (a `Map` iterates in insertion order, so the first key is the oldest). */
@@ -48,12 +60,14 @@ function put<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
 
 /** An empty cache; one per store. */
 export function createSnapshotCache(
-  limits: { readonly snapshots?: number; readonly runs?: number } = {},
+  limits: { readonly snapshots?: number; readonly runs?: number; readonly stored?: number } = {},
 ): SnapshotCache {
   const snapshotLimit = limits.snapshots ?? SNAPSHOT_CACHE_LIMIT;
   const runLimit = limits.runs ?? RUN_HASHES_LIMIT;
+  const storedLimit = limits.stored ?? STORED_HASHES_LIMIT;
   const snapshots = new Map<string, JsonObject>();
   const hashesOfRun = new Map<string, readonly string[]>();
+  const stored = new Map<string, true>();
   return {
     heldFor(run_id) {
       const held = new Map<string, JsonObject>();
@@ -63,8 +77,12 @@ export function createSnapshotCache(
       }
       return held;
     },
+    isStored: (hash) => touch(stored, hash) === true,
     remember(run_id, named) {
-      for (const [hash, value] of named) put(snapshots, hash, value, snapshotLimit);
+      for (const [hash, value] of named) {
+        put(snapshots, hash, value, snapshotLimit);
+        put(stored, hash, true, storedLimit);
+      }
       put(
         hashesOfRun,
         run_id,

@@ -50,22 +50,41 @@ export const COLUMN_FIELDS: { readonly [T in RecordTable]: readonly string[] } =
 };
 
 /** A snapshot field of a record and the SQL of the hash it is kept under. */
-interface SnapshotField {
+export interface SnapshotField {
   readonly field: string;
   /** The hash, read from the stored row `t` (its alias). */
   readonly stored: (t: string) => string;
+  /** The hash a write item of `rungate_write` names for it (`item`, the item's SQL). */
+  readonly named: (item: string) => string;
 }
 
 /** The snapshot fields kept once in `snapshots`, per table. */
 const SNAPSHOT_FIELDS: { readonly [T in RecordTable]?: readonly SnapshotField[] } = {
   runs: [
-    { field: "system_policy_snapshot", stored: (t) => `${t}.system_policy_hash` },
-    { field: "run_input_snapshot", stored: (t) => `${t}.run_input_hash` },
+    {
+      field: "system_policy_snapshot",
+      stored: (t) => `${t}.system_policy_hash`,
+      named: (item) => `${item}->>'system_policy_hash'`,
+    },
+    {
+      field: "run_input_snapshot",
+      stored: (t) => `${t}.run_input_hash`,
+      named: (item) => `${item}->>'run_input_hash'`,
+    },
   ],
   assignments: [
-    { field: "assignment_input_snapshot", stored: (t) => `${t}.record->>'assignment_input_hash'` },
+    {
+      field: "assignment_input_snapshot",
+      stored: (t) => `${t}.record->>'assignment_input_hash'`,
+      named: (item) => `${item}->'record'->>'assignment_input_hash'`,
+    },
   ],
 };
+
+/** The snapshot fields of `table` (none for most tables): what a writer may leave out (`write-function.ts`). */
+export function snapshotFieldsOf(table: RecordTable): readonly SnapshotField[] {
+  return SNAPSHOT_FIELDS[table] ?? [];
+}
 
 /** The tables with a `version` column. */
 const VERSIONED_TABLES: ReadonlySet<RecordTable> = new Set([

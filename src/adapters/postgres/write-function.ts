@@ -3,9 +3,10 @@
  * applies a whole {@link StorageWrite} (already parsed by the adapter) as `write.ts` does statement by statement:
  * fence, idempotency key (forgetting keys past their window first), snapshots, versioned records, checks,
  * executions, commits, events, notifications, the key's result. Records are stored in the compact form of
- * `stored-form.ts`, events in that of `event-form.ts` (schema version 7; migration 7 installs this text with
- * `CREATE OR REPLACE`, and the texts of migrations 5 and 6 live on in `write-function-v5.ts` and
- * `write-function-v6.ts`).
+ * `stored-form.ts`, events in that of `event-form.ts`. Since schema version 8 a run or card may leave out a
+ * snapshot its writer knows `snapshots` holds (a run's policy is then not sent with every write of the run).
+ * Migration 8 installs this text with `CREATE OR REPLACE`; the texts of migrations 5, 6 and 7 live on in
+ * `write-function-v5.ts`, `-v6.ts` and `-v7.ts`.
  *
  * Why a function: a write used to cost `BEGIN`, the fence, one statement per record, the run locks, one per
  * event, `pg_notify`, the key twice and `COMMIT`, each a round trip (about 8 a write, 116 SQL statements a card,
@@ -25,6 +26,7 @@ import {
   fullResult,
   insertSnapshots,
   recordField,
+  snapshotFieldsOf,
   storedRecord,
   storedResult,
 } from "./stored-form.js";
@@ -60,15 +62,30 @@ function versionedLoop(s: string, table: VersionedTable): string {
     system_policy: "item->>'system_policy_hash'",
     run_input: "item->>'run_input_hash'",
   });
-  const guards = ["t.id = item->>'id'", "t.version::numeric = (item->>'expected')::numeric"];
+  // A snapshot the record leaves out (its writer read it, verified) must be in `snapshots` under the hash named.
+  const leftOutStored = snapshotFieldsOf(table).map(
+    ({ field, named }) =>
+      `(item->'record' ? '${field}' OR EXISTS (SELECT 1 FROM ${s}.snapshots AS sn WHERE sn.hash = ${named("item")}))`,
+  );
+  const insertGuards = [...(table === "runs" ? [] : [runExists]), ...leftOutStored];
+  const guards = [
+    "t.id = item->>'id'",
+    "t.version::numeric = (item->>'expected')::numeric",
+    ...leftOutStored,
+  ];
   if (table !== "runs") guards.push(runExists);
-  // Frozen fields are compared on the whole stored record, its snapshots put back.
+  // Frozen fields are compared on the whole stored record, its snapshots put back. A snapshot the write left
+  // out (it is in `snapshots`, checked first) is the same when the row keeps none of its own under the same hash.
   if (table === "runs" || table === "assignments") {
+    const snapshots = snapshotFieldsOf(table);
     guards.push(
-      ...FROZEN_FIELDS[table].map(
-        (f) =>
-          `coalesce(${recordField(s, table, "t", f)}, 'null'::jsonb) = coalesce(item->'record'->'${f}', 'null'::jsonb)`,
-      ),
+      ...FROZEN_FIELDS[table].map((f) => {
+        const whole = `coalesce(${recordField(s, table, "t", f)}, 'null'::jsonb) = coalesce(item->'record'->'${f}', 'null'::jsonb)`;
+        const snapshot = snapshots.find((x) => x.field === f);
+        if (!snapshot) return whole;
+        return `(CASE WHEN item->'record' ? '${f}' THEN ${whole}
+            ELSE NOT (t.record ? '${f}') AND ${snapshot.stored("t")} = ${snapshot.named("item")} END)`;
+      }),
     );
   }
   if (table === "approvals") {
@@ -81,7 +98,7 @@ function versionedLoop(s: string, table: VersionedTable): string {
     IF jsonb_typeof(item->'expected') = 'null' THEN
       INSERT INTO ${s}.${table} AS t (id, version, record, ${names})
         SELECT item->>'id', 0, ${stored}, ${values}
-        ${table === "runs" ? "" : `WHERE ${runExists}`}
+        ${insertGuards.length === 0 ? "" : `WHERE ${insertGuards.join(" AND ")}`}
         ON CONFLICT (id) DO NOTHING;
     ELSE
       UPDATE ${s}.${table} AS t SET version = t.version + 1, record = ${stored}, ${sets}
@@ -107,7 +124,8 @@ function runChildLoop(s: string, table: "checks" | "executions", onConflict: str
 /**
  * The statement that creates (or replaces) `rungate_write` in schema `s` (already quoted). The payload `w`:
  * `fence` (`{ assignment_id, token }`, optional), `key` and `key_window_ms` (optional), the four versioned lists
- * (`{ id, record, expected, … }`: the whole record as stored, with its new `version`), `checks` / `executions`
+ * (`{ id, record, expected, … }`: the record as stored, with its new `version`, whole but for snapshots it may
+ * leave out when `snapshots` holds them under the hashes the item names), `checks` / `executions`
  * (`{ id, run_id, record }`), `commits` (`{ id, assignment_id, record }`), `events` (`{ id, run_id, created_at,
  * record }`: `created_at` is the event's time when it is canonical, else null), `notify` (run entries,
  * `run-changes.ts`), and `result`

@@ -11,6 +11,7 @@ import { AgentCommit, AgentExecution } from "../../core/schemas/agent-execution.
 import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
+import { hashSnapshotValue } from "../../core/snapshot/snapshot.js";
 import type { PortError } from "../../ports/port-error.js";
 import type { StorageWriteResult } from "../../ports/storage-port.js";
 import type { Scope } from "./execute.js";
@@ -59,9 +60,43 @@ export const REFUSED = Symbol("refused");
 
 const VERSIONED_TABLES: readonly VersionedTable[] = ["runs", "assignments", "approvals", "pull_requests"];
 
-/** The record as stored (with its new version) and the columns `rungate_write` reads beside it. */
-function versionedItem(table: VersionedTable, raw: Raw, expected: number | null): Raw {
-  const item: Raw = { id: raw.id, record: raw, expected };
+/** The snapshot fields a run or card may leave out, each with the hash the record names for it. */
+const LEFT_OUT: { readonly [T in VersionedTable]?: readonly (readonly [string, (raw: Raw) => unknown])[] } = {
+  runs: [
+    ["system_policy_snapshot", (raw) => (raw.snapshot_hashes as Raw | null | undefined)?.system_policy],
+    ["run_input_snapshot", (raw) => (raw.snapshot_hashes as Raw | null | undefined)?.run_input],
+  ],
+  assignments: [["assignment_input_snapshot", (raw) => raw.assignment_input_hash]],
+};
+
+/**
+ * `raw` as sent: without each snapshot that hashes to what the record names and that `snapshots` is known to hold
+ * under that hash, verified (`isStored`; the function checks the row is there, and refuses the write otherwise). A run's policy, the same for every run of a project
+ * and ~2.8 KB, is then not sent again with each write of the run.
+ */
+function leftOut(table: VersionedTable, raw: Raw, isStored: (hash: string) => boolean): Raw {
+  let sent: Raw | undefined;
+  for (const [field, hashOf] of LEFT_OUT[table] ?? []) {
+    const hash = hashOf(raw);
+    if (typeof hash !== "string" || !isStored(hash)) continue;
+    // Only a snapshot that is what its hash names (a record may carry a forged one, which stays inline and is
+    // refused on read): hashing a deep-frozen snapshot is done once and remembered (`hashSnapshotValue`).
+    if (
+      !hashSnapshotValue(raw[field]).match(
+        (actual) => actual === hash,
+        () => false,
+      )
+    )
+      continue;
+    sent ??= { ...raw };
+    delete sent[field];
+  }
+  return sent ?? raw;
+}
+
+/** The record as sent (`sent`, see {@link leftOut}) and the columns `rungate_write` reads beside it. */
+function versionedItem(table: VersionedTable, raw: Raw, expected: number | null, sent: Raw): Raw {
+  const item: Raw = { id: raw.id, record: sent, expected };
   if (table !== "runs") item.run_id = raw.run_id;
   if (table === "runs" || table === "assignments") item.phase = raw.phase;
   if (table === "runs") {
@@ -91,12 +126,18 @@ function parseList<S extends z.ZodType>(
  * statement-by-statement write then reports it in the in-memory fake's order). `key_window_ms`: how long the
  * store remembers an idempotency key (keys older than that are forgotten before this one is claimed).
  */
-export function prepareWrite(write: WriteParts, key_window_ms: number): PreparedWrite | undefined {
+export function prepareWrite(
+  write: WriteParts,
+  key_window_ms: number,
+  isStored: (hash: string) => boolean = () => false,
+): PreparedWrite | undefined {
   const payload: Raw = {};
   const stored: Record<string, Raw[]> = {};
+  const sentResult: Record<string, Raw[]> = {};
   for (const table of VERSIONED_TABLES) {
     const items: Raw[] = [];
     const raws: Raw[] = [];
+    const sents: Raw[] = [];
     const seen = new Set<string>();
     for (const [index, write_item] of (write[table] ?? []).entries()) {
       const parsed = parseAt(
@@ -114,11 +155,14 @@ export function prepareWrite(write: WriteParts, key_window_ms: number): Prepared
       seen.add(id);
       const expected = write_item.expected_version;
       const raw: Raw = { ...record, version: expected === null ? 0 : expected + 1 };
+      const sent = leftOut(table, raw, isStored);
       raws.push(raw);
-      items.push(versionedItem(table, raw, expected));
+      sents.push(sent);
+      items.push(versionedItem(table, raw, expected, sent));
     }
     payload[table] = items;
     stored[table] = raws;
+    sentResult[table] = sents;
   }
   const checks = parseList(RunCheck, write.checks);
   const executions = parseList(AgentExecution, write.executions);
@@ -150,8 +194,13 @@ export function prepareWrite(write: WriteParts, key_window_ms: number): Prepared
   if (write.idempotency_key !== undefined) {
     payload.key = write.idempotency_key;
     payload.key_window_ms = key_window_ms;
-    const { events: _assigned_by_the_function, ...rest } = result;
-    payload.result = rest;
+    // Without the snapshots left out of the records too: the function keeps a result without those anyway.
+    payload.result = {
+      runs: sentResult.runs ?? [],
+      assignments: sentResult.assignments ?? [],
+      approvals: result.approvals,
+      pull_requests: result.pull_requests,
+    };
   }
   return { payload: JSON.stringify(payload), stored: result };
 }

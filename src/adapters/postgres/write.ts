@@ -51,6 +51,7 @@ import {
   readResult,
   VERSIONED,
 } from "./records.js";
+import { createSnapshotCache, type SnapshotCache } from "./snapshot-cache.js";
 import { canonicalInstant } from "./stored-form.js";
 import { prepareWrite, REFUSED, touchedRunEntries, writeInOne } from "./write-in-one.js";
 
@@ -396,6 +397,7 @@ export function applyWrite(
   target: WriteTarget,
   input: StorageWrite,
   options: PortCallOptions | undefined,
+  snapshots: SnapshotCache = createSnapshotCache(),
 ): ResultAsync<StorageWriteResult, PortError> {
   const { schema } = target;
   const scope: Scope = { adapter: target.adapter, operation: "write" };
@@ -403,7 +405,7 @@ export function applyWrite(
   const envelope = parseAt(WriteEnvelope, input, [], "invalid_write");
   if (envelope.isErr()) return errAsync(envelope.error);
   const write = envelope.value;
-  const prepared = prepareWrite(write, target.key_window_ms);
+  const prepared = prepareWrite(write, target.key_window_ms, (hash) => snapshots.isStored(hash));
   if (prepared === undefined) return inStatements(client, target, scope, write, options);
   return retryLostRaces(() => writeInOne(client, schema, prepared, scope)).andThen((answer) =>
     answer === REFUSED ? inStatements(client, target, scope, write, options) : okAsync(answer),

@@ -1,7 +1,8 @@
 /**
  * A migration that shipped is history: databases went through its exact statements, so a later release must add
  * a migration instead of editing one (migration 6 replaces the write function rather than changing migration 5's
- * text, which lives on in src/adapters/postgres/write-function-v5.ts; migration 7 likewise, write-function-v6.ts).
+ * text, which lives on in src/adapters/postgres/write-function-v5.ts; migration 7 likewise, write-function-v6.ts;
+ * migration 8, write-function-v7.ts).
  * This pins the text of every released migration, and of one a later migration builds on; add the new one's hash
  * here when it is released.
  */
@@ -17,6 +18,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   5: "846cd8c5a115b82a8654945f11a9ff41424ea30c066d380a87da1adb108e3eaf",
   // Migration 7 builds on version 6's stored form (and its down installs version 6's function again).
   6: "16d6f313dbbbbd609fc6753a5e9dfa621c22b0879cb46e6b14ea84c62e6301dd",
+  7: "69bae7ebcc0f41ff763f11d7ed799df4b078f1b176e7df6ffbc87ccee9925fd4",
 };
 
 describe("migration history", () => {
