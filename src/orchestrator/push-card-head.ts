@@ -1,5 +1,5 @@
 import { errAsync, type ResultAsync } from "neverthrow";
-import type { RungateError } from "../core/errors.js";
+import { type RungateError, rungateError } from "../core/errors.js";
 import type { CardAssignment } from "../core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../core/schemas/orchestration-run.js";
 import type { PortCallOptions } from "../ports/port-error.js";
@@ -28,12 +28,25 @@ export function pushCardHead(
     if (refused.kind !== "conflict" || refused.code !== "non_fast_forward") return errAsync(refused);
     // Only this failure reads more: a normal lifecycle pays nothing for it.
     return decidedEarlierPullRequest(deps, run, assignment).andThen((earlier) => {
-      if (earlier === null) return errAsync(refused);
+      if (earlier === null) {
+        return errAsync(
+          withWayOn(
+            refused,
+            `the remote branch ${branch} holds commits that no pull request of this card, merged or closed by a person, accounts for; review them, delete the remote branch, then create the pull request again (the card stays approved)`,
+          ),
+        );
+      }
       const replaces_sha = earlier.head_sha;
       // The lease is the head rungate itself pushed for that PR, never what the remote says now: whatever
       // anyone pushed after it (a reviewer's fix, an agent that reached the remote) makes git refuse.
       return deps.git
         .push({ clone_path, branch, head_sha: head, replaces_sha }, options)
+        .mapErr((leaseRefused) =>
+          withWayOn(
+            leaseRefused,
+            `someone pushed to the remote branch ${branch} after pull request ${earlier.pull_request.id} was ${earlier.status} (it no longer ends at ${replaces_sha}); review those commits, delete the remote branch, then create the pull request again (the card stays approved)`,
+          ),
+        )
         .andThen(() =>
           commit(deps, {
             events: [
@@ -53,4 +66,11 @@ export function pushCardHead(
         .map(() => undefined);
     });
   });
+}
+
+/** A push refused as `conflict`, with what a person can do about it; any other error as it is. */
+function withWayOn(error: RungateError, way_on: string): RungateError {
+  return error.kind === "conflict"
+    ? rungateError("conflict", error.code, { ...error.detail, way_on })
+    : error;
 }

@@ -108,6 +108,9 @@ describe("building a card again after its pull request was decided", () => {
 
     const second = await buildAndPropose(world);
     expect(second.pr._unsafeUnwrapErr()).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
+    // The refusal says what happened and the way on, for a person.
+    expect(second.pr._unsafeUnwrapErr().message).toContain(`someone pushed to the remote branch ${branch}`);
+    expect(second.pr._unsafeUnwrapErr().message).toContain("delete the remote branch");
     expect(git.remoteBranchTip(REPO, branch)).toBe(moved);
     expect(pullRequests.pullRequests).toHaveLength(drafts);
     expect((await world.ports.storage.listPullRequests(second.run.id))._unsafeUnwrap()).toEqual([]);
@@ -133,6 +136,8 @@ describe("building a card again after its pull request was decided", () => {
 
     const second = await buildAndPropose(world);
     expect(second.pr._unsafeUnwrapErr()).toMatchObject({ kind: "conflict", code: "non_fast_forward" });
+    expect(second.pr._unsafeUnwrapErr().message).toContain("no pull request of this card");
+    expect(second.pr._unsafeUnwrapErr().message).toContain("delete the remote branch");
     expect(git.remoteBranchTip(REPO, branch)).toBe(pushed);
     expect(pullRequests.pullRequests).toEqual([]);
     const pushes = git.operations.filter((o) => o.op === "push").map((o) => o.args);
