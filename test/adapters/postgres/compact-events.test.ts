@@ -3,7 +3,7 @@
  * row keeps, that every read of an event answers byte for byte the text version 6 answered (key order included:
  * `listEvents` and a replayed key, written either way or migrated), the rows kept whole (an event whose own
  * fields are not just a type, an actor and a payload, a kind past the limit or too long), and migration 7 both
- * ways. The size itself: event-size.test.ts.
+ * ways. The size itself: stored-size.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { EVENT_KINDS_LIMIT } from "../../../src/adapters/postgres/event-form.js";
