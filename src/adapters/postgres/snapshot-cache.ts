@@ -14,12 +14,15 @@
  */
 import type { JsonObject } from "../../core/schemas/json.js";
 
-/** How many snapshots one store keeps (a policy is a few KB; most runs of a project share it). */
-export const SNAPSHOT_CACHE_LIMIT = 512;
+/**
+ * How many snapshots one store keeps: a policy is a few KB and most runs of a project share it, a card's input
+ * a few hundred bytes; a workflow run of 1,000 cards names 1,002 (a few MB at most).
+ */
+export const SNAPSHOT_CACHE_LIMIT = 4_096;
 /** How many runs' hashes one store remembers. */
 export const RUN_HASHES_LIMIT = 1_024;
 /** How many hashes one store remembers as held, verified, by `snapshots` (what its writes may leave out). */
-export const STORED_HASHES_LIMIT = 4_096;
+export const STORED_HASHES_LIMIT = 16_384;
 
 /** Verified snapshots by hash, and which hashes each run's state named. */
 export interface SnapshotCache {
