@@ -13,6 +13,7 @@
  * Every map is bounded (least recently used goes first): a long-lived worker reads many runs.
  */
 import type { JsonObject } from "../../core/schemas/json.js";
+import { createBoundedMap } from "./bounded-map.js";
 
 /**
  * How many snapshots one store keeps: a policy is a few KB and most runs of a project share it, a card's input
@@ -42,25 +43,6 @@ export interface SnapshotCache {
   isStored(hash: string): boolean;
 }
 
-/** Reads `key` as most recently used (a `Map` iterates in insertion order, so the first key is the oldest). */
-function touch<K, V>(map: Map<K, V>, key: K): V | undefined {
-  const value = map.get(key);
-  if (value === undefined) return undefined;
-  map.delete(key);
-  map.set(key, value);
-  return value;
-}
-
-function put<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > limit) {
-    const oldest = map.keys().next();
-    if (oldest.done) break;
-    map.delete(oldest.value);
-  }
-}
-
 /** An empty cache; one per store. */
 export function createSnapshotCache(
   limits: { readonly snapshots?: number; readonly runs?: number; readonly stored?: number } = {},
@@ -68,29 +50,27 @@ export function createSnapshotCache(
   const snapshotLimit = limits.snapshots ?? SNAPSHOT_CACHE_LIMIT;
   const runLimit = limits.runs ?? RUN_HASHES_LIMIT;
   const storedLimit = limits.stored ?? STORED_HASHES_LIMIT;
-  const snapshots = new Map<string, JsonObject>();
-  const hashesOfRun = new Map<string, readonly string[]>();
-  const stored = new Map<string, true>();
+  const snapshots = createBoundedMap<string, JsonObject>(snapshotLimit);
+  const hashesOfRun = createBoundedMap<string, readonly string[]>(runLimit);
+  const stored = createBoundedMap<string, true>(storedLimit);
   return {
     heldFor(run_id) {
       const held = new Map<string, JsonObject>();
-      for (const hash of touch(hashesOfRun, run_id) ?? []) {
-        const value = touch(snapshots, hash);
+      for (const hash of hashesOfRun.get(run_id) ?? []) {
+        const value = snapshots.get(hash);
         if (value !== undefined) held.set(hash, value);
       }
       return held;
     },
-    isStored: (hash) => touch(stored, hash) === true,
+    isStored: (hash) => stored.get(hash) === true,
     remember(run_id, named) {
       for (const [hash, value] of named) {
-        put(snapshots, hash, value, snapshotLimit);
-        put(stored, hash, true, storedLimit);
+        snapshots.set(hash, value);
+        stored.set(hash, true);
       }
-      put(
-        hashesOfRun,
+      hashesOfRun.set(
         run_id,
         named.map(([hash]) => hash),
-        runLimit,
       );
     },
   };

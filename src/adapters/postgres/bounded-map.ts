@@ -1,0 +1,43 @@
+/**
+ * A map that keeps at most `limit` entries, forgetting the least recently used first: what the store's caches
+ * (`snapshot-cache.ts`, `parsed-row-cache.ts`) are made of, so a long-lived worker's memory stays bounded.
+ */
+
+/** A bounded map: `get` and `set` both count as a use. */
+export interface BoundedMap<K, V> {
+  /** The value under `key` (now the most recently used), or `undefined`. */
+  get(key: K): V | undefined;
+  /** Sets `key` (the most recently used), forgetting the least recently used entries past the limit. */
+  set(key: K, value: V): void;
+  /** How many entries it holds. */
+  readonly size: number;
+}
+
+/** An empty map of at most `limit` entries (at least one). */
+export function createBoundedMap<K, V>(limit: number): BoundedMap<K, V> {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`a bounded map's limit must be a positive integer, got ${limit}`);
+  // A Map iterates in insertion order: deleting and setting again moves a key last, so the first is the oldest.
+  const map = new Map<K, V>();
+  return {
+    get(key) {
+      const value = map.get(key);
+      if (value === undefined) return undefined;
+      map.delete(key);
+      map.set(key, value);
+      return value;
+    },
+    set(key, value) {
+      map.delete(key);
+      map.set(key, value);
+      while (map.size > limit) {
+        const oldest = map.keys().next();
+        if (oldest.done) break;
+        map.delete(oldest.value);
+      }
+    },
+    get size() {
+      return map.size;
+    },
+  };
+}
