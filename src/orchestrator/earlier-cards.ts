@@ -14,7 +14,10 @@ export interface BranchHolder {
 
 /**
  * The assignments of other runs of the project that use `assignment`'s feature branch (for the same card,
- * unless `any_card`), newest run first. This is what decides whether a card may be built anew on its branch.
+ * unless `any_card`), newest run first, each run's in creation order. This is what decides whether a card may
+ * be built anew on its branch. The runs come from `listRuns`; their assignments, for one card, from ONE
+ * `listCardAssignments` when the store offers it, else (and for `any_card`) from one `listAssignments` per
+ * run, which grows with every build of the card.
  */
 export function otherBranchHolders(
   deps: OrchestratorDeps,
@@ -23,24 +26,43 @@ export function otherBranchHolders(
   /** Look at every run of the project, not only those of the same card (to name an unexpected holder). */
   options: { readonly any_card?: boolean } = {},
 ): ResultAsync<BranchHolder[], RungateError> {
+  const any_card = options.any_card === true;
+  const onBranch = (a: CardAssignment) =>
+    a.feature_branch === assignment.feature_branch && (any_card || a.card_id === assignment.card_id);
   return safeTry<BranchHolder[], RungateError>(async function* () {
-    const holders: BranchHolder[] = [];
+    const others: OrchestrationRun[] = [];
     let cursor: string | null = null;
     do {
       const page: { runs: OrchestrationRun[]; next_cursor: string | null } = yield* deps.storage.listRuns({
         project_id: run.project_id,
-        ...(options.any_card === true ? {} : { card_id: assignment.card_id }),
+        ...(any_card ? {} : { card_id: assignment.card_id }),
         limit: MAX_RUN_PAGE_SIZE,
         cursor,
       });
-      for (const other of page.runs) {
-        if (other.id === run.id) continue;
-        for (const a of yield* deps.storage.listAssignments(other.id)) {
-          if (a.feature_branch === assignment.feature_branch) holders.push({ run: other, assignment: a });
-        }
-      }
+      others.push(...page.runs.filter((other) => other.id !== run.id));
       cursor = page.next_cursor;
     } while (cursor !== null);
+    const holders: BranchHolder[] = [];
+    // A card's first build has no earlier run to read cards of.
+    if (others.length === 0) return ok(holders);
+    if (!any_card && deps.storage.listCardAssignments !== undefined) {
+      const byRun = new Map<string, CardAssignment[]>();
+      for (const a of yield* deps.storage.listCardAssignments(assignment.card_id)) {
+        if (!onBranch(a)) continue;
+        const ofRun = byRun.get(a.run_id);
+        if (ofRun === undefined) byRun.set(a.run_id, [a]);
+        else ofRun.push(a);
+      }
+      for (const other of others) {
+        for (const a of byRun.get(other.id) ?? []) holders.push({ run: other, assignment: a });
+      }
+      return ok(holders);
+    }
+    for (const other of others) {
+      for (const a of yield* deps.storage.listAssignments(other.id)) {
+        if (onBranch(a)) holders.push({ run: other, assignment: a });
+      }
+    }
     return ok(holders);
   });
 }

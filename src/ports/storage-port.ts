@@ -224,6 +224,17 @@ export interface StoragePort {
    * it in one round trip. Callers fall back to the six reads when a store does not offer it.
    */
   readRunState?(run_id: string, options?: PortCallOptions): ResultAsync<StoredRunState, PortError>;
+  /**
+   * Optional: every stored assignment of card `card_id`, across all runs, in creation order: the order in which
+   * the store first stored them (so within one run, the order `listAssignments` answers; a record updated later
+   * keeps its place). Each card is verified as `getAssignment` verifies it (`validation` for a tampered
+   * snapshot); an unknown card is `[]`; an aborted signal is `cancelled`. It exists because building a card
+   * again asks which earlier runs of the card hold its feature branch: without it that costs one
+   * `listAssignments` per earlier run, a cost that grows with each build of the card; with it, one read
+   * (a database serves it from its index on the card). Callers fall back to the per-run reads when a store
+   * does not offer it.
+   */
+  listCardAssignments?(card_id: string, options?: PortCallOptions): ResultAsync<CardAssignment[], PortError>;
   /** Optional: leases for several workers (see {@link StorageLeases}); absent on single-process stores. */
   readonly leases?: StorageLeases;
   /**

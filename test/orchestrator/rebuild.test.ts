@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { runCardLifecycle } from "../../bench/card-lifecycle.js";
+import { createOrchestrator } from "../../src/index.js";
 import { closeAsPerson } from "../../src/testing/fakes/in-memory-pull-request-host.js";
-import { CARD, cardRequest, setup } from "./helpers.js";
+import { createInMemoryPorts, createInMemoryStorage } from "../../src/testing/index.js";
+import { CARD, cardRequest, setup, workflowRequest } from "./helpers.js";
 
 const FORBIDDEN = { commits: [{ files: { "src/ok.ts": "1\n", "secrets/key.txt": "k\n" } }] };
 const WORK = { commits: [{ files: { "src/cart/total.ts": "1\n" }, message: "total" }] };
@@ -99,5 +102,47 @@ describe("building a card again", () => {
     const second = (await orchestrator.listRuns({ phases: ["preparing"] }))._unsafeUnwrap().runs[0];
     const resumed = (await orchestrator.resumeRun(second?.id ?? ""))._unsafeUnwrap();
     expect(resumed.run.phase).toBe("awaiting_approval");
+  });
+
+  it("names the same earlier runs, newest first, whether the store reads a card's assignments at once or per run", async () => {
+    /**
+     * The card built four times: failed, then inside a workflow run of two cards (failed again), then a merged
+     * lifecycle, then once more. What each build recorded about the earlier runs on the card's branch.
+     */
+    const history = async (oneRead: boolean) => {
+      const ports = createInMemoryPorts({ agent: { [CARD]: [FORBIDDEN, FORBIDDEN, WORK, WORK] } });
+      // A store without the optional read: its callers list each earlier run's assignments.
+      const storage = oneRead
+        ? ports.storage
+        : createInMemoryStorage({ clock: ports.clock, listCardAssignments: false });
+      const orchestrator = createOrchestrator({ ...ports, storage });
+      const first = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
+      const workflow = (await orchestrator.triggerBuild(workflowRequest(2)))._unsafeUnwrap();
+      await runCardLifecycle(orchestrator, ports.pullRequests, cardRequest());
+      const last = (await orchestrator.triggerBuild(cardRequest()))._unsafeUnwrap();
+      expect([first.run.phase, workflow.run.phase, last.run.phase]).toEqual([
+        "failed",
+        "failed",
+        "awaiting_approval",
+      ]);
+      const runs = (await storage.listRuns({}))._unsafeUnwrap().runs;
+      const rebuilt = [];
+      for (const run of runs) {
+        const events = (await storage.listEvents(run.id))._unsafeUnwrap();
+        rebuilt.push(
+          events.filter((e) => e.event_type === "assignment.branch_rebuilt").map((e) => e.payload),
+        );
+      }
+      const oneReads = storage.operations.filter((o) => o.operation === "listCardAssignments").length;
+      return { runs: runs.map((r) => r.id), rebuilt, oneReads };
+    };
+    const atOnce = await history(true);
+    const perRun = await history(false);
+    expect(atOnce.oneReads).toBeGreaterThan(0);
+    expect(perRun.oneReads).toBe(0);
+    expect(atOnce.rebuilt).toEqual(perRun.rebuilt);
+    // Newest first: the last build names the merged run, the workflow run and the first run.
+    const [, merged, workflow, first] = atOnce.runs;
+    expect(atOnce.rebuilt[0]).toMatchObject([{ earlier_runs: [merged, workflow, first] }]);
   });
 });

@@ -3,9 +3,10 @@
  * your own) and reports every call it forwards, with its duration and outcome, to a callback: the place to
  * hang metrics, traces or slow-query logs. It changes nothing about what the store answers.
  *
- * The one subtle part is the optional capabilities. `leases`, `changes` and `readRunState` are offered only
- * when the wrapped store offers them: a decorator that always added them would promise what the store cannot
- * do, and one that dropped them would quietly turn a multi-worker store into a single-process one.
+ * The one subtle part is the optional capabilities. `leases`, `changes`, `readRunState` and
+ * `listCardAssignments` are offered only when the wrapped store offers them: a decorator that always added them
+ * would promise what the store cannot do, and one that dropped them would quietly turn a multi-worker store into
+ * a single-process one.
  * `secret_values` is forwarded too, or rungate would stop redacting the store's password.
  */
 import type {
@@ -92,6 +93,7 @@ export function traceStorage(inner: StoragePort, options: TraceStorageOptions): 
       traced<RunChangeSubscription>("changes.subscribe", null, () => changes.subscribe(listener)),
   };
   const readRunState = inner.readRunState?.bind(inner);
+  const listCardAssignments = inner.listCardAssignments?.bind(inner);
 
   return {
     name: inner.name,
@@ -111,6 +113,12 @@ export function traceStorage(inner: StoragePort, options: TraceStorageOptions): 
     ...(readRunState === undefined
       ? {}
       : { readRunState: (run_id, o) => traced("readRunState", run_id, () => readRunState(run_id, o)) }),
+    ...(listCardAssignments === undefined
+      ? {}
+      : {
+          listCardAssignments: (card_id, o) =>
+            traced("listCardAssignments", null, () => listCardAssignments(card_id, o)),
+        }),
     ...(tracedLeases === undefined ? {} : { leases: tracedLeases }),
     ...(tracedChanges === undefined ? {} : { changes: tracedChanges }),
   };

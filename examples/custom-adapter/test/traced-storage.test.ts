@@ -33,10 +33,12 @@ function traced<S extends StoragePort>(
 describeStoragePortContract({
   name: "traced in-memory storage",
   make: () => traced(createInMemoryStorage()),
-  // The fake has leases and change notifications: `true` makes the contract fail if the decorator lost one.
+  // The fake has leases, change notifications and the card read: `true` makes the contract fail if the
+  // decorator lost one.
   capabilities: {
     leases: true,
     changes: true,
+    listCardAssignments: true,
     // The fake lets a test edit a stored run behind the port's back; the contract checks getRun refuses it.
     tamper: async (port, run_id, mutate) => (inners.get(port) as InMemoryStorage).tamperRun(run_id, mutate),
   },
@@ -70,7 +72,7 @@ describe.runIf(process.env.CONTRACT_PGLITE === "1")("around PGlite", () => {
       await (await pglite()).query(`DROP SCHEMA IF EXISTS "${inner.schema}" CASCADE`);
     },
     // The decorator must pass these on: `true` makes the contract fail if one went missing.
-    capabilities: { leases: true, changes: true, readRunState: true },
+    capabilities: { leases: true, changes: true, readRunState: true, listCardAssignments: true },
     concurrency_timeout_ms: 180_000,
   });
 });
@@ -100,13 +102,15 @@ describe("traced storage: what it adds", () => {
     const wrapped = traceStorage(single, { onCall: () => {} });
     expect([wrapped.leases, wrapped.changes]).toEqual([undefined, undefined]);
     expect("leases" in wrapped).toBe(false);
-    // rungate's PGlite store offers all three.
+    // rungate's PGlite store offers all four.
     const sql = expectOk(
       await createPgliteStorage({ pglite: await pglite(), schema: "traced_capabilities" }),
     );
     const wrappedSql = traceStorage(sql, { onCall: () => {} });
     expect(
-      [wrappedSql.leases, wrappedSql.changes, wrappedSql.readRunState].every((c) => c !== undefined),
+      [wrappedSql.leases, wrappedSql.changes, wrappedSql.readRunState, wrappedSql.listCardAssignments].every(
+        (c) => c !== undefined,
+      ),
     ).toBe(true);
     await sql.close();
   }, 60_000);

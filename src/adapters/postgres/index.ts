@@ -1,8 +1,8 @@
 /**
  * `rungate/postgres`: durable storage for rungate on Postgres. One SQL implementation on two engines: PGlite
  * (`createPgliteStorage`, Postgres in-process, a data directory on disk: the embedded default) and a Postgres
- * server through `pg` (`createPostgresStorage`). Both implement the `StoragePort` with its `leases` and
- * `readRunState` capabilities.
+ * server through `pg` (`createPostgresStorage`). Both implement the `StoragePort` with its `leases`,
+ * `readRunState` and `listCardAssignments` capabilities.
  *
  * @module rungate/postgres
  */

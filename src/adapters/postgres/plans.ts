@@ -496,18 +496,37 @@ export function selectAssignment(schema: string, assignment_id: string): SqlQuer
   );
 }
 
+/** The whole records of `table`'s rows passing `where` (of `$1`, `value`), with their versions, by `seq`. */
+function versionedWhere(
+  schema: string,
+  table: Exclude<VersionedTable, "runs">,
+  where: string,
+  value: string,
+): SqlQuery {
+  const s = quoteSchema(schema);
+  return q(
+    `SELECT ${fullRecord(s, table, `${s}.${table}`)}::text AS record, version
+     FROM ${s}.${table} WHERE ${where} ORDER BY seq`,
+    [value],
+  );
+}
+
 /** A run's versioned records of one table, in creation order. */
 export function listVersioned(
   schema: string,
   table: Exclude<VersionedTable, "runs">,
   run_id: string,
 ): SqlQuery {
-  const s = quoteSchema(schema);
-  return q(
-    `SELECT ${fullRecord(s, table, `${s}.${table}`)}::text AS record, version
-     FROM ${s}.${table} WHERE run_id = $1::text ORDER BY seq`,
-    [run_id],
-  );
+  return versionedWhere(schema, table, "run_id = $1::text", run_id);
+}
+
+/**
+ * Every assignment of card `card_id`, across all runs, in creation order (`seq`: the order rows were first
+ * inserted, which an update keeps), in one statement. The condition repeats the expression of the
+ * `assignments_by_card` index (migration 4), so the index serves it however many cards the table holds.
+ */
+export function listCardAssignments(schema: string, card_id: string): SqlQuery {
+  return versionedWhere(schema, "assignments", "record->>'card_id' = $1::text", card_id);
 }
 
 /** A parent's child records, in write (creation) order; an upserted execution keeps its first position. */

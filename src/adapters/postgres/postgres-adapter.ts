@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { errAsync, okAsync, ResultAsync } from "neverthrow";
 import type { z } from "zod";
+import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StorageLeases, StoragePort, StoredRunState } from "../../ports/storage-port.js";
 import { createLeases } from "./leases.js";
@@ -21,13 +22,15 @@ import { fromPglite, fromPgPool } from "./sql-client.js";
 import { applyWrite, type WriteTarget } from "./write.js";
 
 /**
- * A {@link StoragePort} on Postgres (a server through `pg`, or PGlite in-process), with the lease capability and
- * `readRunState` always present. Call `close()` when done.
+ * A {@link StoragePort} on Postgres (a server through `pg`, or PGlite in-process), with the lease capability,
+ * `readRunState` and `listCardAssignments` always present. Call `close()` when done.
  */
 export interface PostgresStorage extends StoragePort {
   readonly leases: StorageLeases;
   /** Always present here: the run and its five lists in one statement, so one round trip and one snapshot. */
   readRunState(run_id: string, options?: PortCallOptions): ResultAsync<StoredRunState, PortError>;
+  /** Always present here: a card's assignments in every run, one statement through the card index. */
+  listCardAssignments(card_id: string, options?: PortCallOptions): ResultAsync<CardAssignment[], PortError>;
   /** The schema holding the tables. */
   readonly schema: string;
   /**

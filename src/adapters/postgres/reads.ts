@@ -18,6 +18,7 @@ import type { StoragePort } from "../../ports/storage-port.js";
 import { runPlan } from "./execute.js";
 import {
   type ChildTable,
+  listCardAssignments,
   listChildren,
   listEvents,
   listRuns,
@@ -27,7 +28,7 @@ import {
   selectRunState,
   type VersionedTable,
 } from "./plans.js";
-import type { SqlClient } from "./postgres-config.js";
+import type { SqlClient, SqlQuery } from "./postgres-config.js";
 import { cancelled, decodeRecord, notFound, type Raw, readStored } from "./records.js";
 import { createSnapshotCache, type SnapshotCache } from "./snapshot-cache.js";
 
@@ -76,7 +77,7 @@ export interface ReadContext {
   readonly snapshots?: SnapshotCache;
 }
 
-/** The read methods of {@link StoragePort}, the optional `readRunState` included. */
+/** The read methods of {@link StoragePort}, the optional `readRunState` and `listCardAssignments` included. */
 export type StorageReads = Required<
   Omit<StoragePort, "name" | "write" | "leases" | "changes" | "secret_values">
 >;
@@ -191,18 +192,25 @@ export function createReads(ctx: ReadContext): StorageReads {
         .map(() => run);
     });
 
-  const listByRun = <S extends z.ZodType>(
+  /** The versioned records `plan` selects (a run's, a card's), parsed and, for cards, verified. */
+  const listVersionedRows = <S extends z.ZodType>(
     operation: string,
     table: Exclude<VersionedTable, "runs">,
     recordSchema: S,
-    run_id: string,
+    plan: SqlQuery,
     options: PortCallOptions | undefined,
   ): ResultAsync<z.infer<S>[], PortError> =>
     guarded(operation, options, () =>
-      runPlan(client, listVersioned(schema, table, run_id), VersionedRecordRow, scope(operation)).andThen(
-        (rows) => parseRows(recordSchema, rows, table, withVersion),
+      runPlan(client, plan, VersionedRecordRow, scope(operation)).andThen((rows) =>
+        parseRows(recordSchema, rows, table, withVersion),
       ),
     );
+
+  /** The read of a run's versioned records of `table` (`listVersioned`). */
+  const listByRun =
+    <S extends z.ZodType>(operation: string, table: Exclude<VersionedTable, "runs">, recordSchema: S) =>
+    (run_id: string, options?: PortCallOptions): ResultAsync<z.infer<S>[], PortError> =>
+      listVersionedRows(operation, table, recordSchema, listVersioned(schema, table, run_id), options);
 
   const listOf = <S extends z.ZodType>(
     operation: string,
@@ -312,12 +320,18 @@ export function createReads(ctx: ReadContext): StorageReads {
           ),
         ),
       ),
-    listAssignments: (run_id, options) =>
-      listByRun("listAssignments", "assignments", CardAssignment, run_id, options),
-    listApprovals: (run_id, options) =>
-      listByRun("listApprovals", "approvals", ApprovalRequest, run_id, options),
-    listPullRequests: (run_id, options) =>
-      listByRun("listPullRequests", "pull_requests", PullRequestCandidate, run_id, options),
+    listAssignments: listByRun("listAssignments", "assignments", CardAssignment),
+    // One statement through the card index, instead of one listAssignments per earlier run of the card.
+    listCardAssignments: (card_id, options) =>
+      listVersionedRows(
+        "listCardAssignments",
+        "assignments",
+        CardAssignment,
+        listCardAssignments(schema, card_id),
+        options,
+      ),
+    listApprovals: listByRun("listApprovals", "approvals", ApprovalRequest),
+    listPullRequests: listByRun("listPullRequests", "pull_requests", PullRequestCandidate),
     listChecks: (run_id, options) => listOf("listChecks", "checks", RunCheck, run_id, options),
     listExecutions: (run_id, options) =>
       listOf("listExecutions", "executions", AgentExecution, run_id, options),

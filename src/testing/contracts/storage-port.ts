@@ -50,6 +50,12 @@ export interface StoragePortContractCapabilities {
    */
   readonly readRunState?: boolean;
   /**
+   * The optional one-call read of a card's assignments across runs, `listCardAssignments`. `true`: the adapter
+   * must offer it (its cases fail when it is missing); `false`: its cases are skipped; absent: they run when the
+   * port made for a case has it, and are skipped otherwise.
+   */
+  readonly listCardAssignments?: boolean;
+  /**
    * The optional change notifications `changes` ({@link StorageRunChanges}). `true`: the adapter must offer
    * them; `false`: their cases are skipped; absent: they run when the port made for a case has them.
    */
@@ -219,7 +225,10 @@ function createWrite(records: RunRecords, created: RunEventDraft, extra: Storage
  * `lease_lost` after a takeover, a claim that outdates the previous holder's version, release) only when the
  * port has `leases` (see {@link StoragePortContractCapabilities.leases}), and the `readRunState` cases (equal to
  * the six reads it replaces, `not_found`, tamper detection, `cancelled`, never a write half-seen under
- * concurrent writes) only when the port has `readRunState` (see {@link StoragePortContractCapabilities.readRunState}).
+ * concurrent writes) only when the port has `readRunState` (see {@link StoragePortContractCapabilities.readRunState}),
+ * and the `listCardAssignments` cases (a card's assignments across runs, equal to the per-run lists filtered by
+ * card, in creation order; `[]` for an unknown card; `cancelled`) only when the port has `listCardAssignments`
+ * (see {@link StoragePortContractCapabilities.listCardAssignments}).
  */
 export function describeStoragePortContract(options: StoragePortContractOptions): void {
   const { name, capabilities = {} } = options;
@@ -1020,6 +1029,89 @@ export function describeStoragePortContract(options: StoragePortContractOptions)
         concurrencyTimeout,
       );
     });
+
+    describe.skipIf(capabilities.listCardAssignments === false)(
+      "listCardAssignments (optional one-call read of a card's assignments)",
+      () => {
+        type ListCardAssignments = NonNullable<StoragePort["listCardAssignments"]>;
+
+        /** A fresh port and its `listCardAssignments`; skips the case when the port has none and did not promise it. */
+        const freshLister = async (
+          ctx: TestContext,
+        ): Promise<{ port: StoragePort; list: ListCardAssignments }> => {
+          const port = await fresh();
+          const list = port.listCardAssignments?.bind(port);
+          if (list) return { port, list };
+          if (capabilities.listCardAssignments === true) {
+            throw new Error(
+              `${name} declares the listCardAssignments capability, but the port it made has none`,
+            );
+          }
+          return ctx.skip(
+            "the port has no listCardAssignments (optional): callers list each run's assignments",
+          );
+        };
+
+        it("answers the card's assignments of every run, as the run lists hold them, in creation order", async (ctx) => {
+          const { port, list } = await freshLister(ctx);
+          const f = makeFixtures();
+          const first = f.runRecords(1);
+          const second = f.runRecords(2);
+          const card_id = first.assignment.card_id;
+          const otherCard: CardAssignment = { ...first.assignment, id: f.newId(), card_id: f.newId() };
+          await okOf(
+            port.write(
+              createWrite(first, f.event(first.run, "run.created"), {
+                assignments: [first.assignment, otherCard].map((record) => ({
+                  record,
+                  expected_version: null,
+                })),
+              }),
+            ),
+          );
+          await okOf(port.write(createWrite(second, f.event(second.run, "run.created"))));
+          // A card of the first run created after the second run's: creation order runs across runs. Then the
+          // first card updated: a database stores a new row version last, yet the card keeps its place.
+          const later: CardAssignment = { ...first.assignment, id: f.newId() };
+          await okOf(port.write({ assignments: [{ record: later, expected_version: null }] }));
+          const updated = { ...first.assignment, updated_at: "2026-01-01T00:00:01.000Z" };
+          await okOf(port.write({ assignments: [{ record: updated, expected_version: 0 }] }));
+
+          const cards = await okOf(list(card_id));
+          expect(cards).toEqual([{ ...updated, version: 1 }, second.assignment, later]);
+          const perRun = [
+            ...(await okOf(port.listAssignments(first.run.id))),
+            ...(await okOf(port.listAssignments(second.run.id))),
+          ].filter((a) => a.card_id === card_id);
+          expect([...cards].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+            perRun.sort((a, b) => (a.id < b.id ? -1 : 1)),
+          );
+          // Within one run, the order its list answers.
+          expect(cards.filter((a) => a.run_id === first.run.id)).toEqual(
+            (await okOf(port.listAssignments(first.run.id))).filter((a) => a.card_id === card_id),
+          );
+          expect(await okOf(list(otherCard.card_id))).toEqual([otherCard]);
+        });
+
+        it("answers [] for a card with no stored assignment", async (ctx) => {
+          const { port, list } = await freshLister(ctx);
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+          expect(await okOf(list(f.newId()))).toEqual([]);
+        });
+
+        it("answers cancelled when the signal is already aborted", async (ctx) => {
+          const { port, list } = await freshLister(ctx);
+          const f = makeFixtures();
+          const records = f.runRecords(1);
+          await okOf(port.write(createWrite(records, f.event(records.run, "run.created"))));
+          expect(
+            await errOf(list(records.assignment.card_id, { signal: AbortSignal.abort() })),
+          ).toMatchObject({ kind: "cancelled" });
+        });
+      },
+    );
 
     describe("concurrency", () => {
       it(

@@ -63,6 +63,7 @@ export type StorageOperation =
   | { readonly operation: "getRun"; readonly run_id: string }
   | { readonly operation: "readRunState"; readonly run_id: string }
   | { readonly operation: "getAssignment"; readonly assignment_id: string }
+  | { readonly operation: "listCardAssignments"; readonly card_id: string }
   | { readonly operation: RunListOperation; readonly run_id: string }
   | { readonly operation: "listCommits"; readonly assignment_id: string }
   | { readonly operation: "listEvents"; readonly run_id: string; readonly after: number | undefined }
@@ -107,6 +108,14 @@ export interface InMemoryStorage extends StoragePort {
     run_id: string,
     options?: PortCallOptions,
   ) => ResultAsync<StoredRunState, PortError>;
+  /**
+   * A card's assignments across its runs in one read (see {@link StoragePort.listCardAssignments}); absent when
+   * created with `listCardAssignments: false`.
+   */
+  readonly listCardAssignments?: (
+    card_id: string,
+    options?: PortCallOptions,
+  ) => ResultAsync<CardAssignment[], PortError>;
   /**
    * Test helper: every port call, in call order, with a deep-frozen copy of its input; the newest `log_limit`
    * of them (option, default 10,000).
@@ -158,6 +167,11 @@ export interface InMemoryStorageOptions {
    */
   readonly readRunState?: boolean;
   /**
+   * Offer `listCardAssignments` (default `true`); `false` models a store without it, so callers' fallback to one
+   * `listAssignments` per earlier run of a card can be tested.
+   */
+  readonly listCardAssignments?: boolean;
+  /**
    * Offer `changes` (default `true`): after each applied write, subscribers hear of every run it touched.
    * `false` models a store that cannot notify, so callers' polling can be tested.
    */
@@ -173,9 +187,9 @@ type VersionedTable = "runs" | "assignments" | "approvals" | "pull_requests";
 type TableName = VersionedTable | "checks" | "executions" | "commits" | "events";
 
 /**
- * The fields rows are listed by (a run's or an assignment's `card_id` finds a card's runs; a card's
- * `feature_branch` and a run's `base_branch` tell retention whether a kept run still uses a forgotten card's
- * branch).
+ * The fields rows are listed by (a run's or an assignment's `card_id` finds a card's runs, and an assignment's
+ * finds the card's assignments across runs; a card's `feature_branch` and a run's `base_branch` tell retention
+ * whether a kept run still uses a forgotten card's branch).
  */
 const INDEXED_FIELDS = ["run_id", "assignment_id", "card_id", "feature_branch", "base_branch"] as const;
 type ParentField = (typeof INDEXED_FIELDS)[number];
@@ -792,6 +806,8 @@ function releaseLease(state: State, input: unknown): Result<void, PortError> {
  * - Lists come in creation/write order; an unknown run or assignment lists `[]`.
  * - `readRunState` (unless `readRunState: false`) answers what `getRun` and the five run lists would, from one
  *   synchronous body, so no write can land between its parts.
+ * - `listCardAssignments` (unless `listCardAssignments: false`) answers a card's assignments across all runs in
+ *   the order they were first stored (through the card index, not a scan of every assignment).
  * - Every call answers on a later microtask; an aborted signal answers `cancelled` and changes nothing.
  * - `leases` (unless `leases: false`): a claim takes the oldest assignment (creation order) in the asked phases
  *   whose lease is free or expired (`expires_at < now`, by the store's `clock`, never the caller's), leases it
@@ -923,6 +939,17 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     );
   };
 
+  /** A card's assignments in every run, in the order they were first stored (the card index keeps it). */
+  const listCardAssignments = (
+    card_id: string,
+    call?: PortCallOptions,
+  ): ResultAsync<CardAssignment[], PortError> => {
+    logCall({ operation: "listCardAssignments", card_id });
+    return respond(state, "listCardAssignments", call, () =>
+      readAll(CardAssignment, tables.assignments.rowsWhere("card_id", card_id), "assignments"),
+    );
+  };
+
   const leases: StorageLeases = {
     claimNextAssignment(input, call) {
       logCall({ operation: "claimNextAssignment", input: { ...input } });
@@ -956,6 +983,7 @@ export function createInMemoryStorage(options: InMemoryStorageOptions = {}): InM
     ...(options.leases === false ? {} : { leases }),
     ...(options.changes === false ? {} : { changes }),
     ...(options.readRunState === false ? {} : { readRunState }),
+    ...(options.listCardAssignments === false ? {} : { listCardAssignments }),
     get operations() {
       return log.entries();
     },

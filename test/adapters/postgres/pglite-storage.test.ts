@@ -10,7 +10,12 @@ import {
   migrateSchema,
   type PostgresStorage,
 } from "../../../src/adapters/postgres/index.js";
-import { listRuns as listRunsPlan, RUN_CHANGES_CHANNEL } from "../../../src/adapters/postgres/plans.js";
+import {
+  listCardAssignments as listCardAssignmentsPlan,
+  listRuns as listRunsPlan,
+  RUN_CHANGES_CHANNEL,
+} from "../../../src/adapters/postgres/plans.js";
+import type { SqlQuery } from "../../../src/adapters/postgres/postgres-config.js";
 import type { OrchestrationRun } from "../../../src/core/schemas/orchestration-run.js";
 import type { RunCheck } from "../../../src/core/schemas/run-check.js";
 import { captureSnapshot } from "../../../src/core/snapshot/snapshot.js";
@@ -75,6 +80,7 @@ describeStoragePortContract({
   capabilities: {
     leases: true,
     changes: true,
+    listCardAssignments: true,
     tamper: (port, run_id, mutate) => tamperRunRow(db(), (port as PostgresStorage).schema, run_id, mutate),
   },
   // PGlite runs every statement on this one thread: 100 workers retrying against it took past 60 s on a
@@ -475,35 +481,76 @@ function runChildUntilKilled(dataDir: string, atLeast: number): Promise<string[]
   });
 }
 
-describe("pglite storage: a card's runs are found through indexes", () => {
-  it("plans listRuns({ card_id }) on runs_by_card and assignments_by_card, never a scan of every run", async () => {
-    const storage = await openStorage();
-    const query = listRunsPlan(storage.schema, {
-      project_id: null,
-      phases: null,
-      card_id: fixtureId(7),
-      created_after: null,
-      created_before: null,
-      after: null,
-      limit: 51,
-    });
-    // With sequential scans priced out, a plan that still scans a table is one the query's shape forces
-    // (such as `$3 IS NULL OR …`); a tiny table would otherwise be scanned whatever the indexes.
+describe("pglite storage: a card's runs and assignments are found through indexes", () => {
+  /** `query`'s plan with sequential scans priced out (a tiny table would otherwise be scanned whatever the indexes). */
+  const planOf = async (query: SqlQuery): Promise<string> => {
+    // A plan that still scans a table then is one the query's shape forces (such as `$3 IS NULL OR …`).
     await db().exec("SET enable_seqscan = off");
     try {
-      const plan = (
-        await db().query<{ "QUERY PLAN": string }>(`EXPLAIN ${query.text}`, [...query.values])
-      ).rows
+      return (await db().query<{ "QUERY PLAN": string }>(`EXPLAIN ${query.text}`, [...query.values])).rows
         .map((r) => r["QUERY PLAN"])
         .join("\n");
+    } finally {
+      await db().exec("RESET enable_seqscan");
+    }
+  };
+
+  /** A store in a schema of its own for `use`, dropped afterwards. */
+  const inSchema = async (use: (storage: PostgresStorage) => Promise<void>): Promise<void> => {
+    const storage = await openStorage();
+    try {
+      await use(storage);
+    } finally {
+      await dropSchema(storage.schema);
+    }
+  };
+
+  it("plans listRuns({ card_id }) on runs_by_card and assignments_by_card, never a scan of every run", () =>
+    inSchema(async (storage) => {
+      const plan = await planOf(
+        listRunsPlan(storage.schema, {
+          project_id: null,
+          phases: null,
+          card_id: fixtureId(7),
+          created_after: null,
+          created_before: null,
+          after: null,
+          limit: 51,
+        }),
+      );
       expect(plan).toContain("runs_by_card");
       expect(plan).toContain("assignments_by_card");
       expect(plan).not.toMatch(/Seq Scan/);
-    } finally {
-      await db().exec("RESET enable_seqscan");
-      await dropSchema(storage.schema);
-    }
-  });
+    }));
+
+  it("plans listCardAssignments on assignments_by_card, never a scan of every assignment", () =>
+    inSchema(async (storage) => {
+      const plan = await planOf(listCardAssignmentsPlan(storage.schema, fixtureId(7)));
+      expect(plan).toContain("assignments_by_card");
+      expect(plan).not.toMatch(/Seq Scan/);
+    }));
+
+  it("verifies each card's snapshot in listCardAssignments, as every read of a card does", () =>
+    inSchema(async (storage) => {
+      const run = runFixture(1);
+      const assignment = assignmentFixture(run, 2);
+      await okOf(
+        storage.write({
+          runs: [{ record: run, expected_version: null }],
+          assignments: [{ record: assignment, expected_version: null }],
+        }),
+      );
+      expect(await okOf(storage.listCardAssignments(assignment.card_id))).toEqual([assignment]);
+      await db().query(
+        `UPDATE "${storage.schema}".assignments
+         SET record = record || '{"assignment_input_snapshot": {"edited": true}}'::jsonb WHERE id = $1`,
+        [assignment.id],
+      );
+      expect(await errOf(storage.listCardAssignments(assignment.card_id))).toMatchObject({
+        kind: "validation",
+        code: "snapshot_hash_mismatch",
+      });
+    }));
 });
 
 describe("pglite storage: run changes hint whether the run's own record was written", () => {

@@ -44,6 +44,7 @@ describe.skipIf(!url)(title, () => {
     capabilities: {
       leases: true,
       changes: true,
+      listCardAssignments: true,
       tamper: (port, run_id, mutate) =>
         tamperRunRow(fromPgPool(pool), (port as PostgresStorage).schema, run_id, mutate),
     },

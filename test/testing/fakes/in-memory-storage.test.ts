@@ -13,6 +13,7 @@ describeStoragePortContract({
   make: () => createInMemoryStorage(),
   capabilities: {
     changes: true,
+    listCardAssignments: true,
     tamper: async (port, run_id, mutate) => (port as InMemoryStorage).tamperRun(run_id, mutate),
   },
 });
