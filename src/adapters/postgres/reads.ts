@@ -16,6 +16,7 @@ import { RunListQuery, runListCursor } from "../../core/schemas/run-list.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StoragePort } from "../../ports/storage-port.js";
 import { runPlan } from "./execute.js";
+import { createParsedRowCache, type ParsedRowCache } from "./parsed-row-cache.js";
 import {
   type ChildTable,
   listCardAssignments,
@@ -93,26 +94,35 @@ function guarded<T>(
 
 /**
  * Parses rows whose record JSON is completed by one authoritative column (`version` or `sequence`), and, for a
- * run state read, by the snapshots the reader held (`complete`).
+ * run state read, by the snapshots the reader held (`complete`). A row whose text was parsed before (with the same
+ * `also`: what else `complete` reads of the row) is answered from `parsed`, the record then parsed and checked:
+ * the text is the whole record, so the same text is the same record (`parsed-row-cache.ts`).
  */
-function parseRows<S extends z.ZodType, R extends { readonly record: string }>(
+function parseRowsWith<S extends z.ZodType, R extends { readonly record: string }>(
+  parsed: ParsedRowCache,
   schema: S,
   rows: readonly R[],
   table: string,
   column: (row: R) => Record<string, unknown>,
   complete: (raw: Raw, row: R) => Raw = (raw) => raw,
+  also?: (row: R) => string,
 ): Result<z.infer<S>[], PortError> {
-  return rows.reduce<Result<z.infer<S>[], PortError>>(
-    (acc, row) =>
-      acc.andThen((list) =>
-        decodeRecord(row.record, table)
-          .andThen((raw) =>
-            readStored(schema, { ...complete(raw, row), ...column(row) }, table, String(raw.id)),
-          )
-          .map((value) => [...list, value]),
-      ),
-    ok([]),
-  );
+  // A loop that pushes, not a reduce that copies the list at each row: a workflow run has 1,000 cards.
+  const list: z.infer<S>[] = [];
+  for (const row of rows) {
+    const extra = also?.(row);
+    const known = parsed.get(table, row.record, extra);
+    if (known !== undefined) {
+      list.push(known as z.infer<S>);
+      continue;
+    }
+    const value = decodeRecord(row.record, table).andThen((raw) =>
+      readStored(schema, { ...complete(raw, row), ...column(row) }, table, String(raw.id)),
+    );
+    if (value.isErr()) return err(value.error);
+    list.push(parsed.keep(table, row.record, value.value, extra));
+  }
+  return ok(list);
 }
 
 /**
@@ -173,6 +183,15 @@ export function createReads(ctx: ReadContext): StorageReads {
   const recordOnly = () => ({});
 
   const snapshots: SnapshotCache = ctx.snapshots ?? createSnapshotCache();
+  const parsed: ParsedRowCache = createParsedRowCache();
+  const parseRows = <S extends z.ZodType, R extends { readonly record: string }>(
+    schema: S,
+    rows: readonly R[],
+    table: string,
+    column: (row: R) => Record<string, unknown>,
+    complete?: (raw: Raw, row: R) => Raw,
+    also?: (row: R) => string,
+  ) => parseRowsWith(parsed, schema, rows, table, column, complete, also);
 
   /** The run of a run row, parsed and verified (snapshot hashes, and the hash columns beside the record). */
   const runOf = (
@@ -180,11 +199,18 @@ export function createReads(ctx: ReadContext): StorageReads {
     run_id: string,
     held: ReadonlyMap<string, JsonObject> = NO_SNAPSHOTS,
   ): Result<OrchestrationRun, PortError> =>
-    parseRows(OrchestrationRun, [row], "runs", withVersion, (raw, r) =>
-      withHeldSnapshots(raw, held, [
-        ["system_policy_snapshot", r.system_policy_hash],
-        ["run_input_snapshot", r.run_input_hash],
-      ]),
+    parseRows(
+      OrchestrationRun,
+      [row],
+      "runs",
+      withVersion,
+      (raw, r) =>
+        withHeldSnapshots(raw, held, [
+          ["system_policy_snapshot", r.system_policy_hash],
+          ["run_input_snapshot", r.run_input_hash],
+        ]),
+      // The snapshots put back come from the hash columns, which are not part of the text.
+      (r) => `${r.system_policy_hash}\u0000${r.run_input_hash}`,
     ).andThen(([run]) => {
       if (!run) return err(notFound("run", run_id));
       return verifyRunSnapshots(run)
