@@ -21,6 +21,7 @@ import {
   runFixture,
   schemaNamer,
   sharedPglite,
+  writeRunAndCard,
 } from "./helpers.js";
 import { storedRows } from "./stored-rows.js";
 
@@ -60,14 +61,7 @@ describe("compact storage: what a row keeps", () => {
 
   it("stores a card without its snapshot, id, run and version, and reads it back whole", async () => {
     const storage = await openStorage();
-    const run = runFixture(1);
-    const assignment = assignmentFixture(run, 2);
-    await okOf(
-      storage.write({
-        runs: [{ record: run, expected_version: null }],
-        assignments: [{ record: assignment, expected_version: null }],
-      }),
-    );
+    const { assignment } = await writeRunAndCard(storage);
     const [row] = await rowsOf<{ keys: string[] }>(
       `SELECT ARRAY(SELECT jsonb_object_keys(record) ORDER BY 1) AS keys FROM "${storage.schema}".assignments`,
     );

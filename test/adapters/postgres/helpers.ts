@@ -7,7 +7,8 @@ import { validateRunInputAgainstPolicy } from "../../../src/core/policy/validate
 import { newCardAssignment, newOrchestrationRun } from "../../../src/core/run/new-run.js";
 import type { CardAssignment } from "../../../src/core/schemas/card-assignment.js";
 import type { OrchestrationRun } from "../../../src/core/schemas/orchestration-run.js";
-import type { RunEventDraft } from "../../../src/ports/storage-port.js";
+import type { RunEventDraft, StoragePort } from "../../../src/ports/storage-port.js";
+import { okOf } from "../../../src/testing/contracts/port-calls.js";
 import { FIXTURE_TIME, fixtureId, policyFixture, runInputFixture } from "../../../src/testing/fixtures.js";
 
 /**
@@ -40,6 +41,21 @@ export function assignmentFixture(run: OrchestrationRun, n: number): CardAssignm
   const [card] = validated.cards;
   if (!card) throw new Error("the fixture run input has a card");
   return newCardAssignment(run, card, { assignment_id: fixtureId(n), now: FIXTURE_TIME })._unsafeUnwrap();
+}
+
+/** Writes a realistic run (`fixtureId(1)`) and its queued card (`fixtureId(2)`) in one write; answers both. */
+export async function writeRunAndCard(
+  storage: StoragePort,
+): Promise<{ run: OrchestrationRun; assignment: CardAssignment }> {
+  const run = runFixture(1);
+  const assignment = assignmentFixture(run, 2);
+  await okOf(
+    storage.write({
+      runs: [{ record: run, expected_version: null }],
+      assignments: [{ record: assignment, expected_version: null }],
+    }),
+  );
+  return { run, assignment };
 }
 
 /** A `run.created` event draft for `run`, with id `fixtureId(n)`. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPgliteStorage } from "../../../src/adapters/postgres/index.js";
 import { createParsedRowCache } from "../../../src/adapters/postgres/parsed-row-cache.js";
 import { isDeeplyFrozen } from "../../../src/core/snapshot/deep-freeze.js";
-import { assignmentFixture, errOf, okOf, runFixture, schemaNamer, sharedPglite } from "./helpers.js";
+import { errOf, okOf, schemaNamer, sharedPglite, writeRunAndCard } from "./helpers.js";
 
 describe("parsed row cache", () => {
   it("answers what exactly the same text of the same table parsed to, deep-frozen", () => {
@@ -37,14 +37,7 @@ describe("parsed rows in a store's reads", () => {
 
   it("answers a row read again unchanged with the record it parsed, deep-frozen, and parses an edited row anew", async () => {
     const storage = await okOf(createPgliteStorage({ pglite: db(), schema: nextSchema() }));
-    const run = runFixture(1);
-    const assignment = assignmentFixture(run, 2);
-    await okOf(
-      storage.write({
-        runs: [{ record: run, expected_version: null }],
-        assignments: [{ record: assignment, expected_version: null }],
-      }),
-    );
+    const { run, assignment } = await writeRunAndCard(storage);
     // The first read names no snapshot as known, so its text is not the next reads' (without the snapshot).
     await okOf(storage.readRunState(run.id));
     const first = await okOf(storage.readRunState(run.id));

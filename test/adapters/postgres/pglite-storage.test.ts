@@ -33,6 +33,7 @@ import {
   sharedPglite,
   tablesOf,
   tamperRunRow,
+  writeRunAndCard,
 } from "./helpers.js";
 import { storedRows } from "./stored-rows.js";
 
@@ -301,14 +302,7 @@ describe("pglite storage: stored data is verified on read", () => {
 
   it("loads an execution stored before agents reported usage, with the report's fields empty", async () => {
     const storage = await openStorage();
-    const run = runFixture(1);
-    const assignment = assignmentFixture(run, 2);
-    await okOf(
-      storage.write({
-        runs: [{ record: run, expected_version: null }],
-        assignments: [{ record: assignment, expected_version: null }],
-      }),
-    );
+    const { run, assignment } = await writeRunAndCard(storage);
     // A row as the schema held it before session, usage, cost, turns, reason, denials and final message.
     const legacy = {
       id: fixtureId(3),
@@ -532,14 +526,7 @@ describe("pglite storage: a card's runs and assignments are found through indexe
 
   it("verifies each card's snapshot in listCardAssignments, as every read of a card does", () =>
     inSchema(async (storage) => {
-      const run = runFixture(1);
-      const assignment = assignmentFixture(run, 2);
-      await okOf(
-        storage.write({
-          runs: [{ record: run, expected_version: null }],
-          assignments: [{ record: assignment, expected_version: null }],
-        }),
-      );
+      const { assignment } = await writeRunAndCard(storage);
       expect(await okOf(storage.listCardAssignments(assignment.card_id))).toEqual([assignment]);
       await db().query(
         `UPDATE "${storage.schema}".assignments

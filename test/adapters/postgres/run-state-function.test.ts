@@ -10,15 +10,7 @@ import {
   type PostgresStorage,
 } from "../../../src/adapters/postgres/index.js";
 import { RUN_STATE_FUNCTION } from "../../../src/adapters/postgres/run-state-function.js";
-import {
-  assignmentFixture,
-  errOf,
-  okOf,
-  runFixture,
-  schemaNamer,
-  sharedPglite,
-  tamperRunRow,
-} from "./helpers.js";
+import { errOf, okOf, schemaNamer, sharedPglite, tamperRunRow, writeRunAndCard } from "./helpers.js";
 
 const db = sharedPglite();
 const nextSchema = schemaNamer("test/adapters/postgres/run-state-function.test.ts");
@@ -41,14 +33,7 @@ function recording(): { pglite: PGliteLike; knownSent: unknown[] } {
 async function storedRunAndCard(pglite: PGliteLike = db()) {
   const schema = nextSchema();
   const storage = await okOf(createPgliteStorage({ pglite, schema }));
-  const run = runFixture(1);
-  const assignment = assignmentFixture(run, 2);
-  await okOf(
-    storage.write({
-      runs: [{ record: run, expected_version: null }],
-      assignments: [{ record: assignment, expected_version: null }],
-    }),
-  );
+  const { run, assignment } = await writeRunAndCard(storage);
   return { schema, storage, run, assignment };
 }
 

@@ -17,6 +17,7 @@ import {
   runFixture,
   schemaNamer,
   sharedPglite,
+  writeRunAndCard,
 } from "./helpers.js";
 
 /** One in-memory PGlite for the whole file; every test gets its own schema. */
@@ -119,14 +120,7 @@ describe("SQL statements per write", () => {
 
   it("refuses a write fenced by a lease it no longer holds, in one statement's attempt and then by name", async () => {
     const { storage } = await openCounted();
-    const run = runFixture(1);
-    const assignment = assignmentFixture(run, 2);
-    await okOf(
-      storage.write({
-        runs: [{ record: run, expected_version: null }],
-        assignments: [{ record: assignment, expected_version: null }],
-      }),
-    );
+    const { run, assignment } = await writeRunAndCard(storage);
     const error = await errOf(
       storage.write({
         fence: { assignment_id: assignment.id, token: "a-token-nobody-was-given" },
