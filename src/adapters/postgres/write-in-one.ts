@@ -70,9 +70,10 @@ const LEFT_OUT: { readonly [T in VersionedTable]?: readonly (readonly [string, (
 };
 
 /**
- * `raw` as sent: without each snapshot that hashes to what the record names and that `snapshots` is known to hold
- * under that hash, verified (`isStored`; the function checks the row is there, and refuses the write otherwise). A run's policy, the same for every run of a project
- * and ~2.8 KB, is then not sent again with each write of the run.
+ * `raw` as sent: without each snapshot that hashes to what the record names and that `snapshots` is known to
+ * hold under that hash, verified (`isStored`; the function checks the row is there, and refuses the write
+ * otherwise). A run's policy, the same for every run of a project and ~2.8 KB, is then not sent again with each
+ * write of the run.
  */
 function leftOut(table: VersionedTable, raw: Raw, isStored: (hash: string) => boolean): Raw {
   let sent: Raw | undefined;
@@ -81,13 +82,7 @@ function leftOut(table: VersionedTable, raw: Raw, isStored: (hash: string) => bo
     if (typeof hash !== "string" || !isStored(hash)) continue;
     // Only a snapshot that is what its hash names (a record may carry a forged one, which stays inline and is
     // refused on read): hashing a deep-frozen snapshot is done once and remembered (`hashSnapshotValue`).
-    if (
-      !hashSnapshotValue(raw[field]).match(
-        (actual) => actual === hash,
-        () => false,
-      )
-    )
-      continue;
+    if (hashSnapshotValue(raw[field]).unwrapOr(null) !== hash) continue;
     sent ??= { ...raw };
     delete sent[field];
   }
