@@ -13,10 +13,11 @@ import { PullRequestCandidate } from "../../core/schemas/pull-request-candidate.
 import { RunCheck } from "../../core/schemas/run-check.js";
 import { RunEvent } from "../../core/schemas/run-event.js";
 import { RunListQuery, runListCursor } from "../../core/schemas/run-list.js";
+import { deepFreeze } from "../../core/snapshot/deep-freeze.js";
 import type { PortCallOptions, PortError } from "../../ports/port-error.js";
 import type { StoragePort } from "../../ports/storage-port.js";
 import { runPlan } from "./execute.js";
-import { createParsedRowCache, type ParsedRowCache } from "./parsed-row-cache.js";
+import { createParsedRowCache, type ParsedRowCache, type RunRowsRead } from "./parsed-row-cache.js";
 import {
   type ChildTable,
   listCardAssignments,
@@ -94,12 +95,13 @@ function guarded<T>(
 
 /**
  * Parses rows whose record JSON is completed by one authoritative column (`version` or `sequence`), and, for a
- * run state read, by the snapshots the reader held (`complete`). A row whose text was parsed before (with the same
- * `also`: what else `complete` reads of the row) is answered from `parsed`, the record then parsed and checked:
- * the text is the whole record, so the same text is the same record (`parsed-row-cache.ts`).
+ * run state read, by the snapshots the reader held (`complete`). Records come out deep-frozen. In a run state read
+ * (`cached`), a row whose text the run's last read parsed (with the same `also`: what else `complete` reads of the
+ * row) is answered with that record, parsed and checked then: the text is the whole record, so the same text is the
+ * same record (`parsed-row-cache.ts`).
  */
 function parseRowsWith<S extends z.ZodType, R extends { readonly record: string }>(
-  parsed: ParsedRowCache,
+  cached: RunRowsRead | undefined,
   schema: S,
   rows: readonly R[],
   table: string,
@@ -111,7 +113,7 @@ function parseRowsWith<S extends z.ZodType, R extends { readonly record: string 
   const list: z.infer<S>[] = [];
   for (const row of rows) {
     const extra = also?.(row);
-    const known = parsed.get(table, row.record, extra);
+    const known = cached?.get(table, row.record, extra);
     if (known !== undefined) {
       list.push(known as z.infer<S>);
       continue;
@@ -120,7 +122,7 @@ function parseRowsWith<S extends z.ZodType, R extends { readonly record: string 
       readStored(schema, { ...complete(raw, row), ...column(row) }, table, String(raw.id)),
     );
     if (value.isErr()) return err(value.error);
-    list.push(parsed.keep(table, row.record, value.value, extra));
+    list.push(cached ? cached.keep(table, row.record, value.value, extra) : deepFreeze(value.value));
   }
   return ok(list);
 }
@@ -183,23 +185,24 @@ export function createReads(ctx: ReadContext): StorageReads {
   const recordOnly = () => ({});
 
   const snapshots: SnapshotCache = ctx.snapshots ?? createSnapshotCache();
-  const parsed: ParsedRowCache = createParsedRowCache();
+  const parsedRows: ParsedRowCache = createParsedRowCache();
+  /** Rows parsed outside a run state read: nothing kept. */
   const parseRows = <S extends z.ZodType, R extends { readonly record: string }>(
     schema: S,
     rows: readonly R[],
     table: string,
     column: (row: R) => Record<string, unknown>,
-    complete?: (raw: Raw, row: R) => Raw,
-    also?: (row: R) => string,
-  ) => parseRowsWith(parsed, schema, rows, table, column, complete, also);
+  ) => parseRowsWith(undefined, schema, rows, table, column);
 
   /** The run of a run row, parsed and verified (snapshot hashes, and the hash columns beside the record). */
   const runOf = (
     row: z.infer<typeof RunRow>,
     run_id: string,
     held: ReadonlyMap<string, JsonObject> = NO_SNAPSHOTS,
+    read?: RunRowsRead,
   ): Result<OrchestrationRun, PortError> =>
-    parseRows(
+    parseRowsWith(
+      read,
       OrchestrationRun,
       [row],
       "runs",
@@ -295,16 +298,18 @@ export function createReads(ctx: ReadContext): StorageReads {
           scope("readRunState"),
         ).andThen(([row]) => {
           if (!row) return err(notFound("run", run_id));
-          return runOf(row, run_id, held)
+          // Rows this run's last state read parsed are answered as parsed then (parsed-row-cache.ts).
+          const read = parsedRows.begin(run_id);
+          return runOf(row, run_id, held, read)
             .andThen((run) =>
               Result.combine([
-                parseRows(CardAssignment, row.assignments, "assignments", withVersion, (raw) =>
+                parseRowsWith(read, CardAssignment, row.assignments, "assignments", withVersion, (raw) =>
                   withHeldSnapshots(raw, held, [["assignment_input_snapshot", raw.assignment_input_hash]]),
                 ),
-                parseRows(RunCheck, row.checks, "checks", recordOnly),
-                parseRows(ApprovalRequest, row.approvals, "approvals", withVersion),
-                parseRows(PullRequestCandidate, row.pull_requests, "pull_requests", withVersion),
-                parseRows(AgentExecution, row.executions, "executions", recordOnly),
+                parseRowsWith(read, RunCheck, row.checks, "checks", recordOnly),
+                parseRowsWith(read, ApprovalRequest, row.approvals, "approvals", withVersion),
+                parseRowsWith(read, PullRequestCandidate, row.pull_requests, "pull_requests", withVersion),
+                parseRowsWith(read, AgentExecution, row.executions, "executions", recordOnly),
               ]).map(([assignments, checks, approvals, pull_requests, executions]) => ({
                 run,
                 assignments,
@@ -315,6 +320,7 @@ export function createReads(ctx: ReadContext): StorageReads {
               })),
             )
             .map((state) => {
+              read.end();
               // Everything named here was parsed deep-frozen and verified against its hash just now.
               snapshots.remember(run_id, [
                 ...(state.run.snapshot_hashes

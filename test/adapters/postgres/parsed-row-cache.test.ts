@@ -5,29 +5,65 @@ import { isDeeplyFrozen } from "../../../src/core/snapshot/deep-freeze.js";
 import { errOf, okOf, schemaNamer, sharedPglite, writeRunAndCard } from "./helpers.js";
 
 describe("parsed row cache", () => {
-  it("answers what exactly the same text of the same table parsed to, deep-frozen", () => {
+  it("answers in a run's read what exactly the same text of the same table parsed to in its last read", () => {
     const cache = createParsedRowCache();
-    const kept = cache.keep("runs", '{"id":"a"}', { id: "a", nested: { n: 1 } });
+    const first = cache.begin("run-1");
+    expect(first.get("runs", '{"id":"a"}')).toBeUndefined();
+    const kept = first.keep("runs", '{"id":"a"}', { id: "a", nested: { n: 1 } });
     expect(isDeeplyFrozen(kept)).toBe(true);
-    expect(cache.get("runs", '{"id":"a"}')).toBe(kept);
-    expect(cache.get("assignments", '{"id":"a"}')).toBeUndefined();
-    expect(cache.get("runs", '{"id":"a" }')).toBeUndefined();
+    first.end();
+    const second = cache.begin("run-1");
+    expect(second.get("runs", '{"id":"a"}')).toBe(kept);
+    expect(second.get("assignments", '{"id":"a"}')).toBeUndefined();
+    expect(second.get("runs", '{"id":"a" }')).toBeUndefined();
+    expect(cache.begin("run-2").get("runs", '{"id":"a"}')).toBeUndefined();
   });
 
   it("tells apart the same text read beside different columns (`also`)", () => {
     const cache = createParsedRowCache();
-    cache.keep("runs", "{}", { n: 1 }, "hash-1");
-    expect(cache.get("runs", "{}", "hash-1")).toEqual({ n: 1 });
-    expect(cache.get("runs", "{}", "hash-2")).toBeUndefined();
-    expect(cache.get("runs", "{}")).toBeUndefined();
+    const read = cache.begin("run-1");
+    read.keep("runs", "{}", { n: 1 }, "hash-1");
+    read.end();
+    const again = cache.begin("run-1");
+    expect(again.get("runs", "{}", "hash-1")).toEqual({ n: 1 });
+    expect(again.get("runs", "{}", "hash-2")).toBeUndefined();
+    expect(again.get("runs", "{}")).toBeUndefined();
   });
 
-  it("keeps at most its limit", () => {
-    const cache = createParsedRowCache(1);
-    cache.keep("runs", "a", { n: 1 });
-    cache.keep("runs", "b", { n: 2 });
-    expect(cache.get("runs", "a")).toBeUndefined();
-    expect(cache.get("runs", "b")).toEqual({ n: 2 });
+  it("keeps only the rows of a run's last read that ended, and nothing of a read that failed", () => {
+    const cache = createParsedRowCache();
+    const first = cache.begin("run-1");
+    first.keep("checks", "a", { n: 1 });
+    first.keep("checks", "b", { n: 2 });
+    first.end();
+    const second = cache.begin("run-1");
+    expect(second.get("checks", "b")).toEqual({ n: 2 });
+    second.end();
+    const failed = cache.begin("run-1");
+    failed.keep("checks", "c", { n: 3 });
+    const third = cache.begin("run-1");
+    expect([third.get("checks", "a"), third.get("checks", "b"), third.get("checks", "c")]).toEqual([
+      undefined,
+      { n: 2 },
+      undefined,
+    ]);
+  });
+
+  it("forgets the least recently read runs past its limits, never the run just read, however large", () => {
+    const cache = createParsedRowCache({ rows: 3, runs: 2 });
+    const readOf = (run: string, texts: string[]) => {
+      const read = cache.begin(run);
+      for (const text of texts) read.keep("checks", text, { text });
+      read.end();
+    };
+    readOf("a", ["1"]);
+    readOf("b", ["2"]);
+    readOf("c", ["3"]); // three runs: "a" goes
+    expect(cache.begin("a").get("checks", "1")).toBeUndefined();
+    expect(cache.begin("b").get("checks", "2")).toEqual({ text: "2" });
+    readOf("d", ["4", "5", "6", "7"]); // more rows than the limit: every other run goes, "d" stays whole
+    expect(cache.begin("c").get("checks", "3")).toBeUndefined();
+    expect(cache.begin("d").get("checks", "7")).toEqual({ text: "7" });
   });
 });
 
