@@ -12,8 +12,11 @@
  */
 import { deepFreeze } from "../../core/snapshot/deep-freeze.js";
 
-/** How many rows the cache keeps over all runs (the run being read is always kept whole). */
-export const PARSED_ROWS_LIMIT = 20_000;
+/**
+ * How many rows the cache keeps over all runs (the run being read is always kept whole): a row keeps its text and
+ * its record, a few KB at most, so about 20 MB when full; a workflow run of 1,000 cards has up to ~9,000 rows.
+ */
+export const PARSED_ROWS_LIMIT = 10_000;
 /** How many runs it keeps rows of. */
 export const PARSED_RUNS_LIMIT = 256;
 
