@@ -11,6 +11,9 @@ import { sha256Hex } from "./sha256.js";
  */
 export type Snapshot<T> = { readonly value: DeepReadonly<T>; readonly hash: string };
 
+/** The hashes of deeply frozen values, computed once each (see {@link hashSnapshotValue}). */
+const hashesOfFrozen = new WeakMap<object, string>();
+
 /**
  * Captures `value` as a {@link Snapshot}: canonicalises it, rebuilds a fresh deep copy with
  * `JSON.parse(canonical)` and deep-freezes it, so later mutation of the caller's object never reaches the
@@ -18,12 +21,13 @@ export type Snapshot<T> = { readonly value: DeepReadonly<T>; readonly hash: stri
  * (`not_canonical_json`) when `value` is not plain JSON data. Never throws.
  */
 export function captureSnapshot<T>(value: T): Result<Snapshot<T>, ValidationError> {
-  return canonicalJson(value).map((canonical) =>
-    Object.freeze({
-      value: deepFreeze(JSON.parse(canonical) as DeepReadonly<T>),
-      hash: hashOfCanonical(canonical),
-    }),
-  );
+  return canonicalJson(value).map((canonical) => {
+    const frozen = deepFreeze(JSON.parse(canonical) as DeepReadonly<T>);
+    const hash = hashOfCanonical(canonical);
+    // Its hash is known already: verifying the run's snapshots on the next read need not take it again.
+    if (isDeeplyFrozen(frozen)) hashesOfFrozen.set(frozen as object, hash);
+    return Object.freeze({ value: frozen, hash });
+  });
 }
 
 /**
@@ -45,8 +49,6 @@ export function hashSnapshotValue(value: unknown): Result<string, ValidationErro
     });
 }
 
-/** The hashes of deeply frozen values, computed once each (see {@link hashSnapshotValue}). */
-const hashesOfFrozen = new WeakMap<object, string>();
 
 /**
  * Checks a stored snapshot against its recorded hash: ok when the content hash of `value` equals
