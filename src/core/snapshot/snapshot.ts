@@ -49,7 +49,6 @@ export function hashSnapshotValue(value: unknown): Result<string, ValidationErro
     });
 }
 
-
 /**
  * Checks a stored snapshot against its recorded hash: ok when the content hash of `value` equals
  * `expectedHash`. Fails with a `validation` error, code `snapshot_hash_mismatch` and one issue at the root,
