@@ -9,7 +9,7 @@
  * Both directions copy every event once into a new table inside the migration's transaction: on a large store,
  * writes wait while it runs, and the old table's space is given back when it is dropped.
  */
-import { renameConstraints } from "./compact-storage-migration.js";
+import { EVENTS_CONSTRAINTS, eventsTableV6, renameConstraints } from "./compact-storage-migration.js";
 import {
   compactEvent,
   EVENT_KIND_FUNCTION,
@@ -22,9 +22,6 @@ import {
 import type { Migration } from "./migrations.js";
 import { writeFunctionV6Ddl } from "./write-function-v6.js";
 import { writeFunctionV7Ddl } from "./write-function-v7.js";
-
-/** The constraints of `events` (and so its indexes), by the suffix of their names. */
-const CONSTRAINTS = ["pkey", "run_seq_fkey", "sequence_check", "run_seq_sequence_key"] as const;
 
 /** Version 6's events in their order of appearance, the kind each would name (`c`), as a FROM list. */
 function eventsWithKinds(s: string): string {
@@ -68,7 +65,7 @@ function up(s: string, schema: string): string[] {
      FROM ${eventsWithKinds(s)}`,
     `DROP TABLE ${s}.events`,
     `ALTER TABLE ${s}.events_v7 RENAME TO events`,
-    ...renameConstraints(s, "events_v7", CONSTRAINTS),
+    ...renameConstraints(s, "events_v7", EVENTS_CONSTRAINTS),
     writeFunctionV7Ddl(s, schema),
   ];
 }
@@ -76,21 +73,14 @@ function up(s: string, schema: string): string[] {
 function down(s: string, schema: string): string[] {
   return [
     writeFunctionV6Ddl(s, schema),
-    `CREATE TABLE ${s}.events_v6 (
-      id uuid CONSTRAINT events_v6_pkey PRIMARY KEY,
-      run_seq bigint NOT NULL CONSTRAINT events_v6_run_seq_fkey REFERENCES ${s}.runs (seq),
-      sequence integer NOT NULL CONSTRAINT events_v6_sequence_check CHECK (sequence >= 1),
-      created_at timestamptz,
-      record jsonb NOT NULL,
-      CONSTRAINT events_v6_run_seq_sequence_key UNIQUE (run_seq, sequence)
-    )`,
+    eventsTableV6(s, "events_v6"),
     `INSERT INTO ${s}.events_v6 (id, run_seq, sequence, created_at, record)
      SELECT e.id, e.run_seq, e.sequence, e.created_at, ${eventOwnFieldsOf(s, "e")}
      FROM ${s}.events AS e
      ORDER BY e.run_seq, e.sequence`,
     `DROP TABLE ${s}.events`,
     `ALTER TABLE ${s}.events_v6 RENAME TO events`,
-    ...renameConstraints(s, "events_v6", CONSTRAINTS),
+    ...renameConstraints(s, "events_v6", EVENTS_CONSTRAINTS),
     `DROP FUNCTION ${s}.${EVENT_KIND_FUNCTION}(text, text, text[])`,
     `DROP TABLE ${s}.event_kinds`,
   ];

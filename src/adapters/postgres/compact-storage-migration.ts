@@ -65,6 +65,24 @@ function ownValues(record: string, rebuilt: readonly (readonly [string, string])
       WHERE ${record} ? x.field AND ${record}->x.field IS DISTINCT FROM x.value)`;
 }
 
+/** The constraints of `events` (and so its indexes) in versions 6 and 7, by the suffix of their names. */
+export const EVENTS_CONSTRAINTS = ["pkey", "run_seq_fkey", "sequence_check", "run_seq_sequence_key"] as const;
+
+/**
+ * Version 6's `events` table, created as `name` (renamed to `events` once filled, see {@link renameConstraints}):
+ * migration 6 creates it going up, migration 7 going down, with exactly this text.
+ */
+export function eventsTableV6(s: string, name: string): string {
+  return `CREATE TABLE ${s}.${name} (
+      id uuid CONSTRAINT ${name}_pkey PRIMARY KEY,
+      run_seq bigint NOT NULL CONSTRAINT ${name}_run_seq_fkey REFERENCES ${s}.runs (seq),
+      sequence integer NOT NULL CONSTRAINT ${name}_sequence_check CHECK (sequence >= 1),
+      created_at timestamptz,
+      record jsonb NOT NULL,
+      CONSTRAINT ${name}_run_seq_sequence_key UNIQUE (run_seq, sequence)
+    )`;
+}
+
 /** Renames the constraints (and so the indexes) of `events` after it was created under the name `from`. */
 export function renameConstraints(s: string, from: string, names: readonly string[]): string[] {
   return names.map((name) => `ALTER TABLE ${s}.events RENAME CONSTRAINT ${from}_${name} TO events_${name}`);
@@ -88,14 +106,7 @@ function up(s: string, schema: string): string[] {
     // Events name their run by its seq (8 bytes, not a 36-character id, in the row and in its index).
     `ALTER TABLE ${s}.runs ADD CONSTRAINT runs_seq_key UNIQUE (seq)`,
     canonicalInstantFunction(s, INSTANT),
-    `CREATE TABLE ${s}.events_compact (
-      id uuid CONSTRAINT events_compact_pkey PRIMARY KEY,
-      run_seq bigint NOT NULL CONSTRAINT events_compact_run_seq_fkey REFERENCES ${s}.runs (seq),
-      sequence integer NOT NULL CONSTRAINT events_compact_sequence_check CHECK (sequence >= 1),
-      created_at timestamptz,
-      record jsonb NOT NULL,
-      CONSTRAINT events_compact_run_seq_sequence_key UNIQUE (run_seq, sequence)
-    )`,
+    eventsTableV6(s, "events_compact"),
     `INSERT INTO ${s}.events_compact (id, run_seq, sequence, created_at, record)
      SELECT e.id::uuid, r.seq, e.sequence, i.at, ${eventOwnFields("e.record", "i.at", "r")}
        || ${ownValues("e.record", [
@@ -107,12 +118,7 @@ function up(s: string, schema: string): string[] {
      ORDER BY r.seq, e.sequence`,
     `DROP TABLE ${s}.events`,
     `ALTER TABLE ${s}.events_compact RENAME TO events`,
-    ...renameConstraints(s, "events_compact", [
-      "pkey",
-      "run_seq_fkey",
-      "sequence_check",
-      "run_seq_sequence_key",
-    ]),
+    ...renameConstraints(s, "events_compact", EVENTS_CONSTRAINTS),
     `DROP FUNCTION ${s}.${INSTANT}(text)`,
     `CREATE INDEX idempotency_keys_by_age ON ${s}.idempotency_keys (created_at)`,
     // A result is kept compact only where it reads back exactly as stored (an event id whose event is gone,
