@@ -32,7 +32,7 @@ import {
 } from "./plans.js";
 import type { SqlClient, SqlQuery } from "./postgres-config.js";
 import { cancelled, decodeRecord, notFound, type Raw, readStored } from "./records.js";
-import { createSnapshotCache, type SnapshotCache } from "./snapshot-cache.js";
+import { createSnapshotCache, namedSnapshots, type SnapshotCache } from "./snapshot-cache.js";
 
 const RunRow = z.object({
   record: z.string(),
@@ -323,17 +323,8 @@ export function createReads(ctx: ReadContext): StorageReads {
               read.end();
               // Everything named here was parsed deep-frozen and verified against its hash just now.
               snapshots.remember(run_id, [
-                ...(state.run.snapshot_hashes
-                  ? ([
-                      [state.run.snapshot_hashes.system_policy, state.run.system_policy_snapshot],
-                      [state.run.snapshot_hashes.run_input, state.run.run_input_snapshot],
-                    ] as const)
-                  : []),
-                ...state.assignments.flatMap((a) =>
-                  a.assignment_input_hash === null
-                    ? []
-                    : [[a.assignment_input_hash, a.assignment_input_snapshot] as const],
-                ),
+                ...namedSnapshots("runs", state.run),
+                ...state.assignments.flatMap((a) => namedSnapshots("assignments", a)),
               ]);
               return state;
             });

@@ -28,6 +28,7 @@ import {
   VERSIONED,
 } from "./records.js";
 import { runChangeEntry } from "./run-changes.js";
+import { RECORD_SNAPSHOTS } from "./snapshot-cache.js";
 import { canonicalInstant } from "./stored-form.js";
 import { WRITE_FUNCTION, WRITE_REFUSED_SQLSTATE } from "./write-function.js";
 
@@ -60,15 +61,6 @@ export const REFUSED = Symbol("refused");
 
 const VERSIONED_TABLES: readonly VersionedTable[] = ["runs", "assignments", "approvals", "pull_requests"];
 
-/** The snapshot fields a run or card may leave out, each with the hash the record names for it. */
-const LEFT_OUT: { readonly [T in VersionedTable]?: readonly (readonly [string, (raw: Raw) => unknown])[] } = {
-  runs: [
-    ["system_policy_snapshot", (raw) => (raw.snapshot_hashes as Raw | null | undefined)?.system_policy],
-    ["run_input_snapshot", (raw) => (raw.snapshot_hashes as Raw | null | undefined)?.run_input],
-  ],
-  assignments: [["assignment_input_snapshot", (raw) => raw.assignment_input_hash]],
-};
-
 /**
  * `raw` as sent: without each snapshot that hashes to what the record names and that `snapshots` is known to
  * hold under that hash, verified (`isStored`; the function checks the row is there, and refuses the write
@@ -76,8 +68,9 @@ const LEFT_OUT: { readonly [T in VersionedTable]?: readonly (readonly [string, (
  * write of the run.
  */
 function leftOut(table: VersionedTable, raw: Raw, isStored: (hash: string) => boolean): Raw {
+  if (table !== "runs" && table !== "assignments") return raw;
   let sent: Raw | undefined;
-  for (const [field, hashOf] of LEFT_OUT[table] ?? []) {
+  for (const [field, hashOf] of RECORD_SNAPSHOTS[table]) {
     const hash = hashOf(raw);
     if (typeof hash !== "string" || !isStored(hash)) continue;
     // Only a snapshot that is what its hash names (a record may carry a forged one, which stays inline and is
