@@ -170,7 +170,7 @@ export function createPgliteStorage(
   const pgliteFeed =
     (pglite: PGliteLike): FeedFactory =>
     (schema, adapter) =>
-      pgliteRunChanges(pglite, schema, adapter);
+      pgliteRunChanges(pglite, schema, adapter, config.listenLingerMs);
   if (config.pglite) {
     return open(fromPglite(config.pglite), target, nothingToClose, pgliteFeed(config.pglite));
   }
@@ -215,7 +215,7 @@ export function createPostgresStorage(
   const poolFeed =
     (pool: PgPoolLike): FeedFactory =>
     (schema, adapter) =>
-      poolRunChanges(pool, schema, adapter);
+      poolRunChanges(pool, schema, adapter, config.listenLingerMs);
   if ("pool" in config) {
     return open(fromPgPool(config.pool), target, nothingToClose, poolFeed(config.pool));
   }

@@ -122,10 +122,25 @@ const CommonOptions = {
     .default(DEFAULT_IDEMPOTENCY_WINDOW_MS),
 };
 
+/** How long a store keeps listening for run changes after its last subscriber left when no `listenLingerMs` is given. */
+export const DEFAULT_LISTEN_LINGER_MS = 1_000;
+
+/** Options of the stores that hear run changes (PGlite's and a pg pool's). */
+const FeedOptions = {
+  /**
+   * How long the store keeps listening for run changes (`StoragePort.changes`) after its last subscriber left,
+   * in ms (default 1 s, at most 10 minutes; 0 stops at once). An orchestrator subscribes again step after
+   * step, and each new `LISTEN` costs a connection check-out and two statements; meanwhile the listening
+   * connection stays checked out of the pool. `close()` stops at once, whatever this says.
+   */
+  listenLingerMs: z.number().int().min(0).max(600_000).default(DEFAULT_LISTEN_LINGER_MS),
+};
+
 /** Options of `createPgliteStorage`: an on-disk `dataDir`, nothing (in-memory), or your own `pglite` instance. */
 export const PgliteStorageOptions = z
   .object({
     ...CommonOptions,
+    ...FeedOptions,
     /** Directory of the database files; absent = an in-memory database, gone when closed. */
     dataDir: z.string().min(1).optional(),
     /** A PGlite instance you created (and close yourself); excludes `dataDir`. */
@@ -147,6 +162,7 @@ export type PgliteStorageOptions = z.input<typeof PgliteStorageOptions>;
 const PoolOptions = z
   .object({
     ...CommonOptions,
+    ...FeedOptions,
     pool: z.custom<PgPoolLike>((v) => hasMethods(v, ["connect", "query"]), {
       message: "a pg.Pool (with connect and query)",
     }),
@@ -157,6 +173,7 @@ const PoolOptions = z
 const ConnectionStringOptions = z
   .object({
     ...CommonOptions,
+    ...FeedOptions,
     connectionString: z.string().min(1),
     /** Most connections the pool opens (default 10, pg's default). */
     max: z.number().int().positive().optional(),

@@ -1,8 +1,8 @@
 /**
  * `StoragePort.changes` on Postgres and PGlite: every write that touches a run queues `pg_notify` on
  * {@link RUN_CHANGES_CHANNEL} in its transaction (see `write.ts`), and this module listens. One listening
- * connection per store, opened on the first subscription and given back when the last one closes, so an idle
- * store holds no connection.
+ * connection per store, opened on the first subscription and given back once the last one has been closed for
+ * the store's `listenLingerMs`, so an idle store holds no connection.
  *
  * A payload is `<schema>:<entry>`, the entry made by {@link runChangeEntry}: `<run_id>` when the write wrote
  * the run's own record, `<run_id>:-` when it touched the run only through its other records, so listeners get
@@ -71,18 +71,37 @@ export function parseRunChange(
 
 const NO_RUN_RECORDS: ReadonlySet<string> = new Set();
 
-function createFeed(adapter: string, schema: string, listen: Listen): RunChangeFeed {
+function createFeed(adapter: string, schema: string, listen: Listen, lingerMs: number): RunChangeFeed {
   let stopListening: Promise<(() => Promise<void>) | null> | null = null;
   let closed = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let linger: ReturnType<typeof setTimeout> | undefined;
 
   const stop = () => {
     clearTimeout(retry);
+    clearTimeout(linger);
+    linger = undefined;
     const stopping = stopListening;
     stopListening = null;
     return (stopping ?? Promise.resolve(null)).then((fn) => fn?.()).catch(() => undefined);
   };
-  const listeners: RunChangeListeners = createRunChangeListeners(() => void stop());
+  // Why linger: an orchestrator watches a run step after step (the agent, then the checks), each watch a
+  // subscription of its own, and each new LISTEN cost a connection check-out and two statements (about 1 ms of a
+  // 26 ms card lifecycle on Postgres, twice a card). A subscriber arriving within the linger finds it listening.
+  const onEmpty = () => {
+    if (lingerMs === 0) {
+      void stop();
+      return;
+    }
+    clearTimeout(linger);
+    linger = setTimeout(() => {
+      linger = undefined;
+      if (listeners.size === 0) void stop();
+    }, lingerMs);
+    // A lingering feed never keeps the host's process alive.
+    linger.unref?.();
+  };
+  const listeners: RunChangeListeners = createRunChangeListeners(onEmpty);
   const onPayload = (payload: string) => {
     const change = parseRunChange(schema, payload);
     if (change === null) return;
@@ -114,6 +133,8 @@ function createFeed(adapter: string, schema: string, listen: Listen): RunChangeF
             toPortError(adapter, "subscribe"),
           );
         }
+        clearTimeout(linger);
+        linger = undefined;
         const subscription = listeners.add(listener);
         return ResultAsync.fromPromise(start(), (cause): PortError => {
           subscription.close();
@@ -128,8 +149,16 @@ function createFeed(adapter: string, schema: string, listen: Listen): RunChangeF
   };
 }
 
-/** The change feed of a store on a `pg.Pool`: one checked-out connection runs `LISTEN` while anyone listens. */
-export function poolRunChanges(pool: PgPoolLike, schema: string, adapter: string): RunChangeFeed {
+/**
+ * The change feed of a store on a `pg.Pool`: one checked-out connection runs `LISTEN` while anyone listens, and
+ * `lingerMs` after the last one left.
+ */
+export function poolRunChanges(
+  pool: PgPoolLike,
+  schema: string,
+  adapter: string,
+  lingerMs: number,
+): RunChangeFeed {
   const listen: Listen = async (onPayload, onBroken) => {
     const connection: PgPoolClientLike = await pool.connect();
     if (typeof connection.on !== "function") {
@@ -172,12 +201,25 @@ export function poolRunChanges(pool: PgPoolLike, schema: string, adapter: string
       );
     };
   };
-  return createFeed(adapter, schema, listen);
+  return createFeed(adapter, schema, listen, lingerMs);
 }
 
-/** The change feed of a PGlite store (PGlite's own `listen`); `null` for an instance without it. */
-export function pgliteRunChanges(pglite: PGliteLike, schema: string, adapter: string): RunChangeFeed | null {
+/**
+ * The change feed of a PGlite store (PGlite's own `listen`, kept `lingerMs` after the last subscriber left);
+ * `null` for an instance without it.
+ */
+export function pgliteRunChanges(
+  pglite: PGliteLike,
+  schema: string,
+  adapter: string,
+  lingerMs: number,
+): RunChangeFeed | null {
   const { listen } = pglite;
   if (typeof listen !== "function") return null;
-  return createFeed(adapter, schema, (onPayload) => listen.call(pglite, RUN_CHANGES_CHANNEL, onPayload));
+  return createFeed(
+    adapter,
+    schema,
+    (onPayload) => listen.call(pglite, RUN_CHANGES_CHANNEL, onPayload),
+    lingerMs,
+  );
 }

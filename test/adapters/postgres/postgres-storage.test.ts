@@ -209,7 +209,8 @@ describe.skipIf(!url)(title, () => {
       const single = new pg.Pool({ connectionString: url, max: 1 });
       try {
         await open(schema);
-        const store = await okOf(createPostgresStorage({ pool: single, schema }));
+        // No linger: each round listens and gives the connection back.
+        const store = await okOf(createPostgresStorage({ pool: single, schema, listenLingerMs: 0 }));
         for (let round = 0; round < 3; round++) {
           // biome-ignore lint/style/noNonNullAssertion: a pool-backed store offers changes
           const subscription = await okOf(store.changes!.subscribe(() => {}));
