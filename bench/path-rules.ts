@@ -6,64 +6,14 @@
  * ratios.
  */
 import { performance } from "node:perf_hooks";
-import { compileGlobMatcher, compilePathRules } from "../src/core/policy/path-rules.js";
+import { compilePathRules } from "../src/core/policy/path-rules.js";
 import { validateRunInputAgainstPolicy } from "../src/core/policy/validate-run-input.js";
 import { policyFixture, runInputFixture } from "../src/testing/fixtures.js";
-
-/** A deterministic pseudo-random source, so every run judges the same paths. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return s / 2_147_483_648;
-  };
-}
+import { monorepoGlobs, monorepoPaths, naiveJudge, seeded } from "./path-rule-fixtures.js";
 
 const random = seeded(17);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-const EXT = ["ts", "tsx", "js", "json", "md", "pem", "sql", "yaml"];
-
-/** A policy's globs of typical shapes: folders, extensions under folders, literal files, deny-anywhere names. */
-function globs(n: number, tag: string): string[] {
-  return Array.from({ length: n }, (_, i) => {
-    switch (i % 4) {
-      case 0:
-        return `packages/${tag}${i}/**`;
-      case 1:
-        return `apps/${tag}${i}/src/**/*.${pick(EXT)}`;
-      case 2:
-        return `services/${tag}${i}/config.json`;
-      default:
-        return `**/${tag}${i}-secret*`;
-    }
-  });
-}
-
-/** Paths of a monorepo touching those packages and others. */
-function paths(n: number): string[] {
-  return Array.from({ length: n }, () => {
-    const i = Math.floor(random() * 600);
-    const root = pick(["packages", "apps", "services", "tools"]);
-    const tag = pick(["f", "a", "p", "x"]);
-    return `${root}/${tag}${i}/src/${pick(["lib", "ui", "db"])}/file${Math.floor(random() * 50)}.${pick(EXT)}`;
-  });
-}
-
-function naiveJudge(lists: { allowed: string[]; forbidden: string[]; protected: string[] }) {
-  const compile = (g: string[], nocase: boolean) =>
-    g.map((x) => compileGlobMatcher(x, { nocase })._unsafeUnwrap());
-  const f = compile(lists.forbidden, true);
-  const a = compile(lists.allowed, false);
-  const p = compile(lists.protected, true);
-  return (path: string): string => {
-    const d = f.find((c) => c.test(path));
-    if (d) return `forbidden:${d.glob}`;
-    const ok = a.find((c) => c.test(path));
-    if (!ok) return "outside_allowed";
-    const g = p.find((c) => c.test(path));
-    return g ? `protected:${g.glob}` : `allowed:${ok.glob}`;
-  };
-}
+const globs = (n: number, tag: string) => monorepoGlobs(n, tag, random);
+const paths = (n: number) => monorepoPaths(n, random);
 
 function time<T>(body: () => T): [number, T] {
   const start = performance.now();
