@@ -86,8 +86,8 @@ function createFeed(adapter: string, schema: string, listen: Listen, lingerMs: n
     return (stopping ?? Promise.resolve(null)).then((fn) => fn?.()).catch(() => undefined);
   };
   // Why linger: an orchestrator watches a run step after step (the agent, then the checks), each watch a
-  // subscription of its own, and each new LISTEN cost a connection check-out and two statements (about 1 ms of a
-  // 26 ms card lifecycle on Postgres, twice a card). A subscriber arriving within the linger finds it listening.
+  // subscription of its own, and each new one cost a connection check-out, a LISTEN and an UNLISTEN: 4 of a
+  // worker's 31 statements a card (bench/worker-sql.ts). A subscriber arriving within the linger finds it listening.
   const onEmpty = () => {
     if (lingerMs === 0) {
       void stop();
