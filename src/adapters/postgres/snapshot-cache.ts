@@ -13,7 +13,7 @@
  * Every map is bounded (least recently used goes first): a long-lived worker reads many runs.
  */
 import type { JsonObject } from "../../core/schemas/json.js";
-import { createBoundedMap } from "./bounded-map.js";
+import { createBoundedMap } from "../../internal/bounded/bounded-map.js";
 
 /**
  * How many snapshots one store keeps: a policy is a few KB and most runs of a project share it, a card's input

@@ -1,6 +1,7 @@
 /**
- * A map that keeps at most `limit` entries, forgetting the least recently used first: what the store's caches
- * (`snapshot-cache.ts`, `parsed-row-cache.ts`) are made of, so a long-lived worker's memory stays bounded.
+ * A map that keeps at most `limit` entries, forgetting the least recently used first: what the Postgres store's
+ * snapshot cache and the scripted agent's places in its scripts are made of, so a long-lived worker's or fake's
+ * memory stays bounded.
  */
 
 /** A bounded map: `get` and `set` both count as a use. */
@@ -9,14 +10,18 @@ export interface BoundedMap<K, V> {
   get(key: K): V | undefined;
   /** Sets `key` (the most recently used), forgetting the least recently used entries past the limit. */
   set(key: K, value: V): void;
+  /** Forgets `key`; answers whether it was there. */
+  delete(key: K): boolean;
+  /** The keys it holds, least recently used first (a copy: deleting while iterating is safe). */
+  keys(): K[];
   /** How many entries it holds. */
   readonly size: number;
 }
 
-/** An empty map of at most `limit` entries (at least one). */
+/** An empty map of at most `limit` entries (a positive integer, or `Infinity` to keep every entry). */
 export function createBoundedMap<K, V>(limit: number): BoundedMap<K, V> {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(`a bounded map's limit must be a positive integer, got ${limit}`);
+  if (!(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 1)
+    throw new RangeError(`a bounded map's limit must be a positive integer or Infinity, got ${limit}`);
   // A Map iterates in insertion order: deleting and setting again moves a key last, so the first is the oldest.
   const map = new Map<K, V>();
   return {
@@ -35,6 +40,12 @@ export function createBoundedMap<K, V>(limit: number): BoundedMap<K, V> {
         if (oldest.done) break;
         map.delete(oldest.value);
       }
+    },
+    delete(key) {
+      return map.delete(key);
+    },
+    keys() {
+      return [...map.keys()];
     },
     get size() {
       return map.size;
