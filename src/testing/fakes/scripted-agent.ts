@@ -5,6 +5,7 @@ import { type AgentLimits, NO_AGENT_LIMITS } from "../../core/policy/agent-budge
 import type { AgentOutcome, AgentUsage } from "../../core/schemas/agent-execution.js";
 import type { CardAssignment } from "../../core/schemas/card-assignment.js";
 import { BoundedLog, DEFAULT_LOG_LIMIT } from "../../internal/bounded/bounded-log.js";
+import { createBoundedMap } from "../../internal/bounded/bounded-map.js";
 import type {
   AgentDispatcher,
   AgentDispatchOptions,
@@ -196,14 +197,20 @@ export function createScriptedAgent(
     /**
      * How many entries `dispatches` and `replays` keep, and how many finished execution ids it remembers for
      * joining a repeated call, the newest (default {@link DEFAULT_LOG_LIMIT}); running ones are always kept.
+     * Also how many cards' places in a script of several steps it remembers, the most recently dispatched: a
+     * card forgotten that way plays its steps from the first again.
      */
     readonly log_limit?: number;
   } = {},
 ): ScriptedAgent {
   const name = options.name ?? "scripted-agent";
   const steps = new Map<string, readonly AgentScriptStep[]>(Object.entries(script));
-  /** Dispatches of each card since its steps were (re)set. */
-  const played = new Map<string, number>();
+  /**
+   * Dispatches of each card since its steps were (re)set, for cards on a script of several steps (on one step
+   * the count changes nothing). Bounded like the logs: a long-lived agent on a `"*"` script sees a new card per
+   * lifecycle, and a card not dispatched while `log_limit` others were starts its steps over.
+   */
+  const played = createBoundedMap<string, number>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   const log = new BoundedLog<ScriptedDispatch>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   const replayed = new BoundedLog<string>(options.log_limit ?? DEFAULT_LOG_LIMIT);
   /**
@@ -247,6 +254,7 @@ export function createScriptedAgent(
     const cardId = request.assignment.card_id;
     const list = steps.get(cardId) ?? steps.get("*");
     if (!list || list.length === 0) return { step: defaultStep(request), index: null };
+    if (list.length === 1) return { step: list[0] ?? {}, index: 0 };
     const count = played.get(cardId) ?? 0;
     played.set(cardId, count + 1);
     const index = Math.min(count, list.length - 1);
@@ -344,7 +352,7 @@ export function createScriptedAgent(
     setScript(cardId, next) {
       steps.set(cardId, [...next]);
       if (cardId === "*") {
-        for (const card of [...played.keys()]) if (!steps.has(card)) played.delete(card);
+        for (const card of played.keys()) if (!steps.has(card)) played.delete(card);
       } else {
         played.delete(cardId);
       }

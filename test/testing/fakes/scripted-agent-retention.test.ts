@@ -59,4 +59,29 @@ describe("a long-lived scripted agent remembers the newest finished executions a
     expect((await joined)._unsafeUnwrapErr().kind).toBe("cancelled");
     expect(agent.dispatches.filter((d) => d.card_id === SLOW_CARD)).toHaveLength(0);
   });
+
+  it("remembers the places in a script of several steps of its most recently dispatched cards only", async () => {
+    const agent = createScriptedAgent(
+      createInMemoryGit(),
+      { "*": [{ commits: [] }, { commits: [] }] },
+      { log_limit: 2 },
+    );
+    const [a, b, c] = [fixtureId(201), fixtureId(202), fixtureId(203)];
+    let n = 0;
+    for (const card of [a, b, a, c, b, a])
+      expect((await agent.dispatch(request(++n, card))).isOk()).toBe(true);
+    // a: step 0, then 1 (remembered); c pushes b out, so b starts over; b then pushes a out, so a starts over too.
+    expect(agent.dispatches.map((d) => [d.card_id, d.step])).toEqual([
+      [b, 0],
+      [a, 0],
+    ]);
+    const big = createScriptedAgent(
+      createInMemoryGit(),
+      { "*": [{ commits: [] }, { commits: [] }] },
+      { log_limit: 10 },
+    );
+    n = 100;
+    for (const card of [a, b, a, c, b, a]) await big.dispatch(request(++n, card));
+    expect(big.dispatches.map((d) => d.step)).toEqual([0, 0, 1, 0, 1, 1]);
+  });
 });
