@@ -18,10 +18,12 @@ export interface BoundedMap<K, V> {
   readonly size: number;
 }
 
-/** An empty map of at most `limit` entries (a positive integer, or `Infinity` to keep every entry). */
+/**
+ * An empty map of at most `limit` entries: at least 1, as the fakes' `log_limit` (a fraction counts down, 2.5
+ * keeps 2), `Infinity` keeping every entry.
+ */
 export function createBoundedMap<K, V>(limit: number): BoundedMap<K, V> {
-  if (!(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY) || limit < 1)
-    throw new RangeError(`a bounded map's limit must be a positive integer or Infinity, got ${limit}`);
+  if (!(limit >= 1)) throw new RangeError(`a bounded map's limit must be at least 1, got ${limit}`);
   // A Map iterates in insertion order: deleting and setting again moves a key last, so the first is the oldest.
   const map = new Map<K, V>();
   return {

@@ -37,9 +37,12 @@ describe("bounded map", () => {
     expect([map.size, map.get(0)]).toEqual([5_000, 0]);
   });
 
-  it("refuses a limit that is not a positive integer or Infinity (a programmer error)", () => {
+  it("refuses a limit below 1 (a programmer error) and counts a fraction down, as the fakes' logs do", () => {
     expect(() => createBoundedMap(0)).toThrow(RangeError);
-    expect(() => createBoundedMap(1.5)).toThrow(RangeError);
+    expect(() => createBoundedMap(0.5)).toThrow(RangeError);
     expect(() => createBoundedMap(Number.NaN)).toThrow(RangeError);
+    const map = createBoundedMap<number, number>(2.5);
+    for (let i = 0; i < 5; i++) map.set(i, i);
+    expect(map.keys()).toEqual([3, 4]);
   });
 });
