@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   createPgliteStorage,
+  createPostgresStorage,
   fromPglite,
   LATEST_SCHEMA_VERSION,
   migrateSchema,
@@ -372,6 +373,17 @@ describe("pglite storage: options", () => {
       /schema.*Usage: createPgliteStorage/s,
     );
     expect(() => createPgliteStorage({ schema: "Rungate" })).toThrow(TypeError);
+  });
+
+  it("throws at construction for a listen linger that is not a whole number of ms from 0 to 10 minutes", () => {
+    for (const listenLingerMs of [-1, 1.5, 600_001, Number.NaN]) {
+      expect(() => createPgliteStorage({ listenLingerMs })).toThrow(
+        /listenLingerMs.*Usage: createPgliteStorage/s,
+      );
+    }
+    expect(() => createPostgresStorage({ connectionString: "postgres://x", listenLingerMs: -1 })).toThrow(
+      /listenLingerMs/,
+    );
   });
 
   it("throws when given both a data directory and an instance", () => {
