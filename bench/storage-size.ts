@@ -23,7 +23,6 @@
  * ids are, so compression is not flattered by sequential ids), times come from the simulated clock, and
  * autovacuum is switched off for the schema's tables so no background pass changes the first figure.
  */
-import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import {
@@ -31,22 +30,9 @@ import {
   createPostgresStorage,
   type PostgresStorage,
 } from "../src/adapters/postgres/index.js";
-import { createOrchestrator, type IdGenerator } from "../src/index.js";
-import { createInMemoryPorts, policyFixture, runInputFixture } from "../src/testing/index.js";
-import { runCardLifecycle } from "./card-lifecycle.js";
+import { storeLifecycles } from "./stored-lifecycles.js";
 
 const LIFECYCLES = Number(process.argv[2] ?? 200);
-
-/** A UUID (version-4 layout) derived from `seed`: random-looking and the same on every run. */
-function seededUuid(seed: string): string {
-  const h = createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function seededIds(lifecycle: number): IdGenerator {
-  let n = 0;
-  return { next: () => seededUuid(`rungate-bench:${lifecycle}:${n++}`) };
-}
 
 /** Runs one statement (PGlite or a pg pool) and answers its rows. */
 type Query = (text: string) => Promise<readonly Record<string, unknown>[]>;
@@ -61,23 +47,6 @@ interface TableSize {
   readonly json_stored: number | null;
   /** Mean length of the row's JSON columns as text. */
   readonly json_text: number | null;
-}
-
-async function storeLifecycles(storage: PostgresStorage): Promise<void> {
-  const policy = policyFixture();
-  for (let n = 1; n <= LIFECYCLES; n += 1) {
-    const card_id = seededUuid(`rungate-bench:card:${n}`);
-    const ports = createInMemoryPorts();
-    const orchestrator = createOrchestrator({ ...ports, storage, ids: seededIds(n) });
-    const request = {
-      ...runInputFixture({
-        card_id,
-        cards: [{ card_id, title: `Card ${n}`, allowed_paths: ["src/**", "test/**"] }],
-      }),
-      policy,
-    };
-    await runCardLifecycle(orchestrator, ports.pullRequests, request);
-  }
 }
 
 async function tablesOf(query: Query, schema: string): Promise<string[]> {
@@ -150,7 +119,7 @@ async function measureEngine(name: string, storage: PostgresStorage, query: Quer
   const tables = async () => (await tablesOf(query, storage.schema)).map((t) => `"${storage.schema}".${t}`);
   for (const table of await tables()) await query(`ALTER TABLE ${table} SET (autovacuum_enabled = off)`);
   const start = performance.now();
-  await storeLifecycles(storage);
+  await storeLifecycles(storage, LIFECYCLES);
   console.log(
     `\n## ${name}: ${LIFECYCLES} lifecycles in ${((performance.now() - start) / 1000).toFixed(1)} s`,
   );

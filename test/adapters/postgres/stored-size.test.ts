@@ -6,12 +6,9 @@
  * but not the bench's figure: a table's fixed pages (each index's metapage and root, the last partly filled
  * pages) weigh more on fewer rows (246 bytes at 100 lifecycles).
  */
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { runCardLifecycle } from "../../../bench/card-lifecycle.js";
+import { storeLifecycles } from "../../../bench/stored-lifecycles.js";
 import { createPgliteStorage } from "../../../src/adapters/postgres/index.js";
-import { createOrchestrator } from "../../../src/index.js";
-import { createInMemoryPorts, policyFixture, runInputFixture } from "../../../src/testing/index.js";
 import { okOf, sharedPglite } from "./helpers.js";
 
 const LIFECYCLES = 200;
@@ -19,31 +16,10 @@ const LIFECYCLES = 200;
 /** One in-memory PGlite for the whole file; every test gets its own schema. */
 const db = sharedPglite();
 
-/** A UUID (version-4 layout) derived from `seed`, as the bench derives them. */
-function seededUuid(seed: string): string {
-  const h = createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 describe("stored size of an event and of a run", () => {
   it(`is at most 250 bytes an event on average over ${LIFECYCLES} card lifecycles (after VACUUM FULL), and a run no more than today`, async () => {
     const storage = await okOf(createPgliteStorage({ pglite: db(), schema: "event_size" }));
-    const policy = policyFixture();
-    for (let n = 1; n <= LIFECYCLES; n += 1) {
-      const card_id = seededUuid(`rungate-bench:card:${n}`);
-      const ports = createInMemoryPorts();
-      let id = 0;
-      const ids = { next: () => seededUuid(`rungate-bench:${n}:${id++}`) };
-      const orchestrator = createOrchestrator({ ...ports, storage, ids });
-      const request = {
-        ...runInputFixture({
-          card_id,
-          cards: [{ card_id, title: `Card ${n}`, allowed_paths: ["src/**", "test/**"] }],
-        }),
-        policy,
-      };
-      await runCardLifecycle(orchestrator, ports.pullRequests, request);
-    }
+    await storeLifecycles(storage, LIFECYCLES);
     await db().query("VACUUM FULL event_size.events");
     const [row] = (
       await db().query<{ rows: number; bytes: number }>(
