@@ -64,10 +64,9 @@ export interface SnapshotCache {
   remember(run_id: string, snapshots: readonly (readonly [string, JsonObject])[]): void;
   /**
    * Whether a read found `snapshots` holding the genuine snapshot under `hash` (verified against it, and still
-   * held here): a write
-   * may then leave that snapshot out of its records. Not a write: the row under a hash keeps the first JSON
-   * written, which a forged record may have sent. Rows of `snapshots` are never changed nor deleted by rungate;
-   * a write whose snapshot went missing anyway is refused by the function and written whole.
+   * held here): a write may then leave that snapshot out of its records. Not a write: the row under a hash keeps
+   * the first JSON written, which a forged record may have sent. Rows of `snapshots` are never changed nor
+   * deleted by rungate; a write whose snapshot went missing anyway is refused by the function and written whole.
    */
   isStored(hash: string): boolean;
 }
